@@ -1,0 +1,213 @@
+"""`podcast build`: render each episode into ``build/<slug>/``, skipping what is up to date.
+
+Two caches, keyed by content hashes rather than timestamps:
+
+* the **audio** (assemble, normalise, encode) is keyed by the source files' bytes and
+  the ``[audio]`` settings; it is the slow part and is redone only when those change;
+* the **tagged MP3** is keyed by the audio key plus every tag value and the cover image,
+  so editing the notes re-tags in milliseconds without touching the audio.
+
+Every file is written under a temporary name and renamed into place, and ``build.json``
+is written last, so an interrupted build is never mistaken for a finished one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .artwork import embedded_cover
+from .audio import RenderSettings, render_episode_audio
+from .errors import PodcastError
+from .notes import compose_markdown, render_text
+from .settings import PublishSettings
+from .show import Episode, Show
+from .tags import TagValues, write_tags
+
+log = logging.getLogger(__name__)
+
+# Bump when rendering changes in a way that should invalidate every cached build.
+BUILD_FORMAT = 1
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class BuiltEpisode:
+    """The result of building one episode: the final MP3 and what was measured."""
+
+    slug: str
+    mp3_path: Path
+    size_bytes: int
+    sha256: str
+    duration_s: float
+    audio_key: str
+    tags_key: str
+    loudness: dict[str, Any]
+    audio_rebuilt: bool = False
+    tags_rewritten: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["mp3_path"] = str(self.mp3_path)
+        return data
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def render_settings(show: Show) -> RenderSettings:
+    audio = show.manifest.audio
+    return RenderSettings(
+        loudness_lufs=audio.loudness_lufs,
+        true_peak_dbtp=audio.true_peak_dbtp,
+        channels=audio.channels,
+        bitrate_kbps=audio.bitrate_kbps,
+        sample_rate_hz=audio.sample_rate_hz,
+    )
+
+
+def audio_key(show: Show, episode: Episode) -> str:
+    sources = [sha256_file(path) for path in episode.audio_paths]
+    return _key(BUILD_FORMAT, sources, asdict(render_settings(show)))
+
+
+def episode_notes_markdown(show: Show, episode: Episode) -> str:
+    """Notes as listeners get them: content warning first, support notice last."""
+    return compose_markdown(
+        episode.manifest.description,
+        content_warning=episode.manifest.content_warning,
+        support_notice=show.manifest.show.support_notice,
+    )
+
+
+def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagValues:
+    info = show.manifest.show
+    cover_path = episode.artwork_path or show.artwork_path
+    return TagValues(
+        title=episode.manifest.title,
+        show=info.title,
+        author=info.author,
+        number=episode.manifest.number,
+        season=episode.manifest.season,
+        published=episode.manifest.published,
+        notes=render_text(episode_notes_markdown(show, episode)),
+        guid=episode.guid,
+        feed_url=settings.feed_url,
+        episode_url=info.link,
+        copyright=info.copyright,
+        cover_jpeg=embedded_cover(cover_path),
+    )
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_build(show: Show, episode: Episode) -> BuiltEpisode | None:
+    """The last finished build of ``episode``, or None (never built, or the file has gone)."""
+    record = show.build_dir / episode.slug / "build.json"
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        # The stored path is informative only: the show folder may have moved since.
+        mp3 = show.build_dir / episode.slug / f"{episode.slug}.mp3"
+        built = BuiltEpisode(**{**data, "mp3_path": mp3, "audio_rebuilt": False, "tags_rewritten": False})
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if not built.mp3_path.is_file() or built.mp3_path.stat().st_size != built.size_bytes:
+        return None
+    return built
+
+
+def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bool:
+    built = read_build(show, episode)
+    if built is None:
+        return False
+    values = tag_values(show, episode, settings)
+    return built.audio_key == audio_key(show, episode) and built.tags_key == _key(built.audio_key, asdict(values))
+
+
+def build_episode(
+    show: Show, episode: Episode, settings: PublishSettings, *, on_progress: Progress | None = None
+) -> BuiltEpisode:
+    """Render ``episode`` (or reuse the cached render) and return the tagged MP3's facts."""
+    folder = show.build_dir / episode.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = read_build(show, episode)
+    key = audio_key(show, episode)
+    untagged = folder / f"audio-{key[:16]}.mp3"
+    audio_record = folder / "audio.json"
+
+    audio_rebuilt = False
+    loudness: dict[str, Any]
+    try:
+        cached = json.loads(audio_record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cached = {}
+    if cached.get("key") == key and untagged.is_file():
+        loudness = cached["loudness"]
+        log.info("%s: audio is up to date", episode.slug)
+    else:
+        report = render_episode_audio(episode.audio_paths, untagged, render_settings(show), on_progress=on_progress)
+        loudness = report.to_dict()
+        _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
+        audio_rebuilt = True
+        for stale in folder.glob("audio-*.mp3"):
+            if stale != untagged:
+                stale.unlink(missing_ok=True)
+
+    values = tag_values(show, episode, settings)
+    tags_key = _key(key, asdict(values))
+    final = folder / f"{episode.slug}.mp3"
+    if previous and previous.tags_key == tags_key and previous.audio_key == key and not audio_rebuilt:
+        return previous
+
+    tmp = folder / f".{final.name}.tmp"
+    try:
+        shutil.copyfile(untagged, tmp)
+        write_tags(tmp, values)
+        os.replace(tmp, final)
+    except OSError as exc:
+        raise PodcastError(f"cannot write the built MP3 ({exc.strerror})", path=final, fix="check free disk space") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+    from mutagen.mp3 import MP3
+
+    built = BuiltEpisode(
+        slug=episode.slug,
+        mp3_path=final,
+        size_bytes=final.stat().st_size,
+        sha256=sha256_file(final),
+        duration_s=round(MP3(final).info.length, 3),
+        audio_key=key,
+        tags_key=tags_key,
+        loudness=loudness,
+        audio_rebuilt=audio_rebuilt,
+        tags_rewritten=True,
+    )
+    record = built.to_dict()
+    record["mp3_path"] = str(final.relative_to(show.root))
+    record.pop("audio_rebuilt")
+    record.pop("tags_rewritten")
+    _write_json_atomic(folder / "build.json", record)
+    return built

@@ -1,0 +1,67 @@
+"""The exceptions a producer can see.
+
+Every failure the tool expects is a :class:`PodcastError`. Its ``str()`` is the one
+line printed after ``error:`` (what is wrong and how to fix it) and its
+``exit_code`` is the process exit status from DESIGN.md. The CLI turns them into
+messages in one place (``typer_app.reported_errors``); the library never prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_DATA = 1  # bad show/episode data, validation or safeguarding refusal
+EXIT_USAGE = 2  # command-line usage (left to Click)
+EXIT_TOOL = 3  # an external tool (ffmpeg) failed
+EXIT_STORAGE = 4  # storage failed
+
+
+class PodcastError(Exception):
+    """Base class: bad show or episode data. Message names the file, the problem and the fix."""
+
+    exit_code = EXIT_DATA
+
+    def __init__(self, message: str, *, path: Path | str | None = None, fix: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.problem = message
+        self.fix = fix
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = f"{self.path}: {self.problem}" if self.path else self.problem
+        if self.fix:
+            text += f" — {self.fix}"
+        return text
+
+
+class ShowInvalid(PodcastError):
+    """podcast.toml is missing, unreadable or has a bad field."""
+
+
+class EpisodeInvalid(PodcastError):
+    """An episode folder or its episode.toml is unusable."""
+
+
+class EpisodeNotFound(PodcastError):
+    """A slug on the command line has no folder under episodes/."""
+
+
+class AudioInvalid(PodcastError):
+    """A source audio file is missing, empty, silent or not audio at all."""
+
+
+class ValidationFailed(PodcastError):
+    """`podcast validate` found errors."""
+
+
+class ExternalToolError(PodcastError):
+    """ffmpeg is missing or failed."""
+
+    exit_code = EXIT_TOOL
+
+
+class StorageError(PodcastError):
+    """Writing to the publishing target failed."""
+
+    exit_code = EXIT_STORAGE

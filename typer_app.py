@@ -1,0 +1,454 @@
+"""The `podcast` command line: parse options, call the library, render the result, exit.
+
+Errors become messages in exactly one place, :func:`reported_errors`: a PodcastError
+prints one ``error: <file>: <what> — <how to fix>`` line on stderr and exits with its
+code (1 data, 3 ffmpeg, 4 storage); Click keeps exit code 2 for usage errors.
+Tracebacks never show local variables, which could hold credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from podcast import __version__
+from podcast.errors import EXIT_DATA, PodcastError
+
+app = typer.Typer(
+    name="podcast",
+    help="Publish the Survivor Voices podcast: normalise, tag, upload and list episodes in the feed.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+log = logging.getLogger("podcast")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the global options decide, handed to every command through ``ctx.obj``."""
+
+    show_dir: Path
+    json: bool
+    verbose: bool
+    quiet: bool
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class _StderrFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_StderrFormatter())
+    root = logging.getLogger("podcast")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    root.propagate = False
+
+
+@contextlib.contextmanager
+def reported_errors() -> Iterator[None]:
+    """The one place a PodcastError becomes a message and an exit code."""
+    try:
+        yield
+    except PodcastError as exc:
+        log.debug("error details", exc_info=True)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted — nothing half-written was kept; run the command again", err=True)
+        raise typer.Exit(130) from None
+
+
+def _state(ctx: typer.Context, json_flag: bool = False) -> Context:
+    obj: Context = ctx.obj
+    if json_flag and not obj.json:
+        obj = Context(obj.show_dir, True, obj.verbose, obj.quiet)
+    return obj
+
+
+def emit(obj: Context, data: Any, text: str) -> None:
+    """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet)."""
+    if obj.json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+    elif text and not obj.quiet:
+        typer.echo(text)
+
+
+class ProgressView:
+    """Progress bars on stderr when it is a terminal; silent otherwise (CI logs, pipes, --json)."""
+
+    def __init__(self, obj: Context):
+        self.enabled = sys.stderr.isatty() and not obj.quiet and not obj.json
+        self._progress = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> ProgressView:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                console=Console(stderr=True), transient=True,
+            )  # fmt: skip
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def update(self, name: str, step: str, fraction: float) -> None:
+        if self._progress is None:
+            return
+        label = f"{name}: {step}"
+        if label not in self._tasks:
+            self._tasks[label] = self._progress.add_task(label, total=1.0)
+        self._progress.update(self._tasks[label], completed=fraction)
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+SlugsArgument = Annotated[Optional[list[str]], typer.Argument(help="Episode slugs (default: every episode).", show_default=False)]
+TargetOption = Annotated[Optional[str], typer.Option("--target", help="Folder or s3://bucket/prefix (overrides podcast.toml and PODCAST_TARGET).")]
+BaseUrlOption = Annotated[Optional[str], typer.Option("--base-url", help="Public URL that serves the target (overrides podcast.toml and PODCAST_BASE_URL).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"podcast {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    show_dir: Annotated[Path, typer.Option("-C", "--show", help="The show folder (holding podcast.toml).", file_okay=False)] = Path("."),
+    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Explain each step, including ffmpeg commands.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only print errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Publish the Survivor Voices podcast.
+
+    Example: podcast -C ~/shows/survivor-voices publish
+    """
+    _configure_logging(verbose, quiet)
+    ctx.obj = Context(show_dir=show_dir, json=json_output, verbose=verbose, quiet=quiet)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    directory: Annotated[Optional[Path], typer.Argument(help="Where to create the show (default: the -C folder).")] = None,
+    title: Annotated[str, typer.Option(help="The show's title.")] = "My Podcast",
+) -> None:
+    """Scaffold a show folder: podcast.toml, placeholder artwork, episodes/ and feed/.
+
+    Example: podcast init my-show --title "Survivor Voices"
+    """
+    from podcast.scaffold import init_show
+
+    obj = _state(ctx)
+    with reported_errors():
+        created = init_show(directory or obj.show_dir, title=title)
+    emit(obj, {"created": [str(p) for p in created]},
+         "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`")  # fmt: skip
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="Folder name: lowercase letters, digits and dashes.")],
+    audio: Annotated[Path, typer.Option("--audio", help="The master audio file (copied into the episode folder).", exists=True, dir_okay=False, readable=True)],
+    title: Annotated[Optional[str], typer.Option(help="Episode title (default: from the slug).")] = None,
+    number: Annotated[Optional[int], typer.Option(help="Episode number (default: the next one).", min=0)] = None,
+    published: Annotated[Optional[str], typer.Option(help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z (default: now). A future time embargoes the episode.")] = None,
+    json_flag: JsonOption = False,
+) -> None:
+    """Create episodes/SLUG/ with the audio, an episode.toml and a fresh permanent GUID.
+
+    Example: podcast new episode-3 --audio ~/Recordings/ep3.wav --title "Episode three" --published 2026-12-01T09:00:00Z
+    """
+    from podcast.scaffold import new_episode
+    from podcast.show import find_show_root
+
+    obj = _state(ctx, json_flag)
+    with reported_errors():
+        when = _parse_when(published)
+        folder = new_episode(find_show_root(obj.show_dir), slug, audio, title=title, number=number, published=when)
+    emit(obj, {"slug": slug, "folder": str(folder)}, f"created {folder}/episode.toml — edit the notes, then `podcast build {slug}`")
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PodcastError(f"--published '{value}' is not a date and time", fix="write it like 2026-12-01T09:00:00Z") from None
+    if when.tzinfo is None:
+        raise PodcastError(f"--published '{value}' has no time zone", fix="add Z for UTC or an offset such as +01:00")
+    return when
+
+
+@app.command()
+def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption = False) -> None:
+    """Render episodes into build/: assemble, normalise loudness, encode MP3, write tags. Skips what is up to date.
+
+    Example: podcast build trailer
+    """
+    from podcast.build import build_episode
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show
+
+    obj = _state(ctx, json_flag)
+    results: list[dict[str, Any]] = []
+    failures: list[str] = []
+    with reported_errors():
+        show = load_show(obj.show_dir)
+        settings = resolve_settings(show)
+        episodes = show.select(slugs)
+    with ProgressView(obj) as progress:
+        for episode in episodes:
+            try:
+                with reported_errors():
+                    result = build_episode(show, episode, settings,
+                                           on_progress=lambda step, f, s=episode.slug: progress.update(s, step, f))  # fmt: skip
+            except typer.Exit as exc:  # keep going past a failing episode, like ffmpeg-normalize
+                failures.append(episode.slug)
+                last_code = exc.exit_code
+                continue
+            results.append(result.to_dict())
+    lines = [_describe_build(r) for r in results]
+    if failures:
+        lines.append(f"{len(failures)} episode(s) failed: {', '.join(failures)}")
+    emit(obj, {"episodes": results, "failed": failures}, "\n".join(lines))
+    if failures:
+        raise typer.Exit(last_code)
+
+
+def _describe_build(result: dict[str, Any]) -> str:
+    loud = result["loudness"]
+    before, after = loud["before"], loud["after"]
+    if result["audio_rebuilt"]:
+        action = "built"
+    elif result["tags_rewritten"]:
+        action = "retagged (audio up to date)"
+    else:
+        action = "up to date, no audio work"
+    return (
+        f"{result['slug']}: {action} — {before['integrated_lufs']:.1f} LUFS -> {after['integrated_lufs']:.1f} LUFS, "
+        f"true peak {before['true_peak_dbtp']:.1f} -> {after['true_peak_dbtp']:.1f} dBTP, "
+        f"range {before['range_lu']:.1f} -> {after['range_lu']:.1f} LU, "
+        f"{result['duration_s']:.1f} s, {result['size_bytes'] / 1e6:.2f} MB"
+    )
+
+
+@app.command()
+def publish(
+    ctx: typer.Context,
+    slugs: SlugsArgument = None,
+    target: TargetOption = None,
+    base_url: BaseUrlOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; build, upload and delete nothing.")] = False,
+    json_flag: JsonOption = False,
+) -> None:
+    """Build what is stale, upload media that changed, then write the feed (always last).
+
+    Example: podcast publish --dry-run
+    """
+    from podcast.pipeline import publish as run_publish
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show, utc_now
+    from podcast.storage import open_target
+
+    obj = _state(ctx, json_flag)
+    with reported_errors(), ProgressView(obj) as progress:
+        show = load_show(obj.show_dir)
+        settings = resolve_settings(show, target=target, base_url=base_url)
+        report = run_publish(
+            show, settings, open_target(settings.target, show.root), slugs=slugs, now=utc_now(), dry_run=dry_run,
+            on_build_progress=progress.update,
+        )  # fmt: skip
+    verb = "would upload" if dry_run else "uploaded"
+    lines = [f"{b['slug']}: {b['action']}" for b in report.built]
+    lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
+    lines += [f"{'would delete' if dry_run else 'deleted'} {key}" for key in report.deleted]
+    lines += [f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed]
+    lines += [f"{slug}: withdrawn — kept out of the feed" for slug in report.withdrawn]
+    feed_state = ("would update" if dry_run else "updated") if report.feed_changed else "unchanged"
+    lines.append(
+        f"feed {feed_state}: {report.feed_url} — {len(report.episodes)} episode(s), "
+        f"{len(report.uploaded)} object(s) {verb} ({report.uploaded_bytes:,} bytes), {report.unchanged} unchanged"
+    )
+    emit(obj, report.to_dict(), "\n".join(lines))
+
+
+@app.command()
+def feed(
+    ctx: typer.Context,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the feed ('-' for stdout; default build/feed.xml).")] = None,
+    base_url: BaseUrlOption = None,
+) -> None:
+    """Write the feed from the local builds without uploading anything (builds what is stale).
+
+    Example: podcast feed --output - | head
+    """
+    from podcast.feed import write_feed
+    from podcast.pipeline import write_feed_for
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show, utc_now
+
+    obj = _state(ctx)
+    with reported_errors(), ProgressView(obj) as progress:
+        show = load_show(obj.show_dir)
+        settings = resolve_settings(show, base_url=base_url)
+        data = write_feed_for(show, settings, now=utc_now(), on_build_progress=progress.update)
+        if output is not None and str(output) == "-":
+            sys.stdout.buffer.write(data)
+            return
+        path = output or show.build_dir / "feed.xml"
+        write_feed(path, data)
+    emit(obj, {"feed": str(path), "bytes": len(data)}, f"wrote {path} ({len(data):,} bytes)")
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    feed_file: Annotated[Optional[Path], typer.Option("--feed", help="Check this feed file instead of the one the show would publish.", exists=True, dir_okay=False)] = None,
+    json_flag: JsonOption = False,
+) -> None:
+    """Check the show, its episodes and its feed against Apple, Spotify and Podcasting 2.0 (PSP-1) rules.
+
+    Example: podcast validate --json
+    """
+    from podcast.validate import validate_feed_bytes, validate_show
+
+    obj = _state(ctx, json_flag)
+    with reported_errors():
+        if feed_file is not None:
+            findings = validate_feed_bytes(feed_file.read_bytes(), source=str(feed_file))
+        else:
+            findings = validate_show(obj.show_dir)
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity == "warning"]
+    lines = [f.render() for f in findings]
+    lines.append(f"{len(errors)} error(s), {len(warnings)} warning(s)" + ("" if errors else " — the feed is valid"))
+    emit(obj, {"valid": not errors, "findings": [f.to_dict() for f in findings]}, "\n".join(lines))
+    if errors:
+        if not obj.json:
+            typer.echo(f"error: validation failed with {len(errors)} error(s) — fix them as listed above", err=True)
+        raise typer.Exit(EXIT_DATA)
+
+
+@app.command()
+def loudness(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Audio files to measure.", show_default=False)],
+    json_flag: JsonOption = False,
+) -> None:
+    """Measure integrated loudness (LUFS), loudness range (LU) and true peak (dBTP), per ITU-R BS.1770.
+
+    Example: podcast loudness episodes/trailer/master.flac build/trailer/trailer.mp3
+    """
+    from podcast.audio import measure_loudness
+
+    obj = _state(ctx, json_flag)
+    rows: list[dict[str, Any]] = []
+    code = 0
+    for path in files:
+        try:
+            with reported_errors():
+                stats = measure_loudness(path)
+        except typer.Exit as exc:
+            code = code or exc.exit_code
+            continue
+        rows.append({"file": str(path), **stats})
+    text = "\n".join(
+        f"{r['file']}: {r['integrated_lufs']:.1f} LUFS, range {r['range_lu']:.1f} LU, true peak {r['true_peak_dbtp']:.1f} dBTP"
+        for r in rows
+    )
+    emit(obj, {"files": rows}, text)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOption = False) -> None:
+    """Show each episode: built, stale, published, embargoed or withdrawn.
+
+    Example: podcast status
+    """
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show, utc_now
+    from podcast.status import show_status
+    from podcast.storage import open_target
+
+    obj = _state(ctx, json_flag)
+    with reported_errors():
+        show = load_show(obj.show_dir)
+        settings = resolve_settings(show, target=target)
+        rows = show_status(show, settings, open_target(settings.target, show.root), now=utc_now())
+    text = "\n".join(
+        f"{r['slug']:<24} #{r['number']:<4} {r['published'][:16]:<17} {r['build']:<10} {r['release']}" for r in rows
+    )
+    emit(obj, {"episodes": rows}, text or "no episodes yet — create one with `podcast new SLUG --audio FILE`")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).", min=0, max=65535)] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 lets phones on your network subscribe.")] = "127.0.0.1",
+    target: TargetOption = None,
+) -> None:
+    """Serve the local publishing folder over HTTP (HEAD and Range) so a podcast app can subscribe.
+
+    The feed is served with its base URL rewritten to this server's address, so episodes
+    download from here. Example: podcast serve --port 8000, then subscribe to http://127.0.0.1:8000/feed.xml
+    """
+    from podcast.serve import make_server
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show
+    from podcast.storage import LocalFolderTarget, open_target
+
+    obj = _state(ctx)
+    with reported_errors():
+        show = load_show(obj.show_dir)
+        settings = resolve_settings(show, target=target)
+        folder = open_target(settings.target, show.root)
+        if not isinstance(folder, LocalFolderTarget):
+            raise PodcastError("`podcast serve` only serves a local folder target", fix="pass --target feed")
+        server = make_server(folder.root, host=host, port=port, published_base_url=settings.base_url)
+    address = f"http://{host}:{server.server_address[1]}"
+    typer.echo(f"serving {folder.root} at {address}/feed.xml — press Ctrl+C to stop", err=True)
+    sys.stderr.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    app()
