@@ -51,7 +51,7 @@ def render_html(markdown: str) -> str:
         link_rel="noopener noreferrer",
     )
     # One line: newlines between blocks go, soft line breaks inside a paragraph become spaces.
-    return re.sub(r">\s+<", "><", cleaned.strip()).replace("\n", " ")
+    return re.sub(r">\n+<", "><", cleaned.strip()).replace("\n", " ")
 
 
 def render_text(markdown: str) -> str:

@@ -1,0 +1,61 @@
+"""Shared fixtures: real ffmpeg on generated audio, throwaway copies of the demo show, the CLI.
+
+No mocks: audio goes through the real ffmpeg, feeds through real parsers and clients.
+A missing tool fails the test (it is never skipped): CI installs everything in .ci/run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from podcast.audio import ffmpeg_exe
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def make_audio(path: Path, *, source: str = "sine=frequency=440:duration=3", filters: str = "volume=-20dB",
+               rate: int = 44100, channels: int = 1, codec_args: tuple[str, ...] = ()) -> Path:  # fmt: skip
+    """Render a lavfi source with real ffmpeg (e.g. a tone at a chosen level) into ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source]
+    if filters:
+        argv += ["-af", filters]
+    argv += ["-ar", str(rate), "-ac", str(channels), *codec_args, str(path)]
+    subprocess.run(argv, check=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3 s, 440 Hz tone well below target loudness (about -38 LUFS)."""
+    return make_audio(tmp_path_factory.mktemp("audio") / "tone.wav")
+
+
+@pytest.fixture
+def demo_show(tmp_path: Path) -> Path:
+    """A private copy of the repository's demo show (podcast.toml, artwork, episodes/) to change freely."""
+    show = tmp_path / "show"
+    show.mkdir()
+    shutil.copy2(REPO / "podcast.toml", show / "podcast.toml")
+    shutil.copy2(REPO / "artwork.jpg", show / "artwork.jpg")
+    shutil.copytree(REPO / "episodes", show / "episodes")
+    return show
+
+
+@pytest.fixture
+def cli() -> Callable[..., object]:
+    """Run the real Typer app in-process: ``cli("-C", show, "build")`` -> click Result (stdout/stderr split)."""
+    from typer_app import app
+
+    runner = CliRunner()
+
+    def invoke(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+    return invoke

@@ -1,0 +1,39 @@
+"""End-to-end smoke test: the demo show builds and publishes to a local folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from podcast.audio import measure_loudness
+
+
+def test_build_and_publish_demo(demo_show, cli):
+    result = cli("-C", demo_show, "--json", "build")
+    assert result.exit_code == 0, result.stderr
+    built = json.loads(result.stdout)["episodes"][0]
+    assert built["audio_rebuilt"] is True
+    stats = measure_loudness(demo_show / built["mp3_path"])
+    assert abs(stats["integrated_lufs"] - -16.0) <= 0.5
+    assert stats["true_peak_dbtp"] <= -1.0
+
+    again = json.loads(cli("-C", demo_show, "--json", "build").stdout)["episodes"][0]
+    assert again["audio_rebuilt"] is False and again["tags_rewritten"] is False
+
+    published = cli("-C", demo_show, "publish", "--json")
+    assert published.exit_code == 0, published.stderr
+    report = json.loads(published.stdout)
+    assert report["feed_changed"] is True
+    assert {u["key"].split("/")[0] for u in report["uploaded"]} == {"media", "artwork"}
+    assert (demo_show / "feed" / "feed.xml").is_file()
+
+    republished = json.loads(cli("-C", demo_show, "publish", "--json").stdout)
+    assert republished["uploaded"] == [] and republished["feed_changed"] is False
+
+
+def test_console_script_help():
+    result = subprocess.run([sys.executable, "-m", "typer_app", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for command in ("init", "new", "build", "publish", "feed", "validate", "loudness", "status", "serve"):
+        assert command in result.stdout
