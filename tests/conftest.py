@@ -59,3 +59,19 @@ def cli() -> Callable[..., object]:
         return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def partytime() -> Callable[[Path], dict]:
+    """Parse a feed file with the Podcast Index's `podcast-partytime` (npm) and return its JSON view."""
+    import json
+
+    script = REPO / "tests" / "clients" / "partytime.mjs"
+    assert (REPO / "node_modules" / "podcast-partytime").is_dir(), "run scripts/setup.sh (npm ci) first"
+
+    def parse(feed: Path) -> dict:
+        result = subprocess.run(["node", str(script), str(feed)], capture_output=True, text=True, cwd=REPO)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    return parse

@@ -37,3 +37,14 @@ def test_console_script_help():
     assert result.returncode == 0
     for command in ("init", "new", "build", "publish", "feed", "validate", "loudness", "status", "serve"):
         assert command in result.stdout
+
+
+def test_partytime_reads_demo_feed(demo_show, cli, partytime):
+    assert cli("-C", demo_show, "publish").exit_code == 0
+    feed = partytime(demo_show / "feed" / "feed.xml")
+    assert feed["title"] == "Survivor Voices"
+    assert feed["guid"] == "d0a278d3-5aea-54c2-818d-db9b9d81fa3e"
+    assert feed["locked"] is True
+    item = feed["items"][0]
+    assert item["guid"] == "8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b"
+    assert item["enclosure"]["length"] == (demo_show / "feed" / item["enclosure"]["url"].split("/survivor-voices/")[1]).stat().st_size
