@@ -33,9 +33,32 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 GENERATOR = f"survivor-voices podcast {__version__}"
 
 
+PSC_NS = "http://podlove.org/simple-chapters"
+
+
+@dataclass(frozen=True)
+class TranscriptLink:
+    """A published transcript, listed as <podcast:transcript>."""
+
+    url: str
+    type: str  # text/vtt, application/x-subrip, application/json, text/html, text/plain
+    language: str
+    rel: str | None = None  # "captions" for timed formats
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """One chapter as the feed lists it (Podlove Simple Chapters)."""
+
+    start_s: float
+    title: str
+    url: str | None = None
+    image_url: str | None = None
+
+
 @dataclass(frozen=True)
 class FeedItem:
-    """One published episode: its manifest plus the facts of the object listeners download."""
+    """One published episode: its manifest plus the facts of the objects listeners download."""
 
     episode: Episode
     notes_html: str
@@ -44,6 +67,9 @@ class FeedItem:
     media_type: str
     duration_s: float
     image_url: str | None = None
+    chapters_url: str | None = None  # podcast:chapters, Podcast Index chapters JSON
+    chapters: tuple[ChapterMark, ...] = ()  # psc:chapters
+    transcripts: tuple[TranscriptLink, ...] = ()  # podcast:transcript
 
 
 @dataclass(frozen=True)
@@ -71,7 +97,7 @@ class ShowExtension(BaseExtension):
     channel: FeedChannel | None = None
 
     def extend_ns(self) -> dict[str, str]:
-        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
+        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS}
 
     def extend_rss(self, rss):  # type: ignore[no-untyped-def]
         assert self.channel is not None
@@ -118,7 +144,32 @@ class EpisodeExtension(BaseEntryExtension):
         if manifest.season is not None:
             xml_elem(_podcast("season"), entry).text = str(manifest.season)
         xml_elem(_podcast("episode"), entry).text = str(manifest.number)
+        for transcript in self.item.transcripts:
+            element = xml_elem(_podcast("transcript"), entry, url=transcript.url, type=transcript.type)
+            element.set("language", transcript.language)
+            if transcript.rel:
+                element.set("rel", transcript.rel)
+        if self.item.chapters_url:
+            xml_elem(_podcast("chapters"), entry, url=self.item.chapters_url, type="application/json+chapters")
+        if self.item.chapters:
+            psc = xml_elem(f"{{{PSC_NS}}}chapters", entry, version="1.2")
+            for mark in self.item.chapters:
+                chapter = xml_elem(f"{{{PSC_NS}}}chapter", psc, start=format_npt(mark.start_s), title=mark.title)
+                if mark.url:
+                    chapter.set("href", mark.url)
+                if mark.image_url:
+                    chapter.set("image", mark.image_url)
         return entry
+
+
+def format_npt(seconds: float) -> str:
+    """Normal play time for psc:chapter start, ``HH:MM:SS.mmm``.
+
+    >>> format_npt(3725.5)
+    '01:02:05.500'
+    """
+    millis = int(round(seconds * 1000))
+    return f"{millis // 3600000:02d}:{millis % 3600000 // 60000:02d}:{millis % 60000 // 1000:02d}.{millis % 1000:03d}"
 
 
 def sort_items(items: list[FeedItem]) -> list[FeedItem]:

@@ -29,6 +29,7 @@ from mutagen.id3 import (
     TPE1,
     TPOS,
     TRCK,
+    USLT,
     WFED,
     WOAS,
     Frame,
@@ -54,6 +55,7 @@ class TagValues:
     episode_url: str
     copyright: str | None
     cover_jpeg: bytes | None
+    transcript_text: str | None = None  # USLT, when the episode has a transcript
 
 
 # Episode field -> frame. A builder returns None when the field is empty.
@@ -72,6 +74,9 @@ ID3_FRAMES: dict[str, Callable[[TagValues], Frame | None]] = {
     "episode_url": lambda v: WOAS(url=v.episode_url),
     "guid": lambda v: TGID(encoding=3, text=v.guid),
     "podcast": lambda v: PCST(value=1),
+    "transcript": lambda v: USLT(encoding=3, lang="eng", desc="Transcript", text=v.transcript_text)
+    if v.transcript_text
+    else None,
     "cover": lambda v: APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover", data=v.cover_jpeg)
     if v.cover_jpeg
     else None,
