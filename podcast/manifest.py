@@ -212,6 +212,10 @@ def _warn_unknown(model: BaseModel, path: Path, prefix: str = "") -> None:
     for name, value in model:
         if isinstance(value, BaseModel):
             _warn_unknown(value, path, f"{prefix}{name}.")
+        elif isinstance(value, list):
+            for index, element in enumerate(value):
+                if isinstance(element, BaseModel):
+                    _warn_unknown(element, path, f"{prefix}{name}[{index}].")
 
 
 def load_show_manifest(path: Path) -> ShowManifest:
