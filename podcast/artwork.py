@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,9 @@ MIN_SIZE_PX = 1400
 MAX_SIZE_PX = 3000
 EMBED_SIZE_PX = 600  # APIC: small enough for old players, big enough for a lock screen
 EMBED_MAX_BYTES = 300_000
+# Never decode more than this: a 10000x10000 picture takes 400 MB of memory to open (a "decompression bomb").
+MAX_DECODE_PIXELS = 4 * MAX_SIZE_PX * MAX_SIZE_PX
+RESIZE_FIX = "save the artwork as a square RGB JPEG or PNG of 1400-3000 px"
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,13 @@ class ArtworkInfo:
 def inspect_artwork(path: Path) -> ArtworkInfo:
     """Open ``path`` and check it is an image at all; size rules are left to `podcast validate`."""
     try:
-        with Image.open(path) as image:
-            return ArtworkInfo(path, image.width, image.height, image.format or "", image.mode)
+        with warnings.catch_warnings():
+            # Opening reads only the header; the size rules below (and validate) report huge images.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                return ArtworkInfo(path, image.width, image.height, image.format or "", image.mode)
+    except Image.DecompressionBombError:
+        raise PodcastError("is far larger than 3000x3000 px", path=path, fix=RESIZE_FIX) from None
     except (UnidentifiedImageError, OSError):
         raise PodcastError(
             "is not an image that can be read", path=path, fix="save the artwork as a square JPEG or PNG"
@@ -60,6 +69,9 @@ def artwork_problems(info: ArtworkInfo) -> list[str]:
 
 def embedded_cover(path: Path) -> bytes:
     """A JPEG of at most 600x600 px and 300 KB for the MP3's APIC frame."""
+    info = inspect_artwork(path)
+    if info.width * info.height > MAX_DECODE_PIXELS:
+        raise PodcastError(f"is {info.width}x{info.height} px, too big to use", path=path, fix=RESIZE_FIX)
     try:
         with Image.open(path) as image:
             image = image.convert("RGB")

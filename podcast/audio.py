@@ -21,14 +21,16 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypedDict
 
-from .errors import AudioInvalid, ExternalToolError
+from .errors import AudioInvalid, ExternalToolError, PodcastError
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,28 @@ def _checked(exe: str) -> str:
     return exe
 
 
+def _find_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _find_prctl()  # looked up once here: the child after fork must do as little as possible
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the ffmpeg child (Linux): get SIGKILL when the parent dies, so a killed `podcast` leaves no
+    orphan ffmpeg still writing into build/ while the next run writes the same file."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 _NOT_AUDIO = (
     "Invalid data found when processing input",
     "does not contain any stream",
@@ -153,22 +177,32 @@ def run_ffmpeg(
     argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1", *args]
     log.debug("running %s", shlex.join(argv))
     try:
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                                   preexec_fn=_die_with_parent if _PRCTL is not None else None)  # fmt: skip
     except OSError as exc:
         raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix=INSTALL_HINT) from None
     # Keep only the tail of stderr: ebur128 logs a line per 100 ms of audio.
     tail: collections.deque[str] = collections.deque(maxlen=60)
-    reader = threading.Thread(target=lambda: tail.extend(process.stderr), daemon=True)  # type: ignore[arg-type]
-    reader.start()
-    assert process.stdout is not None
-    for line in process.stdout:
-        if on_progress and duration_s and line.startswith("out_time_us="):
-            value = line.split("=", 1)[1].strip()
-            if value.isdigit():
-                on_progress(min(1.0, int(value) / 1e6 / duration_s))
-    process.wait()
-    reader.join()
+    with process:  # closes both pipes, even when a progress callback raises
+        reader = threading.Thread(target=lambda: tail.extend(process.stderr), daemon=True)  # type: ignore[arg-type]
+        reader.start()
+        assert process.stdout is not None
+        for line in process.stdout:
+            if on_progress and duration_s and line.startswith("out_time_us="):
+                value = line.split("=", 1)[1].strip()
+                if value.isdigit():
+                    on_progress(min(1.0, int(value) / 1e6 / duration_s))
+        process.wait()
+        reader.join()
     stderr = "".join(tail)
+    if process.returncode < 0:  # killed (OOM killer, a user, a shutdown): not a problem with the audio
+        raise ExternalToolError(
+            f"ffmpeg was stopped by signal {process.returncode * -1}{f' while working on {source}' if source else ''}",
+            fix="nothing half-written was kept; run the command again",
+        )
+    if "No space left on device" in stderr:
+        raise PodcastError("ffmpeg could not write its output: no space left on device",
+                           path=args[-1], fix="free some disk space and run the command again")  # fmt: skip
     if process.returncode != 0:
         lines = [line.strip() for line in tail if line.strip()]
         last = lines[-1] if lines else f"exit status {process.returncode}"

@@ -106,6 +106,8 @@ class Chapter(_Section):
     @field_validator("start", mode="before")
     @classmethod
     def _parse_start(cls, value: Any) -> float:
+        if not isinstance(value, (str, int, float)):  # parse_time would raise AttributeError, not a field error
+            raise ValueError(f"must be a time such as \"00:01:30\", not {type(value).__name__}")
         return parse_time(value)
 
 
@@ -171,8 +173,8 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
     if kind == "missing":
         return loc, "is missing"
     if kind in ("string_type", "int_type", "float_type", "bool_type", "datetime_type", "list_type", "model_type"):
-        wanted = kind.removesuffix("_type").replace("str", "text").replace("int", "whole number")
-        wanted = {"string": "text", "model": "table", "list": "list", "datetime": "date and time"}.get(wanted, wanted)
+        wanted = kind.removesuffix("_type")
+        wanted = {"string": "text", "int": "whole number", "model": "table", "datetime": "date and time"}.get(wanted, wanted)
         return loc, f"must be {wanted}, not {type(error.get('input')).__name__.replace('str', 'text')}"
     message = error["msg"].removeprefix("Value error, ")
     return loc, message[0].lower() + message[1:]
@@ -218,8 +220,52 @@ def _warn_unknown(model: BaseModel, path: Path, prefix: str = "") -> None:
                     _warn_unknown(element, path, f"{prefix}{name}[{index}].")
 
 
+# Keys that hold secrets. Credentials come from the AWS credential chain, never from a file in the show
+# folder: the show folder is shared, copied and committed to git, so a key written there leaks.
+CREDENTIAL_KEY = re.compile(
+    r"(^|_)(secret|password|passwd|token|credentials?|access_key|access_key_id|secret_access_key|api_key|private_key)$",
+    re.IGNORECASE,
+)
+CREDENTIAL_FIX = (
+    "delete it from the file and rotate that key (it may already have leaked); give credentials through the "
+    "AWS credential chain instead: the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables, "
+    "a profile in ~/.aws/credentials (AWS_PROFILE) or an IAM role"
+)
+
+
+def _credential_key(data: dict[str, Any], prefix: str = "") -> str | None:
+    """The dotted name of the first key that looks like a credential (the value is never looked at or shown).
+
+    >>> _credential_key({"publish": {"target": "s3://b", "aws_secret_access_key": "x"}})
+    'publish.aws_secret_access_key'
+    >>> _credential_key({"show": {"title": "Tokens of hope"}}) is None
+    True
+    """
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if CREDENTIAL_KEY.search(str(key)):
+            return name
+        if isinstance(value, dict):
+            found = _credential_key(value, f"{name}.")
+            if found:
+                return found
+    return None
+
+
+def _refuse_credentials(data: dict[str, Any], path: Path, exc_type: type[PodcastError]) -> None:
+    """Refuse a manifest holding credentials, naming the key but never echoing its value."""
+    key = _credential_key(data)
+    if key:
+        raise exc_type(
+            f"'{key}' looks like a credential; never write credentials in {path.name}",
+            path=path,
+            fix=CREDENTIAL_FIX,
+        )
+
+
 def load_show_manifest(path: Path) -> ShowManifest:
     data = read_toml(path, ShowInvalid)
+    _refuse_credentials(data, path, ShowInvalid)
     try:
         manifest = ShowManifest.model_validate(data)
     except ValidationError as exc:
@@ -230,6 +276,7 @@ def load_show_manifest(path: Path) -> ShowManifest:
 
 def load_episode_manifest(path: Path) -> EpisodeManifest:
     data = read_toml(path, EpisodeInvalid)
+    _refuse_credentials(data, path, EpisodeInvalid)
     try:
         manifest = EpisodeManifest.model_validate(data)
     except ValidationError as exc:

@@ -17,7 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .artwork import inspect_artwork
+from .artwork import RESIZE_FIX, artwork_problems, inspect_artwork
+from .errors import PodcastError
 from .build import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
 from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
@@ -85,6 +86,19 @@ def artwork_object(stem: str, path: Path) -> PlannedObject:
     info = inspect_artwork(path)
     sha = sha256_file(path)
     return PlannedObject(hashed_key("artwork", stem, sha, info.extension), path, sha, path.stat().st_size)
+
+
+def refuse_unpublishable_artwork(show: Show, live: list[Episode]) -> None:
+    """Stop before building or uploading when artwork breaks Apple's rules.
+
+    Podcast directories reject such a feed, and a GIF or CMYK picture would otherwise be
+    uploaded under a .jpg name with the wrong type. Checks only image headers (fast).
+    """
+    paths = [show.artwork_path] + [episode.artwork_path for episode in live if episode.artwork_path]
+    for path in paths:
+        problems = artwork_problems(inspect_artwork(path))
+        if problems:
+            raise PodcastError("; ".join(problems), path=path, fix=f"{RESIZE_FIX} (`podcast validate` lists every problem)")
 
 
 def plan_release(
@@ -174,6 +188,7 @@ def publish(
     """Build what is stale, upload what changed, write the feed, record state, clean up."""
     live, embargoed, withdrawn = live_episodes(show, now)
     selected = {episode.slug for episode in show.select(slugs)}
+    refuse_unpublishable_artwork(show, live)
     report = PublishReport(target=target.describe(), feed_url=settings.feed_url, dry_run=dry_run)
     report.embargoed = [{"slug": e.slug, "until": e.manifest.published.isoformat()} for e in embargoed]
     report.withdrawn = [e.slug for e in withdrawn]
