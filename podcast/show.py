@@ -78,7 +78,16 @@ def utc_now() -> datetime:
     """The clock, overridable with PODCAST_NOW (ISO 8601) for rehearsing a release in tests."""
     forced = os.environ.get("PODCAST_NOW")
     if forced:
-        return datetime.fromisoformat(forced.replace("Z", "+00:00"))
+        try:
+            when = datetime.fromisoformat(forced.replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:  # a naive time cannot be compared with release times
+            raise ShowInvalid(
+                f"PODCAST_NOW='{forced}' is not a date, time and time zone",
+                fix="write it like 2026-12-01T09:00:00Z, or unset PODCAST_NOW to use the real clock",
+            )
+        return when
     return datetime.now(timezone.utc)
 
 

@@ -1,0 +1,116 @@
+"""Secrets never leak: with recognisable fake AWS keys in the environment, run every command
+(successes and failures, verbose, text and --json) as a real process and grep everything it
+printed and every file it wrote for the keys.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reliability import make_small_show, podcast_argv, run_podcast
+
+ACCESS_KEY = "AKIAFAKEFAKEFAKE1234"
+SECRET_KEY = "fake/secret/KEY+do-not-leak/0123456789abcdefFAKE"
+SESSION_TOKEN = "FAKEsessionTOKENdoNotLeak0123456789"
+SECRETS = (ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, "do-not-leak", "doNotLeak")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PODCAST_"))}
+    env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_SESSION_TOKEN=SESSION_TOKEN,
+               AWS_DEFAULT_REGION="eu-west-2", **extra)  # fmt: skip
+    return env
+
+
+def _assert_clean(label: str, text: str | bytes) -> None:
+    data = text.encode() if isinstance(text, str) else text
+    for secret in SECRETS:
+        assert secret.encode() not in data, f"{label} contains the secret {secret!r}"
+
+
+def test_no_command_leaks_credentials(tmp_path: Path, tone: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    show = make_small_show(tmp_path / "show")
+    env = _env(HOME=str(home))
+    runs: list[tuple[list[str], int, dict[str, str]]] = [
+        # (arguments, expected exit code, extra environment)
+        (["-v", "init", tmp_path / "fresh", "--title", "Fresh show"], 0, {}),
+        (["-v", "-C", show, "new", "ep-two", "--audio", tone, "--published", "2026-02-01T09:00:00Z"], 0, {}),
+        (["-v", "-C", show, "build"], 0, {}),
+        (["-v", "-C", show, "--json", "build"], 0, {}),
+        (["-v", "-C", show, "publish", "--dry-run"], 0, {}),
+        (["-v", "-C", show, "publish", "--dry-run", "--json"], 0, {}),
+        (["-v", "-C", show, "publish"], 0, {}),
+        (["-v", "-C", show, "publish", "--json"], 0, {}),
+        (["-v", "-C", show, "feed"], 0, {}),
+        (["-v", "-C", show, "feed", "--output", "-"], 0, {}),
+        (["-v", "-C", show, "validate"], 0, {}),
+        (["-v", "-C", show, "validate", "--json"], 0, {}),
+        (["-v", "loudness", tone], 0, {}),
+        (["-v", "--json", "loudness", tone], 0, {}),
+        (["-v", "-C", show, "status"], 0, {}),
+        (["-v", "-C", show, "status", "--json"], 0, {}),
+        # Failure paths.
+        (["-v", "-C", tmp_path / "nowhere", "build"], 1, {}),
+        (["-v", "-C", show, "build", "no-such-episode"], 1, {}),
+        (["-v", "loudness", show / "podcast.toml"], 1, {}),
+        (["-v", "-C", show, "publish", "--base-url", "not a url"], 1, {}),
+        (["-v", "-C", show, "publish", "--target", "s3://bucket/prefix"], 4, {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}),
+        (["-v", "-C", show, "--json", "publish", "--target", "s3://bucket/prefix"], 4, {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}),
+        (["-v", "-C", show, "build"], 3, {"PODCAST_FFMPEG": "/bin/false", "PODCAST_NOW": "2026-03-01T00:00:00Z"}),
+        (["-v", "-C", show, "status"], 1, {"PODCAST_NOW": "not a date"}),
+        (["-v", "-C", show, "publish", "--no-such-option"], 2, {}),
+    ]
+    for args, expected, extra in runs:
+        if "PODCAST_FFMPEG" in extra:  # make the build do audio work so ffmpeg is actually needed
+            (show / "episodes" / "ep-one" / "master.wav").write_bytes((tone).read_bytes())
+        result = run_podcast(*args, env={**env, **extra})
+        label = " ".join(str(a) for a in args)
+        assert result.returncode == expected, f"{label}: exit {result.returncode}\n{result.stderr}"
+        assert "Traceback" not in result.stderr, f"{label}:\n{result.stderr}"
+        _assert_clean(f"stdout of `{label}`", result.stdout)
+        _assert_clean(f"stderr of `{label}`", result.stderr)
+
+    # A manifest holding the very same keys is refused without echoing them.
+    toml = show / "podcast.toml"
+    original = toml.read_text(encoding="utf-8")
+    toml.write_text(original.replace("[publish]\n", f'[publish]\naws_access_key_id = "{ACCESS_KEY}"\n'
+                                     f'aws_secret_access_key = "{SECRET_KEY}"\n'), encoding="utf-8")  # fmt: skip
+    for command in (["publish"], ["--json", "publish", "--dry-run"], ["validate"], ["status"], ["build"]):
+        result = run_podcast("-v", "-C", show, *command, env=env)
+        assert result.returncode == 1, result.stderr
+        assert "AWS credential chain" in result.stderr
+        _assert_clean(f"refusal of {command}", result.stdout + result.stderr)
+    toml.write_text(original, encoding="utf-8")
+
+    # `podcast serve` prints its address and serves until interrupted.
+    serve = subprocess.Popen(podcast_argv("-v", "-C", show, "serve", "--port", "0"), env=env, cwd=show,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        first = serve.stderr.readline()  # type: ignore[union-attr]
+        assert "serving" in first
+    finally:
+        serve.send_signal(signal.SIGINT)
+        out, err = serve.communicate(timeout=30)
+    _assert_clean("podcast serve", first + out + err)
+
+    # Nothing written anywhere (show, builds, published folder, the new show, HOME) holds a key.
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            _assert_clean(str(path), path.read_bytes())
+
+
+@pytest.mark.parametrize("command", [["publish"]])
+def test_unexpected_error_hides_locals(tmp_path: Path, command: list[str]) -> None:
+    """Even an unexpected crash (a bug) prints no local variables, so no credential in scope leaks."""
+    show = make_small_show(tmp_path / "show")
+    # A directory where build.json should be: an OSError no code path expects.
+    (show / "build" / "ep-one" / "build.json").mkdir(parents=True)
+    result = run_podcast("-C", show, *command, env=_env())
+    _assert_clean(f"crash of {command}", result.stdout + result.stderr)
