@@ -202,7 +202,7 @@ def run_ffmpeg(
         )
     if "No space left on device" in stderr:
         raise PodcastError("ffmpeg could not write its output: no space left on device",
-                           path=args[-1], fix="free some disk space and run the command again")  # fmt: skip
+                           path=Path(args[-1]).parent, fix="free some disk space and run the command again")  # fmt: skip
     if process.returncode != 0:
         lines = [line.strip() for line in tail if line.strip()]
         last = lines[-1] if lines else f"exit status {process.returncode}"

@@ -119,8 +119,12 @@ def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagVa
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a full disk must be a clear error, not a traceback
+        tmp.unlink(missing_ok=True)
+        raise PodcastError(f"cannot write the build record ({exc.strerror})", path=path, fix="check free disk space") from None
 
 
 def read_build(show: Show, episode: Episode) -> BuiltEpisode | None:
