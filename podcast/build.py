@@ -13,12 +13,15 @@ is written last, so an interrupted build is never mistaken for a finished one.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
 import hashlib
 import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +153,37 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
     return built.audio_key == audio_key(show, episode) and built.tags_key == _key(built.audio_key, asdict(values))
 
 
+@contextlib.contextmanager
+def _episode_lock(folder: Path) -> Iterator[None]:
+    """Wait for any other `podcast` process building the same episode (flock on build/<slug>/.lock).
+
+    Builds write fixed temporary names; two at once would write into each other's files.
+    The second waits, then usually finds the episode up to date. The kernel drops the
+    lock when its holder dies, even by SIGKILL.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / ".lock").open("a")
+    except OSError as exc:
+        raise PodcastError(f"cannot create the build folder ({exc.strerror})", path=folder, fix="check free disk space and permissions") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _one_build_at_a_time(func: Callable[..., BuiltEpisode]) -> Callable[..., BuiltEpisode]:
+    @functools.wraps(func)
+    def locked(show: Show, episode: Episode, *args: Any, **kwargs: Any) -> BuiltEpisode:
+        with _episode_lock(show.build_dir / episode.slug):
+            return func(show, episode, *args, **kwargs)
+
+    return locked
+
+
+@_one_build_at_a_time
 def build_episode(
     show: Show, episode: Episode, settings: PublishSettings, *, on_progress: Progress | None = None
 ) -> BuiltEpisode:

@@ -65,3 +65,7 @@ class StorageError(PodcastError):
     """Writing to the publishing target failed."""
 
     exit_code = EXIT_STORAGE
+
+
+class TargetBusy(StorageError):
+    """Another `podcast publish` holds the publishing target's lock."""

@@ -9,6 +9,7 @@ complete objects, and running it again finishes the job.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -149,6 +150,21 @@ def plan_release(
     return Release(objects=list(objects.values()), items=items, episodes=records, channel=channel)
 
 
+def _keys_in(value: Any) -> set[str]:
+    """Every string inside a state record (object keys among them), however deeply nested.
+
+    >>> sorted(_keys_in({"a": {"media_key": "media/x.mp3", "n": 1, "t": [{"key": "t/x.vtt"}]}}))
+    ['media/x.mp3', 't/x.vtt']
+    """
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_keys_in(item) for item in value.values())) if value else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_keys_in(item) for item in value)) if value else set()
+    return set()
+
+
 def read_state(target: Target) -> dict[str, Any]:
     raw = target.get_bytes(STATE_KEY)
     if not raw:
@@ -174,6 +190,25 @@ def live_episodes(show: Show, now: datetime) -> tuple[list[Episode], list[Episod
     return live, embargoed, withdrawn
 
 
+def _one_publish_at_a_time(func: Callable[..., PublishReport]) -> Callable[..., PublishReport]:
+    """Run a (non-dry-run) publish holding the target's lock, when the target has one.
+
+    The whole publish, builds included, runs under the lock, so a second publish on the
+    same target stops at once with TargetBusy instead of racing on state.json.
+    """
+
+    @functools.wraps(func)
+    def locked(show: Show, settings: PublishSettings, target: Target, *, dry_run: bool = False, **kwargs: Any) -> PublishReport:
+        lock = getattr(target, "lock", None)
+        if dry_run or lock is None:
+            return func(show, settings, target, dry_run=dry_run, **kwargs)
+        with lock():
+            return func(show, settings, target, dry_run=dry_run, **kwargs)
+
+    return locked
+
+
+@_one_publish_at_a_time
 def publish(
     show: Show,
     settings: PublishSettings,
@@ -234,6 +269,10 @@ def publish(
 
     # 3. The state record, then 4. delete what the live feed no longer names.
     objects = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
+    # Episodes not published this time stay in the feed as they were: keep (never delete) their objects.
+    for key in _keys_in(release.episodes):
+        if key in state["objects"]:
+            objects.setdefault(key, state["objects"][key])
     report.deleted = sorted(set(state["objects"]) - set(objects))
     if not dry_run:
         new_state = {"objects": objects, "episodes": release.episodes}

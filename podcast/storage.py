@@ -7,18 +7,22 @@ media forever, and a listener never downloads a stale file.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from .errors import StorageError
+from .errors import StorageError, TargetBusy
 
 log = logging.getLogger(__name__)
 
 FEED_KEY = "feed.xml"
 STATE_KEY = ".podcast/state.json"
+LOCK_KEY = ".podcast/lock"
 LONG_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
 
@@ -113,6 +117,36 @@ class LocalFolderTarget:
             return None
         except OSError as exc:
             raise StorageError(f"cannot read '{key}' ({exc.strerror})", path=self.root, fix="check permissions") from None
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold an exclusive lock on the folder for one publish, or raise TargetBusy at once.
+
+        Two publishes interleaving their reads and writes of state.json could each drop the
+        other's episode from the feed. The lock is an flock on ``.podcast/lock``: the kernel
+        releases it when the process ends, even by SIGKILL, so a crash never leaves it stuck.
+        Holding it, we also sweep the temporary files a killed publish left behind.
+        """
+        path = self._path(LOCK_KEY)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = path.open("a")
+        except OSError as exc:
+            raise StorageError(f"cannot create '{LOCK_KEY}' ({exc.strerror})", path=self.root,
+                               fix="check free space and permissions") from None  # fmt: skip
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise TargetBusy(
+                    "another publish is running on this target", path=self.root, fix="wait for it to finish and run again"
+                ) from None
+            try:
+                for leftover in self.root.rglob(".*.tmp"):
+                    leftover.unlink(missing_ok=True)
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def delete(self, key: str) -> None:
         try:
