@@ -245,6 +245,8 @@ def parse_ebur128_summary(stderr: str) -> LoudnessStats:
 
 def measure_loudness(path: Path, *, on_progress: Progress | None = None, duration_s: float | None = None) -> LoudnessStats:
     """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of a file, per ITU-R BS.1770."""
+    if not path.is_file():  # bad input (exit 1), not an ffmpeg failure (exit 3)
+        raise AudioInvalid("audio file not found", path=path, fix="check the file name")
     if on_progress and duration_s is None:
         duration_s = probe(path).duration_s
     stderr = run_ffmpeg(
