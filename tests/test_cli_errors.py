@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from podcast.audio import ffmpeg_exe
 
 EPISODE_TOML = """\
 title = "Episode one"
@@ -176,6 +177,21 @@ def test_ffmpeg_broken(cli, show, tmp_path, monkeypatch):
     monkeypatch.setenv("PODCAST_FFMPEG", str(broken))
     line = assert_contract(cli, show, tmp_path, exit_code=3, names=broken)
     assert "install ffmpeg" in line
+
+
+def test_ffmpeg_fails_on_the_work(cli, show, tmp_path, monkeypatch):
+    """An ffmpeg that answers -version but crashes on real work is a tool failure, not bad audio."""
+    real = ffmpeg_exe()
+    crashing = tmp_path / "bin" / "ffmpeg"
+    crashing.parent.mkdir()
+    crashing.write_text(
+        f'#!/bin/sh\nfor a in "$@"; do [ "$a" = "-version" ] && exec {real} "$@"; done\n'
+        'echo "Segmentation fault" >&2\nexit 139\n'
+    )
+    crashing.chmod(crashing.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PODCAST_FFMPEG", str(crashing))
+    line = assert_contract(cli, show, tmp_path, exit_code=3, names=show / "episodes/ep-one/master.wav")
+    assert "ffmpeg failed" in line and "Segmentation fault" in line
 
 
 def test_no_podcast_toml(cli, tmp_path):
