@@ -209,3 +209,27 @@ def test_a_good_show_publishes(cli, show, tmp_path):
     assert result.stderr == ""
     assert (target / "feed.xml").is_file()
     assert len(list((target / "media").glob("ep-one-*.mp3"))) == 1
+
+
+def test_bad_input_leaves_a_published_target_untouched(cli, show, tmp_path):
+    """Nothing half-published: a broken new episode stops the publish before anything is uploaded."""
+    target = tmp_path / "target"
+    assert cli("-C", show, "publish", "--target", target).exit_code == 0
+    published = snapshot(target)
+    second = add_episode(show, "ep-two", EPISODE_TOML.replace("000000000001", "000000000002").replace("number = 1", "number = 2"), None)
+    (second / "master.wav").write_bytes(os.urandom(4096))
+    result = cli("-C", show, "publish", "--target", target)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {second / 'master.wav'}: ") and len(result.stderr.splitlines()) == 1
+    assert snapshot(target) == published
+
+
+def test_target_that_cannot_be_written_is_a_storage_error(cli, show, tmp_path):
+    target = tmp_path / "target"
+    target.write_text("a file where the publishing folder should be\n")
+    result = cli("-C", show, "publish", "--target", target)
+    assert result.exit_code == 4, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {target}: ") and " — " in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert target.read_text() == "a file where the publishing folder should be\n"
