@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -179,3 +180,34 @@ def test_feed_is_served_with_the_servers_address(served):
 def test_root_path_serves_the_feed(served):
     response, body = served.request("GET", "/")
     assert response.status == 200 and b"<rss" in body
+
+
+def test_the_serve_command_serves_the_target(served, tmp_path):
+    """The real `podcast serve` process: it picks a free port, says where, and serves the rewritten feed."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    show = tmp_path / "show"
+    show.mkdir()
+    shutil.copy2(REPO / "podcast.toml", show / "podcast.toml")
+    shutil.copy2(REPO / "artwork.jpg", show / "artwork.jpg")
+    argv = [sys.executable, "-m", "typer_app", "-C", str(show), "serve", "--port", "0", "--target", str(served.root)]
+    process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        line = process.stderr.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:(\d+))/feed\.xml", line)
+        assert match, line
+        address, port = match.group(1), int(match.group(2))
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/feed.xml")
+        response = connection.getresponse()
+        assert response.status == 200
+        assert response.read().decode() == FEED.replace(BASE_URL, address)
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
