@@ -197,3 +197,19 @@ def test_last_build_date_comes_from_the_newest_episode(published, tmp_path):
         result = CliRunner().invoke(app, ["-C", str(published), "feed", "--output", str(tmp_path / name)])
         assert result.exit_code == 0, result.stderr
         assert (tmp_path / name).read_bytes() == data
+
+
+def test_validate_accepts_the_demo_show(published):
+    from typer_app import app
+
+    result = CliRunner().invoke(app, ["-C", str(published), "--json", "validate"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout
+    import json
+
+    report = json.loads(result.stdout)
+    assert report["valid"] is True
+    assert [f for f in report["findings"] if f["severity"] == "error"] == []
+    # And the published file itself, checked as a feed.
+    again = CliRunner().invoke(app, ["validate", "--feed", str(published / "feed" / "feed.xml")], catch_exceptions=False)
+    assert again.exit_code == 0, again.stdout
+    assert "0 error(s)" in again.stdout
