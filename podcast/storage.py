@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 FEED_KEY = "feed.xml"
 STATE_KEY = ".podcast/state.json"
-LOCK_KEY = ".podcast/lock"
 LONG_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
 
@@ -123,30 +122,29 @@ class LocalFolderTarget:
         """Hold an exclusive lock on the folder for one publish, or raise TargetBusy at once.
 
         Two publishes interleaving their reads and writes of state.json could each drop the
-        other's episode from the feed. The lock is an flock on ``.podcast/lock``: the kernel
-        releases it when the process ends, even by SIGKILL, so a crash never leaves it stuck.
-        Holding it, we also sweep the temporary files a killed publish left behind.
+        other's episode from the feed. The lock is an flock on the target folder itself (no
+        lock file, so a publish that fails early writes nothing): the kernel releases it when
+        the process ends, even by SIGKILL, so a crash never leaves it stuck. Holding it, we
+        also sweep the temporary files a killed publish left behind.
         """
-        path = self._path(LOCK_KEY)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle = path.open("a")
+            self.root.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
-            raise StorageError(f"cannot create '{LOCK_KEY}' ({exc.strerror})", path=self.root,
-                               fix="check free space and permissions") from None  # fmt: skip
-        with handle:
+            raise StorageError(f"cannot open the target folder ({exc.strerror})", path=self.root,
+                               fix="check that the folder exists and that you may write to it") from None  # fmt: skip
+        try:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise TargetBusy(
                     "another publish is running on this target", path=self.root, fix="wait for it to finish and run again"
                 ) from None
-            try:
-                for leftover in self.root.rglob(".*.tmp"):
-                    leftover.unlink(missing_ok=True)
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+            for leftover in self.root.rglob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
+            yield
+        finally:
+            os.close(descriptor)  # closing the only descriptor releases the lock
 
     def delete(self, key: str) -> None:
         try:
