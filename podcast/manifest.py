@@ -92,16 +92,22 @@ class PublishSettings(_Section):
     region: str | None = None
 
 
+class TagSettings(_Section):
+    id3_version: Literal[3, 4] = 3  # ID3v2.3 by default: older players and car stereos do not read v2.4
+
+
 class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings
+    tags: TagSettings = TagSettings()
 
 
 class Chapter(_Section):
     start: float
     title: Text255
     url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    image: Annotated[str, Field(min_length=1)] | None = None  # a picture file next to episode.toml
 
     @field_validator("start", mode="before")
     @classmethod
@@ -123,7 +129,8 @@ class EpisodeManifest(_Section):
     artwork: str | None = None
     guid: Annotated[str, Field(min_length=8, max_length=255)]
     withdrawn: bool = False
-    chapters: list[Chapter] = []
+    # [[chapters]] tables, or the name of a chapters file (Audacity labels, HH:MM:SS lines, chapters JSON)
+    chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
 
     _check_text = field_validator("title", "description")(_no_control_chars)
 
@@ -161,6 +168,8 @@ FIELD_HINTS: dict[str, str] = {
     "bitrate_kbps": "use a standard MP3 bitrate such as 64, 96 or 128",
     "sample_rate_hz": "use 44100 or 48000",
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
+    "id3_version": "use 3 (ID3v2.3, read by every player) or 4 (ID3v2.4)",
+    "chapters": 'use [[chapters]] tables with start and title, or name a file: chapters = "chapters.txt"',
 }
 
 
