@@ -197,7 +197,7 @@ def embedded_cover(path: Path, *, size_px: int = EMBED_SIZE_PX) -> bytes:
         with Image.open(path) as image:
             image = to_rgb(image)
             image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
-            for quality in (90, 80, 70, 60, 50):
+            for quality in (90, 80, 70, 60, 50, 40, 30):
                 buffer = io.BytesIO()
                 image.save(buffer, "JPEG", quality=quality, optimize=True)
                 if buffer.tell() <= EMBED_MAX_BYTES:
