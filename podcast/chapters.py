@@ -267,11 +267,21 @@ def check_chapters(chapters: ChapterList, *, duration_s: float | None = None) ->
     return chapters
 
 
+def _pictures_inside(chapters: ChapterList, folder: Path) -> ChapterList:
+    """Refuse chapter pictures outside the episode folder (only the episode's own files get published)."""
+    for entry in chapters.entries:
+        if entry.image_path is not None and not entry.image_path.resolve().is_relative_to(folder.resolve()):
+            raise ChaptersInvalid(f"{entry.where}: chapter picture '{entry.image_path.name}' is outside the episode folder",
+                                  path=chapters.source, fix="copy the picture into the episode folder")  # fmt: skip
+    return chapters
+
+
 def load_chapters(episode: Episode) -> ChapterList:
     """The episode's chapters from episode.toml or the file it names, checked (except against the duration)."""
     declared = episode.manifest.chapters
     if not isinstance(declared, str):
-        return check_chapters(ChapterList(episode.manifest_path, tuple(from_manifest(declared, episode.folder))))
+        listed = ChapterList(episode.manifest_path, tuple(from_manifest(declared, episode.folder)))
+        return check_chapters(_pictures_inside(listed, episode.folder))
     path = (episode.folder / declared).resolve()
     if not path.is_relative_to(episode.folder.resolve()):
         raise ChaptersInvalid(f"chapters file '{declared}' is outside the episode folder", path=episode.manifest_path,
@@ -285,7 +295,7 @@ def load_chapters(episode: Episode) -> ChapterList:
         raise ChaptersInvalid("is not UTF-8 text", path=path, fix="save it as UTF-8 in your editor") from None
     except OSError as exc:
         raise ChaptersInvalid(f"cannot be read ({exc.strerror})", path=path, fix="check the file's permissions") from None
-    return check_chapters(ChapterList(path, tuple(parse_chapters_file(text, path))))
+    return check_chapters(_pictures_inside(ChapterList(path, tuple(parse_chapters_file(text, path))), episode.folder))
 
 
 # --- rendering -------------------------------------------------------------------------------

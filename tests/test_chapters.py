@@ -112,6 +112,8 @@ def test_malformed_files_name_the_line(parser, text, message):
         ('[[chapters]]\nstart = "soon"\ntitle = "A"', "episode.toml: field 'chapters.0.start' 'soon' is not a time"),
         ('chapters = 5', "episode.toml: field 'chapters' must be list, not int"),
         ('chapters = "../../podcast.toml"', "is outside the episode folder"),
+        ('[[chapters]]\nstart = 0\ntitle = "A"\nimage = "../../artwork.jpg"', "[[chapters]] number 1: chapter picture 'artwork.jpg' is outside the episode folder"),
+        ('[[chapters]]\nstart = 0\ntitle = "A"\nimage = "nope.jpg"', "[[chapters]] number 1: chapter picture 'nope.jpg' not found"),
     ],
 )  # fmt: skip
 def test_bad_chapters_fail_the_build_with_one_line(demo_show, cli, setup, message):
