@@ -103,7 +103,8 @@ def episode_notes_markdown(show: Show, episode: Episode) -> str:
 def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagValues:
     info = show.manifest.show
     cover_path = episode.artwork_path or show.artwork_path
-    require_usable_artwork(cover_path)  # fail before any audio work on art no repair can save
+    for art in {show.artwork_path, cover_path}:  # fail before any audio work on art no repair can save
+        require_usable_artwork(art)
     return TagValues(
         title=episode.manifest.title,
         show=info.title,
