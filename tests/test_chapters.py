@@ -40,7 +40,11 @@ EXPECTED = [("0.000000", "Welcome"), ("1.500000", "Who we are"), ("3.000000", "F
 # --- parsing and rules (pure) -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "text"), [("c.txt", TIMESTAMPS), ("labels.txt", AUDACITY), ("c.json", PODCAST_INDEX)])
+FORMATS = pytest.mark.parametrize(("name", "text"), [("chapters.txt", TIMESTAMPS), ("labels.txt", AUDACITY),
+                                                     ("chapters.json", PODCAST_INDEX)], ids=["timestamps", "audacity", "json"])  # fmt: skip
+
+
+@FORMATS
 def test_each_format_reads_the_same_chapters(name, text):
     entries = parse_chapters_file(text, Path(name))
     assert [(e.start_s, e.title) for e in entries] == [(0.0, "Welcome"), (1.5, "Who we are"), (3.0, "Finding help")]
@@ -139,7 +143,7 @@ def test_chapter_past_the_end_is_refused(demo_show, cli):
 # --- published: ID3 CHAP/CTOC, chapters JSON and psc, read back by independent readers ------------
 
 
-@pytest.mark.parametrize(("name", "text"), [("chapters.txt", TIMESTAMPS), ("labels.txt", AUDACITY), ("chapters.json", PODCAST_INDEX)])
+@FORMATS
 def test_chapter_files_reach_ffprobe(demo_show, cli, name, text):
     folder = shorten(demo_show)
     (folder / name).write_text(text, encoding="utf-8")
