@@ -233,6 +233,11 @@ def publish(
 
     # 3. The state record, then 4. delete what the live feed no longer names.
     objects = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
+    # Episodes not rebuilt in this run (`publish SLUG`) keep what their record names: still in the feed.
+    for record in release.episodes.values():
+        for key in (record.get("media_key"), record.get("artwork_key"), record.get("chapters_key")):
+            if key and key not in objects and key in state["objects"]:
+                objects[key] = state["objects"][key]
     report.deleted = sorted(set(state["objects"]) - set(objects))
     if not dry_run:
         new_state = {"objects": objects, "episodes": release.episodes}

@@ -235,3 +235,16 @@ def test_removing_chapters_removes_them_everywhere(demo_show, cli):
     feed = (demo_show / "feed" / "feed.xml").read_text()
     assert "podcast:chapters" not in feed and "psc:chapters" not in feed
     assert not ID3(published(demo_show, "media")[0]).getall("CHAP")
+
+
+def test_publishing_one_episode_keeps_the_others_objects(demo_show, cli, tone):
+    shorten(demo_show)
+    assert cli("-C", demo_show, "new", "second", "--audio", tone, "--published", "2026-01-01T00:00:00Z").exit_code == 0
+    assert cli("-C", demo_show, "publish").exit_code == 0
+    before = published(demo_show, "media") + published(demo_show, "chapters")
+    result = cli("-C", demo_show, "--json", "publish", "second")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["deleted"] == []
+    assert published(demo_show, "media") + published(demo_show, "chapters") == before
+    feed = (demo_show / "feed" / "feed.xml").read_text()
+    assert all(path.name in feed for path in before)  # every object the feed names is still there
