@@ -26,7 +26,7 @@ from typing import Any
 
 from . import __version__
 from .artwork import embedded_cover, require_usable_artwork
-from .chapters import check_chapters, load_chapters, tag_chapters, write_chapters_json
+from .chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from .audio import RenderSettings, render_episode_audio
 from .errors import PodcastError
 from .notes import compose_markdown, render_text
@@ -189,7 +189,7 @@ def build_episode(
                 stale.unlink(missing_ok=True)
 
     chapters = check_chapters(load_chapters(episode), duration_s=read_duration(untagged))
-    write_chapters_json(folder, chapters)
+    write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
     id3_version = show.manifest.tags.id3_version
     new_tags_key = tags_key(key, values, id3_version)
     final = folder / f"{episode.slug}.mp3"

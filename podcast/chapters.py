@@ -14,17 +14,19 @@ list is then rendered three ways: ID3 CHAP/CTOC frames in the MP3 (via :mod:`pod
 Podcast Index chapters JSON 1.2 (published and linked by ``podcast:chapters``) and Podlove
 Simple Chapters (``psc:chapters`` in the feed).
 
-Chapter pictures given as local files are embedded in the MP3's CHAP frames; a picture
-given as a web address (``img`` in chapters JSON) is passed through to the JSON and the feed.
+A chapter picture given as a local file is embedded in the MP3's CHAP frame as a small
+JPEG, and the same JPEG is published under ``chapters/`` (content-hashed name) for the JSON
+``img`` and the psc ``image``; a picture given as a web address is passed through as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,10 +36,13 @@ from .errors import EpisodeInvalid
 from .feed import ChapterMark
 from .manifest import URL_PATTERN, Chapter
 from .show import Episode
+from .storage import hashed_key
 from .tags import TagChapter
 from .timecode import parse_time
 
 CHAPTERS_FILE = "chapters.json"  # the rendered Podcast Index JSON, in build/<slug>/
+CHAPTER_IMAGES_DIR = "chapter-images"  # build/<slug>/chapter-images/<object name>.jpg
+CHAPTERS_FOLDER = "chapters"  # where chapters JSON and chapter pictures are published
 CHAPTERS_JSON_VERSION = "1.2.0"
 CHAPTER_IMAGE_PX = 300  # chapter pictures embedded in CHAP frames: small, there may be many
 MAX_TITLE_CHARS = 255
@@ -320,8 +325,10 @@ def _seconds(value: float) -> int | float:
     return int(rounded) if rounded == int(rounded) else rounded
 
 
-def render_chapters_json(chapters: ChapterList) -> bytes:
+def render_chapters_json(chapters: ChapterList, image_urls: Mapping[int, str] | None = None) -> bytes:
     """Podcast Index chapters JSON 1.2 (deterministic bytes, so its content-hashed name is stable).
+
+    ``image_urls`` maps a chapter's index to the published URL of its (local) picture.
 
     >>> print(render_chapters_json(ChapterList(Path("c"), (ChapterEntry(0, "Intro", url="https://example.org"),))).decode(), end="")
     {
@@ -336,12 +343,13 @@ def render_chapters_json(chapters: ChapterList) -> bytes:
     }
     """
     items: list[dict[str, Any]] = []
-    for entry in chapters.entries:
+    for index, entry in enumerate(chapters.entries):
         item: dict[str, Any] = {"startTime": _seconds(entry.start_s), "title": entry.title}
         if entry.url:
             item["url"] = entry.url
-        if entry.image_url:
-            item["img"] = entry.image_url
+        image = (image_urls or {}).get(index) or entry.image_url
+        if image:
+            item["img"] = image
         items.append(item)
     document = {"version": CHAPTERS_JSON_VERSION, "chapters": items}
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -352,21 +360,54 @@ def feed_marks(chapters: ChapterList) -> tuple[ChapterMark, ...]:
     return tuple(ChapterMark(entry.start_s, entry.title, entry.url, entry.image_url) for entry in chapters.entries)
 
 
-def write_chapters_json(folder: Path, chapters: ChapterList) -> Path | None:
-    """Write (or, without chapters, remove) ``folder/chapters.json``; rewrite only when it changed."""
-    path = folder / CHAPTERS_FILE
-    if not chapters:
-        path.unlink(missing_ok=True)
-        return None
-    data = render_chapters_json(chapters)
+def _write_if_changed(path: Path, data: bytes) -> None:
     try:
         if not path.is_file() or path.read_bytes() != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.tmp")
             tmp.write_bytes(data)
             os.replace(tmp, path)
     except OSError as exc:
         raise ChaptersInvalid(f"cannot write the chapters ({exc.strerror})", path=path,
                               fix="check free disk space") from None  # fmt: skip
+
+
+def write_chapter_images(folder: Path, slug: str, chapters: ChapterList) -> dict[int, str]:
+    """Write each local chapter picture, as embedded in the MP3, to ``folder/chapter-images/``.
+
+    Files are named like the objects they become (``<slug>-<n>-<hash>.jpg``) and stale ones
+    are removed, so the folder holds exactly what must be published. Returns {index: object key}.
+    """
+    out = folder / CHAPTER_IMAGES_DIR
+    keys: dict[int, str] = {}
+    for index, entry in enumerate(chapters.entries):
+        if entry.image_path is None:
+            continue
+        data = embedded_cover(entry.image_path, size_px=CHAPTER_IMAGE_PX)
+        key = hashed_key(CHAPTERS_FOLDER, f"{slug}-{index + 1}", hashlib.sha256(data).hexdigest(), ".jpg")
+        _write_if_changed(out / key.rsplit("/", 1)[1], data)
+        keys[index] = key
+    names = {key.rsplit("/", 1)[1] for key in keys.values()}
+    for stale in out.glob("*.jpg") if out.is_dir() else ():
+        if stale.name not in names:
+            stale.unlink(missing_ok=True)
+    return keys
+
+
+def chapter_image_files(folder: Path) -> list[Path]:
+    """The chapter pictures the last build of ``folder`` made (their names are their object names)."""
+    out = folder / CHAPTER_IMAGES_DIR
+    return sorted(out.glob("*.jpg")) if out.is_dir() else []
+
+
+def write_chapter_files(folder: Path, slug: str, chapters: ChapterList, url_for: Callable[[str], str]) -> Path | None:
+    """Write what publishing needs into ``folder``: chapter pictures and ``chapters.json`` (none without chapters)."""
+    path = folder / CHAPTERS_FILE
+    images = write_chapter_images(folder, slug, chapters)
+    if not chapters:
+        path.unlink(missing_ok=True)
+        return None
+    _write_if_changed(path, render_chapters_json(chapters, {index: url_for(key) for index, key in images.items()}))
     return path
 
 

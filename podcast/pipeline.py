@@ -19,7 +19,15 @@ from typing import Any
 
 from .artwork import prepare_artwork
 from .build import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
-from .chapters import CHAPTERS_FILE, feed_marks, marks_from_records, marks_to_records, read_chapters_json
+from .chapters import (
+    CHAPTERS_FILE,
+    CHAPTERS_FOLDER,
+    chapter_image_files,
+    feed_marks,
+    marks_from_records,
+    marks_to_records,
+    read_chapters_json,
+)
 from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
 from .settings import PublishSettings
@@ -127,6 +135,10 @@ def plan_release(
                 objects[chapters.key] = chapters
                 record["chapters_key"] = chapters.key
                 record["chapters"] = marks_to_records(feed_marks(read_chapters_json(chapters_file)))
+                pictures = [PlannedObject(f"{CHAPTERS_FOLDER}/{p.name}", p, sha256_file(p), p.stat().st_size)
+                            for p in chapter_image_files(result.mp3_path.parent)]  # fmt: skip
+                objects.update({picture.key: picture for picture in pictures})
+                record["chapter_image_keys"] = [picture.key for picture in pictures]
         elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
             record = previous[episode.slug]
         else:
@@ -235,7 +247,8 @@ def publish(
     objects = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
     # Episodes not rebuilt in this run (`publish SLUG`) keep what their record names: still in the feed.
     for record in release.episodes.values():
-        for key in (record.get("media_key"), record.get("artwork_key"), record.get("chapters_key")):
+        named = [record.get("media_key"), record.get("artwork_key"), record.get("chapters_key")]
+        for key in named + list(record.get("chapter_image_keys", [])):
             if key and key not in objects and key in state["objects"]:
                 objects[key] = state["objects"][key]
     report.deleted = sorted(set(state["objects"]) - set(objects))

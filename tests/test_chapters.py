@@ -199,10 +199,14 @@ image = "help.png"
     assert document["version"].startswith("1.2")
     assert [(c["startTime"], c["title"]) for c in document["chapters"]] == list(zip([0, 1.5, 3], titles))
     assert document["chapters"][1]["url"] == "https://example.org/about"
+    picture = document["chapters"][2]["img"].split("/survivor-voices/", 1)[1]
+    assert picture.startswith(f"chapters/{EPISODE}-3-") and picture.endswith(".jpg")
+    assert (demo_show / "feed" / picture).read_bytes() == chaps[2].sub_frames.getall("APIC")[0].data
 
     # 3. Podlove Simple Chapters, read by feedparser and by gPodder's podcastparser.
     psc = feedparser.parse(str(feed_path)).entries[0]["psc_chapters"]["chapters"]
     assert [(c["start"], c["title"]) for c in psc] == list(zip(["00:00:00.000", "00:00:01.500", "00:00:03.000"], titles))
+    assert psc[2]["image"] == document["chapters"][2]["img"]
     with feed_path.open("rb") as handle:
         episode = podcastparser.parse(str(feed_path), handle)["episodes"][0]
     assert [(c["start"], c["title"]) for c in episode["chapters"]] == list(zip([0, 1, 3], titles))
