@@ -175,12 +175,12 @@ def prepare_artwork(path: Path, build_dir: Path) -> PreparedArtwork:
     if not out.is_file():
         try:
             with Image.open(path) as image:
-                image = to_rgb(image)
-                if max(image.size) > MAX_SIZE_PX:
-                    image = image.resize((MAX_SIZE_PX, MAX_SIZE_PX), Image.Resampling.LANCZOS)
+                rgb = to_rgb(image)
+                if max(rgb.size) > MAX_SIZE_PX:
+                    rgb = rgb.resize((MAX_SIZE_PX, MAX_SIZE_PX), Image.Resampling.LANCZOS)
                 out.parent.mkdir(parents=True, exist_ok=True)
                 tmp = out.with_name(f".{out.name}.tmp")
-                image.save(tmp, "JPEG", quality=CONVERTED_QUALITY, optimize=True)
+                rgb.save(tmp, "JPEG", quality=CONVERTED_QUALITY, optimize=True)
                 os.replace(tmp, out)
         except (UnidentifiedImageError, ValueError, Image.DecompressionBombError):
             raise PodcastError("artwork cannot be converted", path=path, fix=FIX_HINT) from None
@@ -194,8 +194,8 @@ def prepare_artwork(path: Path, build_dir: Path) -> PreparedArtwork:
 def embedded_cover(path: Path, *, size_px: int = EMBED_SIZE_PX) -> bytes:
     """A JPEG of at most ``size_px`` square (600 px for the cover) and 300 KB, for an APIC frame."""
     try:
-        with Image.open(path) as image:
-            image = to_rgb(image)
+        with Image.open(path) as source:
+            image = to_rgb(source)
             image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
             for quality in (90, 80, 70, 60, 50, 40, 30):
                 buffer = io.BytesIO()

@@ -187,7 +187,10 @@ def write_tags(path: Path, values: TagValues, *, id3_version: int = 3) -> None:
 def read_duration(path: Path) -> float:
     """The length of the MP3 at ``path`` in seconds, from its frames (the Xing/LAME header when present)."""
     try:
-        return float(MP3(path).info.length)
+        info = MP3(path).info
+        if info is None:
+            raise MutagenError("no MPEG audio frames")
+        return float(info.length)
     except MutagenError as exc:
         raise PodcastError(f"cannot read the MP3's length ({exc})", path=path, fix="rebuild with `podcast build`") from None
 
