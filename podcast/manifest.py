@@ -225,6 +225,9 @@ def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> Pod
     # A union field (audio = text or list) fails once per branch: report the branch that matches
     # what was written (a value problem) rather than "must be text".
     errors = sorted(exc.errors(), key=lambda error: error["type"] in _WANTED)
+    # The branches not taken (chapters = tables, so not a file name) are not more problems.
+    taken = [e for e in errors if not (e["type"] in _WANTED and _field_path(e["loc"]) == _field_path(e["loc"][:-1]))]
+    errors = taken or errors
     loc, what = _describe(errors[0])
     leaf = re.sub(r"\[\d+\]", "", loc).rsplit(".", 1)[-1]
     fix = FIELD_HINTS.get(leaf, "see the manifest format in README.md")
