@@ -44,7 +44,7 @@ from mutagen.id3 import (
     Frame,
 )
 from mutagen.id3 import delete as delete_id3
-from mutagen.id3._tags import save_frame  # private, unchanged since mutagen 1.22; see _ChapterOrderedID3
+from mutagen.id3._tags import save_frame  # private (mutagen 1.47/1.48); see _ChapterOrderedID3 and its test
 from mutagen.mp3 import MP3
 
 from .errors import PodcastError
