@@ -157,6 +157,7 @@ CHECKS: dict[str, Callable[[Path], None]] = {
     "feed_is_complete": lambda show: None,  # assert_feed_complete runs for every accepted case
     "feed_duration_is_real": lambda show: _assert_duration(show, "00:00:03"),
     "feed_duration_2s": lambda show: _assert_duration(show, "00:00:02"),
+    "feed_artwork_is_rgb_jpeg": lambda show: _assert_artwork_rgb_jpeg(show),
     "feed_has_long_notes": lambda show: _assert_in("END-OF-NOTES", _item_text(show, "description")),
     "feed_escapes_title": lambda show: _assert_equal(_item_text(show, "title"), "</title><script>alert(1)</script><title>&amp;"),
     "feed_escapes_notes": lambda show: _assert_notes_inert(show),
@@ -181,6 +182,15 @@ def _assert_not_in(needle: str, haystack: str) -> None:
 
 def _assert_duration(show: Path, expected: str) -> None:
     assert _item_text(show, "{http://www.itunes.com/dtds/podcast-1.0.dtd}duration") == expected
+
+
+def _assert_artwork_rgb_jpeg(show: Path) -> None:
+    """Every picture the feed names was published as an RGB JPEG or PNG (repaired if it was not)."""
+    images = [href for href in (e.get("href") or e.get("url") for e in _feed(show).iter()) if href and "/artwork/" in href]
+    assert images
+    for url in images:
+        with Image.open(show / "feed" / url.split("/survivor-voices/", 1)[1]) as image:
+            assert image.format in ("JPEG", "PNG") and image.mode == "RGB", (url, image.format, image.mode)
 
 
 def _assert_notes_inert(show: Path) -> None:
