@@ -93,6 +93,7 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
         (show / EPISODE / "master.mp3").write_bytes((show / EPISODE / "full.mp3").read_bytes()[:32_111]),
         (show / EPISODE / "full.mp3").unlink(),
     ),
+    "audio_new_tone": lambda show: make_audio(_master(show), source="sine=frequency=523:duration=3"),
     "audio_jpeg_named_wav": lambda show: _image(_master(show), (64, 64)),
     "audio_mp3_named_wav": lambda show: make_audio(_master(show), codec_args=("-f", "mp3")),
     "audio_wav_claims_20_hours": lambda show: _claim_20_hours(
@@ -246,10 +247,13 @@ def test_corpus_is_big_and_well_formed() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
-def test_hostile_input(case: dict[str, Any], published_show: Path, tmp_path: Path, tone: Path) -> None:
+def test_hostile_input(case: dict[str, Any], published_show: Path, tmp_path: Path, tone: Path,
+                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     show = tmp_path / "show"
     shutil.copytree(published_show, show, symlinks=True)
     prepare(case, show)
+    for name, value in case.get("env", {}).items():
+        monkeypatch.setenv(name, value)
     before = snapshot(show / "feed")
     command = [str(part).format(tone=tone, show=show) for part in case.get("command", ["publish"])]
 
