@@ -90,6 +90,8 @@ class PublishSettings(_Section):
     base_url: Annotated[str, Field(pattern=URL_PATTERN)]
     endpoint_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
     region: str | None = None
+    acl: Literal["public-read", "private"] | None = None  # S3: canned ACL for public objects; None = bucket policy
+    cloudfront_distribution_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{8,20}$")] | None = None
 
 
 class ShowManifest(_Section):
@@ -160,6 +162,8 @@ FIELD_HINTS: dict[str, str] = {
     "channels": "use 1 (mono, speech) or 2 (stereo)",
     "bitrate_kbps": "use a standard MP3 bitrate such as 64, 96 or 128",
     "sample_rate_hz": "use 44100 or 48000",
+    "acl": 'use acl = "public-read" where the store uses ACLs, or leave it out and grant public read with a bucket policy',
+    "cloudfront_distribution_id": 'copy the distribution ID from the CloudFront console, e.g. "E2QWRUHAPOMQZL"',
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
 }
 

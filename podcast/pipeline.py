@@ -16,8 +16,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .artwork import inspect_artwork
+from .errors import StateConflict
 from .build import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
 from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
@@ -28,6 +30,7 @@ from .storage import FEED_CACHE, FEED_KEY, LONG_CACHE, STATE_KEY, Target, conten
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, str, float], None]  # (slug or key, step, fraction)
+COMMIT_ATTEMPTS = 5  # plan-upload-feed-state rounds before giving up on a busy target
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class PublishReport:
     episodes: list[str] = field(default_factory=list)
     embargoed: list[dict[str, str]] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
+    cdn_invalidation: str | None = None  # CloudFront invalidation id, when one was requested
 
     @property
     def uploaded_bytes(self) -> int:
@@ -136,7 +140,40 @@ def plan_release(
 
 
 def read_state(target: Target) -> dict[str, Any]:
-    raw = target.get_bytes(STATE_KEY)
+    return _parse_state(target.get_bytes(STATE_KEY))
+
+
+def read_state_versioned(target: Target) -> tuple[dict[str, Any], str | None]:
+    """The state record and its version tag, for the conditional write at the end of publish."""
+    raw, version = target.get_state()
+    return _parse_state(raw), version
+
+
+def upload_rank(obj: PlannedObject) -> tuple[int, str]:
+    """Upload order: media, then transcripts and chapters, then artwork (then anything else).
+
+    >>> [upload_rank(PlannedObject(k, Path(k), "", 0))[0] for k in ("artwork/a.jpg", "media/a.mp3", "transcripts/a.vtt")]
+    [2, 0, 1]
+    """
+    folder = obj.key.split("/", 1)[0]
+    return {"media": 0, "transcripts": 1, "chapters": 1, "artwork": 2}.get(folder, 3), obj.key
+
+
+def _check_no_episode_lost(state: dict[str, Any], first_seen: set[str], release: Release, target: Target) -> None:
+    """Refuse to drop an episode another producer published while this publish ran.
+
+    Its folder is not in this show folder, so this feed cannot list it; writing the feed
+    anyway would silently unpublish it.
+    """
+    missing = sorted(set(state["episodes"]) - first_seen - set(release.episodes))
+    if missing:
+        raise StateConflict(
+            f"someone else published {', '.join(missing)} while this publish ran, and this show folder does not have it",
+            path=target.describe(), fix="update your show folder (e.g. git pull), then run `podcast publish` again",
+        )
+
+
+def _parse_state(raw: bytes | None) -> dict[str, Any]:
     if not raw:
         return {"objects": {}, "episodes": {}}
     try:
@@ -170,6 +207,7 @@ def publish(
     dry_run: bool = False,
     on_build_progress: Callable[[str, str, float], None] | None = None,
     on_upload: Callable[[PlannedObject], None] | None = None,
+    on_upload_progress: Callable[[str, int, int], None] | None = None,
 ) -> PublishReport:
     """Build what is stale, upload what changed, write the feed, record state, clean up."""
     live, embargoed, withdrawn = live_episodes(show, now)
@@ -195,38 +233,71 @@ def publish(
         if result.audio_rebuilt or result.tags_rewritten:
             report.built.append({"slug": episode.slug, "action": "built" if result.audio_rebuilt else "retagged"})
 
-    state = read_state(target)
-    release = plan_release(show, settings, built, state["episodes"], live)
-    report.episodes = [item.episode.slug for item in release.items]
+    state, version = read_state_versioned(target)
+    first_seen, sent = set(state["episodes"]), set[str]()
+    for _attempt in range(COMMIT_ATTEMPTS):
+        release = plan_release(show, settings, built, state["episodes"], live)
+        _check_no_episode_lost(state, first_seen, release, target)
+        report.episodes = [item.episode.slug for item in release.items]
+        report.unchanged = 0
 
-    # 1. Media and artwork, skipping what the target already holds.
-    for obj in release.objects:
-        known = state["objects"].get(obj.key)
-        if known and known.get("sha256") == obj.sha256 and target.exists(obj.key, obj.size):
-            report.unchanged += 1
+        # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
+        for obj in sorted(release.objects, key=upload_rank):
+            known = state["objects"].get(obj.key)
+            if obj.key in sent or known and known.get("sha256") == obj.sha256 and target.exists(obj.key, obj.size):
+                report.unchanged += obj.key not in sent
+                continue
+            sent.add(obj.key)
+            report.uploaded.append({"key": obj.key, "bytes": obj.size})
+            if not dry_run:
+                progress = (lambda n, key=obj.key, total=obj.size: on_upload_progress(key, n, total)) if on_upload_progress else None
+                target.put_file(obj.key, obj.source, content_type=obj.content_type, cache_control=LONG_CACHE,
+                                sha256=obj.sha256, on_progress=progress)  # fmt: skip
+                if on_upload:
+                    on_upload(obj)
+
+        # 2. The feed, only once everything it names is in place, and only if no other
+        #    producer recorded a publish meanwhile (else plan again on top of theirs).
+        feed = build_feed(release.channel, release.items)
+        feed_differs = target.get_bytes(FEED_KEY) != feed
+        report.feed_changed = report.feed_changed or feed_differs
+        raw_state, latest = target.get_state() if not dry_run else (None, version)
+        if latest != version:
+            state, version = read_state_versioned(target)
             continue
-        report.uploaded.append({"key": obj.key, "bytes": obj.size})
-        if not dry_run:
-            target.put_file(obj.key, obj.source, content_type=obj.content_type, cache_control=LONG_CACHE)
-            if on_upload:
-                on_upload(obj)
+        if feed_differs and not dry_run:
+            target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
 
-    # 2. The feed, only once everything it names is in place.
-    feed = build_feed(release.channel, release.items)
-    report.feed_changed = target.get_bytes(FEED_KEY) != feed
-    if report.feed_changed and not dry_run:
-        target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
-
-    # 3. The state record, then 4. delete what the live feed no longer names.
-    objects = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
-    report.deleted = sorted(set(state["objects"]) - set(objects))
-    if not dry_run:
+        # 3. The state record, written only if it is still the one this plan started from.
+        objects = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
+        report.deleted = sorted(set(state["objects"]) - set(objects))
+        if dry_run:
+            break
         new_state = {"objects": objects, "episodes": release.episodes}
         encoded = (json.dumps(new_state, indent=2, sort_keys=True) + "\n").encode()
-        if target.get_bytes(STATE_KEY) != encoded:
-            target.put_bytes(STATE_KEY, encoded, content_type="application/json", cache_control="no-store")
+        try:
+            if raw_state != encoded:
+                target.put_state(encoded, expected=version)
+        except StateConflict:
+            log.info("another publish changed %s; planning again on top of it", STATE_KEY)
+            state, version = read_state_versioned(target)
+            continue
+        break
+    else:
+        raise StateConflict(
+            f"{STATE_KEY} kept changing during {COMMIT_ATTEMPTS} attempts: someone else is publishing to this target",
+            path=target.describe(), fix="wait for the other publish to finish, then run `podcast publish` again",
+        )
+
+    # 4. Delete what the live feed no longer names, then tell the CDN the feed changed.
+    if not dry_run:
         for key in report.deleted:
             target.delete(key)
+        if report.feed_changed and settings.cloudfront_distribution_id:
+            from .s3 import invalidate_cdn
+
+            path = urlsplit(settings.feed_url).path or "/feed.xml"
+            report.cdn_invalidation = invalidate_cdn(settings.cloudfront_distribution_id, [path])
     return report
 
 
