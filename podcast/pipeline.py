@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from .artwork import inspect_artwork
 from .errors import StateConflict
+from .locking import publish_lock
 from .build import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
 from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
@@ -30,7 +31,6 @@ from .storage import FEED_CACHE, FEED_KEY, LONG_CACHE, STATE_KEY, Target, conten
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, str, float], None]  # (slug or key, step, fraction)
-COMMIT_ATTEMPTS = 5  # plan-upload-feed-state rounds before giving up on a busy target
 
 
 @dataclass(frozen=True)
@@ -143,10 +143,10 @@ def read_state(target: Target) -> dict[str, Any]:
     return _parse_state(target.get_bytes(STATE_KEY))
 
 
-def read_state_versioned(target: Target) -> tuple[dict[str, Any], str | None]:
-    """The state record and its version tag, for the conditional write at the end of publish."""
-    raw, version = target.get_state()
-    return _parse_state(raw), version
+def read_state_versioned(target: Target) -> tuple[dict[str, Any], bytes | None, str | None]:
+    """The state record parsed, as stored, and its version tag (for the conditional write)."""
+    raw, version = target.get_versioned(STATE_KEY)
+    return _parse_state(raw), raw, version
 
 
 def upload_rank(obj: PlannedObject) -> tuple[int, str]:
@@ -157,6 +157,20 @@ def upload_rank(obj: PlannedObject) -> tuple[int, str]:
     """
     folder = obj.key.split("/", 1)[0]
     return {"media": 0, "transcripts": 1, "chapters": 1, "artwork": 2}.get(folder, 3), obj.key
+
+
+def carried_objects(release: Release, state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """State entries for objects of episodes not rebuilt now but still in the feed (``*_key`` fields).
+
+    Without them, publishing one episode would record (and then delete) the others' media.
+
+    >>> release = Release(objects=[], items=[], channel=None, episodes={"a": {"media_key": "media/a-1.mp3", "size": 3}})
+    >>> carried_objects(release, {"objects": {"media/a-1.mp3": {"sha256": "x", "size": 3}, "media/old.mp3": {}}})
+    {'media/a-1.mp3': {'sha256': 'x', 'size': 3}}
+    """
+    keys = {value for record in release.episodes.values() for name, value in record.items()
+            if name.endswith("_key") and isinstance(value, str)}  # fmt: skip
+    return {key: state["objects"][key] for key in sorted(keys) if key in state["objects"]}
 
 
 def _check_no_episode_lost(state: dict[str, Any], first_seen: set[str], release: Release, target: Target) -> None:
@@ -233,18 +247,19 @@ def publish(
         if result.audio_rebuilt or result.tags_rewritten:
             report.built.append({"slug": episode.slug, "action": "built" if result.audio_rebuilt else "retagged"})
 
-    state, version = read_state_versioned(target)
+    state, raw_state, version = read_state_versioned(target)
     first_seen, sent = set(state["episodes"]), set[str]()
-    for _attempt in range(COMMIT_ATTEMPTS):
+
+    def stage(state: dict[str, Any]) -> tuple[Release, bytes, bytes]:
+        """Plan on top of ``state`` and upload what the target lacks: (release, feed, state record)."""
         release = plan_release(show, settings, built, state["episodes"], live)
         _check_no_episode_lost(state, first_seen, release, target)
         report.episodes = [item.episode.slug for item in release.items]
         report.unchanged = 0
-
         # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
         for obj in sorted(release.objects, key=upload_rank):
             known = state["objects"].get(obj.key)
-            if obj.key in sent or known and known.get("sha256") == obj.sha256 and target.exists(obj.key, obj.size):
+            if (obj.key in sent or known and known.get("sha256") == obj.sha256) and target.exists(obj.key, obj.size):
                 report.unchanged += obj.key not in sent
                 continue
             sent.add(obj.key)
@@ -255,49 +270,41 @@ def publish(
                                 sha256=obj.sha256, on_progress=progress)  # fmt: skip
                 if on_upload:
                     on_upload(obj)
-
-        # 2. The feed, only once everything it names is in place, and only if no other
-        #    producer recorded a publish meanwhile (else plan again on top of theirs).
-        feed = build_feed(release.channel, release.items)
-        feed_differs = target.get_bytes(FEED_KEY) != feed
-        report.feed_changed = report.feed_changed or feed_differs
-        raw_state, latest = target.get_state() if not dry_run else (None, version)
-        if latest != version:
-            state, version = read_state_versioned(target)
-            continue
-        if feed_differs and not dry_run:
-            target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
-
-        # 3. The state record, written only if it is still the one this plan started from.
         objects = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
+        objects.update(carried_objects(release, state))
         report.deleted = sorted(set(state["objects"]) - set(objects))
-        if dry_run:
-            break
-        new_state = {"objects": objects, "episodes": release.episodes}
-        encoded = (json.dumps(new_state, indent=2, sort_keys=True) + "\n").encode()
-        try:
-            if raw_state != encoded:
-                target.put_state(encoded, expected=version)
-        except StateConflict:
-            log.info("another publish changed %s; planning again on top of it", STATE_KEY)
-            state, version = read_state_versioned(target)
-            continue
-        break
-    else:
-        raise StateConflict(
-            f"{STATE_KEY} kept changing during {COMMIT_ATTEMPTS} attempts: someone else is publishing to this target",
-            path=target.describe(), fix="wait for the other publish to finish, then run `podcast publish` again",
-        )
+        encoded = (json.dumps({"objects": objects, "episodes": release.episodes}, indent=2, sort_keys=True) + "\n").encode()
+        return release, build_feed(release.channel, release.items), encoded
 
-    # 4. Delete what the live feed no longer names, then tell the CDN the feed changed.
-    if not dry_run:
+    release, feed, encoded = stage(state)
+    live_feed = target.get_bytes(FEED_KEY)
+    report.feed_changed = live_feed != feed
+    if dry_run or (live_feed == feed and raw_state == encoded and not report.deleted):
+        return report
+
+    # 2-4 run under the target's publish lock, so two producers never interleave their
+    # feed and state writes; if someone published while we uploaded, plan again on top.
+    with publish_lock(target):
+        fresh, raw_state, latest = read_state_versioned(target)
+        if latest != version:
+            log.info("someone else published meanwhile; planning again on top of their release")
+            release, feed, encoded = stage(fresh)
+            report.feed_changed = target.get_bytes(FEED_KEY) != feed
+        # 2. The feed, only once everything it names is in place.
+        if report.feed_changed:
+            target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
+        # 3. The state record, conditional on the version read under the lock (belt and braces).
+        if raw_state != encoded:
+            target.put_if(STATE_KEY, encoded, expected=latest, content_type="application/json", cache_control="no-store")
+        # 4. Delete what the live feed no longer names.
         for key in report.deleted:
             target.delete(key)
-        if report.feed_changed and settings.cloudfront_distribution_id:
-            from .s3 import invalidate_cdn
 
-            path = urlsplit(settings.feed_url).path or "/feed.xml"
-            report.cdn_invalidation = invalidate_cdn(settings.cloudfront_distribution_id, [path])
+    if report.feed_changed and settings.cloudfront_distribution_id:
+        from .s3 import invalidate_cdn
+
+        path = urlsplit(settings.feed_url).path or "/feed.xml"
+        report.cdn_invalidation = invalidate_cdn(settings.cloudfront_distribution_id, [path])
     return report
 
 

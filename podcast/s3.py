@@ -18,9 +18,10 @@ How the pieces fit:
   reports one, the SHA-256 checksum. A mismatch deletes the object and fails the publish.
 * **Listing.** :meth:`S3Target.exists` answers from one paginated listing of the prefix,
   so a no-op republish of hundreds of episodes costs a handful of requests, not one HEAD each.
-* **State.** :meth:`S3Target.get_state`/:meth:`S3Target.put_state` read and conditionally write
-  ``.podcast/state.json`` (``If-Match`` on its ETag, ``If-None-Match: *`` when new), so two
-  producers publishing at once cannot overwrite each other's record.
+* **State and lock.** :meth:`S3Target.get_versioned`/:meth:`S3Target.put_if` read and
+  conditionally write small objects (``If-Match`` on the ETag, ``If-None-Match: *`` when new):
+  the publish lock and ``.podcast/state.json``, so two producers publishing at once never
+  overwrite each other (see :mod:`podcast.locking`).
 * **Safeguarding hooks.** ``private=True`` uploads without a public ACL,
   :meth:`S3Target.presigned_get_url` shares a private object for review, and
   :meth:`S3Target.delete_all_versions` removes every version of a key (takedown).
@@ -204,6 +205,7 @@ class S3Target:
             max_concurrency=MAX_CONCURRENCY, use_threads=True,
         )  # fmt: skip
         self._listing: dict[str, int] | None = None
+        self._state_etag: str | None = None  # the state record's ETag when last seen
         self._lock = threading.Lock()
 
     @classmethod
@@ -375,23 +377,39 @@ class S3Target:
 
     # --- the state record, written conditionally ----------------------------------------------
 
-    def get_state(self) -> tuple[bytes | None, str | None]:
-        """The state record and its ETag (None, None when the target was never published to)."""
-        return self._get(STATE_KEY)
+    def get_versioned(self, key: str) -> tuple[bytes | None, str | None]:
+        """An object and its ETag. A new ETag on the state record means another producer
+        published, so the cached listing is dropped and reloaded on the next :meth:`exists`."""
+        data, etag = self._get(key)
+        if key == STATE_KEY:
+            with self._lock:
+                if etag != self._state_etag:
+                    self._listing = None
+                self._state_etag = etag
+        return data, etag
 
-    def put_state(self, data: bytes, *, expected: str | None) -> str:
-        """Write the state record only if nobody changed it since it was read (``expected`` ETag).
+    def put_if(self, key: str, data: bytes, *, expected: str | None, content_type: str, cache_control: str,
+               private: bool = True) -> str:  # fmt: skip
+        """Write ``key`` only if its ETag is still ``expected`` (``If-Match``), or it is absent
+        (``If-None-Match: *``) when ``expected`` is None; private unless told otherwise.
 
-        ``expected=None`` means "it must not exist yet" (``If-None-Match: *``). Raises
-        :class:`~podcast.errors.StateConflict` when another producer got there first.
+        Raises :class:`~podcast.errors.StateConflict` when another producer got there first.
+        Stores that ignore these headers (some S3-compatible ones) give no protection, but the
+        publish lock still narrows the window to the moment both check it.
         """
         condition = {"IfMatch": expected} if expected else {"IfNoneMatch": "*"}
         md5 = base64.b64encode(_md5(data)).decode()
-        response = self._call("write", STATE_KEY, self.client.put_object, Bucket=self.location.bucket,
-                              Key=self.location.key(STATE_KEY), Body=data, ContentType="application/json",
-                              CacheControl="no-store", ContentMD5=md5, **condition)  # fmt: skip
-        self._remember(STATE_KEY, len(data))
-        return str(response["ETag"])
+        response = self._call("write", key, self.client.put_object, Bucket=self.location.bucket,
+                              Key=self.location.key(key), Body=data, ContentType=content_type,
+                              CacheControl=cache_control, ContentMD5=md5, **condition,
+                              **self._acl_args(private))  # fmt: skip
+        etag = str(response["ETag"])
+        with self._lock:
+            if key == STATE_KEY:
+                self._state_etag = etag
+            if self._listing is not None:
+                self._listing[key] = len(data)
+        return etag
 
     # --- hooks for safeguarding (private review copies, takedown) -----------------------------
 

@@ -70,14 +70,15 @@ class Target(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def get_state(self) -> tuple[bytes | None, str | None]:
-        """The state record's bytes and a version tag (an ETag), or (None, None)."""
+    def get_versioned(self, key: str) -> tuple[bytes | None, str | None]:
+        """An object's bytes and a version tag (its ETag), or (None, None) when it is absent."""
         ...
 
-    def put_state(self, data: bytes, *, expected: str | None) -> str:
-        """Write the state record if its version is still ``expected`` (None: must not exist).
+    def put_if(self, key: str, data: bytes, *, expected: str | None, content_type: str, cache_control: str) -> str:
+        """Write only if the object's version is still ``expected`` (None: only if it does not exist).
 
-        Returns the new version tag; raises StateConflict if another producer wrote it first.
+        Returns the new version tag; raises StateConflict when another writer got there first.
+        Used for the state record and the publish lock, so two producers never overwrite each other.
         """
         ...
 
@@ -140,25 +141,24 @@ class LocalFolderTarget:
             raise StorageError(f"cannot delete '{key}' ({exc.strerror})", path=self.root, fix="check permissions") from None
 
 
-    def get_state(self) -> tuple[bytes | None, str | None]:
-        data = self.get_bytes(STATE_KEY)
+    def get_versioned(self, key: str) -> tuple[bytes | None, str | None]:
+        data = self.get_bytes(key)
         return (data, _digest(data)) if data is not None else (None, None)
 
-    def put_state(self, data: bytes, *, expected: str | None) -> str:
-        """Compare-and-swap under an exclusive lock file, the local twin of S3's If-Match."""
+    def put_if(self, key: str, data: bytes, *, expected: str | None, content_type: str, cache_control: str) -> str:
+        """Compare-and-swap under an exclusive lock file: the local twin of S3's If-Match/If-None-Match."""
         import fcntl
 
-        lock_path = self._path(STATE_KEY + ".lock")
+        lock_path = self._path(".podcast/cas.lock")
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            current = self.get_bytes(STATE_KEY)
-            if (_digest(current) if current is not None else None) != expected:
+            if self.get_versioned(key)[1] != expected:
                 raise StateConflict(
-                    f"cannot write '{STATE_KEY}': someone else is publishing to this folder at the same time",
+                    f"cannot write '{key}': someone else is publishing to this folder at the same time",
                     path=self.root, fix="wait for the other publish to finish, then run `podcast publish` again",
                 )
-            self.put_bytes(STATE_KEY, data, content_type="application/json", cache_control="no-store")
+            self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
         return _digest(data)
 
 

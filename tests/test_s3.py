@@ -288,27 +288,20 @@ def test_damaged_upload_is_deleted_and_reported(target, tmp_path, s3, bucket):
     assert keys(s3, bucket) == {}
 
 
-def test_state_is_written_conditionally(target):
-    assert target.get_state() == (None, None)
-    first = target.put_state(b"one", expected=None)
+@pytest.mark.parametrize("kind", ["s3", "folder"])
+def test_conditional_writes(kind, target, tmp_path):
+    store = target if kind == "s3" else LocalFolderTarget(tmp_path / "feed")
+    put = lambda data, expected: store.put_if(".podcast/state.json", data, expected=expected,  # noqa: E731
+                                              content_type="application/json", cache_control="no-store")
+    assert store.get_versioned(".podcast/state.json") == (None, None)
+    first = put(b"one", None)
     with pytest.raises(StateConflict, match="someone else is publishing"):
-        target.put_state(b"two", expected=None)  # If-None-Match: * on an existing record
-    second = target.put_state(b"two", expected=first)
-    with pytest.raises(StateConflict):
-        target.put_state(b"three", expected=first)  # If-Match on a stale ETag
-    assert target.get_state() == (b"two", second)
-
-
-def test_local_folder_state_is_written_conditionally(tmp_path):
-    folder = LocalFolderTarget(tmp_path / "feed")
-    assert folder.get_state() == (None, None)
-    first = folder.put_state(b"one", expected=None)
-    with pytest.raises(StateConflict):
-        folder.put_state(b"two", expected=None)
-    second = folder.put_state(b"two", expected=first)
-    with pytest.raises(StateConflict):
-        folder.put_state(b"three", expected=first)
-    assert folder.get_state() == (b"two", second)
+        put(b"two", None)  # If-None-Match: * on an existing record
+    second = put(b"two", first)
+    with pytest.raises(StateConflict) as caught:
+        put(b"three", first)  # If-Match on a stale ETag
+    assert caught.value.exit_code == 4
+    assert store.get_versioned(".podcast/state.json") == (b"two", second)
 
 
 def test_private_upload_presigned_url_and_delete_all_versions(target, moto_url, bucket, s3, tmp_path):
