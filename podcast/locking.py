@@ -18,6 +18,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -33,23 +34,41 @@ LOCK_STALE_S = 900.0  # a lock older than this was left by a crashed publish
 POLL_S = 1.0
 
 
-def lock_record(now: float, owner: str) -> bytes:
+def lock_record(now: float, owner: str, token: str = "") -> bytes:
     """The lock's body: who holds it and since when (shown to a producer who has to wait).
 
+    ``token`` is unique per publish, so a publish recognises its own lock.
+
     >>> lock_record(0.0, "studio-laptop:123")
-    b'{"owner": "studio-laptop:123", "since": "1970-01-01T00:00:00+00:00", "since_s": 0.0}'
+    b'{"owner": "studio-laptop:123", "since": "1970-01-01T00:00:00+00:00", "since_s": 0.0, "token": ""}'
     """
     since = datetime.fromtimestamp(now, timezone.utc).isoformat()
-    return json.dumps({"owner": owner, "since": since, "since_s": now}).encode()
+    return json.dumps({"owner": owner, "since": since, "since_s": now, "token": token}).encode()
 
 
-def _holder(raw: bytes | None) -> tuple[str, float]:
-    """(who, since epoch seconds) from a lock body; an unreadable lock counts as ancient."""
+def _holder(raw: bytes | None) -> tuple[str, float, str]:
+    """(who, since epoch seconds, token) from a lock body; an unreadable lock counts as ancient."""
     try:
         data = json.loads(raw or b"")
-        return str(data.get("owner", "unknown")), float(data["since_s"])
-    except (ValueError, KeyError, TypeError):
-        return "unknown", 0.0
+        return str(data.get("owner", "unknown")), float(data["since_s"]), str(data.get("token", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "unknown", 0.0, ""
+
+
+def _abandoned_here(owner: str) -> bool:
+    """True when ``owner`` ("host:pid") is this process, or a process on this host that is gone."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False  # another publish in this very process (threads) is alive
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists but belongs to someone else
+        return False
+    return False
 
 
 @contextmanager
@@ -68,11 +87,11 @@ def publish_lock(
     """
     wait_s = LOCK_WAIT_S if wait_s is None else wait_s
     stale_s = LOCK_STALE_S if stale_s is None else stale_s
-    owner = f"{socket.gethostname()}:{os.getpid()}"
+    owner, token = f"{socket.gethostname()}:{os.getpid()}", uuid.uuid4().hex
     deadline = clock() + wait_s
     who, since = "unknown", 0.0
     while True:
-        body = lock_record(clock(), owner)
+        body = lock_record(clock(), owner, token)
         try:
             target.put_if(LOCK_KEY, body, expected=None, content_type="application/json", cache_control="no-store")
             break
@@ -80,7 +99,15 @@ def publish_lock(
             raw, etag = target.get_versioned(LOCK_KEY)
             if raw is None:
                 continue  # released between our two requests: try again at once
-            who, since = _holder(raw)
+            who, since, holder_token = _holder(raw)
+            if holder_token == token or _abandoned_here(who):
+                # Our own create went through but its answer was lost (and the retry hit 412),
+                # or a publish from this machine died without releasing it: the lock is ours.
+                try:
+                    target.put_if(LOCK_KEY, body, expected=etag, content_type="application/json", cache_control="no-store")
+                    break
+                except StateConflict:
+                    continue
             if clock() - since > stale_s:
                 log.warning("taking over a publish lock left by %s at %s (a crashed publish?)", who,
                             datetime.fromtimestamp(since, timezone.utc).isoformat())  # fmt: skip

@@ -295,7 +295,11 @@ def publish(
             target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
         # 3. The state record, conditional on the version read under the lock (belt and braces).
         if raw_state != encoded:
-            target.put_if(STATE_KEY, encoded, expected=latest, content_type="application/json", cache_control="no-store")
+            try:
+                target.put_if(STATE_KEY, encoded, expected=latest, content_type="application/json", cache_control="no-store")
+            except StateConflict:
+                if target.get_versioned(STATE_KEY)[0] != encoded:  # else: our write landed, its answer was lost
+                    raise
         # 4. Delete what the live feed no longer names.
         for key in report.deleted:
             target.delete(key)
