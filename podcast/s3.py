@@ -51,8 +51,8 @@ log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 MULTIPART_THRESHOLD = 16 * MiB  # below this one PUT is faster than create/upload/complete
-MULTIPART_CHUNKSIZE = 16 * MiB  # S3 allows at most 10,000 parts: 16 MiB parts cover 160 GB
-MAX_CONCURRENCY = 8  # parallel part uploads
+MULTIPART_CHUNKSIZE = 8 * MiB  # S3 allows at most 10,000 parts: 8 MiB parts cover 80 GB
+MAX_CONCURRENCY = 10  # parallel part uploads (measured in benchmarks/s3.py)
 DEFAULT_MAX_ATTEMPTS = 8  # botocore counts the first try; standard mode backs off up to 20 s
 ACLS = ("public-read", "private")
 

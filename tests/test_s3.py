@@ -288,6 +288,21 @@ def test_damaged_upload_is_deleted_and_reported(target, tmp_path, s3, bucket):
     assert keys(s3, bucket) == {}
 
 
+def test_checksum_mismatch_is_caught(moto_url, bucket, tmp_path, s3):
+    """With checksums on (AWS), a whole-object SHA-256 that differs from the local file fails the upload."""
+    target = S3Target(S3Location(bucket, "show/"), make_client(endpoint_url=moto_url, region="us-east-1"),
+                      endpoint=moto_url, checksums=True)  # fmt: skip
+    path = tmp_path / "a.mp3"
+    path.write_bytes(b"abc")
+    good = sha256_file(path)
+    target.put_file("media/a.mp3", path, content_type="audio/mpeg", cache_control="x", sha256=good)
+    head = s3.head_object(Bucket=bucket, Key="show/media/a.mp3", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="  # sha256("abc"), sent by us
+    with pytest.raises(StorageError, match="SHA-256 checksum does not match"):
+        target.put_file("media/b.mp3", path, content_type="audio/mpeg", cache_control="x", sha256="0" * 64)
+    assert "show/media/b.mp3" not in keys(s3, bucket)
+
+
 @pytest.mark.parametrize("kind", ["s3", "folder"])
 def test_conditional_writes(kind, target, tmp_path):
     store = target if kind == "s3" else LocalFolderTarget(tmp_path / "feed")
