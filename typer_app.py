@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -113,6 +114,7 @@ class ProgressView:
         self.enabled = sys.stderr.isatty() and not obj.quiet and not obj.json
         self._progress = None
         self._tasks: dict[str, Any] = {}
+        self._transfer_lock = threading.Lock()
 
     def __enter__(self) -> ProgressView:
         if self.enabled:
@@ -134,8 +136,9 @@ class ProgressView:
         """An upload moved ``sent`` more bytes of ``total`` (called from transfer threads)."""
         if self._progress is None:
             return
-        if key not in self._tasks:
-            self._tasks[key] = self._progress.add_task(f"upload {key}", total=total, bytes=True)
+        with self._transfer_lock:  # parts report from several threads at once
+            if key not in self._tasks:
+                self._tasks[key] = self._progress.add_task(f"upload {key}", total=total, bytes=True)
         self._progress.advance(self._tasks[key], sent)
 
     def update(self, name: str, step: str, fraction: float) -> None:

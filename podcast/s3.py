@@ -226,14 +226,8 @@ class S3Target:
 
     def _fail(self, exc: Exception, action: str, key: str | None = None) -> StorageError:
         """Turn a boto3/botocore failure into one StorageError line naming the object and the fix."""
-        from botocore.exceptions import (
-            ConnectionClosedError,
-            ConnectTimeoutError,
-            EndpointConnectionError,
-            NoCredentialsError,
-            PartialCredentialsError,
-            ReadTimeoutError,
-        )
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+        from botocore.exceptions import HTTPClientError, NoCredentialsError, PartialCredentialsError
 
         code = error_code(exc)
         where = f"{self.location.url}/{key}" if key else self.location.url
@@ -259,7 +253,7 @@ class S3Target:
         if isinstance(exc, NoCredentialsError | PartialCredentialsError):
             return StorageError("no usable AWS credentials found",
                                 fix="set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`")  # fmt: skip
-        if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError | ConnectionClosedError):
+        if isinstance(exc, BotoConnectionError | HTTPClientError):  # refused, DNS, TLS, timeouts, cut connections
             return StorageError(f"cannot reach the store at {self.endpoint} to {action} {where} ({type(exc).__name__}, after retries)",
                                 fix="check [publish] endpoint_url (or AWS_ENDPOINT_URL) and your network, then run `podcast publish` again; the previous feed stays live")  # fmt: skip
         return StorageError(f"cannot {action} {where}: the store answered {redact(code)}",
@@ -355,7 +349,7 @@ class S3Target:
         return self._get(key)[0]
 
     def _get(self, key: str) -> tuple[bytes | None, str | None]:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             response = self.client.get_object(Bucket=self.location.bucket, Key=self.location.key(key))
@@ -364,12 +358,8 @@ class S3Target:
             if error_code(exc) in _NOT_FOUND:
                 return None, None
             raise self._fail(exc, "read", key) from None
-        except Exception as exc:  # BotoCoreError, or a connection cut while streaming the body
-            from botocore.exceptions import BotoCoreError
-
-            if isinstance(exc, BotoCoreError):
-                raise self._fail(exc, "read", key) from None
-            raise
+        except BotoCoreError as exc:  # includes a connection cut while the body streams
+            raise self._fail(exc, "read", key) from None
 
     def delete(self, key: str) -> None:
         self._call("delete", key, self.client.delete_object, Bucket=self.location.bucket, Key=self.location.key(key))
