@@ -223,7 +223,12 @@ def publish(
     on_upload: Callable[[PlannedObject], None] | None = None,
     on_upload_progress: Callable[[str, int, int], None] | None = None,
 ) -> PublishReport:
-    """Build what is stale, upload what changed, write the feed, record state, clean up."""
+    """Build what is stale, upload what changed, write the feed, record state, clean up.
+
+    Uploads need no lock (content-hashed names); the feed, the state record and deletions
+    happen under the target's publish lock (:mod:`podcast.locking`). If another producer
+    published while this one uploaded, the release is planned again on top of theirs.
+    """
     live, embargoed, withdrawn = live_episodes(show, now)
     selected = {episode.slug for episode in show.select(slugs)}
     report = PublishReport(target=target.describe(), feed_url=settings.feed_url, dry_run=dry_run)
