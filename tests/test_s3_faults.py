@@ -146,3 +146,16 @@ def test_multipart_upload_survives_cut_parts(moto_url, bucket, tmp_path, s3):
         target.put_file("media/big-1.mp3", big, content_type="audio/mpeg", cache_control="x")
         assert proxy.faults, "no part was faulted"
     assert s3.get_object(Bucket=bucket, Key="show/media/big-1.mp3")["Body"].read() == big.read_bytes()
+
+
+def test_dry_run_only_reads(proxied, cli, s3):
+    """Every request a dry run makes is a GET or HEAD: no upload, no lock, no delete."""
+    show, proxy = proxied
+    assert cli("-C", show.root, "publish").exit_code == 0
+    toml = show.root / "episodes" / "trailer" / "episode.toml"
+    toml.write_text(toml.read_text().replace("Welcome to Survivor Voices", "Welcome, again"))
+    assert cli("-C", show.root, "build").exit_code == 0
+    proxy.requests.clear()
+    plan = cli("-C", show.root, "publish", "--dry-run")
+    assert plan.exit_code == 0 and "would upload media/trailer-" in plan.stdout and "would delete media/" in plan.stdout
+    assert proxy.requests and {r.method for r in proxy.requests} <= {"GET", "HEAD"}, proxy.requests
