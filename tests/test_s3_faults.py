@@ -159,3 +159,28 @@ def test_dry_run_only_reads(proxied, cli, s3):
     plan = cli("-C", show.root, "publish", "--dry-run")
     assert plan.exit_code == 0 and "would upload media/trailer-" in plan.stdout and "would delete media/" in plan.stdout
     assert proxy.requests and {r.method for r in proxy.requests} <= {"GET", "HEAD"}, proxy.requests
+
+
+def test_lost_answers_to_the_lock_and_state_writes(proxied, cli, s3):
+    """The store acts on a conditional write but the answer never arrives; the retry then gets 412.
+    Publish must recognise its own lock and its own state record instead of reporting a conflict."""
+    show, proxy = proxied
+    seen: set[str] = set()
+
+    def lose_first_answer(request: Request) -> str | None:
+        name = request.path.rsplit("/", 1)[-1]
+        if request.method == "PUT" and name in ("lock.json", "state.json") and name not in seen:
+            seen.add(name)
+            return "lost"
+        return None
+
+    proxy.policy = lose_first_answer
+    result = cli("-C", show.root, "publish")
+    assert result.exit_code == 0, result.stderr
+    assert [f for f, _, _ in proxy.faults] == ["lost", "lost"]
+    puts = [r.path.rsplit("/", 1)[-1] for r in proxy.requests if r.method == "PUT"]
+    assert puts.count("lock.json") >= 2 and puts.count("state.json") >= 2  # the retries really happened
+    assert proxy.violations == []
+    assert_consistent(s3, show)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=show.bucket)["Contents"]]
+    assert f"{PREFIX}/{LOCK_KEY}" not in keys
