@@ -255,6 +255,14 @@ def test_no_credentials(cli, make_s3_show, monkeypatch):
     assert result.exit_code == 4 and "no usable AWS credentials" in result.stderr and "AWS_PROFILE" in result.stderr
 
 
+def test_missing_profile_is_one_clear_line(cli, make_s3_show, monkeypatch):
+    show = make_s3_show()
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    result = cli("-C", show.root, "publish")
+    assert result.exit_code == 4 and "cannot set up the s3 client" in result.stderr and "AWS_PROFILE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_invalid_target_and_settings(cli, make_s3_show):
     show = make_s3_show(extra='cloudfront_distribution_id = "not an id"\n')
     result = cli("-C", show.root, "publish")
