@@ -49,11 +49,24 @@ MAX_NAMESPACE_TEXT = 128  # podcast:funding, podcast:person, podcast:license, po
 MAX_TXT_CHARS = 4000  # podcast:txt
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog",
            "podcastL", "musicL", "videoL", "filmL", "audiobookL", "newsletterL", "blogL", "publisher"}  # fmt: skip
-# The Podcast Taxonomy Project's roles most shows use (the full list is long; others get a warning).
-PERSON_ROLES = {"host", "co-host", "guest", "guest host", "producer", "executive producer", "editor", "narrator",
-                "reporter", "researcher", "writer", "composer", "music production", "sound designer",
-                "audio engineer", "interviewer", "presenter", "voice actor", "announcer", "translator",
-                "director", "creator", "cover art designer", "social media manager", "production coordinator"}  # fmt: skip
+# The Podcast Taxonomy Project's groups and roles (lower case), as podcast:person should use them.
+PERSON_GROUPS = frozenset({
+    "creative direction", "cast", "writing", "audio production", "audio post-production", "administration",
+    "visuals", "community", "misc.", "video production", "video post-production",
+})
+PERSON_ROLES = frozenset({
+    "director", "assistant director", "executive producer", "senior producer", "producer", "associate producer",
+    "development producer", "creative director", "host", "co-host", "guest host", "guest", "voice actor",
+    "narrator", "announcer", "reporter", "author", "editorial director", "co-writer", "writer", "songwriter",
+    "guest writer", "story editor", "managing editor", "script editor", "script coordinator", "researcher",
+    "editor", "fact checker", "translator", "transcriber", "logger", "studio coordinator", "technical director",
+    "technical manager", "audio engineer", "remote recording engineer", "post production engineer", "audio editor",
+    "sound designer", "foley artist", "composer", "theme music", "music production", "music contributor",
+    "production coordinator", "booking coordinator", "production assistant", "content manager",
+    "marketing manager", "sales representative", "sales manager", "graphic designer", "cover art designer",
+    "social media manager", "consultant", "intern", "camera operator", "lighting designer", "camera grip",
+    "assistant camera", "assistant editor",
+})
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 USER_AGENT = "survivor-voices-podcast-validate/1 (like a podcast directory)"
 
@@ -388,9 +401,9 @@ def _person_values(view: FeedView) -> Iterator[tuple[str, str]]:
 
 def _person_roles(view: FeedView) -> Iterator[tuple[str, str]]:
     for where, element in _persons(view):
-        role = (element.get("role") or "host").lower()
-        if role not in PERSON_ROLES:
-            yield where, f"role '{role[:40]}'"
+        role, group = (element.get("role") or "host").lower(), (element.get("group") or "cast").lower()
+        if role not in PERSON_ROLES or group not in PERSON_GROUPS:
+            yield where, f"role '{role[:40]}', group '{group[:40]}'"
 
 
 def _funding_values(view: FeedView) -> Iterator[tuple[str, str]]:
@@ -548,7 +561,7 @@ RULES: list[Rule] = [
     Rule("podcast-locked-value", "error", "channel", "<podcast:locked> must be yes or no with an owner email", "set [show] locked and owner.email", _locked_value),
     Rule("podcast-funding", "error", "feed", f"<podcast:funding> needs a web address and at most {MAX_NAMESPACE_TEXT} characters of text", "fix [show] funding = { url = \"https://...\", text = \"...\" }", _funding_values),
     Rule("podcast-person", "error", "feed", f"<podcast:person> needs a name of 1-{MAX_NAMESPACE_TEXT} characters and web addresses for href/img", "fix the persons tables in podcast.toml or episode.toml", _person_values),
-    Rule("podcast-person-role", "warning", "feed", "<podcast:person role> is not a Podcast Taxonomy role", 'use a role such as "host", "guest" or "producer"', _person_roles),
+    Rule("podcast-person-role", "warning", "feed", "<podcast:person> role or group is not in the Podcast Taxonomy", 'use a role such as "host", "guest" or "producer" and a group such as "cast" or "audio production"', _person_roles),
     Rule("podcast-txt", "error", "feed", f"<podcast:txt> must hold 1-{MAX_TXT_CHARS} characters, purpose at most {MAX_NAMESPACE_TEXT}", "check [show] apple_verify", _txt_values),
     Rule("podcast-license", "error", "feed", f"<podcast:license> must be 1-{MAX_NAMESPACE_TEXT} characters (and its url a web address)", 'use a short licence id such as "cc-by-nc-nd-4.0" in [show] license', _license_values),
     Rule("podcast-medium", "error", "feed", "<podcast:medium> is not a Podcasting 2.0 medium", 'set [show] medium = "podcast"', _medium_value),
