@@ -1,0 +1,67 @@
+"""`podcast validate` on a whole show: the demo passes, GUID history is read from the target, --online works."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import tomllib
+from pathlib import Path
+
+from podcast.manifest import show_guid
+from podcast.serve import make_server
+
+
+def test_demo_show_history_and_online(demo_show: Path, cli) -> None:
+    result = cli("-C", demo_show, "validate")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "0 error(s), 0 warning(s) — the feed is valid" in result.stdout
+    assert cli("-C", demo_show, "publish").exit_code == 0
+
+    # A GUID edited by hand: the last published feed (the target's feed.xml) still has the old one.
+    manifest = demo_show / "episodes" / "trailer" / "episode.toml"
+    original = manifest.read_text()
+    manifest.write_text(original.replace("8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b", "8a6f2c1e-3b4d-4e5f-9a7b-00000000beef"))
+    result = cli("-C", demo_show, "--json", "validate")
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["rule"] for f in findings] == ["guid-changed"]
+    assert findings[0]["where"].endswith("feed/feed.xml: 'Welcome to Survivor Voices'")
+
+    # Withdrawing an episode is the one way its GUID may leave the feed.
+    manifest.write_text(original + "withdrawn = true\n")
+    assert cli("-C", demo_show, "validate").exit_code == 0
+    manifest.write_text(original)
+
+    # --online: fetch the published feed from `podcast serve` and every URL in it.
+    server = make_server(demo_show / "feed", host="127.0.0.1", port=0,
+                         published_base_url="https://media.example.org/survivor-voices")  # fmt: skip
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        result = cli("-C", demo_show, "validate", "--online", "--base-url", base)
+        assert result.exit_code == 0, result.stdout
+        media = next((demo_show / "feed" / "media").glob("*.mp3"))
+        media.rename(media.with_suffix(".gone"))
+        result = cli("-C", demo_show, "validate", "--online", "--base-url", base)
+        assert result.exit_code == 1 and "[online-head]" in result.stdout and "HTTP 404" in result.stdout
+        result = cli("-C", demo_show, "validate", "--online", "--base-url", f"{base}/nowhere")
+        assert result.exit_code == 1 and "[online-feed]" in result.stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_init_writes_show_guid_and_validate_warns_without_it(tmp_path: Path, cli) -> None:
+    show = tmp_path / "new-show"
+    assert cli("init", show, "--title", "New Show").exit_code == 0
+    data = tomllib.loads((show / "podcast.toml").read_text())
+    assert data["show"]["guid"] == show_guid(f"{data['publish']['base_url']}/feed.xml")
+    assert cli("-C", show, "validate").exit_code == 0
+
+    text = (show / "podcast.toml").read_text()
+    (show / "podcast.toml").write_text(re.sub(r"(?m)^guid = .*\n", "", text))
+    result = cli("-C", show, "validate")
+    assert result.exit_code == 0  # a warning, not an error
+    assert "warning: " in result.stdout and "[channel-guid]" in result.stdout
+    assert f'guid = "{data["show"]["guid"]}"' in result.stdout  # says exactly what to write
