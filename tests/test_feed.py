@@ -256,3 +256,23 @@ def test_fit_html_keeps_first_and_last_blocks() -> None:
     fitted = fit_html(html, 4000)
     assert fitted.startswith("<p>Content warning.</p><p>Paragraph 0 ")
     assert fitted.endswith("<p>[…]</p><p>Help.</p>") and len(fitted.encode()) <= 4000
+
+
+@pytest.mark.slow
+def test_5000_episode_feed_builds_fast() -> None:
+    """The scale target from issue 7 (benchmarks/feed.py measures it properly; see BENCHMARKS.md)."""
+    import importlib.util
+    import time
+
+    spec = importlib.util.spec_from_file_location("bench_feed", Path(__file__).parent.parent / "benchmarks" / "feed.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    channel, items = bench.synthetic_show(5000)
+    timings = []
+    for _ in range(3):
+        # CPU time, not wall time: CI shares two cores with other jobs, and the target is our own work.
+        started = time.process_time()
+        data = build_feed(channel, items)
+        timings.append(time.process_time() - started)
+    assert data.count(b"<item>") == 5000
+    assert sorted(timings)[1] < 1.5, timings
