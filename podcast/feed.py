@@ -32,8 +32,10 @@ from pathlib import Path
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
+from lxml import etree
 
 from . import __version__
+from .manifest import Person
 from .notes import render_text
 from .show import Episode, Show
 from .timecode import format_duration
@@ -179,7 +181,7 @@ def fit_html(notes_html: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
         budget -= _utf8_len(cut) - (limit - _utf8_len("<p></p>"))
 
 
-def _person(parent, person) -> None:  # type: ignore[no-untyped-def]
+def _person(parent: etree._Element, person: Person) -> None:
     """<podcast:person role group href img>Name</podcast:person>."""
     element = xml_elem(_podcast("person"), parent)
     element.set("role", xml_text(person.role))

@@ -195,7 +195,7 @@ FIELD_HINTS: dict[str, str] = {
     "sample_rate_hz": "use 44100 or 48000",
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
     "persons": 'write [[persons]] tables with name = "..." and role = "host" or "guest"',
-    "medium": 'use "podcast" (or music, video, film, audiobook, newsletter, blog)',
+    "medium": 'write medium = "podcast" (or music, video, film, audiobook, newsletter, blog)',
     "new_feed_url": "use the full address of the feed's new home, starting with https://",
     "max_items": "write a whole number of 1 or more, e.g. max_items = 300",
 }

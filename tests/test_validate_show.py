@@ -65,3 +65,50 @@ def test_init_writes_show_guid_and_validate_warns_without_it(tmp_path: Path, cli
     assert result.exit_code == 0  # a warning, not an error
     assert "warning: " in result.stdout and "[channel-guid]" in result.stdout
     assert f'guid = "{data["show"]["guid"]}"' in result.stdout  # says exactly what to write
+
+
+def test_manifest_podcast20_keys_load(demo_show: Path) -> None:
+    from podcast.show import load_show
+
+    show_toml = demo_show / "podcast.toml"
+    text = show_toml.read_text().replace("[audio]", '''apple_verify = "abc123"
+license = "cc-by-nc-nd-4.0"
+medium = "podcast"
+block = false
+complete = false
+
+[[show.persons]]
+name = "Alex Host"
+role = "host"
+href = "https://example.org/alex"
+
+[audio]''')
+    show_toml.write_text(text + '\nnew_feed_url = "https://feeds.example.net/sv.xml"\n\n[feed]\nmax_items = 50\n')
+    episode_toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    episode_toml.write_text(episode_toml.read_text() + '\n[[persons]]\nname = "Jordan Guest"\nrole = "guest"\n')
+    show = load_show(demo_show)
+    info = show.manifest.show
+    assert [(p.name, p.role, p.group) for p in info.persons] == [("Alex Host", "host", "cast")]
+    assert (info.apple_verify, info.license, info.medium) == ("abc123", "cc-by-nc-nd-4.0", "podcast")
+    assert show.manifest.publish.new_feed_url == "https://feeds.example.net/sv.xml"
+    assert show.manifest.feed.max_items == 50
+    assert show.episode("trailer").manifest.persons[0].name == "Jordan Guest"
+
+
+def test_bad_podcast20_keys_are_clear_errors(demo_show: Path, cli) -> None:
+    show_toml = demo_show / "podcast.toml"
+    original = show_toml.read_text()
+    show_toml.write_text(original.replace('type = "episodic"', 'type = "episodic"\nmedium = "radio"'))
+    result = cli("-C", demo_show, "validate")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {show_toml}: field 'show.medium'") and 'medium = "podcast"' in result.stderr
+
+    show_toml.write_text(original + "\n[feed]\nmax_items = 0\n")
+    result = cli("-C", demo_show, "validate")
+    assert result.exit_code == 1 and "field 'feed.max_items'" in result.stderr and "max_items = 300" in result.stderr
+
+    episode_toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    show_toml.write_text(original)
+    episode_toml.write_text(episode_toml.read_text() + '\n[[persons]]\nrole = "guest"\n')
+    result = cli("-C", demo_show, "validate")
+    assert result.exit_code == 1 and "field 'persons.0.name' is missing" in result.stderr
