@@ -353,6 +353,8 @@ def validate(
 
     obj = _state(ctx, json_flag)
     with reported_errors():
+        if previous_file is not None and feed_file is None:
+            raise PodcastError("--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed")
         if feed_file is not None:
             data = feed_file.read_bytes()
             previous = previous_file.read_bytes() if previous_file is not None else None

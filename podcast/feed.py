@@ -94,6 +94,8 @@ class FeedItem:
 
 @dataclass(frozen=True)
 class FeedChannel:
+    """The show as the feed presents it: its manifest plus the published feed and artwork URLs."""
+
     show: Show
     feed_url: str
     image_url: str

@@ -196,6 +196,11 @@ def _positive_int(path: str) -> Callable[[etree._Element], str | None]:
 
 
 def _is_url(value: str | None) -> bool:
+    """An absolute http(s) address without spaces.
+
+    >>> _is_url("https://example.org/a.mp3"), _is_url("/a.mp3"), _is_url("javascript:alert(1)")
+    (True, False, False)
+    """
     return bool(value) and re.match(r"^https?://[^\s]+$", value or "") is not None
 
 
@@ -524,6 +529,11 @@ def _online_length(probe: Probe) -> str | None:
     return f"{probe.url} is {served} bytes, the feed says {probe.expected_length}"
 
 
+def _reported_by_runner(*_: object) -> tuple[()]:
+    """For rules whose condition the runner itself meets (unparsable XML, an unreadable file or URL)."""
+    return ()
+
+
 # --- the rules ------------------------------------------------------------------------------
 
 _255 = MAX_TEXT_CHARS
@@ -531,8 +541,8 @@ _4000 = MAX_DESCRIPTION_BYTES
 
 RULES: list[Rule] = [
     # The document.
-    Rule("feed-xml", "error", "feed", "is not well-formed XML", "regenerate it with `podcast feed`; never edit feed.xml by hand", lambda view: ()),
-    Rule("feed-rss", "error", "feed", "is not an RSS 2.0 feed (no <rss version=\"2.0\"><channel>)", "write the feed with `podcast feed`", lambda view: ()),
+    Rule("feed-xml", "error", "feed", "is not well-formed XML", "regenerate it with `podcast feed`; never edit feed.xml by hand", _reported_by_runner),
+    Rule("feed-rss", "error", "feed", "is not an RSS 2.0 feed (no <rss version=\"2.0\"><channel>)", "write the feed with `podcast feed`", _reported_by_runner),
     # Channel: required by Apple, Spotify and PSP-1.
     Rule("channel-title", "error", "channel", "the feed has no <title>", "set [show] title in podcast.toml", _has("title")),
     Rule("channel-title-length", "error", "channel", f"<title> is over {_255} characters", "shorten [show] title", _max_chars("title", _255)),
@@ -599,15 +609,15 @@ RULES: list[Rule] = [
     # Against the last published feed: apps know episodes only by GUID.
     Rule("guid-changed", "error", "history", "an episode's GUID changed since the last published feed: every app will list it twice and download it again", "put the old guid back in its episode.toml (GUIDs never change)", _guid_changes),
     Rule("guid-disappeared", "error", "history", "an episode in the last published feed is gone without being withdrawn", "restore its episode folder, or set withdrawn = true in its episode.toml", _guid_disappearances),
-    Rule("history-unreadable", "warning", "history", "the last published feed cannot be read, so GUID stability was not checked", "republish with `podcast publish` to replace it", lambda view: ()),
+    Rule("history-unreadable", "warning", "history", "the last published feed cannot be read, so GUID stability was not checked", "republish with `podcast publish` to replace it", _reported_by_runner),
     # Artwork files.
-    Rule("artwork-readable", "error", "artwork", "is not an image that can be read", "save the artwork as a square RGB JPEG or PNG", lambda info: None),
+    Rule("artwork-readable", "error", "artwork", "is not an image that can be read", "save the artwork as a square RGB JPEG or PNG", _reported_by_runner),
     Rule("artwork-format", "error", "artwork", "artwork is not JPEG or PNG", "save it as JPEG or PNG", _artwork_format),
     Rule("artwork-square", "error", "artwork", "artwork is not square", "crop it square", _artwork_square),
     Rule("artwork-size", "error", "artwork", "artwork is outside 1400-3000 px", "resize it to between 1400x1400 and 3000x3000 px (3000 is best)", _artwork_size),
     Rule("artwork-colour-mode", "error", "artwork", "artwork is not in RGB colour", "convert it to RGB (not CMYK, not with transparency) and save again", _artwork_mode),
     # Online (--online): what a directory does with each published URL.
-    Rule("online-feed", "error", "online", "the published feed cannot be fetched", "publish with `podcast publish` and check [publish] base_url serves the target", lambda probe: None),
+    Rule("online-feed", "error", "online", "the published feed cannot be fetched", "publish with `podcast publish` and check [publish] base_url serves the target", _reported_by_runner),
     Rule("online-head", "error", "online", "a URL in the feed does not answer HEAD with 200", "publish again with `podcast publish`; check the server or bucket is public", _online_head),
     Rule("online-range", "error", "online", "an enclosure does not answer a Range request with 206 (apps cannot seek or resume)", "serve media from a server or CDN with byte-range support", _online_range),
     Rule("online-content-type", "error", "online", "a URL's Content-Type does not match the feed", "set the object's Content-Type (e.g. audio/mpeg) and republish", _online_type),
@@ -779,7 +789,7 @@ def check_online(data: bytes, *, source: str, timeout: float = 20.0, workers: in
     findings = []
     for probe in probes:
         for each in RULES:
-            if each.scope == "online" and each.id != "online-feed":
+            if each.scope == "online" and each.check is not _reported_by_runner:
                 detail = each.check(probe)
                 if detail is not None:
                     findings.append(each.finding(f"{source}: {probe.kind}", detail))

@@ -378,6 +378,8 @@ def test_cli_validate_feed_file(tmp_path: Path, cli) -> None:
     moved.write_bytes(_guid_changed())
     result = cli("validate", "--feed", moved, "--previous", previous)
     assert result.exit_code == 1 and "[guid-changed]" in result.stdout
+    result = cli("-C", tmp_path, "validate", "--previous", previous)
+    assert result.exit_code == 1 and result.stderr.startswith("error: --previous only works with --feed")
 
 
 def test_cli_validate_feed_online(tmp_path: Path, cli, podcast_server: str) -> None:
