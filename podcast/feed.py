@@ -155,6 +155,9 @@ def fit_html(notes_html: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
     '<p>short</p>'
     >>> fit_html("<p>" + "a " * 50 + "</p>", 30)
     '<p>a a a a a a a a a a…</p>'
+    >>> fitted = fit_html("<p>" + "b " * 100 + "</p><p>Help.</p>", 140)
+    >>> fitted.startswith("<p>b b b"), fitted.endswith("b…</p><p>[…]</p><p>Help.</p>"), len(fitted.encode()) <= 140
+    (True, True, True)
     """
     if _utf8_len(notes_html) <= limit:
         return notes_html
@@ -171,16 +174,29 @@ def fit_html(notes_html: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
             break
         kept.append(block)
         budget -= _utf8_len(block)
+    if not kept and head and budget >= 100:
+        kept = [_plain_paragraph(head[0], budget)]  # the first block alone is too long: cut it at a word
     if kept:
         return "".join([*kept, TRUNCATION_MARK, *tail])
-    # Nothing fits whole: the whole notes as plain text, cut at a word.
-    text = " ".join(lxml_html.fromstring(f"<div>{notes_html}</div>").text_content().split())
-    budget = limit - _utf8_len("<p></p>")
+    return _plain_paragraph(notes_html, limit)  # not even the last block fits: all of it as plain text
+
+
+def _plain_paragraph(fragment: str, limit: int) -> str:
+    """``<p>text…</p>`` of at most ``limit`` UTF-8 bytes from an HTML fragment's text.
+
+    >>> _plain_paragraph("<p>Tom &amp; <em>Jerry</em> and friends</p>", 30)
+    '<p>Tom &amp; Jerry and…</p>'
+    """
+    from lxml import html as lxml_html
+
+    text = " ".join(lxml_html.fromstring(f"<div>{fragment}</div>").text_content().split())
+    room = limit - _utf8_len("<p></p>")
+    budget = room
     while True:  # escaping (& -> &amp;) can grow the text: shrink until it fits
         cut = html.escape(_cut_words(text, budget), quote=False)
-        if _utf8_len(cut) <= limit - _utf8_len("<p></p>") or budget <= 0:
+        if _utf8_len(cut) <= room or budget <= 0:
             return f"<p>{cut}</p>"
-        budget -= _utf8_len(cut) - (limit - _utf8_len("<p></p>"))
+        budget -= _utf8_len(cut) - room
 
 
 def _person(parent: etree._Element, person: Person) -> None:

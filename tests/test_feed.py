@@ -276,3 +276,11 @@ def test_5000_episode_feed_builds_fast() -> None:
         timings.append(time.process_time() - started)
     assert data.count(b"<item>") == 5000
     assert sorted(timings)[1] < 1.5, timings
+
+
+def test_fit_html_cuts_one_huge_paragraph_but_keeps_the_support_notice() -> None:
+    html = "<p>" + "Long notes & more. " * 6000 + "</p><p>Help is available at https://example.org/support.</p>"
+    fitted = fit_html(html, 4000)
+    assert len(fitted.encode()) <= 4000
+    assert fitted.startswith("<p>Long notes &amp; more.") and "…</p><p>[…]</p>" in fitted
+    assert fitted.endswith("<p>Help is available at https://example.org/support.</p>")
