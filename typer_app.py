@@ -160,16 +160,17 @@ def init(
     ctx: typer.Context,
     directory: Annotated[Optional[Path], typer.Argument(help="Where to create the show (default: the -C folder).")] = None,
     title: Annotated[str, typer.Option(help="The show's title.")] = "My Podcast",
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public URL that will serve the feed; the show's permanent podcast:guid is derived from it.")] = None,
 ) -> None:
     """Scaffold a show folder: podcast.toml, placeholder artwork, episodes/ and feed/.
 
-    Example: podcast init my-show --title "Survivor Voices"
+    Example: podcast init my-show --title "Survivor Voices" --base-url https://media.example.org/survivor-voices
     """
     from podcast.scaffold import init_show
 
     obj = _state(ctx)
     with reported_errors():
-        created = init_show(directory or obj.show_dir, title=title)
+        created = init_show(directory or obj.show_dir, title=title, base_url=base_url)
     emit(obj, {"created": [str(p) for p in created]},
          "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`")  # fmt: skip
 

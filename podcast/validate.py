@@ -247,6 +247,17 @@ def _podcast_guid_format(channel: etree._Element) -> str | None:
     return None
 
 
+def _podcast_guid_placeholder(channel: etree._Element) -> str | None:
+    """The scaffold's guid is shared by every new show: fine while base_url is the example too, not after."""
+    from .scaffold import PLACEHOLDER_BASE_URL
+
+    placeholder_feed = f"{PLACEHOLDER_BASE_URL}/feed.xml"
+    href = _self_href(channel)
+    if _text(channel, "podcast:guid") != show_guid(placeholder_feed) or not href or href == placeholder_feed:
+        return None
+    return f'set guid = "{show_guid(href)}" under [show]'
+
+
 def _locked_value(channel: etree._Element) -> str | None:
     found = channel.find("podcast:locked", NS)
     if found is None:
@@ -567,6 +578,7 @@ RULES: list[Rule] = [
     # Channel: Podcasting 2.0.
     Rule("channel-guid", "warning", "channel", "the feed has no <podcast:guid>", "add [show] guid to podcast.toml (the UUIDv5 of the feed URL; never change it)", _channel_guid_present),
     Rule("podcast-guid-format", "error", "channel", "<podcast:guid> is not a UUID", "set [show] guid to the value `podcast init` writes (UUIDv5 of the feed URL)", _podcast_guid_format),
+    Rule("podcast-guid-placeholder", "error", "channel", "<podcast:guid> is still the example guid every new show starts with (directories would merge this show with others)", "set [show] guid to the UUIDv5 of the real feed URL, once, and never change it again", _podcast_guid_placeholder),
     Rule("channel-locked", "warning", "channel", "the feed has no <podcast:locked>", "set [show] locked = true so no other host can import the show", _has("podcast:locked")),
     Rule("podcast-locked-value", "error", "channel", "<podcast:locked> must be yes or no with an owner email", "set [show] locked and owner.email", _locked_value),
     Rule("podcast-funding", "error", "feed", f"<podcast:funding> needs a web address and at most {MAX_NAMESPACE_TEXT} characters of text", "fix [show] funding = { url = \"https://...\", text = \"...\" }", _funding_values),

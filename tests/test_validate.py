@@ -96,6 +96,7 @@ BAD_FEEDS: dict[str, tuple[Callable[[etree._Element], None], dict]] = {
     "channel-complete": (_set("itunes:complete", "no"), {}),
     "channel-guid": (_drop("podcast:guid"), {}),
     "podcast-guid-format": (_set("podcast:guid", "survivor-voices"), {}),
+    "podcast-guid-placeholder": (_set("podcast:guid", show_guid("https://media.example.org/podcast/feed.xml")), {}),
     "channel-locked": (_drop("podcast:locked"), {}),
     "podcast-locked-value": (_set("podcast:locked", "true"), {}),
     "podcast-funding": (_set("podcast:funding", "F" * 129), {}),

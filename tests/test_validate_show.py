@@ -67,6 +67,27 @@ def test_init_writes_show_guid_and_validate_warns_without_it(tmp_path: Path, cli
     assert f'guid = "{data["show"]["guid"]}"' in result.stdout  # says exactly what to write
 
 
+def test_init_with_base_url_and_placeholder_guid(tmp_path: Path, cli) -> None:
+    show = tmp_path / "real"
+    base = "https://cdn.example.net/real-show"
+    assert cli("init", show, "--base-url", base).exit_code == 0
+    data = tomllib.loads((show / "podcast.toml").read_text())
+    assert data["publish"]["base_url"] == base and data["show"]["guid"] == show_guid(f"{base}/feed.xml")
+    assert cli("-C", show, "validate").exit_code == 0
+
+    # A show scaffolded without --base-url keeps the example guid; moving base_url without it is an error.
+    plain = tmp_path / "plain"
+    assert cli("init", plain).exit_code == 0
+    toml = plain / "podcast.toml"
+    toml.write_text(toml.read_text().replace("https://media.example.org/podcast", base))
+    result = cli("-C", plain, "validate")
+    assert result.exit_code == 1 and "[podcast-guid-placeholder]" in result.stdout
+    assert f'guid = "{show_guid(f"{base}/feed.xml")}"' in result.stdout
+
+    result = cli("init", tmp_path / "bad", "--base-url", "media.example.org")
+    assert result.exit_code == 1 and "is not a web address" in result.stderr and not (tmp_path / "bad").exists()
+
+
 def test_manifest_podcast20_keys_load(demo_show: Path) -> None:
     from podcast.show import load_show
 
