@@ -150,7 +150,7 @@ def _synthetic(titles: list[str], offsets: list[int]) -> tuple:
         "episodes": [],
     }  # fmt: skip
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
-    for index, (title, offset) in enumerate(zip(titles, offsets)):
+    for index, (title, offset) in enumerate(zip(titles, offsets, strict=True)):
         base["episodes"].append({
             "slug": f"e{index}", "media_url": f"https://media.example.org/p/e{index}.mp3", "media_length": 100 + index,
             "duration_s": 60.0 + index,

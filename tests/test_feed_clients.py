@@ -64,7 +64,7 @@ def test_podcastparser_reads_every_case(case: Path, tmp_path: Path) -> None:
     if show.show.type == "serial":
         expected.reverse()  # podcastparser lists serials oldest first, as apps play them
     assert [e["guid"] for e in parsed["episodes"]] == [i.episode.guid for i in expected]
-    for episode, item in zip(parsed["episodes"], expected):
+    for episode, item in zip(parsed["episodes"], expected, strict=True):
         assert episode["title"] == item.episode.manifest.title
         assert episode["enclosures"][0]["url"] == item.media_url
         assert episode["enclosures"][0]["file_size"] == item.media_length
