@@ -273,6 +273,10 @@ class EpisodeExtension(BaseEntryExtension):
     def extend_rss(self, entry):  # type: ignore[no-untyped-def]
         assert self.item is not None
         manifest = self.item.episode.manifest
+        # Apple asks for the HTML notes inside CDATA; a CDATA section cannot hold "]]>", so then it stays escaped.
+        description = entry.find("description")
+        if description is not None and description.text and "]]>" not in description.text:
+            description.text = etree.CDATA(description.text)
         xml_elem(_itunes("title"), entry).text = xml_text(manifest.title)
         xml_elem(_itunes("episodeType"), entry).text = manifest.type
         if manifest.season is not None:
@@ -371,7 +375,7 @@ def build_feed(channel: FeedChannel, items: list[FeedItem], *, built_at: datetim
         entry.guid(item.episode.guid, permalink=False)
         entry.link(href=info.link)
         entry.description(fit_html(notes))
-        entry.content(notes, type="CDATA")
+        entry.content(notes, type="CDATA" if "]]>" not in notes else "html")
         entry.enclosure(item.media_url, str(item.media_length), item.media_type)
         entry.pubDate(manifest.published)
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

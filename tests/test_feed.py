@@ -222,6 +222,9 @@ def test_control_characters_and_100kb_notes(tmp_path: Path) -> None:
     manifest = episode.manifest.model_construct(**{**dict(episode.manifest), "title": "Bell\u0007 & tab\tok"})
     item = dataclasses.replace(items[0], episode=dataclasses.replace(episode, manifest=manifest),
                                notes_html=f"<p>{hundred_kb}</p>")  # fmt: skip
+    # Unsanitised notes holding a CDATA terminator still give a well-formed feed (escaped instead of CDATA).
+    raw = dataclasses.replace(item, notes_html="<p>a ]]> b</p>")
+    assert _parse(build_feed(channel, [raw])).find("channel/item").findtext("description") == "<p>a ]]> b</p>"
     data = build_feed(channel, [item])
     parsed = _parse(data).find("channel/item")
     assert parsed.findtext("title") == "Bell & tab\tok"  # control characters removed, tab kept
