@@ -25,6 +25,7 @@ from podcast.feed import FeedChannel, FeedItem, build_feed  # noqa: E402
 from podcast.manifest import EpisodeManifest, ShowManifest  # noqa: E402
 from podcast.notes import compose_markdown, render_html  # noqa: E402
 from podcast.show import Episode, Show  # noqa: E402
+from podcast.validate import validate_feed_bytes  # noqa: E402
 
 SHOW = {
     "show": {
@@ -36,6 +37,7 @@ SHOW = {
         "artwork": "artwork.jpg",
         "categories": ["Society & Culture/Documentary"],
         "owner": {"name": "Podcast team", "email": "podcast@example.org"},
+        "copyright": "© 2026 Example Charity",
         "locked": True,
         "guid": "d0a278d3-5aea-54c2-818d-db9b9d81fa3e",
         "persons": [{"name": "Alex Example", "role": "host"}],
@@ -99,6 +101,14 @@ def main() -> None:
     print(f"build_feed, {args.episodes} episodes, {size:,} bytes, {args.runs} runs: "
           f"wall median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}); "
           f"CPU median {statistics.median(cpu):.3f} s")  # fmt: skip
+    data = build_feed(channel, items)
+    checks = []
+    for _ in range(3):
+        started_cpu = time.process_time()
+        findings = validate_feed_bytes(data, source="bench", previous=data)
+        checks.append(time.process_time() - started_cpu)
+    print(f"validate_feed_bytes (every rule, history against itself), {args.episodes} episodes: "
+          f"CPU median {statistics.median(checks):.3f} s, {len(findings)} finding(s)")
 
 
 if __name__ == "__main__":

@@ -287,3 +287,10 @@ def test_fit_html_cuts_one_huge_paragraph_but_keeps_the_support_notice() -> None
     assert len(fitted.encode()) <= 4000
     assert fitted.startswith("<p>Long notes &amp; more.") and "…</p><p>[…]</p>" in fitted
     assert fitted.endswith("<p>Help is available at https://example.org/support.</p>")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.from_regex(r"https://[a-z0-9]{1,20}\.(org|net|com)(/[a-z0-9_-]{1,12}){0,3}", fullmatch=True))
+def test_guids_never_depend_on_base_url(base: str) -> None:
+    full = Path(CASES[0]).with_name("full.toml")
+    assert _guids(build_feed(*_with_base(full, base))) == _guids(build_feed(*load_case(full)))
