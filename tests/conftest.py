@@ -78,11 +78,9 @@ def partytime() -> Callable[[Path], dict]:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-goldens", action="store_true", default=False,
-                     help="Rewrite golden files (tests/data/feeds/*.xml) from the current output instead of comparing.")  # fmt: skip
-
-
-@pytest.fixture
-def update_goldens(request: pytest.FixtureRequest) -> bool:
-    """True only when pytest runs with --update-goldens: goldens are never rewritten by accident."""
-    return bool(request.config.getoption("--update-goldens"))
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="Rewrite the golden files under tests/data/ from the current output instead of comparing.",
+    )

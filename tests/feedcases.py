@@ -1,15 +1,19 @@
 """Golden feed cases: ``tests/data/feeds/<case>.toml`` describes a show and what is online for it.
 
-A case file is podcast.toml's tables (``[show]``, ``[publish]``, optional ``[feed]``) plus the
+Two forms. A self-contained case is podcast.toml's tables (``[show]``, ``[publish]``, optional ``[feed]``) plus the
 channel's URLs and one ``[[episodes]]`` table per published episode: its episode.toml under
 ``[episodes.manifest]`` and the facts of its published objects (media URL, length, duration,
 optional image, chapters and transcripts). Loading builds the same FeedChannel/FeedItems the
 pipeline builds, in memory, without audio or disk, so golden feeds test feed.py alone.
+A case with ``show = "<folder>"`` (e.g. ``demo.toml``) instead loads that show folder from the
+repository and pins what the publishing state records for each episode (``[episodes.<slug>]``),
+so its feed goes through ``plan_release`` exactly as a publish would build it.
 """
 
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,7 @@ from podcast.notes import render_html
 from podcast.show import Episode, Show
 
 CASES = Path(__file__).parent / "data" / "feeds"
+REPO = Path(__file__).resolve().parent.parent
 
 
 def case_paths() -> list[Path]:
@@ -29,7 +34,25 @@ def case_paths() -> list[Path]:
 def load_case(path: Path) -> tuple[FeedChannel, list[FeedItem]]:
     """The channel and items a case describes (items in file order)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data.get("show"), str):
+        return case_from_show_folder(data)
     return case_from_dict(data)
+
+
+def case_from_show_folder(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedItem]]:
+    """A real show folder plus pinned published objects, planned as `podcast publish` would."""
+    from podcast.pipeline import live_episodes, plan_release
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show
+
+    show = load_show(REPO / data["show"])
+    settings = resolve_settings(show, base_url=data["publish"]["base_url"])
+    live, _, _ = live_episodes(show, datetime(2100, 1, 1, tzinfo=timezone.utc))
+    previous = {slug: {"guid": show.episode(slug).guid, "artwork_key": None, **record}
+                for slug, record in data["episodes"].items()}  # fmt: skip
+    release = plan_release(show, settings, {}, previous, live)
+    assert [item.episode.slug for item in release.items] == list(data["episodes"])
+    return release.channel, release.items
 
 
 def case_from_dict(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedItem]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -19,29 +18,18 @@ from podcast.feed import MAX_DESCRIPTION_BYTES, build_feed, fit_html
 from podcast.validate import NS, validate_feed_bytes
 
 CASES = case_paths()
+FULL = Path(__file__).parent / "data" / "feeds" / "full.toml"
 
 
 def _parse(data: bytes) -> etree._Element:
     return etree.fromstring(data)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
-def test_golden_feed(case: Path, update_goldens: bool) -> None:
-    channel, items = load_case(case)
-    data = build_feed(channel, items)
-    golden = case.with_suffix(".xml")
-    if update_goldens:
-        golden.write_bytes(data)
-    assert golden.is_file(), f"{golden} is missing: run pytest --update-goldens once and review it"
-    expected = golden.read_bytes()
-    if data != expected:
-        diff = difflib.unified_diff(expected.decode().splitlines(), data.decode().splitlines(),
-                                    str(golden), "build_feed output", lineterm="")  # fmt: skip
-        pytest.fail("feed differs from the golden file (rerun with --update-goldens if intended):\n" + "\n".join(diff))
+# The golden comparison itself (unified diff, --update-goldens) is test_feed_clients.py::test_golden_feed.
 
 
 def test_golden_cases_exist() -> None:
-    assert {p.stem for p in CASES} >= {"minimal", "full", "serial-complete", "hostile"}
+    assert {p.stem for p in CASES} >= {"demo", "minimal", "full", "serial-complete", "hostile"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[p.stem for p in CASES])
@@ -54,7 +42,7 @@ def test_golden_feeds_validate_clean(case: Path) -> None:
 
 
 def test_full_feed_has_every_tag() -> None:
-    channel, items = load_case(Path(CASES[0]).with_name("full.toml"))
+    channel, items = load_case(FULL)
     root = _parse(build_feed(channel, items))
     chan = root.find("channel")
     assert chan.findtext("podcast:guid", namespaces=NS) == "d0a278d3-5aea-54c2-818d-db9b9d81fa3e"
@@ -85,7 +73,7 @@ def test_full_feed_has_every_tag() -> None:
 
 
 def test_serial_complete_blocked_and_trimmed() -> None:
-    channel, items = load_case(Path(CASES[0]).with_name("serial-complete.toml"))
+    channel, items = load_case(FULL.with_name("serial-complete.toml"))
     chan = _parse(build_feed(channel, items)).find("channel")
     assert chan.findtext("itunes:type", namespaces=NS) == "serial"
     assert chan.findtext("itunes:block", namespaces=NS) == "Yes"
@@ -94,7 +82,7 @@ def test_serial_complete_blocked_and_trimmed() -> None:
 
 
 def test_minimal_has_no_optional_tags() -> None:
-    channel, items = load_case(Path(CASES[0]).with_name("minimal.toml"))
+    channel, items = load_case(FULL.with_name("minimal.toml"))
     chan = _parse(build_feed(channel, items)).find("channel")
     for tag in ("itunes:block", "itunes:complete", "itunes:new-feed-url", "podcast:funding", "podcast:person",
                 "podcast:txt", "podcast:license"):  # fmt: skip
@@ -126,7 +114,7 @@ def _guids(data: bytes) -> list[str]:
 
 
 def test_guids_survive_new_base_url_bucket_and_audio() -> None:
-    full = Path(CASES[0]).with_name("full.toml")
+    full = FULL
     before = build_feed(*load_case(full))
     after = build_feed(*_with_base(full, "https://bucket-two.s3.eu-west-2.amazonaws.com/prefix"))
     assert before != after
@@ -192,7 +180,7 @@ def test_max_items_keeps_newest() -> None:
 
 
 def test_hostile_text_is_escaped_and_sanitised() -> None:
-    channel, items = load_case(Path(CASES[0]).with_name("hostile.toml"))
+    channel, items = load_case(FULL.with_name("hostile.toml"))
     data = build_feed(channel, items)
     root = _parse(data)  # well-formed
     chan = root.find("channel")
@@ -239,7 +227,7 @@ def test_manifest_refuses_control_characters_clearly(demo_show: Path, cli) -> No
     manifest.write_text(manifest.read_text().replace('title = "Welcome', 'title = "\\u0007Welcome'))
     result = cli("-C", demo_show, "validate")
     assert result.exit_code == 1
-    assert "episode.toml: field 'title' contains control characters" in result.stderr
+    assert "episode.toml: field 'title'" in result.stderr and "contains control characters" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -292,5 +280,5 @@ def test_fit_html_cuts_one_huge_paragraph_but_keeps_the_support_notice() -> None
 @settings(max_examples=25, deadline=None)
 @given(st.from_regex(r"https://[a-z0-9]{1,20}\.(org|net|com)(/[a-z0-9_-]{1,12}){0,3}", fullmatch=True))
 def test_guids_never_depend_on_base_url(base: str) -> None:
-    full = Path(CASES[0]).with_name("full.toml")
+    full = FULL
     assert _guids(build_feed(*_with_base(full, base))) == _guids(build_feed(*load_case(full)))

@@ -132,4 +132,4 @@ def test_bad_podcast20_keys_are_clear_errors(demo_show: Path, cli) -> None:
     show_toml.write_text(original)
     episode_toml.write_text(episode_toml.read_text() + '\n[[persons]]\nrole = "guest"\n')
     result = cli("-C", demo_show, "validate")
-    assert result.exit_code == 1 and "field 'persons.0.name' is missing" in result.stderr
+    assert result.exit_code == 1 and "field 'persons[0].name' is missing" in result.stderr
