@@ -133,3 +133,20 @@ def test_bad_podcast20_keys_are_clear_errors(demo_show: Path, cli) -> None:
     episode_toml.write_text(episode_toml.read_text() + '\n[[persons]]\nrole = "guest"\n')
     result = cli("-C", demo_show, "validate")
     assert result.exit_code == 1 and "field 'persons[0].name' is missing" in result.stderr
+
+
+def test_max_items_trimming_is_not_a_lost_guid(demo_show: Path, cli, tone: Path) -> None:
+    assert cli("-C", demo_show, "new", "second", "--audio", tone, "--published", "2026-11-21T09:00:00Z").exit_code == 0
+    assert cli("-C", demo_show, "publish").exit_code == 0
+    show_toml = demo_show / "podcast.toml"
+    show_toml.write_text(show_toml.read_text() + "\n[feed]\nmax_items = 1\n")
+    result = cli("-C", demo_show, "--json", "validate")
+    assert result.exit_code == 0, result.stdout  # the trailer left the feed on purpose
+    # Deleting an episode folder instead is caught: its GUID vanished without `withdrawn = true`.
+    show_toml.write_text(show_toml.read_text().replace("max_items = 1", "max_items = 5"))
+    import shutil
+
+    shutil.rmtree(demo_show / "episodes" / "trailer")
+    result = cli("-C", demo_show, "--json", "validate")
+    assert result.exit_code == 1
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["guid-disappeared"]
