@@ -22,6 +22,7 @@ few characters XML 1.0 cannot carry at all (C0 controls, U+FFFE/U+FFFF). lxml es
 
 from __future__ import annotations
 
+import email.utils
 import html
 import os
 import re
@@ -269,6 +270,7 @@ class EpisodeExtension(BaseEntryExtension):
 
     item: FeedItem | None = None
     channel_image_url: str = ""
+    show_link: str = ""
 
     def extend_rss(self, entry):  # type: ignore[no-untyped-def]
         assert self.item is not None
@@ -277,6 +279,11 @@ class EpisodeExtension(BaseEntryExtension):
         description = entry.find("description")
         if description is not None and description.text and "]]>" not in description.text:
             description.text = etree.CDATA(description.text)
+        # <link> and <pubDate> are written here rather than through feedgen: its date formatting flips
+        # the process-wide locale three times per call and its link() validates twice, together a
+        # quarter of the time a 5,000-episode feed takes (benchmarks/feed.py).
+        xml_elem("link", entry).text = self.show_link
+        xml_elem("pubDate", entry).text = email.utils.format_datetime(manifest.published)
         xml_elem(_itunes("title"), entry).text = xml_text(manifest.title)
         xml_elem(_itunes("episodeType"), entry).text = manifest.type
         if manifest.season is not None:
@@ -371,13 +378,12 @@ def build_feed(channel: FeedChannel, items: list[FeedItem], *, built_at: datetim
         entry = fg.add_entry(order="append")
         entry.show.item = item  # type: ignore[attr-defined]
         entry.show.channel_image_url = channel.image_url  # type: ignore[attr-defined]
+        entry.show.show_link = info.link  # type: ignore[attr-defined]
         entry.title(xml_text(manifest.title))
         entry.guid(item.episode.guid, permalink=False)
-        entry.link(href=info.link)
         entry.description(fit_html(notes))
         entry.content(notes, type="CDATA" if "]]>" not in notes else "html")
         entry.enclosure(item.media_url, str(item.media_length), item.media_type)
-        entry.pubDate(manifest.published)
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
