@@ -123,17 +123,23 @@ class FeedSettings(_Section):
     max_items: Annotated[int, Field(ge=1)] | None = None  # list only the newest N episodes
 
 
+class TagSettings(_Section):
+    id3_version: Literal[3, 4] = 3  # ID3v2.3 by default: older players and car stereos do not read v2.4
+
+
 class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings
     feed: FeedSettings = FeedSettings()
+    tags: TagSettings = TagSettings()
 
 
 class Chapter(_Section):
     start: float
     title: Text255
     url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    image: Annotated[str, Field(min_length=1)] | None = None  # a picture file next to episode.toml
 
     @field_validator("start", mode="before")
     @classmethod
@@ -155,7 +161,8 @@ class EpisodeManifest(_Section):
     artwork: str | None = None
     guid: Annotated[str, Field(min_length=8, max_length=255)]
     withdrawn: bool = False
-    chapters: list[Chapter] = []
+    # [[chapters]] tables, or the name of a chapters file (Audacity labels, HH:MM:SS lines, chapters JSON)
+    chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
     persons: list[Person] = []  # podcast:person on this episode (guests)
 
     _check_text = field_validator("title", "description", "content_warning")(_no_control_chars)
@@ -199,6 +206,8 @@ FIELD_HINTS: dict[str, str] = {
     "new_feed_url": "use the full address of the feed's new home, starting with https://",
     "max_items": "write a whole number of 1 or more, e.g. max_items = 300",
     "name": 'write the name as text in quotes, e.g. name = "Alex Example" (only names people agreed to publish)',
+    "id3_version": "use 3 (ID3v2.3, read by every player) or 4 (ID3v2.4)",
+    "chapters": 'use [[chapters]] tables with start and title, or name a file: chapters = "chapters.txt"',
 }
 
 
@@ -254,6 +263,9 @@ def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> Pod
     # A union field (audio = text or list) fails once per branch: report the branch that matches
     # what was written (a value problem) rather than "must be text".
     errors = sorted(exc.errors(), key=lambda error: error["type"] in _WANTED)
+    # The branches not taken (chapters = tables, so not a file name) are not more problems.
+    taken = [e for e in errors if not (e["type"] in _WANTED and _field_path(e["loc"]) == _field_path(e["loc"][:-1]))]
+    errors = taken or errors
     loc, what = _describe(errors[0])
     leaf = re.sub(r"\[\d+\]", "", loc).rsplit(".", 1)[-1]
     fix = FIELD_HINTS.get(leaf, "see the manifest format in README.md")

@@ -17,8 +17,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .artwork import inspect_artwork
+from .artwork import prepare_artwork
 from .build import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
+from .chapters import (
+    CHAPTERS_FILE,
+    CHAPTERS_FOLDER,
+    chapter_image_files,
+    feed_marks,
+    marks_from_records,
+    marks_to_records,
+    read_chapters_json,
+)
 from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
 from .settings import PublishSettings
@@ -81,10 +90,15 @@ def _object(folder: str, stem: str, path: Path) -> PlannedObject:
     return PlannedObject(hashed_key(folder, stem, sha, path.suffix.lower()), path, sha, path.stat().st_size)
 
 
-def artwork_object(stem: str, path: Path) -> PlannedObject:
-    info = inspect_artwork(path)
-    sha = sha256_file(path)
-    return PlannedObject(hashed_key("artwork", stem, sha, info.extension), path, sha, path.stat().st_size)
+def artwork_object(stem: str, path: Path, build_dir: Path) -> PlannedObject:
+    """The artwork object: the producer's file, or its repaired copy (see artwork.prepare_artwork).
+
+    The key hashes the published bytes, so it changes whenever the image does (Apple caches art by URL).
+    """
+    published = prepare_artwork(path, build_dir).path
+    sha = sha256_file(published)
+    suffix = ".png" if published.suffix.lower() == ".png" else ".jpg"
+    return PlannedObject(hashed_key("artwork", stem, sha, suffix), published, sha, published.stat().st_size)
 
 
 def plan_release(
@@ -99,7 +113,7 @@ def plan_release(
     ``built`` has fresh builds of the episodes being published now; any other live
     episode keeps what ``previous`` (the last state record) says is online for it.
     """
-    show_art = artwork_object("show", show.artwork_path)
+    show_art = artwork_object("show", show.artwork_path, show.build_dir)
     objects: dict[str, PlannedObject] = {show_art.key: show_art}
     items: list[FeedItem] = []
     records: dict[str, dict[str, Any]] = {}
@@ -110,11 +124,21 @@ def plan_release(
             media = PlannedObject(hashed_key("media", episode.slug, result.sha256, ".mp3"), result.mp3_path,
                                   result.sha256, result.size_bytes)  # fmt: skip
             objects[media.key] = media
-            art = artwork_object(episode.slug, episode.artwork_path) if episode.artwork_path else None
+            art = artwork_object(episode.slug, episode.artwork_path, show.build_dir) if episode.artwork_path else None
             if art:
                 objects[art.key] = art
             record = {"guid": episode.guid, "media_key": media.key, "size": media.size, "sha256": media.sha256,
                       "duration_s": result.duration_s, "artwork_key": art.key if art else None}  # fmt: skip
+            chapters_file = result.mp3_path.parent / CHAPTERS_FILE  # written by the build with the tags
+            if chapters_file.is_file():
+                chapters = _object("chapters", episode.slug, chapters_file)
+                objects[chapters.key] = chapters
+                record["chapters_key"] = chapters.key
+                record["chapters"] = marks_to_records(feed_marks(read_chapters_json(chapters_file)))
+                pictures = [PlannedObject(f"{CHAPTERS_FOLDER}/{p.name}", p, sha256_file(p), p.stat().st_size)
+                            for p in chapter_image_files(result.mp3_path.parent)]  # fmt: skip
+                objects.update({picture.key: picture for picture in pictures})
+                record["chapter_image_keys"] = [picture.key for picture in pictures]
         elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
             record = previous[episode.slug]
         else:
@@ -129,6 +153,8 @@ def plan_release(
                 media_type="audio/mpeg",
                 duration_s=record["duration_s"],
                 image_url=settings.url_for(record["artwork_key"]) if record.get("artwork_key") else None,
+                chapters_url=settings.url_for(record["chapters_key"]) if record.get("chapters_key") else None,
+                chapters=marks_from_records(record.get("chapters")),
             )
         )
     channel = FeedChannel(show=show, feed_url=settings.feed_url, image_url=settings.url_for(show_art.key))
@@ -219,6 +245,12 @@ def publish(
 
     # 3. The state record, then 4. delete what the live feed no longer names.
     objects = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
+    # Episodes not rebuilt in this run (`publish SLUG`) keep what their record names: still in the feed.
+    for record in release.episodes.values():
+        named = [record.get("media_key"), record.get("artwork_key"), record.get("chapters_key")]
+        for key in named + list(record.get("chapter_image_keys", [])):
+            if key and key not in objects and key in state["objects"]:
+                objects[key] = state["objects"][key]
     report.deleted = sorted(set(state["objects"]) - set(objects))
     if not dry_run:
         new_state = {"objects": objects, "episodes": release.episodes}

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
-from .artwork import ArtworkInfo, inspect_artwork
+from .artwork import MIN_SIZE_PX, ArtworkInfo, fixable_problems, inspect_artwork
 from .errors import PodcastError
 from .feed import ATOM_NS, CONTENT_NS, ITUNES_NS, MAX_DESCRIPTION_BYTES, PODCAST_NS, PSC_NS
 from .manifest import show_guid
@@ -490,21 +490,18 @@ def _same_episode(old: etree._Element, candidates: list[etree._Element]) -> etre
 # --- artwork and online ---------------------------------------------------------------------
 
 
-def _artwork_format(info: ArtworkInfo) -> str | None:
-    return None if info.format in ("JPEG", "PNG") else f"{info.format or 'unknown format'}"
-
-
 def _artwork_square(info: ArtworkInfo) -> str | None:
-    return None if info.width == info.height else f"{info.width}x{info.height}"
+    return None if info.width == info.height else f"{info.width}x{info.height} px"
 
 
 def _artwork_size(info: ArtworkInfo) -> str | None:
-    ok = 1400 <= min(info.width, info.height) and max(info.width, info.height) <= 3000
-    return None if ok else f"{info.width}x{info.height} px"
+    return None if min(info.width, info.height) >= MIN_SIZE_PX else f"{info.width}x{info.height} px"
 
 
-def _artwork_mode(info: ArtworkInfo) -> str | None:
-    return None if info.mode in ("RGB", "L") else f"mode {info.mode}"
+def _artwork_converted(info: ArtworkInfo) -> str | None:
+    """Format, colour mode, transparency and oversize: `publish` repairs these (artwork.prepare_artwork)."""
+    problems = fixable_problems(info)
+    return "; ".join(problems) if problems else None
 
 
 def _online_head(probe: Probe) -> str | None:
@@ -624,10 +621,9 @@ RULES: list[Rule] = [
     Rule("history-unreadable", "warning", "history", "the last published feed cannot be read, so GUID stability was not checked", "republish with `podcast publish` to replace it", _reported_by_runner),
     # Artwork files.
     Rule("artwork-readable", "error", "artwork", "is not an image that can be read", "save the artwork as a square RGB JPEG or PNG", _reported_by_runner),
-    Rule("artwork-format", "error", "artwork", "artwork is not JPEG or PNG", "save it as JPEG or PNG", _artwork_format),
-    Rule("artwork-square", "error", "artwork", "artwork is not square", "crop it square", _artwork_square),
-    Rule("artwork-size", "error", "artwork", "artwork is outside 1400-3000 px", "resize it to between 1400x1400 and 3000x3000 px (3000 is best)", _artwork_size),
-    Rule("artwork-colour-mode", "error", "artwork", "artwork is not in RGB colour", "convert it to RGB (not CMYK, not with transparency) and save again", _artwork_mode),
+    Rule("artwork-square", "error", "artwork", "artwork is not square", "crop it square and export it again", _artwork_square),
+    Rule("artwork-size", "error", "artwork", f"artwork is smaller than {MIN_SIZE_PX}x{MIN_SIZE_PX} px (scaling up would blur it)", "export it at 1400-3000 px square (3000 is best)", _artwork_size),
+    Rule("artwork-converted", "warning", "artwork", "artwork breaks Apple's format, colour or size rules; `podcast publish` publishes a repaired copy", "export a square RGB JPEG or PNG of 1400-3000 px to publish it unchanged", _artwork_converted),
     # Online (--online): what a directory does with each published URL.
     Rule("online-feed", "error", "online", "the published feed cannot be fetched", "publish with `podcast publish` and check [publish] base_url serves the target", _reported_by_runner),
     Rule("online-head", "error", "online", "a URL in the feed does not answer HEAD with 200", "publish again with `podcast publish`; check the server or bucket is public", _online_head),

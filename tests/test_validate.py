@@ -242,19 +242,24 @@ def _not_an_image(folder: Path) -> Path:
     return path
 
 
-ARTWORK_CASES: dict[str, Callable[[Path], Path]] = {
-    "artwork-readable": _not_an_image,
-    "artwork-format": _image((1400, 1400), fmt="GIF"),
-    "artwork-square": _image((1400, 1600)),
-    "artwork-size": _image((1000, 1000)),
-    "artwork-colour-mode": _image((1400, 1400), mode="CMYK"),
+# rule id -> bad images that fire it (format, colour mode and oversize are repaired by publish: a warning).
+ARTWORK_CASES: dict[str, list[Callable[[Path], Path]]] = {
+    "artwork-readable": [_not_an_image],
+    "artwork-square": [_image((1400, 1600))],
+    "artwork-size": [_image((1000, 1000))],
+    "artwork-converted": [_image((1400, 1400), fmt="GIF"), _image((1400, 1400), mode="CMYK"),
+                          _image((1400, 1400), mode="RGBA", fmt="PNG"), _image((3200, 3200))],
 }
 
 
 @pytest.mark.parametrize("rule_id", sorted(ARTWORK_CASES))
 def test_artwork_rules(rule_id: str, tmp_path: Path) -> None:
-    bad = ARTWORK_CASES[rule_id](tmp_path)
-    assert rule_id in _rules(check_artwork(bad, bad.name))
+    for make in ARTWORK_CASES[rule_id]:
+        bad = make(tmp_path)
+        findings = check_artwork(bad, bad.name)
+        assert rule_id in _rules(findings), bad.name
+        expected = "warning" if rule_id == "artwork-converted" else "error"
+        assert {f.severity for f in findings if f.rule == rule_id} == {expected}
     good = _image((1400, 1400))(tmp_path)
     assert check_artwork(good, good.name) == []
     assert check_artwork(_image((3000, 3000), fmt="PNG")(tmp_path), "png") == []
