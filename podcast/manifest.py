@@ -14,7 +14,7 @@ import tomllib
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -308,24 +308,25 @@ def _warn_unknown(model: BaseModel, path: Path, prefix: str = "") -> None:
                     _warn_unknown(element, path, f"{prefix}{name}[{index}].")
 
 
-def load_show_manifest(path: Path) -> ShowManifest:
-    data = read_toml(path, ShowInvalid)
+_Manifest = TypeVar("_Manifest", bound=BaseModel)
+
+
+def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError]) -> _Manifest:
+    data = read_toml(path, exc_type)
     try:
-        manifest = ShowManifest.model_validate(data)
+        manifest = model.model_validate(data)
     except ValidationError as exc:
-        raise _fail(ShowInvalid, path, exc) from None
+        raise _fail(exc_type, path, exc) from None
     _warn_unknown(manifest, path)
     return manifest
+
+
+def load_show_manifest(path: Path) -> ShowManifest:
+    return _load(path, ShowManifest, ShowInvalid)
 
 
 def load_episode_manifest(path: Path) -> EpisodeManifest:
-    data = read_toml(path, EpisodeInvalid)
-    try:
-        manifest = EpisodeManifest.model_validate(data)
-    except ValidationError as exc:
-        raise _fail(EpisodeInvalid, path, exc) from None
-    _warn_unknown(manifest, path)
-    return manifest
+    return _load(path, EpisodeManifest, EpisodeInvalid)
 
 
 def new_guid() -> str:
