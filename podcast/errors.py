@@ -67,5 +67,5 @@ class StorageError(PodcastError):
     exit_code = EXIT_STORAGE
 
 
-class TargetBusy(StorageError):
-    """Another `podcast publish` holds the publishing target's lock."""
+class StateConflict(StorageError):
+    """Another producer changed the target's state record while this publish was running."""
