@@ -11,6 +11,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -103,10 +104,13 @@ class LocalFolderTarget:
         return path.is_file() and path.stat().st_size == size
 
     def _write(self, key: str, writer) -> None:  # type: ignore[no-untyped-def]
+        # The temporary name is per process: uploads run outside the publish lock, and two
+        # publishes writing one fixed name could rename each other's half-written file into place.
         path = self._path(key)
-        tmp = path.with_name(f".{path.name}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _sweep_dead_leftovers(path)
             writer(tmp)
             os.replace(tmp, path)
         except OSError as exc:
@@ -160,6 +164,28 @@ class LocalFolderTarget:
                 )
             self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
         return _digest(data)
+
+
+def _sweep_dead_leftovers(path: Path) -> None:
+    """Delete ``.<name>.<pid>.tmp`` files of ``path`` left by a killed process (its pid is gone).
+
+    Keys carry content hashes, so the re-run of an interrupted publish writes the same key
+    and cleans up after the run that died. Files of live processes are left alone.
+    """
+    for leftover in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        pid = leftover.name.removeprefix(f".{path.name}.").removesuffix(".tmp")
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _digest(data: bytes) -> str:

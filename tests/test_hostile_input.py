@@ -159,7 +159,10 @@ CHECKS: dict[str, Callable[[Path], None]] = {
     "feed_duration_is_real": lambda show: _assert_duration(show, "00:00:03"),
     "feed_duration_2s": lambda show: _assert_duration(show, "00:00:02"),
     "feed_artwork_is_rgb_jpeg": lambda show: _assert_artwork_rgb_jpeg(show),
-    "feed_has_long_notes": lambda show: _assert_in("END-OF-NOTES", _item_text(show, "description")),
+    "feed_has_long_notes": lambda show: (
+        _assert_in("END-OF-NOTES", _item_text(show, "{http://purl.org/rss/1.0/modules/content/}encoded")),
+        _assert_equal(len(_item_text(show, "description").encode()) <= 4000, True),
+    ),
     "feed_escapes_title": lambda show: _assert_equal(_item_text(show, "title"), "</title><script>alert(1)</script><title>&amp;"),
     "feed_escapes_notes": lambda show: _assert_notes_inert(show),
     "feed_has_no_passwd": lambda show: _assert_not_in("root:", (show / "feed" / "feed.xml").read_text(encoding="utf-8")),

@@ -114,3 +114,35 @@ def test_unexpected_error_hides_locals(tmp_path: Path, command: list[str]) -> No
     (show / "build" / "ep-one" / "build.json").mkdir(parents=True)
     result = run_podcast("-C", show, *command, env=_env())
     _assert_clean(f"crash of {command}", result.stdout + result.stderr)
+
+
+def test_s3_publish_does_not_leak_credentials(tmp_path: Path, moto_url: str, s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    """The same greps on real S3 publishing (moto's server on 127.0.0.1): success, dry run, --json, status, failures."""
+    from s3_fixtures import write_publish_table
+
+    show = make_small_show(tmp_path / "show")
+    write_publish_table(show, f'[publish]\ntarget = "s3://{bucket}/survivor-voices"\n'
+                              f'base_url = "{moto_url}/{bucket}/survivor-voices"\nregion = "us-east-1"\n'
+                              f'endpoint_url = "{moto_url}"\n')  # fmt: skip
+    env = _env(HOME=str(tmp_path), AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+               AWS_EC2_METADATA_DISABLED="true")  # fmt: skip
+    runs = [
+        (["-v", "-C", show, "publish", "--dry-run", "--json"], 0),
+        (["-v", "-C", show, "publish"], 0),
+        (["-v", "-C", show, "--json", "publish"], 0),
+        (["-v", "-C", show, "--json", "status"], 0),
+        (["-v", "-C", show, "publish", "--target", "s3://no-such-bucket-here/x"], 4),
+        (["-v", "-C", show, "--json", "publish", "--target", "s3://no-such-bucket-here/x"], 4),
+    ]
+    for args, expected in runs:
+        result = run_podcast(*args, env=env)
+        label = " ".join(str(a) for a in args)
+        assert result.returncode == expected, f"{label}: exit {result.returncode}\n{result.stderr}"
+        assert "Traceback" not in result.stderr, result.stderr
+        _assert_clean(f"output of `{label}`", result.stdout + result.stderr)
+    for listing in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        body = s3.get_object(Bucket=bucket, Key=listing["Key"])["Body"].read()
+        _assert_clean(f"s3://{bucket}/{listing['Key']}", body)
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            _assert_clean(str(path), path.read_bytes())
