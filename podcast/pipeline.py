@@ -332,16 +332,18 @@ def publish(
         # 2. The feed, only once everything it names is in place.
         if report.feed_changed:
             target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
-        # 3. The state record, conditional on the version read under the lock (belt and braces).
+        # 3. Delete what the live feed no longer names, *before* the state record drops them: a publish
+        # killed in between leaves them in the old record, so the re-run deletes them (a withdrawn
+        # episode's audio must not stay online, unrecorded, forever).
+        for key in report.deleted:
+            target.delete(key)
+        # 4. The state record, conditional on the version read under the lock (belt and braces).
         if raw_state != encoded:
             try:
                 target.put_if(STATE_KEY, encoded, expected=latest, content_type="application/json", cache_control="no-store")
             except StateConflict:
                 if target.get_versioned(STATE_KEY)[0] != encoded:  # else: our write landed, its answer was lost
                     raise
-        # 4. Delete what the live feed no longer names.
-        for key in report.deleted:
-            target.delete(key)
 
     if report.feed_changed and settings.cloudfront_distribution_id:
         from .s3 import invalidate_cdn

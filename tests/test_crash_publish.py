@@ -147,3 +147,44 @@ def test_publishing_one_episode_keeps_the_others(tmp_path: Path) -> None:
     result = run_podcast("-C", show, "publish", "ep-two", env=_env())
     assert result.returncode == 0, result.stderr
     assert_state_consistent(show, episodes=2)
+
+
+class _DiesOnFirstDelete:
+    """The real local target, except that the process 'dies' at its first delete (fault injection only)."""
+
+    def __init__(self, inner: object):
+        self.inner, self.armed = inner, True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def delete(self, key: str) -> None:
+        if self.armed:
+            self.armed = False
+            raise SystemExit("killed while deleting")  # stands in for SIGKILL at exactly this instant
+        self.inner.delete(key)  # type: ignore[attr-defined]
+
+
+def test_killed_while_deleting_old_media_the_rerun_deletes_it(tmp_path: Path) -> None:
+    """Regression: the state record dropped old media before it was deleted, so a publish killed
+    in between left that audio online forever (nothing recorded it any more)."""
+    from podcast.pipeline import publish
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show, utc_now
+    from podcast.storage import open_target
+
+    show = make_small_show(tmp_path / "show", episodes=1, seconds=3)
+    assert _publish(show).returncode == 0
+    old_media = {p.name for p in (show / "feed" / "media").iterdir()}
+    _edit_notes(show, "ep-one", "A correction.")
+    loaded = load_show(show)
+    settings = resolve_settings(loaded)
+    with pytest.raises(SystemExit):
+        publish(loaded, settings, _DiesOnFirstDelete(open_target(settings.target, loaded.root, settings)),
+                slugs=None, now=utc_now())  # fmt: skip
+    assert_feed_complete(show / "feed", BASE_URL)
+    assert old_media <= {p.name for p in (show / "feed" / "media").iterdir()}
+    again = _publish(show)
+    assert again.returncode == 0, again.stderr
+    assert_state_consistent(show, episodes=1)
+    assert not old_media & {p.name for p in (show / "feed" / "media").iterdir()}, "the old audio stayed online"
