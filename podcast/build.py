@@ -26,6 +26,7 @@ from typing import Any
 from . import __version__
 from .artwork import embedded_cover
 from .audio import RenderSettings, render_episode_audio
+from .censor import censor_audio, censor_plan
 from .errors import PodcastError
 from .notes import compose_markdown, render_text
 from .settings import PublishSettings
@@ -86,7 +87,9 @@ def render_settings(show: Show) -> RenderSettings:
 
 def audio_key(show: Show, episode: Episode) -> str:
     sources = [sha256_file(path) for path in episode.audio_paths]
-    return _key(BUILD_FORMAT, sources, asdict(render_settings(show)))
+    censor = censor_plan(show, episode)  # safeguarding: bleeped names change the audio
+    extra = [censor.signature()] if censor else []
+    return _key(BUILD_FORMAT, sources, asdict(render_settings(show)), *extra)
 
 
 def episode_notes_markdown(show: Show, episode: Episode) -> str:
@@ -168,6 +171,9 @@ def build_episode(
         log.info("%s: audio is up to date", episode.slug)
     else:
         report = render_episode_audio(episode.audio_paths, untagged, render_settings(show), on_progress=on_progress)
+        censor = censor_plan(show, episode)
+        if censor:  # safeguarding: bleep or mute listed names where word timestamps say they are spoken
+            censor_audio(untagged, untagged, censor, render_settings(show))
         loudness = report.to_dict()
         _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True

@@ -92,10 +92,20 @@ class PublishSettings(_Section):
     region: str | None = None
 
 
+class SafeguardingSettings(_Section):
+    """[safeguarding]: see podcast/redaction.py, podcast/censor.py and podcast/takedown.py."""
+
+    redactions: Annotated[str, Field(min_length=1)] | None = None  # path to the private list, outside the show folder
+    audio: Literal["bleep", "mute"] = "bleep"  # what a listed name sounds like where word timestamps exist
+    audit_log: Annotated[str, Field(min_length=1)] = "safeguarding/audit.log"  # relative to podcast.toml
+    review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]?$")] = "7d"  # default lifetime of review links
+
+
 class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings
+    safeguarding: SafeguardingSettings = SafeguardingSettings()
 
 
 class Chapter(_Section):
@@ -160,6 +170,9 @@ FIELD_HINTS: dict[str, str] = {
     "channels": "use 1 (mono, speech) or 2 (stereo)",
     "bitrate_kbps": "use a standard MP3 bitrate such as 64, 96 or 128",
     "sample_rate_hz": "use 44100 or 48000",
+    "redactions": 'write the path of the private list in quotes, e.g. redactions = "~/.config/survivor-voices/redactions.txt"',
+    "audit_log": 'write a path relative to podcast.toml, e.g. audit_log = "safeguarding/audit.log"',
+    "review_expires": 'write a lifetime such as "7d", "12h" or "30m"',
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
 }
 

@@ -21,6 +21,7 @@ from .artwork import inspect_artwork
 from .build import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
 from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
+from .safeguarding import gate_release
 from .settings import PublishSettings
 from .show import Episode, Show
 from .storage import FEED_CACHE, FEED_KEY, LONG_CACHE, STATE_KEY, Target, content_type_for, hashed_key
@@ -198,6 +199,7 @@ def publish(
     state = read_state(target)
     release = plan_release(show, settings, built, state["episodes"], live)
     report.episodes = [item.episode.slug for item in release.items]
+    gate_release(show, release, build_feed(release.channel, release.items))  # safeguarding: refuse before any upload
 
     # 1. Media and artwork, skipping what the target already holds.
     for obj in release.objects:

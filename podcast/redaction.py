@@ -1,0 +1,320 @@
+"""The redaction list: names that must never be published, and how text is matched against it.
+
+The list is a private file kept outside the show folder (``PODCAST_REDACTIONS`` or
+``[safeguarding] redactions = "~/.config/..."``), one entry a line::
+
+    # comments and blank lines are ignored
+    Ana                       -> replaced by "[name withheld]"
+    Jordan Example => Sam     -> replaced by "Sam"
+
+Matching is on *folded* text: case-folded, accents and other combining marks removed,
+invisible format characters (zero-width spaces, soft hyphens) dropped and curly
+apostrophes straightened, so "ANA", "Aña", "A\\u200bna" and "Ana’s" all match "Ana".
+An entry matches whole words only ("Ana" is not found in "Banana" or "analysts"),
+with an optional possessive or plural ending ("Ana's", "Anas", "Jess'"), and the words
+of a multi-word entry may be separated by any spaces, line breaks, dashes or underscores
+("Jordan\\nExample", "jordan-example" in an object name).
+
+Replacing keeps the ending: "Ana's story" becomes "[name withheld]'s story".
+
+The terms themselves are secrets: nothing here puts them in a message, a log line or a
+``repr()``. Errors name the file and the line number only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import PodcastError
+
+if TYPE_CHECKING:
+    from .show import Show
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REPLACEMENT = "[name withheld]"
+ENV_VAR = "PODCAST_REDACTIONS"
+MIN_TERM_LENGTH = 2  # a one-letter "name" would match every "a" in every transcript
+
+# Letters that NFKD does not split into base letter + mark, folded by hand.
+_EXTRA_FOLDS = {
+    "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ı": "i", "þ": "th", "ħ": "h", "ŧ": "t", "ŋ": "n",
+    "æ": "ae", "œ": "oe",
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
+}  # fmt: skip
+# A name's possessive or plural ending: Ana's, Jess', Anas, Jesses.
+_SUFFIX = r"(?P<suffix>'s|'|s|es)?"
+# Word boundaries on letters and digits only, so "ana_story" and "ana-story" both match.
+_BEFORE = r"(?<![^\W_])"
+_AFTER = r"(?![^\W_])"
+_SEPARATOR = r"[\s\-_]+"
+
+
+class RedactionListInvalid(PodcastError):
+    """The redaction list is missing, unreadable, inside the show folder or has a bad line."""
+
+
+def fold(text: str) -> str:
+    """Text as the matcher sees it: lower case, no accents, no invisible characters.
+
+    >>> fold("ANA’s Aña Ø A\\u200bna")
+    "ana's ana o ana"
+    """
+    return fold_with_map(text)[0]
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """:func:`fold` plus, for each folded character, the index of the original character it came from.
+
+    The map lets a match found in folded text be replaced in the original.
+
+    >>> fold_with_map("Aña")
+    ('ana', [0, 1, 2])
+    >>> fold_with_map("Straße")[0]
+    'strasse'
+    """
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cf":  # zero-width space/joiner, soft hyphen, BOM, direction marks
+            continue
+        for part in unicodedata.normalize("NFKD", char.casefold()):
+            if unicodedata.combining(part):
+                continue
+            for out in _EXTRA_FOLDS.get(part, part):
+                folded.append(out)
+                origin.append(index)
+    return "".join(folded), origin
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the list. ``repr`` hides the term so it cannot end up in a log or traceback."""
+
+    term: str = field(repr=False)
+    replacement: str = field(repr=False)
+    line: int
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where an entry matched, in the original text: [start, stem_end) is the name, [stem_end, end) its ending."""
+
+    start: int
+    stem_end: int
+    end: int
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class RedactionList:
+    """The parsed list and a compiled matcher. Empty when no list is configured."""
+
+    entries: tuple[Entry, ...] = field(default=(), repr=False)
+    source: str | None = None
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"RedactionList({len(self.entries)} entries from {self.source or 'nowhere'})"
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def find(self, text: str) -> list[Match]:
+        """Every place in ``text`` where an entry matches (non-overlapping, left to right).
+
+        >>> names = parse_redactions("Ana\\nJordan Example => Sam")
+        >>> [(m.start, m.end, m.entry.line) for m in names.find("Aña’s friend jordan\\nexample")]
+        [(0, 5, 1), (13, 27, 2)]
+        >>> names.find("Banana analysts")
+        []
+        """
+        if self._pattern is None or not text:
+            return []
+        folded, origin = fold_with_map(text)
+        matches = []
+        for found in self._pattern.finditer(folded):
+            index = next(i for i, entry in enumerate(self.entries) if found.group(f"e{i}") is not None)
+            start = origin[found.start()]
+            stem_end = origin[found.end(f"e{index}") - 1] + 1
+            end = origin[found.end() - 1] + 1
+            matches.append(Match(start, stem_end, end, self.entries[index]))
+        return matches
+
+    def redact(self, text: str) -> str:
+        """``text`` with every matched name replaced, keeping possessive and plural endings.
+
+        >>> names = parse_redactions("Ana\\nJordan Example => Sam")
+        >>> names.redact("ANA's mum met Jordan Example.")
+        "[name withheld]'s mum met Sam."
+        """
+        pieces: list[str] = []
+        last = 0
+        for match in self.find(text):
+            pieces += [text[last : match.start], match.entry.replacement, text[match.stem_end : match.end]]
+            last = match.end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+    def contains(self, text: str) -> bool:
+        return bool(self.find(text))
+
+
+def _entry_pattern(term: str) -> str:
+    words = fold(term).split()
+    return _SEPARATOR.join(re.escape(word) for word in words)
+
+
+def compile_entries(entries: Iterable[Entry], source: str | None = None) -> RedactionList:
+    """Build the matcher: longest entries first, so "Jordan Example" wins over "Jordan"."""
+    ordered = tuple(sorted(entries, key=lambda entry: (-len(fold(entry.term)), entry.line)))
+    if not ordered:
+        return RedactionList((), source)
+    alternatives = "|".join(f"(?P<e{i}>{_entry_pattern(entry.term)})" for i, entry in enumerate(ordered))
+    pattern = re.compile(f"{_BEFORE}(?:{alternatives}){_SUFFIX}{_AFTER}")
+    return RedactionList(ordered, source, pattern)
+
+
+def parse_redactions(text: str, *, source: str | None = None) -> RedactionList:
+    """Parse the list's text. Errors name the line number, never the term.
+
+    >>> sorted(entry.line for entry in parse_redactions("# private\\n\\nAna\\nJordan Example => Sam").entries)
+    [3, 4]
+    >>> parse_redactions("x")
+    Traceback (most recent call last):
+    ...
+    podcast.redaction.RedactionListInvalid: redaction list line 1: the name is shorter than 2 letters — a name that short would match ordinary words; write the full name
+    """
+    where = source or "redaction list"
+    entries: list[Entry] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        term, arrow, replacement = line.partition("=>")
+        term, replacement = term.strip(), replacement.strip() if arrow else DEFAULT_REPLACEMENT
+        if len(fold(term).replace(" ", "")) < MIN_TERM_LENGTH:
+            problem = "has no name before '=>'" if not term else f"the name is shorter than {MIN_TERM_LENGTH} letters"
+            raise RedactionListInvalid(f"{where} line {number}: {problem}",
+                                       fix="a name that short would match ordinary words; write the full name")  # fmt: skip
+        if arrow and not replacement:
+            raise RedactionListInvalid(f"{where} line {number}: nothing after '=>'",
+                                       fix=f"write the replacement after '=>', or drop '=>' to use \"{DEFAULT_REPLACEMENT}\"")  # fmt: skip
+        entries.append(Entry(term=" ".join(term.split()), replacement=replacement, line=number))
+    names = compile_entries(entries, source)
+    for entry in names.entries:
+        clash = names.find(entry.replacement)
+        if clash:
+            raise RedactionListInvalid(
+                f"{where} line {entry.line}: the replacement itself contains a name from the list (line {clash[0].entry.line})",
+                fix="choose a replacement that is not on the list, or use the default by dropping '=>'",
+            )
+    return names
+
+
+# --- loading (I/O at the edge) ----------------------------------------------------------------
+
+
+def redactions_path(show_root: Path, configured: str | None) -> Path | None:
+    """Where the list is: ``$PODCAST_REDACTIONS``, else ``[safeguarding] redactions``, else None."""
+    chosen = os.environ.get(ENV_VAR) or configured
+    if not chosen:
+        return None
+    path = Path(chosen).expanduser()
+    return path if path.is_absolute() else show_root / path
+
+
+def load_redactions(show_root: Path, configured: str | None) -> RedactionList:
+    """Read and check the configured list; an empty list when none is configured.
+
+    A configured list that cannot be read is an error, never "no redactions": publishing
+    unredacted because a USB stick was not mounted is exactly the failure to prevent. A
+    list inside the show folder is refused, because the show folder is a git repository
+    and may be a publishing target.
+    """
+    path = redactions_path(show_root, configured)
+    if path is None:
+        log.debug("no redaction list configured")
+        return RedactionList()
+    where = "PODCAST_REDACTIONS" if os.environ.get(ENV_VAR) else f"{show_root / 'podcast.toml'} [safeguarding] redactions"
+    resolved = path.resolve()
+    if resolved.is_relative_to(show_root.resolve()):
+        raise RedactionListInvalid(
+            f"the redaction list {path} is inside the show folder",
+            path=where,
+            fix="move it outside the show folder (e.g. ~/.config/survivor-voices/redactions.txt) so it is never committed or published, and point to it there",
+        )
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RedactionListInvalid(f"the redaction list {path} does not exist", path=where,
+                                   fix="check the path (is the drive holding it mounted?); nothing is published without it") from None  # fmt: skip
+    except UnicodeDecodeError:
+        raise RedactionListInvalid(f"the redaction list {path} is not UTF-8 text", path=where,
+                                   fix="save it as UTF-8 in your editor") from None  # fmt: skip
+    except OSError as exc:
+        raise RedactionListInvalid(f"the redaction list {path} cannot be read ({exc.strerror})", path=where,
+                                   fix="check the file's permissions") from None  # fmt: skip
+    names = parse_redactions(text, source=str(path))
+    log.debug("redaction list %s: %d entries", path, len(names.entries))
+    return names
+
+
+def show_redactions(show: Show) -> RedactionList:
+    """The list configured for ``show`` (env var first, then podcast.toml)."""
+    safeguarding = getattr(show.manifest, "safeguarding", None)
+    return load_redactions(show.root, getattr(safeguarding, "redactions", None))
+
+
+# --- applying the list to the show's own text -------------------------------------------------
+
+SHOW_FIELDS = ("title", "description", "author", "copyright", "support_notice")
+EPISODE_FIELDS = ("title", "description", "content_warning")
+
+
+def _redacted_fields(model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "") -> dict:  # type: ignore[no-untyped-def]
+    update = {}
+    for name in fields:
+        value = getattr(model, name, None)
+        if isinstance(value, str):
+            clean = names.redact(value)
+            if clean != value:
+                log.warning("%s: '%s%s' contains a name from the redaction list; it is published redacted",
+                            where, prefix, name)  # fmt: skip
+                update[name] = clean
+    return update
+
+
+def redact_show(show: Show, names: RedactionList | None = None) -> Show:
+    """A copy of ``show`` whose titles, notes, warnings and chapter titles have the names replaced.
+
+    Called when the show is loaded, so every artefact built from it (feed, ID3 tags,
+    chapters) is redacted by construction. Transcripts are files, not manifest text:
+    their builder calls :meth:`RedactionList.redact` (see :func:`show_redactions`).
+    """
+    names = show_redactions(show) if names is None else names
+    if not names:
+        return show
+    info = show.manifest.show
+    show_update = _redacted_fields(info, SHOW_FIELDS, names, show.root / "podcast.toml", "show.")
+    manifest = show.manifest.model_copy(update={"show": info.model_copy(update=show_update)}) if show_update else show.manifest
+    episodes = []
+    for episode in show.episodes:
+        update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path)
+        chapters = list(getattr(episode.manifest, "chapters", []) or [])
+        new_chapters = []
+        for index, chapter in enumerate(chapters):
+            chapter_update = _redacted_fields(chapter, ("title",), names, episode.manifest_path, f"chapters[{index}].")
+            new_chapters.append(chapter.model_copy(update=chapter_update) if chapter_update else chapter)
+        if new_chapters != chapters:
+            update["chapters"] = new_chapters
+        episodes.append(dataclasses.replace(episode, manifest=episode.manifest.model_copy(update=update)) if update else episode)
+    return dataclasses.replace(show, manifest=manifest, episodes=tuple(episodes))
