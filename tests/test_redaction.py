@@ -1,0 +1,143 @@
+"""The redaction list: matching (case, accents, possessives, plurals), loading, and redacting every artefact."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from mutagen.id3 import ID3
+
+from podcast.redaction import DEFAULT_REPLACEMENT, RedactionListInvalid, fold, load_redactions, parse_redactions
+from safeguarding_helpers import edit_episode, write_redactions
+
+NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ana", "ANA", "ana", "Aña", "Ána", "Ana's", "Ana’s", "ANA'S", "Anas", "Anaʼs", "A\u200bna", "(Ana)", "Ana-Maria",
+     "ana_story", "media/ana-story-0123456789ab.mp3", "Jordan Example", "JORDAN EXAMPLE", "Jordan\nExample",
+     "jordan-example", "Jórdan  Exámple's", "ﬁ Ana"],  # fmt: skip
+)
+def test_names_are_found_whatever_the_spelling(text):
+    assert NAMES.find(text), text
+
+
+@pytest.mark.parametrize("text", ["Banana", "analysts", "Anatomy", "Jordan", "Example", "Ann", "An a", "Ana2"])
+def test_other_words_are_left_alone(text):
+    assert NAMES.find(text) == []
+    assert NAMES.redact(text) == text
+
+
+def test_redact_keeps_endings_and_applies_replacements():
+    assert NAMES.redact("ANA's story, and Aña’s.") == f"{DEFAULT_REPLACEMENT}'s story, and {DEFAULT_REPLACEMENT}’s."
+    assert NAMES.redact("Jordan Example met the Anas") == f"Sam met the {DEFAULT_REPLACEMENT}s"
+    # Longest entry wins: "Jordan Example" is one name, not "Jordan" + something.
+    both = parse_redactions("Jordan\nJordan Example => Sam")
+    assert both.redact("Jordan Example and Jordan") == f"Sam and {DEFAULT_REPLACEMENT}"
+
+
+def test_redacting_transcript_formats_keeps_their_structure():
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.500\n<v Host>Ana’s mum called\n\n00:00:02.500 --> 00:00:04.000\nJordan\nExample too\n"
+    redacted = NAMES.redact(vtt)
+    assert NAMES.find(redacted) == []
+    assert "00:00:01.000 --> 00:00:02.500" in redacted and "<v Host>" in redacted
+    data = json.dumps({"segments": [{"startTime": 1.0, "endTime": 1.4, "body": "Aña"}]}, ensure_ascii=False)
+    assert json.loads(NAMES.redact(data))["segments"][0]["body"] == DEFAULT_REPLACEMENT
+
+
+@given(st.text(max_size=60))
+def test_redacted_text_never_contains_a_name(text):
+    assert NAMES.find(NAMES.redact(text)) == []
+
+
+def test_fold_ignores_case_accents_and_invisible_characters():
+    assert fold("ÀÉÎÕÜ Øresund ß") == "aeiou oresund ss"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("A\n", "line 1: the name is shorter"), ("Ana =>\n", "line 1: nothing after '=>'"),
+     ("# c\n => Sam\n", "line 2: has no name"), ("Ana\nJordan Example => Ana B.\n", "line 2: the replacement itself")],  # fmt: skip
+)
+def test_bad_lists_are_refused_by_line_without_echoing_names(text, problem):
+    with pytest.raises(RedactionListInvalid) as error:
+        parse_redactions(text, source="list.txt")
+    assert problem in str(error.value)
+    assert "Jordan" not in str(error.value) and "Ana" not in str(error.value)
+
+
+def test_repr_hides_the_terms():
+    assert "Ana" not in repr(NAMES) and "Jordan" not in repr(NAMES.entries)
+
+
+def test_list_inside_the_show_folder_is_refused(demo_show, monkeypatch):
+    inside = demo_show / "redactions.txt"
+    inside.write_text("Ana\n", encoding="utf-8")
+    monkeypatch.setenv("PODCAST_REDACTIONS", str(inside))
+    with pytest.raises(RedactionListInvalid, match="inside the show folder"):
+        load_redactions(demo_show, None)
+
+
+def test_list_from_podcast_toml_with_home_expansion(demo_show, tmp_path, monkeypatch):
+    monkeypatch.delenv("PODCAST_REDACTIONS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    path = tmp_path / "home" / ".config" / "sv" / "redactions.txt"
+    path.parent.mkdir(parents=True)
+    path.write_text("Ana\n", encoding="utf-8")
+    toml = demo_show / "podcast.toml"
+    toml.write_text(toml.read_text() + '\n[safeguarding]\nredactions = "~/.config/sv/redactions.txt"\naudio = "mute"\n')
+    from podcast.show import load_show
+
+    show = load_show(demo_show)
+    assert show.manifest.safeguarding.audio == "mute"
+    assert load_redactions(demo_show, show.manifest.safeguarding.redactions).find("Ana")
+
+
+def test_missing_list_stops_every_command_that_publishes(demo_show, tmp_path, monkeypatch, cli):
+    monkeypatch.setenv("PODCAST_REDACTIONS", str(tmp_path / "unmounted" / "redactions.txt"))
+    result = cli("-C", demo_show, "publish")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: PODCAST_REDACTIONS: the redaction list") and "does not exist" in result.stderr
+    assert not (demo_show / "feed" / "feed.xml").exists() or "media" not in {p.name for p in (demo_show / "feed").iterdir()}
+
+
+def _all_id3_text(path: Path) -> str:
+    from podcast.safeguarding import _frame_strings
+
+    return "\n".join(text for frame in ID3(path).values() for _label, text in _frame_strings(frame))
+
+
+def test_names_are_redacted_in_every_published_artefact(demo_show, tmp_path, monkeypatch, cli):
+    """Title, notes, content warning and chapter titles: feed, ID3 frames, and no name in stderr or logs."""
+    write_redactions(tmp_path, monkeypatch)
+    edit_episode(
+        demo_show, "trailer", title="Aña's story", content_warning="Jordan Example talks about ANA.",
+        description="**Ana** and Jordan\nExample tell their story.",
+    )  # fmt: skip
+    toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    toml.write_text(toml.read_text().replace('title = "Welcome"', 'title = "Ana arrives"'))
+    result = cli("-C", demo_show, "-v", "publish")
+    assert result.exit_code == 0, result.stderr
+    for secret in ("Ana", "Aña", "ANA", "Jordan"):
+        assert secret not in result.stderr and secret not in result.stdout
+
+    feed = (demo_show / "feed" / "feed.xml").read_text(encoding="utf-8")
+    assert NAMES.find(feed) == []
+    assert f"<title>{DEFAULT_REPLACEMENT}'s story</title>" in feed
+    assert "Sam talks about" in feed
+    mp3 = next((demo_show / "feed" / "media").glob("*.mp3"))
+    tags = _all_id3_text(mp3)
+    assert NAMES.find(tags) == []
+    assert ID3(mp3)["TIT2"].text == [f"{DEFAULT_REPLACEMENT}'s story"]
+    assert "Sam tell their story" in ID3(mp3).getall("COMM")[0].text[0]
+
+    from podcast.show import load_show
+
+    show = load_show(demo_show)
+    assert show.episode("trailer").manifest.chapters[0].title == f"{DEFAULT_REPLACEMENT} arrives"
+    # The producer's file is never rewritten by redaction.
+    assert "Aña's story" in toml.read_text(encoding="utf-8")
