@@ -80,8 +80,8 @@ def scan_text(artefact: str, text: str, names: RedactionList, *, where: str = ""
     """Hits in plain text, located by line (``where`` prefixes the place, e.g. a JSON path)."""
     hits = []
     for match in names.find(text):
-        line = f"line {_line_of(text, match.start)}"
-        hits.append(Hit(artefact, f"{where} {line}".strip() if where or "\n" in text else where, match.entry.line))
+        place = f"{where} line {_line_of(text, match.start)}".strip() if "\n" in text else where
+        hits.append(Hit(artefact, place, match.entry.line))
     return hits
 
 
@@ -93,13 +93,15 @@ def scan_markup(artefact: str, text: str, names: RedactionList) -> list[Hit]:
     return list(hits.values())
 
 
-def _json_strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def _json_strings(value: Any, path: str = "") -> Iterator[tuple[str, str, bool]]:
+    """(JSON path, string, is it a key) for every string in a document, keys included."""
     if isinstance(value, str):
-        yield path or "(document)", value
+        yield path or "(document)", value, False
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield f"{path}.{key}" if path else str(key), str(key)
-            yield from _json_strings(item, f"{path}.{key}" if path else str(key))
+            inner = f"{path}.{key}" if path else str(key)
+            yield inner, str(key), True
+            yield from _json_strings(item, inner)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _json_strings(item, f"{path}[{index}]")
@@ -115,20 +117,19 @@ def scan_json(artefact: str, text: str, names: RedactionList) -> list[Hit]:
         document = json.loads(text)
     except ValueError:
         return scan_text(artefact, text, names)
-    strings = list(_json_strings(document))
-    hits = [hit for path, value in strings for hit in scan_text(artefact, value, names, where=path)]
+    everything = list(_json_strings(document))
+    hits = [hit for path, value, _key in everything for hit in scan_text(artefact, value, names, where=path)]
+    strings = [(path, value) for path, value, is_key in everything if not is_key]
     joined, starts, offset = [], [], 0
     for _path, value in strings:
         starts.append(offset)
         joined.append(value)
         offset += len(value) + 1
-    text_all = " ".join(joined)
-    seen = {hit.place for hit in hits}
-    for match in names.find(text_all):
-        index = max(i for i, start in enumerate(starts) if start <= match.start)
-        if strings[index][0] not in seen:
-            hits.append(Hit(artefact, f"{strings[index][0]} (with the text after it)", match.entry.line))
-            seen.add(strings[index][0])
+    for match in names.find(" ".join(joined)):
+        first = max(i for i, start in enumerate(starts) if start <= match.start)
+        last = max(i for i, start in enumerate(starts) if start < match.end)
+        if first != last:  # within one string it was found above; this one spans two or more
+            hits.append(Hit(artefact, f"{strings[first][0]} (with the text after it)", match.entry.line))
     return hits
 
 
@@ -167,7 +168,8 @@ def scan_xml(artefact: str, data: bytes, names: RedactionList) -> list[Hit]:
                 title = item.findtext("title") or item.findtext("{http://www.w3.org/2005/Atom}title") or "untitled"
                 context = f"item '{names.redact(title.strip())}' "
             where = f"line {element.sourceline}, {context}"
-            texts = [(tag, element.text or "")] + [(f"{tag} @{_local(k, element.nsmap)}", v) for k, v in element.attrib.items()]
+            texts = [(tag, element.text or ""), (f"{tag} (text after it)", element.tail or "")]
+            texts += [(f"{tag} @{_local(k, element.nsmap)}", v) for k, v in element.attrib.items()]
             for label, value in texts:
                 if not value.strip():
                     continue
@@ -228,8 +230,10 @@ def scan_image(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
             fields += [(f"EXIF {tag}", value) for tag, value in image.getexif().items()]
     except OSError:
         return []
-    hits = []
-    for label, value in fields:
+    hits: list[Hit] = []
+    for label, value in sorted(fields, key=lambda field: field[0] == "exif"):
+        if label == "exif" and hits:
+            continue  # the raw EXIF block repeats what the parsed fields above already reported
         if isinstance(value, bytes):
             value = value.decode("utf-8", errors="replace")
         if isinstance(value, str):
@@ -240,9 +244,11 @@ def scan_image(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
 def scan_key(key: str, names: RedactionList) -> list[Hit]:
     """Hits in an object name: it is part of a public URL.
 
+    Like every scanner here it reports raw names; :func:`scan_artefacts` redacts them.
+
     >>> from podcast.redaction import parse_redactions
-    >>> [hit.render() for hit in scan_key("media/ana-story-0123456789ab.mp3", parse_redactions("Ana"))]
-    ['media/ana-story-0123456789ab.mp3 object name']
+    >>> [hit.render() for hit in scan_artefacts([Artefact("media/ana-story-0123456789ab.mp3")], parse_redactions("Ana"))]
+    ['media/[name withheld]-story-0123456789ab.mp3 object name']
     """
     return [Hit(key, "object name", match.entry.line) for match in names.find(key)]
 
@@ -295,7 +301,10 @@ def scan_artefacts(artefacts: Iterable[Artefact], names: RedactionList) -> list[
             hits += scan_key(artefact.key, names) + scan_bytes(artefact.key, artefact.data, names)
         elif artefact.source is not None:
             hits += scan_object(artefact.key, artefact.source, names)
-    return hits
+        else:
+            hits += scan_key(artefact.key, names)
+    # An object name or a JSON path can itself hold the name: redact them before anyone sees a hit.
+    return [Hit(names.redact(hit.artefact), names.redact(hit.place), hit.entry_line) for hit in hits]
 
 
 def refuse_if_hits(hits: list[Hit], *, action: str = "publishing") -> None:
