@@ -103,7 +103,7 @@ def _assert_nothing_uploaded(show: Path) -> None:
 def test_publish_refuses_a_name_in_an_object_name(demo_show, tmp_path, monkeypatch, cli, tone):
     write_redactions(tmp_path, monkeypatch)
     add_episode(demo_show, "ana-story", tone, number=1)
-    result = cli("-C", demo_show, "-v", "publish")
+    result = cli("-C", demo_show, "publish")
     assert result.exit_code == 1
     assert result.stderr.count("error: ") == 1
     error = result.stderr[result.stderr.index("error: "):]
