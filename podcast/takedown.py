@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .audit import append_audit, audit_log_path
-from .errors import EpisodeInvalid, PodcastError
+from .errors import EpisodeInvalid, PodcastError, StorageError
 from .feed import build_feed
 from .pipeline import live_episodes, plan_release
 from .redaction import show_redactions
@@ -107,6 +107,27 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
+def _s3_errors(action: str, target: Target):  # type: ignore[no-untyped-def]
+    """Turn botocore failures in the S3-specific helpers below into a StorageError (exit 4)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def guard():  # type: ignore[no-untyped-def]
+        try:
+            yield
+        except Exception as exc:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            if not isinstance(exc, (BotoCoreError, ClientError)):
+                raise
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", exc.__class__.__name__)
+            raise StorageError(f"{target.describe()}: cannot {action} ({code})",
+                               fix="check your connection and permissions (s3:ListBucketVersions, s3:GetObjectVersion, "
+                               "s3:DeleteObjectVersion), then run the takedown again") from None  # fmt: skip
+
+    return guard()
+
+
 def list_target_keys(target: Target) -> set[str] | None:
     """Every object name the target holds (all versions' names on S3), or None if it cannot list.
 
@@ -124,9 +145,10 @@ def list_target_keys(target: Target) -> set[str] | None:
         return None
     keys: set[str] = set()
     paginator = client.get_paginator("list_object_versions")
-    for page in paginator.paginate(Bucket=location.bucket, Prefix=location.prefix):
-        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
-            keys.add(item["Key"][len(location.prefix) :])
+    with _s3_errors("list the objects and their versions", target):
+        for page in paginator.paginate(Bucket=location.bucket, Prefix=location.prefix):
+            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                keys.add(item["Key"][len(location.prefix) :])
     return keys
 
 
@@ -137,6 +159,30 @@ def purge(target: Target, key: str) -> int:
         return int(delete_all(key))
     target.delete(key)
     return 1
+
+
+def purge_old_versions_mentioning(target: Target, key: str, needle: bytes) -> int:
+    """On a versioned S3 bucket, delete the *old* versions of ``key`` whose bytes contain ``needle``.
+
+    Old feed versions still list the withdrawn episode (title, notes, media URL) to anyone
+    allowed to read object versions. The current version is left alone (it was just
+    rewritten without the episode). Returns the versions deleted; 0 for other targets.
+    """
+    client, location = getattr(target, "client", None), getattr(target, "location", None)
+    if client is None or location is None:
+        return 0
+    full = location.key(key)
+    removed = 0
+    with _s3_errors(f"remove old versions of {key}", target):
+        for page in client.get_paginator("list_object_versions").paginate(Bucket=location.bucket, Prefix=full):
+            for version in page.get("Versions", []):
+                if version["Key"] != full or version.get("IsLatest") or version.get("VersionId") in (None, "null"):
+                    continue
+                body = client.get_object(Bucket=location.bucket, Key=full, VersionId=version["VersionId"])["Body"].read()
+                if needle in body:
+                    client.delete_object(Bucket=location.bucket, Key=full, VersionId=version["VersionId"])
+                    removed += 1
+    return removed
 
 
 def invalidate_cdn(settings: PublishSettings, keys: list[str]) -> str | None:
@@ -207,6 +253,8 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
 
     state["objects"] = {key: value for key, value in state["objects"].items() if key not in removed}
     write_state_record(target, state, tag)
+    for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode
+        versions += purge_old_versions_mentioning(target, key, episode.guid.encode() if key == FEED_KEY else slug.encode())
     invalidation = invalidate_cdn(settings, [FEED_KEY, *removed])
 
     audit = audit_log_path(show)
