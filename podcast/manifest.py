@@ -173,6 +173,7 @@ FIELD_HINTS: dict[str, str] = {
     "redactions": 'write the path of the private list in quotes, e.g. redactions = "~/.config/survivor-voices/redactions.txt"',
     "audit_log": 'write a path relative to podcast.toml, e.g. audit_log = "safeguarding/audit.log"',
     "review_expires": 'write a lifetime such as "7d", "12h" or "30m"',
+    "safeguarding.audio": 'use audio = "bleep" (a 1 kHz tone over listed names) or audio = "mute" (silence)',
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
 }
 
@@ -196,7 +197,7 @@ def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> Pod
     loc, what = _describe(errors[0])
     leaf = loc.rsplit(".", 1)[-1]
     leaf = leaf if not leaf.isdigit() else loc.split(".")[-2] if "." in loc else leaf
-    fix = FIELD_HINTS.get(leaf, "see the manifest format in README.md")
+    fix = FIELD_HINTS.get(loc) or FIELD_HINTS.get(leaf, "see the manifest format in README.md")
     more = f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
     return exc_type(f"field '{loc}' {what}{more}", path=path, fix=fix)
 

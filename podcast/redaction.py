@@ -28,10 +28,10 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import PodcastError
 
@@ -218,6 +218,54 @@ def parse_redactions(text: str, *, source: str | None = None) -> RedactionList:
                 fix="choose a replacement that is not on the list, or use the default by dropping '=>'",
             )
     return names
+
+
+def redact_document(value: Any, names: RedactionList) -> Any:
+    """A JSON-like document with every string *value* redacted (keys are structure, left alone).
+
+    For transcripts and chapters JSON: redacting the serialised text instead would miss
+    names written with JSON escapes ("A\\u00f1a").
+
+    >>> redact_document({"chapters": [{"startTime": 0, "title": "Aña's walk"}]}, parse_redactions("Ana"))
+    {'chapters': [{'startTime': 0, 'title': "[name withheld]'s walk"}]}
+    """
+    if isinstance(value, str):
+        return names.redact(value)
+    if isinstance(value, dict):
+        return {key: redact_document(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_document(item, names) for item in value]
+    return value
+
+
+def redact_words(words: Sequence[tuple[float, float, str]], names: RedactionList) -> list[tuple[float, float, str]]:
+    """Word-timed transcript words with listed names replaced, timings kept.
+
+    A name spread over several words ("Jordan", "Example's") becomes the replacement on
+    its first word (with the ending) and empty strings on the rest, so word counts and
+    timings still line up with the audio (and with the bleeps).
+
+    >>> redact_words([(0.0, 0.5, "Hi"), (0.5, 1.0, "Jordan"), (1.0, 1.5, "Example's")], parse_redactions("Jordan Example => Sam"))
+    [(0.0, 0.5, 'Hi'), (0.5, 1.0, 'Sam'), (1.0, 1.5, "'s")]
+    """
+    spans, offset = [], 0
+    for _start, _end, word in words:
+        spans.append((offset, offset + len(word)))
+        offset += len(word) + 1
+    joined = " ".join(word for _s, _e, word in words)
+    texts = [word for _s, _e, word in words]
+    for match in names.find(joined):
+        covered = [i for i, (first, last) in enumerate(spans) if first < match.end and last > match.start]
+        if not covered:
+            continue
+        first = covered[0]
+        head = joined[spans[first][0] : match.start]
+        texts[first] = head + match.entry.replacement
+        for index in covered[1:]:
+            texts[index] = ""
+        last = covered[-1]
+        texts[last] = (texts[last] if last == first else "") + joined[match.stem_end : spans[last][1]]
+    return [(start, end, text) for (start, end, _word), text in zip(words, texts, strict=True)]
 
 
 # --- loading (I/O at the edge) ----------------------------------------------------------------

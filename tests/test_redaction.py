@@ -141,3 +141,11 @@ def test_names_are_redacted_in_every_published_artefact(demo_show, tmp_path, mon
     assert show.episode("trailer").manifest.chapters[0].title == f"{DEFAULT_REPLACEMENT} arrives"
     # The producer's file is never rewritten by redaction.
     assert "Aña's story" in toml.read_text(encoding="utf-8")
+
+
+def test_bad_safeguarding_settings_get_their_own_hint(demo_show, cli):
+    toml = demo_show / "podcast.toml"
+    toml.write_text(toml.read_text() + '\n[safeguarding]\naudio = "beep"\n')
+    result = cli("-C", demo_show, "status")
+    assert result.exit_code == 1
+    assert "field 'safeguarding.audio'" in result.stderr and 'use audio = "bleep"' in result.stderr
