@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -90,6 +91,22 @@ def emit(obj: Context, data: Any, text: str) -> None:
         typer.echo(text)
 
 
+def _TransferColumn() -> Any:  # noqa: N802 - builds a rich column class lazily (rich loads only on a terminal)
+    """A rich column showing 'sent / total, speed' for upload tasks and nothing for build steps."""
+    from rich.filesize import decimal
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class TransferColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            if not task.fields.get("bytes"):
+                return Text("")
+            speed = f"{decimal(int(task.speed))}/s" if task.speed else "?/s"
+            return Text(f"{decimal(int(task.completed))} / {decimal(int(task.total or 0))} {speed}")
+
+    return TransferColumn()
+
+
 class ProgressView:
     """Progress bars on stderr when it is a terminal; silent otherwise (CI logs, pipes, --json)."""
 
@@ -97,6 +114,7 @@ class ProgressView:
         self.enabled = sys.stderr.isatty() and not obj.quiet and not obj.json
         self._progress = None
         self._tasks: dict[str, Any] = {}
+        self._transfer_lock = threading.Lock()
 
     def __enter__(self) -> ProgressView:
         if self.enabled:
@@ -104,7 +122,7 @@ class ProgressView:
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), _TransferColumn(),
                 console=Console(stderr=True), transient=True,
             )  # fmt: skip
             self._progress.__enter__()
@@ -113,6 +131,15 @@ class ProgressView:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.__exit__(*exc)
+
+    def transfer(self, key: str, sent: int, total: int) -> None:
+        """An upload moved ``sent`` more bytes of ``total`` (called from transfer threads)."""
+        if self._progress is None:
+            return
+        with self._transfer_lock:  # parts report from several threads at once
+            if key not in self._tasks:
+                self._tasks[key] = self._progress.add_task(f"upload {key}", total=total, bytes=True)
+        self._progress.advance(self._tasks[key], sent)
 
     def update(self, name: str, step: str, fraction: float) -> None:
         if self._progress is None:
@@ -286,8 +313,8 @@ def publish(
         show = load_show(obj.show_dir)
         settings = resolve_settings(show, target=target, base_url=base_url)
         report = run_publish(
-            show, settings, open_target(settings.target, show.root), slugs=slugs, now=utc_now(), dry_run=dry_run,
-            on_build_progress=progress.update,
+            show, settings, open_target(settings.target, show.root, settings), slugs=slugs, now=utc_now(), dry_run=dry_run,
+            on_build_progress=progress.update, on_upload_progress=progress.transfer,
         )  # fmt: skip
     verb = "would upload" if dry_run else "uploaded"
     lines = [f"{b['slug']}: {b['action']}" for b in report.built]
@@ -296,6 +323,8 @@ def publish(
     lines += [f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed]
     lines += [f"{slug}: withdrawn — kept out of the feed" for slug in report.withdrawn]
     feed_state = ("would update" if dry_run else "updated") if report.feed_changed else "unchanged"
+    if report.cdn_invalidation:
+        lines.append(f"CloudFront invalidation {report.cdn_invalidation} requested for the feed")
     lines.append(
         f"feed {feed_state}: {report.feed_url} — {len(report.episodes)} episode(s), "
         f"{len(report.uploaded)} object(s) {verb} ({report.uploaded_bytes:,} bytes), {report.unchanged} unchanged"
@@ -407,7 +436,7 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
     with reported_errors():
         show = load_show(obj.show_dir)
         settings = resolve_settings(show, target=target)
-        rows = show_status(show, settings, open_target(settings.target, show.root), now=utc_now())
+        rows = show_status(show, settings, open_target(settings.target, show.root, settings), now=utc_now())
     text = "\n".join(
         f"{r['slug']:<24} #{r['number']:<4} {r['published'][:16]:<17} {r['build']:<10} {r['release']}" for r in rows
     )
@@ -473,7 +502,7 @@ def review(
         show = load_show(obj.show_dir)
         seconds = parse_expires(expires or show.manifest.safeguarding.review_expires)
         settings = resolve_settings(show, target=target)
-        report = run_review(show, settings, open_target(settings.target, show.root), slug, expires_s=seconds, now=utc_now())
+        report = run_review(show, settings, open_target(settings.target, show.root, settings), slug, expires_s=seconds, now=utc_now())
     lines = [f"{link['what']}: {link['url']}" for link in report.links]
     lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
     emit(obj, report.to_dict(), "\n".join(lines))
@@ -501,7 +530,7 @@ def takedown(
     with reported_errors():
         show = load_show(obj.show_dir)
         settings = resolve_settings(show, target=target, base_url=base_url)
-        report = run_takedown(show, settings, open_target(settings.target, show.root), slug, reason=reason, now=utc_now())
+        report = run_takedown(show, settings, open_target(settings.target, show.root, settings), slug, reason=reason, now=utc_now())
     lines = [f"deleted {key}" for key in report.removed]
     lines.append(f"feed {'updated' if report.feed_updated else 'already without it'}: {report.feed_url}")
     if report.cdn_invalidation:

@@ -90,6 +90,8 @@ class PublishSettings(_Section):
     base_url: Annotated[str, Field(pattern=URL_PATTERN)]
     endpoint_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
     region: str | None = None
+    acl: Literal["public-read", "private"] | None = None  # S3: canned ACL for public objects; None = bucket policy
+    cloudfront_distribution_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{8,20}$")] | None = None
 
 
 class SafeguardingSettings(_Section):
@@ -174,6 +176,8 @@ FIELD_HINTS: dict[str, str] = {
     "audit_log": 'write a path relative to podcast.toml, e.g. audit_log = "safeguarding/audit.log"',
     "review_expires": 'write a lifetime such as "7d", "12h" or "30m"',
     "safeguarding.audio": 'use audio = "bleep" (a 1 kHz tone over listed names) or audio = "mute" (silence)',
+    "acl": 'use acl = "public-read" where the store uses ACLs, or leave it out and grant public read with a bucket policy',
+    "cloudfront_distribution_id": 'copy the distribution ID from the CloudFront console, e.g. "E2QWRUHAPOMQZL"',
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
 }
 

@@ -34,7 +34,8 @@ from urllib.parse import urlsplit
 from .audit import append_audit, audit_log_path
 from .errors import EpisodeInvalid, PodcastError, StorageError
 from .feed import build_feed
-from .pipeline import live_episodes, plan_release
+from .locking import publish_lock
+from .pipeline import live_episodes, plan_release, read_state_versioned
 from .redaction import show_redactions
 from .settings import PublishSettings
 from .show import Show
@@ -196,28 +197,6 @@ def invalidate_cdn(settings: PublishSettings, keys: list[str]) -> str | None:
     return str(s3.invalidate_cdn(distribution, paths))
 
 
-def read_state_record(target: Target) -> tuple[dict[str, Any], str | None]:
-    """The state record and its version tag (conditional writes where the target supports them)."""
-    get_state = getattr(target, "get_state", None)
-    raw, tag = get_state() if callable(get_state) else (target.get_bytes(STATE_KEY), None)
-    if not raw:
-        return {"objects": {}, "episodes": {}}, tag
-    try:
-        state = json.loads(raw)
-    except ValueError:
-        return {"objects": {}, "episodes": {}}, tag
-    return {"objects": dict(state.get("objects", {})), "episodes": dict(state.get("episodes", {}))}, tag
-
-
-def write_state_record(target: Target, state: dict[str, Any], tag: str | None) -> None:
-    encoded = (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()
-    put_state = getattr(target, "put_state", None)
-    if callable(put_state):
-        put_state(encoded, expected=tag)
-    else:
-        target.put_bytes(STATE_KEY, encoded, content_type="application/json", cache_control="no-store")
-
-
 def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *, reason: str, now: datetime) -> TakedownReport:
     """Withdraw ``slug``: mark it, publish a feed without it, delete its objects, record it. See the module doc."""
     episode = show.episode(slug)
@@ -228,33 +207,35 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
 
     marked = mark_withdrawn(episode.manifest_path)
 
-    state, tag = read_state_record(target)
-    record = state["episodes"].pop(slug, None) or {}
-    live, _embargoed, _withdrawn = live_episodes(show, now)
-    live = [e for e in live if e.slug != slug]
-    release = plan_release(show, settings, {}, state["episodes"], live)
-    feed = build_feed(release.channel, release.items)
-    feed_updated = target.get_bytes(FEED_KEY) != feed
-    if feed_updated:
-        target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
-    log.info("%s: feed published without the episode", slug)
+    with publish_lock(target):  # never interleave with a colleague's publish of the same target
+        state, _raw, version = read_state_versioned(target)
+        record = state["episodes"].pop(slug, None) or {}
+        live, _embargoed, _withdrawn = live_episodes(show, now)
+        live = [e for e in live if e.slug != slug]
+        release = plan_release(show, settings, {}, state["episodes"], live)
+        feed = build_feed(release.channel, release.items)
+        feed_updated = target.get_bytes(FEED_KEY) != feed
+        if feed_updated:
+            target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
+        log.info("%s: feed published without the episode", slug)
 
-    pattern = episode_key_pattern(slug)
-    known = set(state["objects"])
-    listed = list_target_keys(target) or set()
-    candidates = {value for value in _strings(record) if value in known or pattern.match(value)}
-    candidates |= {key for key in known | listed if pattern.match(key)}
-    still_needed = {obj.key for obj in release.objects} | {v for other in state["episodes"].values() for v in _strings(other)}
-    removed = sorted(candidates - still_needed - {FEED_KEY, STATE_KEY})
-    versions = 0
-    for key in removed:
-        versions += purge(target, key)
-        log.info("%s: deleted %s", slug, key)
+        pattern = episode_key_pattern(slug)
+        known = set(state["objects"])
+        listed = list_target_keys(target) or set()
+        candidates = {value for value in _strings(record) if value in known or pattern.match(value)}
+        candidates |= {key for key in known | listed if pattern.match(key)}
+        still_needed = {obj.key for obj in release.objects} | {v for other in state["episodes"].values() for v in _strings(other)}
+        removed = sorted(candidates - still_needed - {FEED_KEY, STATE_KEY})
+        versions = 0
+        for key in removed:
+            versions += purge(target, key)
+            log.info("%s: deleted %s", slug, key)
 
-    state["objects"] = {key: value for key, value in state["objects"].items() if key not in removed}
-    write_state_record(target, state, tag)
-    for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode
-        versions += purge_old_versions_mentioning(target, key, episode.guid.encode() if key == FEED_KEY else slug.encode())
+        state["objects"] = {key: value for key, value in state["objects"].items() if key not in removed}
+        encoded = (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()
+        target.put_if(STATE_KEY, encoded, expected=version, content_type="application/json", cache_control="no-store")
+        for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode
+            versions += purge_old_versions_mentioning(target, key, episode.guid.encode() if key == FEED_KEY else slug.encode())
     invalidation = invalidate_cdn(settings, [FEED_KEY, *removed])
 
     audit = audit_log_path(show)
