@@ -182,27 +182,63 @@ FIELD_HINTS: dict[str, str] = {
 }
 
 
+# pydantic error kinds -> what the producer should have written.
+_WANTED = {
+    "string_type": "text in quotes",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false (without quotes)",
+    "datetime_type": "a date and time",
+    "list_type": "a list in [brackets]",
+    "model_type": "a table",
+    "dict_type": "a table",
+}
+_GIVEN = {"str": "text", "int": "a number", "float": "a number", "bool": "true/false", "list": "a list",
+          "dict": "a table", "datetime": "a date", "date": "a date without time", "time": "a time"}  # fmt: skip
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """``('chapters', 0, 'start')`` -> ``chapters[0].start``; union branch tags like 'constrained-str' dropped.
+
+    >>> _field_path(("audio", "constrained-str"))
+    'audio'
+    >>> _field_path(("chapters", 1, "title"))
+    'chapters[1].title'
+    """
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif "-" in part or "[" in part or part in ("str", "int", "float", "bool", "list"):
+            continue  # pydantic names the union member it tried; the producer never wrote that
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
 def _describe(error: dict[str, Any]) -> tuple[str, str]:
-    """Turn one pydantic error into (field path, what is wrong)."""
-    loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("str", "list[")))
+    """Turn one pydantic error into (field path, what is wrong), in a producer's words."""
+    loc = _field_path(error["loc"])
     kind = error["type"]
     if kind == "missing":
         return loc, "is missing"
-    if kind in ("string_type", "int_type", "float_type", "bool_type", "datetime_type", "list_type", "model_type"):
-        wanted = kind.removesuffix("_type").replace("str", "text").replace("int", "whole number")
-        wanted = {"string": "text", "model": "table", "list": "list", "datetime": "date and time"}.get(wanted, wanted)
-        return loc, f"must be {wanted}, not {type(error.get('input')).__name__.replace('str', 'text')}"
+    if kind in _WANTED:
+        given = _GIVEN.get(type(error.get("input")).__name__, type(error.get("input")).__name__)
+        return loc, f"must be {_WANTED[kind]}, not {given}"
     message = error["msg"].removeprefix("Value error, ")
-    return loc, message[0].lower() + message[1:]
+    return loc, f"is wrong: {message[0].lower() + message[1:]}"
 
 
 def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> PodcastError:
-    errors = exc.errors()
+    # A union field (audio = text or list) fails once per branch: report the branch that matches
+    # what was written (a value problem) rather than "must be text".
+    errors = sorted(exc.errors(), key=lambda error: error["type"] in _WANTED)
     loc, what = _describe(errors[0])
-    leaf = loc.rsplit(".", 1)[-1]
-    leaf = leaf if not leaf.isdigit() else loc.split(".")[-2] if "." in loc else leaf
+    leaf = re.sub(r"\[\d+\]", "", loc).rsplit(".", 1)[-1]
     fix = FIELD_HINTS.get(loc) or FIELD_HINTS.get(leaf, "see the manifest format in README.md")
-    more = f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
+    others = len({_field_path(error["loc"]) for error in errors} - {loc})
+    more = f" (and {others} more problem{'s' * (others > 1)})" if others else ""
     return exc_type(f"field '{loc}' {what}{more}", path=path, fix=fix)
 
 
@@ -230,6 +266,10 @@ def _warn_unknown(model: BaseModel, path: Path, prefix: str = "") -> None:
     for name, value in model:
         if isinstance(value, BaseModel):
             _warn_unknown(value, path, f"{prefix}{name}.")
+        elif isinstance(value, list):
+            for index, element in enumerate(value):
+                if isinstance(element, BaseModel):
+                    _warn_unknown(element, path, f"{prefix}{name}[{index}].")
 
 
 def load_show_manifest(path: Path) -> ShowManifest:

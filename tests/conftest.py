@@ -76,3 +76,12 @@ def partytime() -> Callable[[Path], dict]:
         return json.loads(result.stdout)
 
     return parse
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="Rewrite the golden files under tests/data/ from the current output instead of comparing.",
+    )
