@@ -92,7 +92,7 @@ def emit(obj: Context, data: Any, text: str) -> None:
 
 
 def _TransferColumn() -> Any:  # noqa: N802 - builds a rich column class lazily (rich loads only on a terminal)
-    """A rich column showing 'sent / total, speed' for upload tasks and nothing for build steps."""
+    """A rich column showing 'size speed' (e.g. '18.4 MB 6.1 MB/s') for uploads and nothing for build steps."""
     from rich.filesize import decimal
     from rich.progress import ProgressColumn
     from rich.text import Text
@@ -102,7 +102,7 @@ def _TransferColumn() -> Any:  # noqa: N802 - builds a rich column class lazily 
             if not task.fields.get("bytes"):
                 return Text("")
             speed = f"{decimal(int(task.speed))}/s" if task.speed else "?/s"
-            return Text(f"{decimal(int(task.completed))} / {decimal(int(task.total or 0))} {speed}")
+            return Text(f"{decimal(int(task.total or 0))} {speed}")
 
     return TransferColumn()
 

@@ -103,17 +103,23 @@ class SafeguardingSettings(_Section):
     review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]?$")] = "7d"  # default lifetime of review links
 
 
+class TagSettings(_Section):
+    id3_version: Literal[3, 4] = 3  # ID3v2.3 by default: older players and car stereos do not read v2.4
+
+
 class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings
     safeguarding: SafeguardingSettings = SafeguardingSettings()
+    tags: TagSettings = TagSettings()
 
 
 class Chapter(_Section):
     start: float
     title: Text255
     url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    image: Annotated[str, Field(min_length=1)] | None = None  # a picture file next to episode.toml
 
     @field_validator("start", mode="before")
     @classmethod
@@ -135,7 +141,8 @@ class EpisodeManifest(_Section):
     artwork: str | None = None
     guid: Annotated[str, Field(min_length=8, max_length=255)]
     withdrawn: bool = False
-    chapters: list[Chapter] = []
+    # [[chapters]] tables, or the name of a chapters file (Audacity labels, HH:MM:SS lines, chapters JSON)
+    chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
 
     _check_text = field_validator("title", "description")(_no_control_chars)
 
@@ -179,6 +186,8 @@ FIELD_HINTS: dict[str, str] = {
     "acl": 'use acl = "public-read" where the store uses ACLs, or leave it out and grant public read with a bucket policy',
     "cloudfront_distribution_id": 'copy the distribution ID from the CloudFront console, e.g. "E2QWRUHAPOMQZL"',
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
+    "id3_version": "use 3 (ID3v2.3, read by every player) or 4 (ID3v2.4)",
+    "chapters": 'use [[chapters]] tables with start and title, or name a file: chapters = "chapters.txt"',
 }
 
 
@@ -234,6 +243,9 @@ def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> Pod
     # A union field (audio = text or list) fails once per branch: report the branch that matches
     # what was written (a value problem) rather than "must be text".
     errors = sorted(exc.errors(), key=lambda error: error["type"] in _WANTED)
+    # The branches not taken (chapters = tables, so not a file name) are not more problems.
+    taken = [e for e in errors if not (e["type"] in _WANTED and _field_path(e["loc"]) == _field_path(e["loc"][:-1]))]
+    errors = taken or errors
     loc, what = _describe(errors[0])
     leaf = re.sub(r"\[\d+\]", "", loc).rsplit(".", 1)[-1]
     fix = FIELD_HINTS.get(loc) or FIELD_HINTS.get(leaf, "see the manifest format in README.md")

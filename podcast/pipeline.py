@@ -18,10 +18,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .artwork import inspect_artwork
+from .artwork import prepare_artwork
 from .errors import StateConflict
 from .locking import publish_lock
 from .build import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
+from .chapters import (
+    CHAPTERS_FILE,
+    CHAPTERS_FOLDER,
+    chapter_image_files,
+    feed_marks,
+    marks_from_records,
+    marks_to_records,
+    read_chapters_json,
+)
 from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
 from .safeguarding import gate_release
@@ -86,10 +95,15 @@ def _object(folder: str, stem: str, path: Path) -> PlannedObject:
     return PlannedObject(hashed_key(folder, stem, sha, path.suffix.lower()), path, sha, path.stat().st_size)
 
 
-def artwork_object(stem: str, path: Path) -> PlannedObject:
-    info = inspect_artwork(path)
-    sha = sha256_file(path)
-    return PlannedObject(hashed_key("artwork", stem, sha, info.extension), path, sha, path.stat().st_size)
+def artwork_object(stem: str, path: Path, build_dir: Path) -> PlannedObject:
+    """The artwork object: the producer's file, or its repaired copy (see artwork.prepare_artwork).
+
+    The key hashes the published bytes, so it changes whenever the image does (Apple caches art by URL).
+    """
+    published = prepare_artwork(path, build_dir).path
+    sha = sha256_file(published)
+    suffix = ".png" if published.suffix.lower() == ".png" else ".jpg"
+    return PlannedObject(hashed_key("artwork", stem, sha, suffix), published, sha, published.stat().st_size)
 
 
 def plan_release(
@@ -104,7 +118,7 @@ def plan_release(
     ``built`` has fresh builds of the episodes being published now; any other live
     episode keeps what ``previous`` (the last state record) says is online for it.
     """
-    show_art = artwork_object("show", show.artwork_path)
+    show_art = artwork_object("show", show.artwork_path, show.build_dir)
     objects: dict[str, PlannedObject] = {show_art.key: show_art}
     items: list[FeedItem] = []
     records: dict[str, dict[str, Any]] = {}
@@ -115,11 +129,21 @@ def plan_release(
             media = PlannedObject(hashed_key("media", episode.slug, result.sha256, ".mp3"), result.mp3_path,
                                   result.sha256, result.size_bytes)  # fmt: skip
             objects[media.key] = media
-            art = artwork_object(episode.slug, episode.artwork_path) if episode.artwork_path else None
+            art = artwork_object(episode.slug, episode.artwork_path, show.build_dir) if episode.artwork_path else None
             if art:
                 objects[art.key] = art
             record = {"guid": episode.guid, "media_key": media.key, "size": media.size, "sha256": media.sha256,
                       "duration_s": result.duration_s, "artwork_key": art.key if art else None}  # fmt: skip
+            chapters_file = result.mp3_path.parent / CHAPTERS_FILE  # written by the build with the tags
+            if chapters_file.is_file():
+                chapters = _object("chapters", episode.slug, chapters_file)
+                objects[chapters.key] = chapters
+                record["chapters_key"] = chapters.key
+                record["chapters"] = marks_to_records(feed_marks(read_chapters_json(chapters_file)))
+                pictures = [PlannedObject(f"{CHAPTERS_FOLDER}/{p.name}", p, sha256_file(p), p.stat().st_size)
+                            for p in chapter_image_files(result.mp3_path.parent)]  # fmt: skip
+                objects.update({picture.key: picture for picture in pictures})
+                record["chapter_image_keys"] = [picture.key for picture in pictures]
         elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
             record = previous[episode.slug]
         else:
@@ -134,6 +158,8 @@ def plan_release(
                 media_type="audio/mpeg",
                 duration_s=record["duration_s"],
                 image_url=settings.url_for(record["artwork_key"]) if record.get("artwork_key") else None,
+                chapters_url=settings.url_for(record["chapters_key"]) if record.get("chapters_key") else None,
+                chapters=marks_from_records(record.get("chapters")),
             )
         )
     channel = FeedChannel(show=show, feed_url=settings.feed_url, image_url=settings.url_for(show_art.key))
@@ -161,16 +187,23 @@ def upload_rank(obj: PlannedObject) -> tuple[int, str]:
 
 
 def carried_objects(release: Release, state: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """State entries for objects of episodes not rebuilt now but still in the feed (``*_key`` fields).
+    """State entries for objects of episodes not rebuilt now but still in the feed (``*_key``/``*_keys`` fields).
 
     Without them, publishing one episode would record (and then delete) the others' media.
 
-    >>> release = Release(objects=[], items=[], channel=None, episodes={"a": {"media_key": "media/a-1.mp3", "size": 3}})
-    >>> carried_objects(release, {"objects": {"media/a-1.mp3": {"sha256": "x", "size": 3}, "media/old.mp3": {}}})
-    {'media/a-1.mp3': {'sha256': 'x', 'size': 3}}
+    >>> record = {"media_key": "media/a-1.mp3", "size": 3, "chapter_image_keys": ["chapters/c-2.jpg"]}
+    >>> release = Release(objects=[], items=[], channel=None, episodes={"a": record})
+    >>> stored = {"media/a-1.mp3": {"size": 3}, "chapters/c-2.jpg": {"size": 5}, "media/old.mp3": {}}
+    >>> carried_objects(release, {"objects": stored})
+    {'chapters/c-2.jpg': {'size': 5}, 'media/a-1.mp3': {'size': 3}}
     """
-    keys = {value for record in release.episodes.values() for name, value in record.items()
-            if name.endswith("_key") and isinstance(value, str)}  # fmt: skip
+    keys: set[str] = set()
+    for record in release.episodes.values():
+        for name, value in record.items():
+            if name.endswith("_key") and isinstance(value, str):
+                keys.add(value)
+            elif name.endswith("_keys") and isinstance(value, list):  # e.g. chapter_image_keys
+                keys.update(key for key in value if isinstance(key, str))
     return {key: state["objects"][key] for key in sorted(keys) if key in state["objects"]}
 
 
@@ -224,7 +257,12 @@ def publish(
     on_upload: Callable[[PlannedObject], None] | None = None,
     on_upload_progress: Callable[[str, int, int], None] | None = None,
 ) -> PublishReport:
-    """Build what is stale, upload what changed, write the feed, record state, clean up."""
+    """Build what is stale, upload what changed, write the feed, record state, clean up.
+
+    Uploads need no lock (content-hashed names); the feed, the state record and deletions
+    happen under the target's publish lock (:mod:`podcast.locking`). If another producer
+    published while this one uploaded, the release is planned again on top of theirs.
+    """
     live, embargoed, withdrawn = live_episodes(show, now)
     selected = {episode.slug for episode in show.select(slugs)}
     report = PublishReport(target=target.describe(), feed_url=settings.feed_url, dry_run=dry_run)
@@ -261,7 +299,8 @@ def publish(
         # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
         for obj in sorted(release.objects, key=upload_rank):
             known = state["objects"].get(obj.key)
-            if (obj.key in sent or known and known.get("sha256") == obj.sha256) and target.exists(obj.key, obj.size):
+            vouched = obj.key in sent or (known or {}).get("sha256") == obj.sha256 or obj.sha256[:12] in obj.key
+            if vouched and target.exists(obj.key, obj.size):  # a content-hashed name of the right size is complete
                 report.unchanged += obj.key not in sent
                 continue
             sent.add(obj.key)

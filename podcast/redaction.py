@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import PodcastError
 
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from .show import Show
 
 log = logging.getLogger(__name__)
+
+_C = TypeVar("_C")
 
 DEFAULT_REPLACEMENT = "[name withheld]"
 ENV_VAR = "PODCAST_REDACTIONS"
@@ -268,6 +270,18 @@ def redact_words(words: Sequence[tuple[float, float, str]], names: RedactionList
     return [(start, end, text) for (start, end, _word), text in zip(words, texts, strict=True)]
 
 
+def redact_chapters(chapters: _C, names: RedactionList) -> _C:
+    """A chapter list (``podcast.chapters.ChapterList``) with listed names replaced in every title.
+
+    Chapters written in episode.toml are already redacted by :func:`redact_show`; this
+    covers chapters read from a file the episode names (Audacity labels, JSON, text).
+    """
+    if not names or not getattr(chapters, "entries", None):
+        return chapters
+    entries = tuple(dataclasses.replace(entry, title=names.redact(entry.title)) for entry in chapters.entries)  # type: ignore[attr-defined]
+    return dataclasses.replace(chapters, entries=entries)  # type: ignore[type-var]
+
+
 # --- loading (I/O at the edge) ----------------------------------------------------------------
 
 
@@ -357,7 +371,8 @@ def redact_show(show: Show, names: RedactionList | None = None) -> Show:
     episodes = []
     for episode in show.episodes:
         update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path)
-        chapters = list(getattr(episode.manifest, "chapters", []) or [])
+        declared = getattr(episode.manifest, "chapters", [])
+        chapters = list(declared) if isinstance(declared, list) else []  # a chapters *file*: see redact_chapters
         new_chapters = []
         for index, chapter in enumerate(chapters):
             chapter_update = _redacted_fields(chapter, ("title",), names, episode.manifest_path, f"chapters[{index}].")

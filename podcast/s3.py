@@ -141,23 +141,23 @@ def make_client(
     import boto3
     from botocore.config import Config
 
-    retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
-    retries["max_attempts"] = max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
-    options: dict[str, Any] = {"retries": retries, "connect_timeout": 10, "read_timeout": 60}
     endpoint = custom_endpoint(endpoint_url) if service == "s3" else None
-    if endpoint:
-        options["s3"] = {"addressing_style": "path"}
-        options["request_checksum_calculation"] = "when_required"
-        options["response_checksum_validation"] = "when_required"
-    session = boto3.session.Session()
-    region = region or session.region_name or ("us-east-1" if endpoint or service == "cloudfront" else None)
     try:
+        retries = {"mode": os.environ.get("AWS_RETRY_MODE", "standard"),
+                   "max_attempts": max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))}  # fmt: skip
+        options: dict[str, Any] = {"retries": retries, "connect_timeout": 10, "read_timeout": 60}
+        if endpoint:
+            options["s3"] = {"addressing_style": "path"}
+            options["request_checksum_calculation"] = "when_required"
+            options["response_checksum_validation"] = "when_required"
+        session = boto3.session.Session()
+        region = region or session.region_name or ("us-east-1" if endpoint or service == "cloudfront" else None)
         return session.client(service, endpoint_url=endpoint_url if service == "s3" else None, region_name=region,
                               config=Config(**options))  # fmt: skip
-    except Exception as exc:  # botocore raises plain ValueError for a malformed endpoint
+    except Exception as exc:  # ProfileNotFound, NoRegionError, a bad retry mode, a malformed endpoint (ValueError)
         raise StorageError(
             f"cannot set up the {service} client ({redact(str(exc))})",
-            fix="check [publish] endpoint_url and region, and AWS_PROFILE if you set it",
+            fix="check [publish] endpoint_url and region, AWS_PROFILE, AWS_RETRY_MODE and AWS_MAX_ATTEMPTS",
         ) from None
 
 

@@ -44,6 +44,11 @@ sample_rate_hz = 44100
 [publish]
 target = "feed"                         # a local folder, or "s3://bucket/prefix"
 base_url = "https://media.example.org/podcast"
+# S3 only (credentials come from the AWS chain: AWS_PROFILE or AWS_ACCESS_KEY_ID, never from this file):
+# region = "eu-west-2"
+# endpoint_url = "https://<account>.r2.cloudflarestorage.com"   # S3-compatible stores (R2, B2, MinIO)
+# acl = "public-read"                                           # where the store grants public read by ACL
+# cloudfront_distribution_id = "E2QWRUHAPOMQZL"                 # invalidate the feed after each publish
 """
 
 GITIGNORE = "build/\nfeed/*\n!feed/feed.xml\n"

@@ -15,7 +15,7 @@ from typing import Literal
 
 from lxml import etree
 
-from .artwork import artwork_problems, inspect_artwork
+from .artwork import fixable_problems, inspect_artwork, unfixable_problems
 from .feed import ATOM_NS, ITUNES_NS, PODCAST_NS
 from .errors import PodcastError
 
@@ -177,9 +177,10 @@ def check_artwork(path: Path, where: str) -> list[Finding]:
         info = inspect_artwork(path)
     except PodcastError as exc:
         return [Finding("artwork-readable", "error", where, exc.problem, exc.fix or "")]
-    return [
-        Finding("artwork-format", "error", where, problem, "use a square RGB JPEG or PNG of 1400-3000 px")
-        for problem in artwork_problems(info)
+    # What `publish` repairs by itself (artwork.prepare_artwork) is a warning; the rest needs a new export.
+    fix = "use a square RGB JPEG or PNG of 1400-3000 px"
+    return [Finding("artwork-format", "error", where, problem, fix) for problem in unfixable_problems(info)] + [
+        Finding("artwork-converted", "warning", where, problem, fix) for problem in fixable_problems(info)
     ]
 
 

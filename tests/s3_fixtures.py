@@ -131,12 +131,14 @@ def built_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def make_s3_show(built_demo: Path, tmp_path: Path, moto_url: str, bucket: str) -> Callable[..., S3Show]:
-    """``make_s3_show(name="show", acl="public-read", extra="")``: a built demo show publishing to ``bucket``."""
+    """``make_s3_show(name="show", acl="public-read", extra="", source=None)``: a built show publishing to ``bucket``.
+
+    ``source`` is a built show folder to copy (default: the demo show)."""
 
     def make(name: str = "show", *, acl: str | None = "public-read", extra: str = "", endpoint_in_toml: bool = True,
-             prefix: str = "survivor-voices") -> S3Show:  # fmt: skip
+             prefix: str = "survivor-voices", source: Path | None = None) -> S3Show:  # fmt: skip
         root = tmp_path / name
-        shutil.copytree(built_demo, root)
+        shutil.copytree(source or built_demo, root)
         lines = ["[publish]", f'target = "s3://{bucket}/{prefix}"', f'base_url = "{moto_url}/{bucket}/{prefix}"',
                  'region = "us-east-1"']  # fmt: skip
         if endpoint_in_toml:

@@ -149,3 +149,21 @@ def test_bad_safeguarding_settings_get_their_own_hint(demo_show, cli):
     result = cli("-C", demo_show, "status")
     assert result.exit_code == 1
     assert "field 'safeguarding.audio'" in result.stderr and 'use audio = "bleep"' in result.stderr
+
+
+def test_chapter_titles_from_a_chapters_file_are_redacted_everywhere(demo_show, tmp_path, monkeypatch, cli):
+    """Chapters JSON, ID3 CHAP frames and psc:chapter in the feed, when chapters come from a file."""
+    write_redactions(tmp_path, monkeypatch)
+    folder = demo_show / "episodes" / "trailer"
+    (folder / "chapters.txt").write_text("00:00 Welcome\n00:05 Aña's arrival\n00:10 Jordan Example\n", encoding="utf-8")
+    toml = folder / "episode.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text[: text.index("[[chapters]]")] + 'chapters = "chapters.txt"\n', encoding="utf-8")
+    result = cli("-C", demo_show, "publish")
+    assert result.exit_code == 0, result.stderr
+    feed_dir = demo_show / "feed"
+    chapters_json = next(feed_dir.glob("chapters/*.json")).read_text(encoding="utf-8")
+    assert [c["title"] for c in json.loads(chapters_json)["chapters"]] == ["Welcome", f"{DEFAULT_REPLACEMENT}'s arrival", "Sam"]
+    feed = (feed_dir / "feed.xml").read_text(encoding="utf-8")
+    assert f'title="{DEFAULT_REPLACEMENT}\'s arrival"' in feed or f"title=\"{DEFAULT_REPLACEMENT}&apos;s arrival\"" in feed
+    assert NAMES.find(feed) == [] and NAMES.find(_all_id3_text(next(feed_dir.glob("media/*.mp3")))) == []

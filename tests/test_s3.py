@@ -165,7 +165,10 @@ def test_aws_endpoint_url_env_is_honoured(cli, make_s3_show, monkeypatch, s3):
 @pytest.mark.slow
 def test_gpodder_subscribes_and_downloads_byte_identical(cli, make_s3_show, tmp_path):
     show = make_s3_show()
-    publish_json(cli, show.root)
+    toml = show.root / "podcast.toml"
+    toml.write_text(toml.read_text().replace(f'base_url = "{show.base_url}"', 'base_url = "https://media.example.org/sv"'))
+    report = publish_json(cli, show.root, "--base-url", show.base_url)  # listeners fetch straight from the store
+    assert report["feed_url"] == f"{show.base_url}/feed.xml"
     home, downloads = tmp_path / "gpodder", tmp_path / "downloads"
     home.mkdir()
     downloads.mkdir()
@@ -212,6 +215,27 @@ def test_access_denied_names_the_fix(cli, make_s3_show, s3):
     no_secrets(result.stdout, result.stderr)
 
 
+def test_verbose_failure_and_json_report_never_show_credentials(cli, make_s3_show, s3):
+    show = make_s3_show()
+    ok = cli("-C", show.root, "-v", "--json", "publish")
+    assert ok.exit_code == 0
+    no_secrets(ok.stdout, ok.stderr)
+    s3.put_bucket_policy(Bucket=show.bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{show.bucket}/*"}]}))  # fmt: skip
+    failed = cli("-C", show.root, "-v", "--json", "publish")
+    assert failed.exit_code == 4 and "access denied" in failed.stderr
+    no_secrets(failed.stdout, failed.stderr)
+
+
+def test_status_reads_the_s3_state(cli, make_s3_show):
+    show = make_s3_show()
+    before = json.loads(cli("-C", show.root, "status", "--json").stdout)["episodes"]
+    assert [row["release"] for row in before] == ["not published"]
+    publish_json(cli, show.root)
+    after = json.loads(cli("-C", show.root, "status", "--json").stdout)["episodes"]
+    assert [row["release"] for row in after] == ["published"]
+
+
 def test_unreachable_endpoint(cli, make_s3_show, monkeypatch):
     show = make_s3_show()
     toml = show.root / "podcast.toml"
@@ -229,6 +253,14 @@ def test_no_credentials(cli, make_s3_show, monkeypatch):
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     result = cli("-C", show.root, "publish")
     assert result.exit_code == 4 and "no usable AWS credentials" in result.stderr and "AWS_PROFILE" in result.stderr
+
+
+def test_missing_profile_is_one_clear_line(cli, make_s3_show, monkeypatch):
+    show = make_s3_show()
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    result = cli("-C", show.root, "publish")
+    assert result.exit_code == 4 and "cannot set up the s3 client" in result.stderr and "AWS_PROFILE" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_invalid_target_and_settings(cli, make_s3_show):
@@ -359,6 +391,6 @@ def test_progress_view_shows_bytes_per_second():
     task = progress.add_task("upload media/a.mp3", total=2_000_000, bytes=True)
     progress.advance(task, 1_000_000)
     text = str(_TransferColumn().render(progress.tasks[task]))
-    assert text.startswith("1.0 MB / 2.0 MB") and text.endswith("/s")
+    assert text.startswith("2.0 MB ") and text.endswith("/s")
     build = progress.add_task("trailer: encode", total=1.0)
     assert str(_TransferColumn().render(progress.tasks[build])) == ""

@@ -28,13 +28,26 @@ from s3_fixtures import anonymous, make_episode
 PREFIX = "survivor-voices"
 
 
+@pytest.fixture(scope="module")
+def three_built(built_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo show plus two small episodes, built once for this module."""
+    from typer.testing import CliRunner
+
+    from typer_app import app
+
+    root = tmp_path_factory.mktemp("three") / "show"
+    shutil.copytree(built_demo, root)
+    make_episode(root, "episode-a", number=1, frequency=300)
+    make_episode(root, "episode-b", number=2, frequency=500)
+    result = CliRunner().invoke(app, ["-C", str(root), "build"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return root
+
+
 @pytest.fixture
-def two_episode_show(make_s3_show, cli):
+def two_episode_show(make_s3_show, cli, three_built):
     """An S3 show with the trailer published and two more episodes built but not yet published."""
-    show = make_s3_show()
-    make_episode(show.root, "episode-a", number=1, frequency=300)
-    make_episode(show.root, "episode-b", number=2, frequency=500)
-    assert cli("-C", show.root, "build").exit_code == 0
+    show = make_s3_show(source=three_built)
     assert cli("-C", show.root, "publish", "trailer").exit_code == 0
     return show
 

@@ -80,7 +80,7 @@ def fail_at(stage: str) -> Any:
     def policy(request: Request) -> str | None:
         if request.method != "PUT":
             return None
-        if stage == "media" and "/media/" in request.path and "episode-3" in request.path:
+        if stage == "media" and "/media/trailer-" in request.path:  # after episode-3 went up
             return "cut"
         if stage == "feed" and request.path.endswith("/feed.xml"):
             return "503"
@@ -120,6 +120,8 @@ def test_failed_publish_leaves_the_previous_feed_and_a_rerun_completes(stage, pr
     proxy.policy = lambda request: None
     rerun = cli("-C", show.root, "--json", "publish")
     assert rerun.exit_code == 0, rerun.stderr
+    uploaded = [u["key"].split("/")[0] for u in json.loads(rerun.stdout)["uploaded"]]
+    assert uploaded == (["media"] if stage == "media" else []), uploaded  # what made it up before is not sent again
     assert proxy.violations == []
     guids = assert_consistent(s3, show)
     assert guids == ["00000000-0000-4000-8000-000000000003", "8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b"]
@@ -144,3 +146,41 @@ def test_multipart_upload_survives_cut_parts(moto_url, bucket, tmp_path, s3):
         target.put_file("media/big-1.mp3", big, content_type="audio/mpeg", cache_control="x")
         assert proxy.faults, "no part was faulted"
     assert s3.get_object(Bucket=bucket, Key="show/media/big-1.mp3")["Body"].read() == big.read_bytes()
+
+
+def test_dry_run_only_reads(proxied, cli, s3):
+    """Every request a dry run makes is a GET or HEAD: no upload, no lock, no delete."""
+    show, proxy = proxied
+    assert cli("-C", show.root, "publish").exit_code == 0
+    toml = show.root / "episodes" / "trailer" / "episode.toml"
+    toml.write_text(toml.read_text().replace("Welcome to Survivor Voices", "Welcome, again"))
+    assert cli("-C", show.root, "build").exit_code == 0
+    proxy.requests.clear()
+    plan = cli("-C", show.root, "publish", "--dry-run")
+    assert plan.exit_code == 0 and "would upload media/trailer-" in plan.stdout and "would delete media/" in plan.stdout
+    assert proxy.requests and {r.method for r in proxy.requests} <= {"GET", "HEAD"}, proxy.requests
+
+
+def test_lost_answers_to_the_lock_and_state_writes(proxied, cli, s3):
+    """The store acts on a conditional write but the answer never arrives; the retry then gets 412.
+    Publish must recognise its own lock and its own state record instead of reporting a conflict."""
+    show, proxy = proxied
+    seen: set[str] = set()
+
+    def lose_first_answer(request: Request) -> str | None:
+        name = request.path.rsplit("/", 1)[-1]
+        if request.method == "PUT" and name in ("lock.json", "state.json") and name not in seen:
+            seen.add(name)
+            return "lost"
+        return None
+
+    proxy.policy = lose_first_answer
+    result = cli("-C", show.root, "publish")
+    assert result.exit_code == 0, result.stderr
+    assert [f for f, _, _ in proxy.faults] == ["lost", "lost"]
+    puts = [r.path.rsplit("/", 1)[-1] for r in proxy.requests if r.method == "PUT"]
+    assert puts.count("lock.json") >= 2 and puts.count("state.json") >= 2  # the retries really happened
+    assert proxy.violations == []
+    assert_consistent(s3, show)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=show.bucket)["Contents"]]
+    assert f"{PREFIX}/{LOCK_KEY}" not in keys
