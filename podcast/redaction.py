@@ -270,6 +270,58 @@ def redact_words(words: Sequence[tuple[float, float, str]], names: RedactionList
     return [(start, end, text) for (start, end, _word), text in zip(words, texts, strict=True)]
 
 
+def _redact_texts(texts: Sequence[str], names: RedactionList) -> list[str]:
+    """Redact a run of consecutive pieces of one text (words), where a name may span pieces."""
+    redacted = redact_words([(0.0, 0.0, text) for text in texts], names)
+    return [text for _start, _end, text in redacted]
+
+
+def redact_dataclass(value: _C, names: RedactionList) -> _C:
+    """Any frozen-dataclass structure (a parsed transcript, say) with listed names replaced in every string.
+
+    Strings are redacted field by field; a tuple or list of objects that each have a
+    ``text`` field (the words of a cue) is also redacted as one run of words, so a
+    two-word name split over two word objects is replaced too (on the first word, the
+    others emptied, timings untouched). Other types pass through unchanged.
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class W:
+    ...     start_ms: int
+    ...     text: str
+    >>> @dataclass(frozen=True)
+    ... class Cue:
+    ...     speaker: str | None
+    ...     text: str
+    ...     words: tuple[W, ...]
+    >>> cue = Cue("Ana", "Jordan Example here", (W(0, "Jordan"), W(400, "Example"), W(900, "here")))
+    >>> redact_dataclass(cue, parse_redactions("Ana\\nJordan Example => Sam"))
+    Cue(speaker='[name withheld]', text='Sam here', words=(W(start_ms=0, text='Sam'), W(start_ms=400, text=''), W(start_ms=900, text='here')))
+    """
+    if not names:
+        return value
+    if isinstance(value, str):
+        return names.redact(value)  # type: ignore[return-value]
+    if isinstance(value, (tuple, list)):
+        items = [redact_dataclass(item, names) for item in value]
+        if items and all(dataclasses.is_dataclass(item) and isinstance(getattr(item, "text", None), str) for item in items):
+            texts = _redact_texts([item.text for item in items], names)  # type: ignore[union-attr]
+            items = [dataclasses.replace(item, text=text) for item, text in zip(items, texts, strict=True)]  # type: ignore[type-var]
+        return type(value)(items)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {key: redact_dataclass(item, names) for key, item in value.items()}  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for spec in dataclasses.fields(value):
+            current = getattr(value, spec.name)
+            if isinstance(current, (str, tuple, list, dict)) or dataclasses.is_dataclass(current):
+                new = redact_dataclass(current, names)
+                if new != current:
+                    changes[spec.name] = new
+        return dataclasses.replace(value, **changes) if changes else value  # type: ignore[type-var]
+    return value
+
+
 def redact_chapters(chapters: _C, names: RedactionList) -> _C:
     """A chapter list (``podcast.chapters.ChapterList``) with listed names replaced in every title.
 

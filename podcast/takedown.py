@@ -20,11 +20,12 @@ because the old feed held a name would keep that name online.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -108,25 +109,18 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
-def _s3_errors(action: str, target: Target):  # type: ignore[no-untyped-def]
-    """Turn botocore failures in the S3-specific helpers below into a StorageError (exit 4)."""
-    import contextlib
+@contextlib.contextmanager
+def _s3_errors(action: str, target: Target) -> Iterator[None]:
+    """Turn botocore failures in the S3-only helpers below into one StorageError line (exit 4)."""
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    @contextlib.contextmanager
-    def guard():  # type: ignore[no-untyped-def]
-        try:
-            yield
-        except Exception as exc:
-            from botocore.exceptions import BotoCoreError, ClientError
-
-            if not isinstance(exc, (BotoCoreError, ClientError)):
-                raise
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", exc.__class__.__name__)
-            raise StorageError(f"{target.describe()}: cannot {action} ({code})",
-                               fix="check your connection and permissions (s3:ListBucketVersions, s3:GetObjectVersion, "
-                               "s3:DeleteObjectVersion), then run the takedown again") from None  # fmt: skip
-
-    return guard()
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", exc.__class__.__name__)
+        raise StorageError(f"{target.describe()}: cannot {action} ({code})",
+                           fix="check your connection and permissions (s3:ListBucketVersions, s3:GetObjectVersion, "
+                           "s3:DeleteObjectVersion), then run the takedown again") from None  # fmt: skip
 
 
 def list_target_keys(target: Target) -> set[str] | None:
