@@ -60,3 +60,10 @@ def feed_items(feed: Path) -> dict[str, Any]:
 
     parsed = feedparser.parse(feed.read_bytes())
     return {entry.id: entry for entry in parsed.entries}
+
+
+def copy_built_demo(built_demo: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's built demo show: its audio is cached, so publishing only re-tags."""
+    root = tmp_path / "show"
+    shutil.copytree(built_demo, root)
+    return root

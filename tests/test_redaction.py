@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 from mutagen.id3 import ID3
 
 from podcast.redaction import DEFAULT_REPLACEMENT, RedactionListInvalid, fold, load_redactions, parse_redactions
-from safeguarding_helpers import edit_episode, write_redactions
+from safeguarding_helpers import edit_episode, write_redactions, copy_built_demo
+
+
+@pytest.fixture
+def show(built_demo: Path, tmp_path: Path) -> Path:
+    """The demo show with its audio already built (see s3_fixtures.built_demo)."""
+    return copy_built_demo(built_demo, tmp_path)
 
 NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
 
@@ -74,35 +80,35 @@ def test_repr_hides_the_terms():
     assert "Ana" not in repr(NAMES) and "Jordan" not in repr(NAMES.entries)
 
 
-def test_list_inside_the_show_folder_is_refused(demo_show, monkeypatch):
-    inside = demo_show / "redactions.txt"
+def test_list_inside_the_show_folder_is_refused(show, monkeypatch):
+    inside = show / "redactions.txt"
     inside.write_text("Ana\n", encoding="utf-8")
     monkeypatch.setenv("PODCAST_REDACTIONS", str(inside))
     with pytest.raises(RedactionListInvalid, match="inside the show folder"):
-        load_redactions(demo_show, None)
+        load_redactions(show, None)
 
 
-def test_list_from_podcast_toml_with_home_expansion(demo_show, tmp_path, monkeypatch):
+def test_list_from_podcast_toml_with_home_expansion(show, tmp_path, monkeypatch):
     monkeypatch.delenv("PODCAST_REDACTIONS", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     path = tmp_path / "home" / ".config" / "sv" / "redactions.txt"
     path.parent.mkdir(parents=True)
     path.write_text("Ana\n", encoding="utf-8")
-    toml = demo_show / "podcast.toml"
+    toml = show / "podcast.toml"
     toml.write_text(toml.read_text() + '\n[safeguarding]\nredactions = "~/.config/sv/redactions.txt"\naudio = "mute"\n')
     from podcast.show import load_show
 
-    show = load_show(demo_show)
-    assert show.manifest.safeguarding.audio == "mute"
-    assert load_redactions(demo_show, show.manifest.safeguarding.redactions).find("Ana")
+    loaded = load_show(show)
+    assert loaded.manifest.safeguarding.audio == "mute"
+    assert load_redactions(show, loaded.manifest.safeguarding.redactions).find("Ana")
 
 
-def test_missing_list_stops_every_command_that_publishes(demo_show, tmp_path, monkeypatch, cli):
+def test_missing_list_stops_every_command_that_publishes(show, tmp_path, monkeypatch, cli):
     monkeypatch.setenv("PODCAST_REDACTIONS", str(tmp_path / "unmounted" / "redactions.txt"))
-    result = cli("-C", demo_show, "publish")
+    result = cli("-C", show, "publish")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: PODCAST_REDACTIONS: the redaction list") and "does not exist" in result.stderr
-    assert not (demo_show / "feed" / "feed.xml").exists() or "media" not in {p.name for p in (demo_show / "feed").iterdir()}
+    assert not (show / "feed" / "feed.xml").exists() or "media" not in {p.name for p in (show / "feed").iterdir()}
 
 
 def _all_id3_text(path: Path) -> str:
@@ -111,25 +117,25 @@ def _all_id3_text(path: Path) -> str:
     return "\n".join(text for frame in ID3(path).values() for _label, text in _frame_strings(frame))
 
 
-def test_names_are_redacted_in_every_published_artefact(demo_show, tmp_path, monkeypatch, cli):
+def test_names_are_redacted_in_every_published_artefact(show, tmp_path, monkeypatch, cli):
     """Title, notes, content warning and chapter titles: feed, ID3 frames, and no name in stderr or logs."""
     write_redactions(tmp_path, monkeypatch)
     edit_episode(
-        demo_show, "trailer", title="Aña's story", content_warning="Jordan Example talks about ANA.",
+        show, "trailer", title="Aña's story", content_warning="Jordan Example talks about ANA.",
         description="**Ana** and Jordan\nExample tell their story.",
     )  # fmt: skip
-    toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    toml = show / "episodes" / "trailer" / "episode.toml"
     toml.write_text(toml.read_text().replace('title = "Welcome"', 'title = "Ana arrives"'))
-    result = cli("-C", demo_show, "-v", "publish")
+    result = cli("-C", show, "-v", "publish")
     assert result.exit_code == 0, result.stderr
     for secret in ("Ana", "Aña", "ANA", "Jordan"):
         assert secret not in result.stderr and secret not in result.stdout
 
-    feed = (demo_show / "feed" / "feed.xml").read_text(encoding="utf-8")
+    feed = (show / "feed" / "feed.xml").read_text(encoding="utf-8")
     assert NAMES.find(feed) == []
     assert f"<title>{DEFAULT_REPLACEMENT}'s story</title>" in feed
     assert "Sam talks about" in feed
-    mp3 = next((demo_show / "feed" / "media").glob("*.mp3"))
+    mp3 = next((show / "feed" / "media").glob("*.mp3"))
     tags = _all_id3_text(mp3)
     assert NAMES.find(tags) == []
     assert ID3(mp3)["TIT2"].text == [f"{DEFAULT_REPLACEMENT}'s story"]
@@ -137,31 +143,30 @@ def test_names_are_redacted_in_every_published_artefact(demo_show, tmp_path, mon
 
     from podcast.show import load_show
 
-    show = load_show(demo_show)
-    assert show.episode("trailer").manifest.chapters[0].title == f"{DEFAULT_REPLACEMENT} arrives"
+    assert load_show(show).episode("trailer").manifest.chapters[0].title == f"{DEFAULT_REPLACEMENT} arrives"
     # The producer's file is never rewritten by redaction.
     assert "Aña's story" in toml.read_text(encoding="utf-8")
 
 
-def test_bad_safeguarding_settings_get_their_own_hint(demo_show, cli):
-    toml = demo_show / "podcast.toml"
+def test_bad_safeguarding_settings_get_their_own_hint(show, cli):
+    toml = show / "podcast.toml"
     toml.write_text(toml.read_text() + '\n[safeguarding]\naudio = "beep"\n')
-    result = cli("-C", demo_show, "status")
+    result = cli("-C", show, "status")
     assert result.exit_code == 1
     assert "field 'safeguarding.audio'" in result.stderr and 'use audio = "bleep"' in result.stderr
 
 
-def test_chapter_titles_from_a_chapters_file_are_redacted_everywhere(demo_show, tmp_path, monkeypatch, cli):
+def test_chapter_titles_from_a_chapters_file_are_redacted_everywhere(show, tmp_path, monkeypatch, cli):
     """Chapters JSON, ID3 CHAP frames and psc:chapter in the feed, when chapters come from a file."""
     write_redactions(tmp_path, monkeypatch)
-    folder = demo_show / "episodes" / "trailer"
+    folder = show / "episodes" / "trailer"
     (folder / "chapters.txt").write_text("00:00 Welcome\n00:05 Aña's arrival\n00:10 Jordan Example\n", encoding="utf-8")
     toml = folder / "episode.toml"
     text = toml.read_text(encoding="utf-8")
     toml.write_text(text[: text.index("[[chapters]]")] + 'chapters = "chapters.txt"\n', encoding="utf-8")
-    result = cli("-C", demo_show, "publish")
+    result = cli("-C", show, "publish")
     assert result.exit_code == 0, result.stderr
-    feed_dir = demo_show / "feed"
+    feed_dir = show / "feed"
     chapters_json = next(feed_dir.glob("chapters/*.json")).read_text(encoding="utf-8")
     assert [c["title"] for c in json.loads(chapters_json)["chapters"]] == ["Welcome", f"{DEFAULT_REPLACEMENT}'s arrival", "Sam"]
     feed = (feed_dir / "feed.xml").read_text(encoding="utf-8")

@@ -13,7 +13,13 @@ from conftest import make_audio
 from podcast.pipeline import PlannedObject, Release, plan_release
 from podcast.redaction import parse_redactions
 from podcast.safeguarding import Artefact, SafeguardingRefusal, gate_release, scan_artefacts
-from safeguarding_helpers import add_episode, write_redactions
+from safeguarding_helpers import add_episode, write_redactions, copy_built_demo
+
+
+@pytest.fixture
+def show(built_demo: Path, tmp_path: Path) -> Path:
+    """The demo show with its audio already built (see s3_fixtures.built_demo)."""
+    return copy_built_demo(built_demo, tmp_path)
 
 NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
 
@@ -25,9 +31,9 @@ def places(hits) -> list[str]:  # type: ignore[no-untyped-def]
     return rendered
 
 
-def test_feed_xml_hit_names_line_item_and_element(demo_show, cli):
-    assert cli("-C", demo_show, "publish").exit_code == 0
-    feed = (demo_show / "feed" / "feed.xml").read_bytes()
+def test_feed_xml_hit_names_line_item_and_element(show, cli):
+    assert cli("-C", show, "publish").exit_code == 0
+    feed = (show / "feed" / "feed.xml").read_bytes()
     planted = feed.replace(b"<title>Welcome to Survivor Voices</title>", b"<title>Ana&#39;s welcome</title>", 1)
     assert planted != feed
     line = planted[: planted.index(b"Ana&#39;s")].count(b"\n") + 1
@@ -35,9 +41,9 @@ def test_feed_xml_hit_names_line_item_and_element(demo_show, cli):
     assert found == [f"feed.xml line {line}, item '[name withheld]'s welcome' title"]
 
 
-def test_feed_notes_hit_sees_through_html_and_entities(demo_show, cli):
-    assert cli("-C", demo_show, "publish").exit_code == 0
-    feed = (demo_show / "feed" / "feed.xml").read_bytes()
+def test_feed_notes_hit_sees_through_html_and_entities(show, cli):
+    assert cli("-C", show, "publish").exit_code == 0
+    feed = (show / "feed" / "feed.xml").read_bytes()
     # The escaped HTML in <description> and the raw HTML in <content:encoded>'s CDATA.
     planted = feed.replace(b"&lt;/strong&gt;: who we are", b"&lt;/strong&gt;: who &lt;em&gt;Jordan&lt;/em&gt; Ex&amp;#97;mple is")
     planted = planted.replace(b"</strong>: who we are", b"</strong>: who <em>Jordan</em> Ex&#97;mple is")
@@ -86,9 +92,9 @@ def test_image_metadata_and_object_names_are_scanned(tmp_path):
     assert found == ["artwork/ep-0123456789ab.jpg metadata EXIF 270", "media/Sam-0123456789ab.mp3 object name"]
 
 
-def test_clean_artefacts_pass(demo_show, cli):
-    assert cli("-C", demo_show, "publish").exit_code == 0
-    feed = demo_show / "feed"
+def test_clean_artefacts_pass(show, cli):
+    assert cli("-C", show, "publish").exit_code == 0
+    feed = show / "feed"
     artefacts = [Artefact(p.relative_to(feed).as_posix(), source=p) for p in feed.rglob("*") if p.is_file()]
     assert len(artefacts) >= 3
     assert scan_artefacts(artefacts, NAMES) == []
@@ -100,10 +106,10 @@ def _assert_nothing_uploaded(show: Path) -> None:
     assert uploaded == [], uploaded
 
 
-def test_publish_refuses_a_name_in_an_object_name(demo_show, tmp_path, monkeypatch, cli, tone):
+def test_publish_refuses_a_name_in_an_object_name(show, tmp_path, monkeypatch, cli, tone):
     write_redactions(tmp_path, monkeypatch)
-    add_episode(demo_show, "ana-story", tone, number=1)
-    result = cli("-C", demo_show, "publish")
+    add_episode(show, "ana-story", tone, number=1)
+    result = cli("-C", show, "publish")
     assert result.exit_code == 1
     assert result.stderr.count("error: ") == 1
     error = result.stderr[result.stderr.index("error: "):]
@@ -113,26 +119,26 @@ def test_publish_refuses_a_name_in_an_object_name(demo_show, tmp_path, monkeypat
     assert "nothing was uploaded" in error
     assert "Traceback" not in result.stderr
     assert NAMES.find(result.stderr) == [] and NAMES.find(result.stdout) == []
-    _assert_nothing_uploaded(demo_show)
+    _assert_nothing_uploaded(show)
     # --dry-run is refused the same way.
-    assert cli("-C", demo_show, "publish", "--dry-run").exit_code == 1
+    assert cli("-C", show, "publish", "--dry-run").exit_code == 1
 
 
-def test_publish_refuses_a_name_in_artwork_metadata(demo_show, tmp_path, monkeypatch, cli):
+def test_publish_refuses_a_name_in_artwork_metadata(show, tmp_path, monkeypatch, cli):
     write_redactions(tmp_path, monkeypatch)
     exif = Image.Exif()
     exif[315] = "Jordan Example"  # Artist
-    Image.open(demo_show / "artwork.jpg").save(demo_show / "episodes" / "trailer" / "cover.jpg", exif=exif)
-    toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    Image.open(show / "artwork.jpg").save(show / "episodes" / "trailer" / "cover.jpg", exif=exif)
+    toml = show / "episodes" / "trailer" / "episode.toml"
     toml.write_text(toml.read_text().replace('guid =', 'artwork = "cover.jpg"\nguid ='))
-    result = cli("-C", demo_show, "publish")
+    result = cli("-C", show, "publish")
     assert result.exit_code == 1, result.stderr
     assert "artwork/trailer-" in result.stderr and "metadata EXIF 315" in result.stderr
     assert "Jordan" not in result.stderr
-    _assert_nothing_uploaded(demo_show)
+    _assert_nothing_uploaded(show)
 
 
-def test_gate_scans_objects_other_features_add_to_the_plan(demo_show, tmp_path, monkeypatch):
+def test_gate_scans_objects_other_features_add_to_the_plan(show, tmp_path, monkeypatch):
     """A transcript or chapters file added to release.objects by another module is caught by its suffix."""
     from podcast.build import build_episode
     from podcast.feed import build_feed
@@ -141,16 +147,16 @@ def test_gate_scans_objects_other_features_add_to_the_plan(demo_show, tmp_path, 
     from podcast.show import load_show, utc_now
 
     write_redactions(tmp_path, monkeypatch)
-    show = load_show(demo_show)
-    settings = resolve_settings(show)
-    built = {"trailer": build_episode(show, show.episode("trailer"), settings)}
-    release = plan_release(show, settings, built, {}, live_episodes(show, utc_now())[0])
+    loaded = load_show(show)
+    settings = resolve_settings(loaded)
+    built = {"trailer": build_episode(loaded, loaded.episode("trailer"), settings)}
+    release = plan_release(loaded, settings, built, {}, live_episodes(loaded, utc_now())[0])
     feed = build_feed(release.channel, release.items)
-    gate_release(show, release, feed)  # clean: passes
+    gate_release(loaded, release, feed)  # clean: passes
 
     vtt = tmp_path / "trailer.vtt"
     vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nWelcome, Aña.\n", encoding="utf-8")
     extra = PlannedObject("transcripts/trailer-0123456789ab.vtt", vtt, "0" * 64, vtt.stat().st_size)
     with_transcript = Release([*release.objects, extra], release.items, release.episodes, release.channel)
     with pytest.raises(SafeguardingRefusal, match=r"transcripts/trailer-0123456789ab\.vtt line 4 \(redaction list line 1\)"):
-        gate_release(show, with_transcript, feed)
+        gate_release(loaded, with_transcript, feed)
