@@ -14,6 +14,9 @@ The order is the safety property, each step safe to repeat if a later one fails:
    ``cloudfront_distribution_id`` is configured), and the audit log gets one line: when,
    slug, reason (names on the redaction list redacted) and the objects removed.
 
+An episode whose folder was already deleted can still be taken down: its objects are
+found from the state record and their names, and the log records its GUID.
+
 The publish gate does not run here: a takedown only removes things, and blocking it
 because the old feed held a name would keep that name online.
 """
@@ -33,13 +36,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .audit import append_audit, audit_log_path
-from .errors import EpisodeInvalid, PodcastError, StorageError
+from .errors import EpisodeInvalid, EpisodeNotFound, PodcastError, StorageError
 from .feed import build_feed
 from .locking import publish_lock
 from .pipeline import live_episodes, plan_release, read_state_versioned
 from .redaction import show_redactions
 from .settings import PublishSettings
-from .show import Show
+from .show import Episode, Show
 from .storage import FEED_CACHE, FEED_KEY, STATE_KEY, LocalFolderTarget, Target, content_type_for
 
 log = logging.getLogger(__name__)
@@ -193,17 +196,25 @@ def invalidate_cdn(settings: PublishSettings, keys: list[str]) -> str | None:
 
 def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *, reason: str, now: datetime) -> TakedownReport:
     """Withdraw ``slug``: mark it, publish a feed without it, delete its objects, record it. See the module doc."""
-    episode = show.episode(slug)
     if not reason.strip():
         raise PodcastError("a takedown needs a reason", fix='say why, e.g. --reason "Contributor withdrew consent"')
+    try:
+        episode: Episode | None = show.episode(slug)
+    except EpisodeNotFound:
+        episode = None  # its folder was deleted, but it may still be online: take down what the target holds
     names = show_redactions(show)
     clean_reason = names.redact(" ".join(reason.split()))
 
-    marked = mark_withdrawn(episode.manifest_path)
+    marked = mark_withdrawn(episode.manifest_path) if episode is not None else False
 
     with publish_lock(target):  # never interleave with a colleague's publish of the same target
         state, _raw, version = read_state_versioned(target)
         record = state["episodes"].pop(slug, None) or {}
+        listed = list_target_keys(target) or set()
+        pattern = episode_key_pattern(slug)
+        if episode is None and not record and not any(pattern.match(key) for key in set(state["objects"]) | listed):
+            show.episode(slug)  # raises EpisodeNotFound: nothing local and nothing online by that name
+        guid = episode.guid if episode is not None else str(record.get("guid", ""))
         live, _embargoed, _withdrawn = live_episodes(show, now)
         live = [e for e in live if e.slug != slug]
         release = plan_release(show, settings, {}, state["episodes"], live)
@@ -213,9 +224,7 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
             target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
         log.info("%s: feed published without the episode", slug)
 
-        pattern = episode_key_pattern(slug)
         known = set(state["objects"])
-        listed = list_target_keys(target) or set()
         candidates = {value for value in _strings(record) if value in known or pattern.match(value)}
         candidates |= {key for key in known | listed if pattern.match(key)}
         still_needed = {obj.key for obj in release.objects} | {v for other in state["episodes"].values() for v in _strings(other)}
@@ -229,7 +238,8 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
         encoded = (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()
         target.put_if(STATE_KEY, encoded, expected=version, content_type="application/json", cache_control="no-store")
         for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode
-            versions += purge_old_versions_mentioning(target, key, episode.guid.encode() if key == FEED_KEY else slug.encode())
+            needle = guid.encode() if key == FEED_KEY and guid else slug.encode()
+            versions += purge_old_versions_mentioning(target, key, needle)
     invalidation = invalidate_cdn(settings, [FEED_KEY, *removed])
 
     audit = audit_log_path(show)
@@ -238,7 +248,7 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
         feed_updated=feed_updated, removed=removed, versions_removed=versions, cdn_invalidation=invalidation,
         audit_log=str(audit),
     )  # fmt: skip
-    append_audit(audit, {"action": "takedown", "when": report.when, "slug": slug, "guid": episode.guid,
+    append_audit(audit, {"action": "takedown", "when": report.when, "slug": slug, "guid": guid,
                          "reason": clean_reason, "target": target.describe(), "objects_removed": removed,
                          "versions_removed": versions, "cdn_invalidation": invalidation})  # fmt: skip
     return report

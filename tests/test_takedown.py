@@ -122,3 +122,20 @@ def test_mark_withdrawn_keeps_comments_and_places_the_key_before_tables(tmp_path
     data = tomllib.loads(text)
     assert data["withdrawn"] is True and data["chapters"] == [{"start": "0", "title": "C"}]
     assert mark_withdrawn(path) is False
+
+
+def test_takedown_works_when_the_episode_folder_is_already_gone(show, cli, tone):
+    import shutil
+
+    folder = add_episode(show, "episode-1", tone, number=1)
+    assert cli("-C", show, "publish").exit_code == 0
+    feed_dir = show / "feed"
+    assert list(feed_dir.rglob("episode-1-*"))
+    shutil.rmtree(folder)  # deleted locally, still online
+    result = cli("-C", show, "--json", "takedown", "episode-1", "--reason", "Folder deleted before the takedown")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["withdrawn_marked"] is False and report["removed"]
+    assert not list(feed_dir.rglob("episode-1-*"))
+    assert b"episode-1" not in (feed_dir / "feed.xml").read_bytes()
+    assert read_audit(show / "safeguarding" / "audit.log")[-1]["guid"]
