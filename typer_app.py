@@ -187,16 +187,17 @@ def init(
     ctx: typer.Context,
     directory: Annotated[Optional[Path], typer.Argument(help="Where to create the show (default: the -C folder).")] = None,
     title: Annotated[str, typer.Option(help="The show's title.")] = "My Podcast",
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public URL that will serve the feed; the show's permanent podcast:guid is derived from it.")] = None,
 ) -> None:
     """Scaffold a show folder: podcast.toml, placeholder artwork, episodes/ and feed/.
 
-    Example: podcast init my-show --title "Survivor Voices"
+    Example: podcast init my-show --title "Survivor Voices" --base-url https://media.example.org/survivor-voices
     """
     from podcast.scaffold import init_show
 
     obj = _state(ctx)
     with reported_errors():
-        created = init_show(directory or obj.show_dir, title=title)
+        created = init_show(directory or obj.show_dir, title=title, base_url=base_url)
     emit(obj, {"created": [str(p) for p in created]},
          "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`")  # fmt: skip
 
@@ -364,25 +365,41 @@ def feed(
 def validate(
     ctx: typer.Context,
     feed_file: Annotated[Optional[Path], typer.Option("--feed", help="Check this feed file instead of the one the show would publish.", exists=True, dir_okay=False)] = None,
+    previous_file: Annotated[Optional[Path], typer.Option("--previous", help="With --feed: the last published feed, to check GUID stability against.", exists=True, dir_okay=False)] = None,
+    online: Annotated[bool, typer.Option("--online", help="Also fetch the published feed and every URL it names, as a directory does (HEAD, Range, type, length).")] = False,
+    base_url: BaseUrlOption = None,
+    target: TargetOption = None,
     json_flag: JsonOption = False,
 ) -> None:
     """Check the show, its episodes and its feed against Apple, Spotify and Podcasting 2.0 (PSP-1) rules.
 
-    Example: podcast validate --json
+    Also checks GUID stability against the target's last published feed.xml, and with
+    --online the published URLs themselves. Exit status 1 when any error is found.
+
+    Example: podcast validate --online --json
     """
-    from podcast.validate import validate_feed_bytes, validate_show
+    from podcast.show import utc_now
+    from podcast.validate import check_online, validate_feed_bytes, validate_show
 
     obj = _state(ctx, json_flag)
     with reported_errors():
+        if previous_file is not None and feed_file is None:
+            raise PodcastError("--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed")
         if feed_file is not None:
-            findings = validate_feed_bytes(feed_file.read_bytes(), source=str(feed_file))
+            data = feed_file.read_bytes()
+            previous = previous_file.read_bytes() if previous_file is not None else None
+            findings = validate_feed_bytes(data, source=str(feed_file), now=utc_now(), previous=previous,
+                                           previous_source=str(previous_file))  # fmt: skip
+            if online:
+                findings += check_online(data, source=str(feed_file))
         else:
-            findings = validate_show(obj.show_dir)
+            findings = validate_show(obj.show_dir, online=online, base_url=base_url, target=target)
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
     lines = [f.render() for f in findings]
     lines.append(f"{len(errors)} error(s), {len(warnings)} warning(s)" + ("" if errors else " — the feed is valid"))
-    emit(obj, {"valid": not errors, "findings": [f.to_dict() for f in findings]}, "\n".join(lines))
+    emit(obj, {"valid": not errors, "errors": len(errors), "warnings": len(warnings),
+               "findings": [f.to_dict() for f in findings]}, "\n".join(lines))  # fmt: skip
     if errors:
         if not obj.json:
             typer.echo(f"error: validation failed with {len(errors)} error(s) — fix them as listed above", err=True)

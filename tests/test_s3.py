@@ -53,11 +53,12 @@ def test_publish_stores_objects_with_layout_types_and_cache(cli, make_s3_show, s
     stored = keys(s3, show.bucket)
     media = [k for k in stored if k.startswith(f"{PREFIX}/media/")]
     art = [k for k in stored if k.startswith(f"{PREFIX}/artwork/")]
-    assert len(media) == 1 and media[0].endswith(".mp3") and len(art) == 1
-    assert set(stored) == {*media, *art, f"{PREFIX}/feed.xml", f"{PREFIX}/.podcast/state.json"}
+    chapters = [k for k in stored if k.startswith(f"{PREFIX}/chapters/")]
+    assert len(media) == 1 and media[0].endswith(".mp3") and len(art) == 1 and len(chapters) == 1
+    assert set(stored) == {*media, *art, *chapters, f"{PREFIX}/feed.xml", f"{PREFIX}/.podcast/state.json"}
     assert report["target"] == show.target and report["uploaded_bytes"] == sum(u["bytes"] for u in report["uploaded"])
-    # Media first, artwork after, the feed last (the report lists uploads in order).
-    assert [u["key"].split("/")[0] for u in report["uploaded"]] == ["media", "artwork"]
+    # Media first, then chapters, then artwork; the feed last (the report lists uploads in order).
+    assert [u["key"].split("/")[0] for u in report["uploaded"]] == ["media", "chapters", "artwork"]
 
     head = s3.head_object(Bucket=show.bucket, Key=media[0])
     assert head["ContentType"] == "audio/mpeg"
@@ -67,11 +68,13 @@ def test_publish_stores_objects_with_layout_types_and_cache(cli, make_s3_show, s
     assert head["ContentLength"] == mp3.stat().st_size
     assert head["Metadata"]["sha256"] == sha256_file(mp3) and sha256_file(mp3)[:12] in media[0]
     assert s3.head_object(Bucket=show.bucket, Key=art[0])["ContentType"] == "image/jpeg"
+    chapter_head = s3.head_object(Bucket=show.bucket, Key=chapters[0])
+    assert chapter_head["ContentType"] == "application/json" and chapter_head["CacheControl"] == head["CacheControl"]
     feed = s3.head_object(Bucket=show.bucket, Key=f"{PREFIX}/feed.xml")
     assert feed["ContentType"] == "application/rss+xml" and feed["CacheControl"] == "public, max-age=300"
     state = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/.podcast/state.json")
     assert state["CacheControl"] == "no-store"
-    assert set(json.loads(state["Body"].read())["objects"]) == {k.removeprefix(f"{PREFIX}/") for k in [*media, *art]}
+    assert set(json.loads(state["Body"].read())["objects"]) == {k.removeprefix(f"{PREFIX}/") for k in [*media, *art, *chapters]}
     body = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/feed.xml")["Body"].read()
     assert enclosure_urls(body) == [(f"{show.base_url}/{media[0].removeprefix(PREFIX + '/')}", mp3.stat().st_size)]
 
@@ -120,7 +123,7 @@ def test_republish_uploads_nothing(cli, make_s3_show, s3):
     before = {k: o["LastModified"] for k, o in keys(s3, show.bucket).items()}
     again = publish_json(cli, show.root)
     assert again["uploaded"] == [] and again["uploaded_bytes"] == 0 and again["feed_changed"] is False
-    assert again["unchanged"] == 2 and again["deleted"] == []
+    assert again["unchanged"] == 3 and again["deleted"] == []
     assert {k: o["LastModified"] for k, o in keys(s3, show.bucket).items()} == before
 
 
@@ -131,7 +134,7 @@ def test_dry_run_writes_nothing(cli, make_s3_show, s3):
     assert "would upload media/trailer-" in result.stdout and "feed would update" in result.stdout
     assert keys(s3, show.bucket) == {}
     report = publish_json(cli, show.root, "--dry-run")
-    assert report["dry_run"] is True and report["uploaded_bytes"] > 0 and len(report["uploaded"]) == 2
+    assert report["dry_run"] is True and report["uploaded_bytes"] > 0 and len(report["uploaded"]) == 3
     assert keys(s3, show.bucket) == {}
 
 
@@ -156,7 +159,7 @@ def test_aws_endpoint_url_env_is_honoured(cli, make_s3_show, monkeypatch, s3):
     show = make_s3_show(endpoint_in_toml=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", show.endpoint)
     report = publish_json(cli, show.root)
-    assert len(report["uploaded"]) == 2 and f"{PREFIX}/feed.xml" in keys(s3, show.bucket)
+    assert len(report["uploaded"]) == 3 and f"{PREFIX}/feed.xml" in keys(s3, show.bucket)
 
 
 # --- a real podcast client -------------------------------------------------------------------
