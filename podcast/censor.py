@@ -14,8 +14,11 @@ transcript when it has word timings (``{"words": [...]}``, Whisper-style
 transcripts (the transcripts module) should pass their words to
 :func:`censor_regions` / :func:`censor_plan` the same way.
 
-The build folds the plan into its audio cache key, so changing the list or the
-transcript re-renders the audio, and an unchanged episode is not re-encoded.
+The build applies the plan to its cached render (:func:`censored_audio`) and folds the
+plan's signature into the audio key, so changing the list or the transcript redoes only
+this quick pass and the tags, and an unchanged episode is not re-encoded. Generated
+transcripts must be written before the build asks for the plan (render, transcribe,
+censor, tag), so their words count from the first build.
 """
 
 from __future__ import annotations
@@ -203,3 +206,19 @@ def censor_audio(source: Path, output: Path, plan: CensorPlan, settings: RenderS
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def censored_audio(rendered: Path, plan: CensorPlan, settings: RenderSettings) -> Path:
+    """``rendered`` with the plan applied, cached beside it by the plan's signature.
+
+    The slow render (loudness, encoding) is keyed by the sources alone, so changing the
+    redaction list or the transcript redoes only this quick pass; older censored copies
+    of the same render are removed.
+    """
+    output = rendered.with_name(f"{rendered.stem}-{plan.mode}-{plan.signature()}.mp3")
+    if not output.is_file():
+        censor_audio(rendered, output, plan, settings)
+    for stale in rendered.parent.glob(f"{rendered.stem}-*.mp3"):
+        if stale != output:
+            stale.unlink(missing_ok=True)
+    return output

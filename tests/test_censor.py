@@ -18,7 +18,7 @@ from conftest import make_audio
 from podcast.audio import RenderSettings, ffmpeg_exe
 from podcast.censor import CensorPlan, censor_audio, censor_regions
 from podcast.redaction import parse_redactions
-from safeguarding_helpers import add_episode, write_redactions
+from safeguarding_helpers import add_episode, copy_built_demo, write_redactions
 
 NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
 SETTINGS = RenderSettings(loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100)
@@ -34,6 +34,11 @@ def band_level_db(path: Path, start: float, duration: float, hz: int) -> float:
             "-af", f"{bandpass},astats", "-f", "null", "-"]  # fmt: skip
     result = subprocess.run(argv, capture_output=True, text=True, check=True)
     return float(re.findall(r"RMS level dB: (\S+)", result.stderr)[-1])
+
+
+@pytest.fixture
+def show(built_demo: Path, tmp_path: Path) -> Path:
+    return copy_built_demo(built_demo, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -72,28 +77,37 @@ def test_mute_silences_the_names_without_a_tone(speech, tmp_path):
     assert band_level_db(out, 0.3, 1.1, 440) > PRESENT_DB
 
 
-def test_build_bleeps_names_from_a_word_timed_transcript(demo_show, tmp_path, monkeypatch, cli):
+def test_build_bleeps_names_from_a_word_timed_transcript(show, tmp_path, monkeypatch, cli):
     """End to end: episode.toml names a JSON transcript with word timings; the built MP3 is bleeped there."""
     write_redactions(tmp_path, monkeypatch)
     master = make_audio(tmp_path / "master.wav", source="sine=frequency=440:duration=6", filters="volume=-20dB")
-    folder = add_episode(demo_show, "episode-1", master, number=1, transcript="words.json")
+    folder = add_episode(show, "episode-1", master, number=1, transcript="words.json")
     words = [{"start": s, "end": e, "word": w} for s, e, w in WORDS]
     (folder / "words.json").write_text(json.dumps({"words": words}, ensure_ascii=False), encoding="utf-8")
 
-    result = cli("-C", demo_show, "--json", "build", "episode-1")
+    result = cli("-C", show, "--json", "build", "episode-1")
     assert result.exit_code == 0, result.stderr
-    mp3 = demo_show / "build" / "episode-1" / "episode-1.mp3"
+    mp3 = show / "build" / "episode-1" / "episode-1.mp3"
     assert band_level_db(mp3, 2.0, 0.6, 1000) > PRESENT_DB
     assert band_level_db(mp3, 3.5, 1.0, 1000) > PRESENT_DB
     assert band_level_db(mp3, 0.3, 1.3, 1000) < ABSENT_DB
     assert band_level_db(mp3, 0.3, 1.3, 440) > PRESENT_DB
 
-    again = json.loads(cli("-C", demo_show, "--json", "build", "episode-1").stdout)["episodes"][0]
-    assert again["audio_rebuilt"] is False  # the plan is part of the cache key: same plan, no audio work
+    again = json.loads(cli("-C", show, "--json", "build", "episode-1").stdout)["episodes"][0]
+    assert again["audio_rebuilt"] is False and again["tags_rewritten"] is False  # same plan: no work at all
 
-    toml = demo_show / "podcast.toml"
+    toml = show / "podcast.toml"
     toml.write_text(toml.read_text() + '\n[safeguarding]\naudio = "mute"\n')
-    muted = json.loads(cli("-C", demo_show, "--json", "build", "episode-1").stdout)["episodes"][0]
-    assert muted["audio_rebuilt"] is True
+    muted = json.loads(cli("-C", show, "--json", "build", "episode-1").stdout)["episodes"][0]
+    assert muted["audio_rebuilt"] is False and muted["tags_rewritten"] is True  # a new plan: only the quick pass
     assert band_level_db(mp3, 2.0, 0.6, 1000) < ABSENT_DB
     assert band_level_db(mp3, 2.0, 0.6, 440) < ABSENT_DB
+    status = {row["slug"]: row["build"] for row in json.loads(cli("-C", show, "--json", "status").stdout)["episodes"]}
+    assert status["episode-1"] == "built"
+
+    (folder / "words.json").write_text(json.dumps({"words": words[:1]}), encoding="utf-8")  # no names spoken now
+    status = {row["slug"]: row["build"] for row in json.loads(cli("-C", show, "--json", "status").stdout)["episodes"]}
+    assert status["episode-1"] == "stale"
+    plain = json.loads(cli("-C", show, "--json", "build", "episode-1").stdout)["episodes"][0]
+    assert plain["audio_rebuilt"] is False
+    assert band_level_db(mp3, 2.0, 0.6, 440) > PRESENT_DB
