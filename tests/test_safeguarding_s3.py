@@ -152,6 +152,12 @@ def test_takedown_on_a_versioned_bucket_leaves_nothing_reachable(cli, make_s3_sh
     old_versions = {key: ids for key, ids in bucket_keys(s3, show.bucket).items() if "episode-1" in key}
     assert len(old_versions) == 2 and sum(len(ids) for ids in old_versions.values()) == 3  # 2 versions + a delete marker
 
+    review = cli("-C", show.root, "--json", "review", "episode-1")
+    assert review.exit_code == 0, review.stderr
+    review_url = json.loads(review.stdout)["links"][0]["url"]
+    assert anonymous(review_url)[0] == 200
+    old_versions.update({key: ids for key, ids in bucket_keys(s3, show.bucket).items() if "/review/episode-1-" in key})
+
     result = cli("-C", show.root, "--json", "takedown", "episode-1", "--reason", "Contributor withdrew consent")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
@@ -160,7 +166,7 @@ def test_takedown_on_a_versioned_bucket_leaves_nothing_reachable(cli, make_s3_sh
 
     remaining = bucket_keys(s3, show.bucket)
     assert not any("episode-1" in key for key in remaining), "a version of the episode survived"
-    for url in media_urls:
+    for url in [*media_urls, review_url]:  # review copies go too, even with a valid signature
         assert anonymous(url)[0] in (403, 404)
     status, _, feed = anonymous(f"{show.base_url}/feed.xml")
     assert status == 200 and guid.encode() not in feed and b"Welcome to Survivor Voices" in feed
