@@ -172,3 +172,20 @@ def test_chapter_titles_from_a_chapters_file_are_redacted_everywhere(show, tmp_p
     feed = (feed_dir / "feed.xml").read_text(encoding="utf-8")
     assert f'title="{DEFAULT_REPLACEMENT}\'s arrival"' in feed or f"title=\"{DEFAULT_REPLACEMENT}&apos;s arrival\"" in feed
     assert NAMES.find(feed) == [] and NAMES.find(_all_id3_text(next(feed_dir.glob("media/*.mp3")))) == []
+
+
+ACCENTED = {"a": "aáàâäãåā", "n": "nñń", "A": "AÁÀÂÄÃÅĀ", "N": "NÑŃ"}
+
+
+@given(
+    st.lists(st.sampled_from(list(ACCENTED["a"] + ACCENTED["A"])), min_size=2, max_size=2),
+    st.sampled_from(list(ACCENTED["n"] + ACCENTED["N"])),
+    st.sampled_from(["", "'s", "’s", "s", "'"]),
+    st.text(alphabet=" .,;:!?()\n-", min_size=1, max_size=3),
+    st.text(alphabet=" .,;:!?()\n-", min_size=1, max_size=3),
+)
+def test_any_spelling_of_a_listed_name_between_any_punctuation_is_found(vowels, n, ending, before, after):
+    variant = f"{vowels[0]}{n}{vowels[1]}{ending}"
+    text = f"Told by{before}{variant}{after}today"
+    assert NAMES.find(text), text
+    assert NAMES.find(NAMES.redact(text)) == []
