@@ -346,7 +346,7 @@ def redactions_path(show_root: Path, configured: str | None) -> Path | None:
     return path if path.is_absolute() else show_root / path
 
 
-def load_redactions(show_root: Path, configured: str | None) -> RedactionList:
+def load_redactions(show_root: Path, configured: str | None, *, required: bool = False) -> RedactionList:
     """Read and check the configured list; an empty list when none is configured.
 
     A configured list that cannot be read is an error, never "no redactions": publishing
@@ -356,6 +356,13 @@ def load_redactions(show_root: Path, configured: str | None) -> RedactionList:
     """
     path = redactions_path(show_root, configured)
     if path is None:
+        if required:
+            raise RedactionListInvalid(
+                "no redaction list is configured, and [safeguarding] require_redactions is true",
+                path=show_root / "podcast.toml",
+                fix="set PODCAST_REDACTIONS to the list's path, or [safeguarding] redactions in podcast.toml "
+                "(scheduled jobs such as cron do not see variables exported in your terminal)",
+            )
         log.debug("no redaction list configured")
         return RedactionList()
     where = "PODCAST_REDACTIONS" if os.environ.get(ENV_VAR) else f"{show_root / 'podcast.toml'} [safeguarding] redactions"
@@ -385,7 +392,8 @@ def load_redactions(show_root: Path, configured: str | None) -> RedactionList:
 def show_redactions(show: Show) -> RedactionList:
     """The list configured for ``show`` (env var first, then podcast.toml)."""
     safeguarding = getattr(show.manifest, "safeguarding", None)
-    return load_redactions(show.root, getattr(safeguarding, "redactions", None))
+    return load_redactions(show.root, getattr(safeguarding, "redactions", None),
+                           required=bool(getattr(safeguarding, "require_redactions", False)))  # fmt: skip
 
 
 # --- applying the list to the show's own text -------------------------------------------------

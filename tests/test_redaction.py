@@ -189,3 +189,13 @@ def test_any_spelling_of_a_listed_name_between_any_punctuation_is_found(vowels, 
     text = f"Told by{before}{variant}{after}today"
     assert NAMES.find(text), text
     assert NAMES.find(NAMES.redact(text)) == []
+
+
+def test_require_redactions_refuses_to_work_without_a_list(show, monkeypatch, cli):
+    monkeypatch.delenv("PODCAST_REDACTIONS", raising=False)
+    toml = show / "podcast.toml"
+    toml.write_text(toml.read_text() + "\n[safeguarding]\nrequire_redactions = true\n")
+    result = cli("-C", show, "publish")
+    assert result.exit_code == 1
+    assert "no redaction list is configured, and [safeguarding] require_redactions is true" in result.stderr
+    assert not (show / "feed").exists() or not list((show / "feed").rglob("*.mp3"))
