@@ -23,6 +23,7 @@ censor, tag), so their words count from the first build.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -153,13 +154,32 @@ def episode_words(show: Show, episode: Episode) -> list[Word]:
                              path=episode.manifest_path, fix="save the transcript as valid UTF-8 JSON") from None  # fmt: skip
 
 
+@functools.lru_cache(maxsize=64)
+def _warn_untimed(path: Path, mtime_ns: int, names: RedactionList) -> None:
+    """Warn (once per file version) where a listed name is spoken but no word timings say when."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    lines = sorted({text.count("\n", 0, match.start) + 1 for match in names.find(text)})
+    if lines:
+        shown = ", ".join(str(line) for line in lines[:10]) + (" ..." if len(lines) > 10 else "")
+        log.warning("%s line %s: a name from the redaction list is spoken there, but this transcript has no word "
+                    "timings, so the audio is NOT bleeped; edit the master audio, or use a JSON transcript with "
+                    "word timings", path, shown)  # fmt: skip
+
+
 def censor_plan(show: Show, episode: Episode, *, names: RedactionList | None = None,
                 words: Sequence[Word] | None = None) -> CensorPlan | None:  # fmt: skip
     """The plan for ``episode``, or None when no listed name is spoken at a known time."""
     names = show_redactions(show) if names is None else names
     if not names:
         return None
-    regions = censor_regions(episode_words(show, episode) if words is None else words, names)
+    timed = episode_words(show, episode) if words is None else list(words)
+    transcript = episode.folder / episode.manifest.transcript if episode.manifest.transcript else None
+    if not timed and transcript is not None and transcript.is_file():
+        _warn_untimed(transcript, transcript.stat().st_mtime_ns, names)
+    regions = censor_regions(timed, names)
     if not regions:
         return None
     safeguarding = getattr(show.manifest, "safeguarding", None)

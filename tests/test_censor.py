@@ -111,3 +111,16 @@ def test_build_bleeps_names_from_a_word_timed_transcript(show, tmp_path, monkeyp
     plain = json.loads(cli("-C", show, "--json", "build", "episode-1").stdout)["episodes"][0]
     assert plain["audio_rebuilt"] is False
     assert band_level_db(mp3, 2.0, 0.6, 440) > PRESENT_DB
+
+
+def test_a_name_in_a_transcript_without_word_timings_is_flagged(show, tmp_path, monkeypatch, cli):
+    write_redactions(tmp_path, monkeypatch)
+    folder = show / "episodes" / "trailer"
+    (folder / "transcript.srt").write_text("1\n00:00:01,000 --> 00:00:03,000\nHello.\n\n2\n00:00:03,000 --> 00:00:05,000\nAña said hi.\n",
+                                           encoding="utf-8")  # fmt: skip
+    toml = folder / "episode.toml"
+    toml.write_text(toml.read_text().replace("guid =", 'transcript = "transcript.srt"\nguid ='))
+    result = cli("-C", show, "build", "trailer")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("the audio is NOT bleeped") == 1
+    assert "transcript.srt line 7:" in result.stderr and "Aña" not in result.stderr
