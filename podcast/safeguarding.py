@@ -194,7 +194,7 @@ def _frame_strings(frame: Any) -> Iterator[tuple[str, str]]:
         elif hasattr(value, "values") and spec.name == "sub_frames":
             for sub in value.values():
                 for label, text in _frame_strings(sub):
-                    yield f"{sub.FrameID} {label}", text
+                    yield sub.FrameID if label in ("text", "url") else f"{sub.FrameID} {label}", text
 
 
 def scan_id3(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
