@@ -6,6 +6,7 @@ printed and every file it wrote for the keys.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -56,6 +57,9 @@ def test_no_command_leaks_credentials(tmp_path: Path, tone: Path) -> None:
         (["-v", "--json", "loudness", tone], 0, {}),
         (["-v", "-C", show, "status"], 0, {}),
         (["-v", "-C", show, "status", "--json"], 0, {}),
+        (["-v", "-C", show, "review", "ep-one"], 1, {}),  # needs S3: a clear refusal on a folder target
+        (["-v", "-C", show, "takedown", "ep-two", "--reason", "Contributor withdrew consent"], 0, {}),
+        (["-v", "-C", show, "--json", "takedown", "ep-two", "--reason", "Again"], 0, {}),
         # Failure paths.
         (["-v", "-C", tmp_path / "nowhere", "build"], 1, {}),
         (["-v", "-C", show, "build", "no-such-episode"], 1, {}),
@@ -93,8 +97,12 @@ def test_no_command_leaks_credentials(tmp_path: Path, tone: Path) -> None:
     serve = subprocess.Popen(podcast_argv("-v", "-C", show, "serve", "--port", "0"), env=env, cwd=show,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        first = serve.stderr.readline()  # type: ignore[union-attr]
-        assert "serving" in first
+        first = ""
+        for _ in range(50):  # -v prints debug lines before the address
+            first += serve.stderr.readline()  # type: ignore[union-attr]
+            if "serving" in first:
+                break
+        assert "serving" in first, first
     finally:
         serve.send_signal(signal.SIGINT)
         out, err = serve.communicate(timeout=30)
@@ -131,6 +139,9 @@ def test_s3_publish_does_not_leak_credentials(tmp_path: Path, moto_url: str, s3,
         (["-v", "-C", show, "publish"], 0),
         (["-v", "-C", show, "--json", "publish"], 0),
         (["-v", "-C", show, "--json", "status"], 0),
+        (["-v", "-C", show, "review", "ep-one", "--expires", "1h"], 0),
+        (["-v", "-C", show, "--json", "review", "ep-one", "--expires", "1h"], 0),
+        (["-v", "-C", show, "takedown", "ep-one", "--reason", "Contributor withdrew consent"], 0),
         (["-v", "-C", show, "publish", "--target", "s3://no-such-bucket-here/x"], 4),
         (["-v", "-C", show, "--json", "publish", "--target", "s3://no-such-bucket-here/x"], 4),
     ]
@@ -139,7 +150,15 @@ def test_s3_publish_does_not_leak_credentials(tmp_path: Path, moto_url: str, s3,
         label = " ".join(str(a) for a in args)
         assert result.returncode == expected, f"{label}: exit {result.returncode}\n{result.stderr}"
         assert "Traceback" not in result.stderr, result.stderr
-        _assert_clean(f"output of `{label}`", result.stdout + result.stderr)
+        output = result.stdout + result.stderr
+        assert SECRET_KEY not in output and SECRET_KEY.replace("/", "%2F") not in output
+        if "review" in args:
+            # A presigned link must carry the access key *id* (AWSAccessKeyId / X-Amz-Credential) and,
+            # with temporary credentials, the session token (x-amz-security-token): that is how S3
+            # checks its signature. Never the secret key. Anywhere else they must not appear.
+            output = re.sub(r"(AWSAccessKeyId|X-Amz-Credential|X-Amz-Security-Token)=[^&\s\"]+", r"\1=[presigned]",
+                            output, flags=re.IGNORECASE)  # fmt: skip
+        _assert_clean(f"output of `{label}`", output)
     for listing in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
         body = s3.get_object(Bucket=bucket, Key=listing["Key"])["Body"].read()
         _assert_clean(f"s3://{bucket}/{listing['Key']}", body)
