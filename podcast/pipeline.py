@@ -226,8 +226,11 @@ def _parse_state(raw: bytes | None) -> dict[str, Any]:
         return {"objects": {}, "episodes": {}}
     try:
         state = json.loads(raw)
-        return {"objects": dict(state.get("objects", {})), "episodes": dict(state.get("episodes", {}))}
-    except ValueError:
+        parsed = {"objects": dict(state.get("objects", {})), "episodes": dict(state.get("episodes", {}))}
+        if not all(isinstance(record, dict) for part in parsed.values() for record in part.values()):
+            raise ValueError("a record is not a table")
+        return parsed
+    except (ValueError, TypeError, AttributeError):  # not JSON, or JSON of the wrong shape (hand-edited, half-synced)
         log.warning("%s is unreadable; treating the target as empty", STATE_KEY)
         return {"objects": {}, "episodes": {}}
 

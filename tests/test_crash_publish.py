@@ -188,3 +188,17 @@ def test_killed_while_deleting_old_media_the_rerun_deletes_it(tmp_path: Path) ->
     assert again.returncode == 0, again.stderr
     assert_state_consistent(show, episodes=1)
     assert not old_media & {p.name for p in (show / "feed" / "media").iterdir()}, "the old audio stayed online"
+
+
+@pytest.mark.parametrize("garbage", [b'{"objects": {"media/x.mp3": {"si', b"[1, 2, 3]", b'{"objects": 5, "episodes": []}',
+                                     b'{"objects": {}, "episodes": {"ep-one": "not a record"}}', b"\xff\xfe"])  # fmt: skip
+def test_corrupt_state_record_is_survived(tmp_path: Path, garbage: bytes) -> None:
+    """A state.json that is cut off or of the wrong shape (hand-edited, half-synced) is a warning, not a traceback:
+    the publish re-uploads what it needs and leaves a complete feed and a good state record."""
+    show = make_small_show(tmp_path / "show", episodes=1, seconds=3)
+    assert _publish(show).returncode == 0
+    (show / "feed" / ".podcast" / "state.json").write_bytes(garbage)
+    result = _publish(show)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "unreadable" in result.stderr
+    assert_state_consistent(show, episodes=1)
