@@ -25,12 +25,14 @@ from typing import Any
 
 from . import __version__
 from .artwork import embedded_cover
-from .audio import RenderSettings, render_episode_audio
+from .audio import RenderSettings, probe, render_episode_audio
 from .errors import PodcastError
 from .notes import compose_markdown, render_text
 from .settings import PublishSettings
 from .show import Episode, Show
 from .tags import TagValues, write_tags
+from .tracks import episode_sources
+from .transcripts import build_transcripts, transcript_text
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,7 @@ def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagVa
         episode_url=info.link,
         copyright=info.copyright,
         cover_jpeg=embedded_cover(cover_path),
+        transcript_text=transcript_text(show, episode),
     )
 
 
@@ -167,7 +170,7 @@ def build_episode(
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
-        report = render_episode_audio(episode.audio_paths, untagged, render_settings(show), on_progress=on_progress)
+        report = render_episode_audio(episode_sources(show, episode), untagged, render_settings(show), on_progress=on_progress)
         loudness = report.to_dict()
         _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
@@ -175,6 +178,7 @@ def build_episode(
             if stale != untagged:
                 stale.unlink(missing_ok=True)
 
+    build_transcripts(show, episode, audio_key=key, duration_s=probe(untagged).duration_s, on_progress=on_progress)
     values = tag_values(show, episode, settings)
     tags_key = _key(key, asdict(values))
     final = folder / f"{episode.slug}.mp3"

@@ -65,3 +65,11 @@ class StorageError(PodcastError):
     """Writing to the publishing target failed."""
 
     exit_code = EXIT_STORAGE
+
+
+class TranscriptInvalid(PodcastError):
+    """A supplied transcript cannot be read, or its cue times do not fit the audio."""
+
+
+class TranscriberUnavailable(ExternalToolError):
+    """faster-whisper or its model is missing or failed (exit 3, like a missing ffmpeg)."""

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import EpisodeInvalid, PodcastError, ShowInvalid
 from .timecode import parse_time
@@ -92,10 +92,19 @@ class PublishSettings(_Section):
     region: str | None = None
 
 
+class TranscriptSettings(_Section):
+    """[transcripts]: generate transcripts offline when an episode supplies none (see podcast/transcripts.py)."""
+
+    auto: bool = False
+    model: Annotated[str, Field(min_length=1)] | None = None  # a CTranslate2 Whisper folder, relative to podcast.toml
+    language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = None  # default: [show] language
+
+
 class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings
+    transcripts: TranscriptSettings = TranscriptSettings()
 
 
 class Chapter(_Section):
@@ -107,6 +116,13 @@ class Chapter(_Section):
     @classmethod
     def _parse_start(cls, value: Any) -> float:
         return parse_time(value)
+
+
+class Track(_Section):
+    """One speaker's own recording; the tracks are mixed for the episode and transcribed one by one."""
+
+    file: Annotated[str, Field(min_length=1)]
+    speaker: Text255
 
 
 class EpisodeManifest(_Section):
@@ -124,6 +140,7 @@ class EpisodeManifest(_Section):
     guid: Annotated[str, Field(min_length=8, max_length=255)]
     withdrawn: bool = False
     chapters: list[Chapter] = []
+    tracks: list[Track] = []  # [[tracks]]: one file per speaker, mixed into the episode audio
 
     _check_text = field_validator("title", "description")(_no_control_chars)
 
@@ -132,6 +149,24 @@ class EpisodeManifest(_Section):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("has no time zone")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tracks_are_the_audio(cls, data: Any) -> Any:
+        """With [[tracks]] and no ``audio``, the track files are the audio (mixed, not played in order)."""
+        if isinstance(data, dict) and "audio" not in data and isinstance(data.get("tracks"), list):
+            files = [t.get("file") for t in data["tracks"] if isinstance(t, dict)]
+            if files and all(isinstance(f, str) for f in files):
+                return {**data, "audio": files}
+        return data
+
+    @field_validator("tracks")
+    @classmethod
+    def _tracks_alone(cls, value: list[Track], info: ValidationInfo) -> list[Track]:
+        audio = info.data.get("audio")
+        if value and (audio if isinstance(audio, list) else [audio]) != [t.file for t in value]:
+            raise ValueError("cannot be combined with audio: the tracks are mixed into the episode audio")
         return value
 
     @property
@@ -161,6 +196,12 @@ FIELD_HINTS: dict[str, str] = {
     "bitrate_kbps": "use a standard MP3 bitrate such as 64, 96 or 128",
     "sample_rate_hz": "use 44100 or 48000",
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
+    "tracks": "remove the audio line and list one [[tracks]] per speaker, e.g. file = \"host.wav\" speaker = \"Host\"",
+    "speaker": 'name the speaker as text, e.g. speaker = "Host"',
+    "file": 'name the track file, e.g. file = "host.wav"',
+    "transcript": 'name a transcript file next to episode.toml, e.g. transcript = "transcript.srt"',
+    "auto": "write true or false without quotes",
+    "model": 'name a folder holding a CTranslate2 Whisper model (model.bin), e.g. model = "models/whisper-base"',
 }
 
 

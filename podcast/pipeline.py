@@ -23,6 +23,7 @@ from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
 from .settings import PublishSettings
 from .show import Episode, Show
+from .transcripts import built_transcript_files, feed_links
 from .storage import FEED_CACHE, FEED_KEY, LONG_CACHE, STATE_KEY, Target, content_type_for, hashed_key
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,9 @@ def plan_release(
                 objects[art.key] = art
             record = {"guid": episode.guid, "media_key": media.key, "size": media.size, "sha256": media.sha256,
                       "duration_s": result.duration_s, "artwork_key": art.key if art else None}  # fmt: skip
+            transcripts = [(_object("transcripts", episode.slug, f.path), f) for f in built_transcript_files(show, episode)]
+            objects.update({obj.key: obj for obj, _ in transcripts})
+            record["transcripts"] = [{"key": o.key, "type": f.type, "language": f.language, "rel": f.rel} for o, f in transcripts]
         elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
             record = previous[episode.slug]
         else:
@@ -129,6 +133,7 @@ def plan_release(
                 media_type="audio/mpeg",
                 duration_s=record["duration_s"],
                 image_url=settings.url_for(record["artwork_key"]) if record.get("artwork_key") else None,
+                transcripts=feed_links(record.get("transcripts", ()), settings.url_for),
             )
         )
     channel = FeedChannel(show=show, feed_url=settings.feed_url, image_url=settings.url_for(show_art.key))
