@@ -232,3 +232,37 @@ def cached_transcription(show: Show, episode: Episode, audio_key: str, *, on_pro
         if stale != cache:
             stale.unlink(missing_ok=True)
     return transcript
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def normalise_words(text: str) -> list[str]:
+    """Lowercase words without punctuation, so WER counts misheard words, not commas.
+
+    >>> normalise_words("Hello, World! It's 9 o'clock.")
+    ['hello', 'world', "it's", '9', "o'clock"]
+    """
+    import re
+
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("’", "'"))
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """(substitutions + deletions + insertions) / reference words, by word-level edit distance.
+
+    >>> word_error_rate("the cat sat on the mat", "the cat sat on a mat")
+    0.16666666666666666
+    >>> word_error_rate("one two three", "one two three four")
+    0.3333333333333333
+    """
+    ref, hyp = normalise_words(reference), normalise_words(hypothesis)
+    if not ref:
+        return float(bool(hyp))
+    previous = list(range(len(hyp) + 1))
+    for i, word in enumerate(ref, start=1):
+        current = [i]
+        for j, heard in enumerate(hyp, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != heard)))
+        previous = current
+    return previous[-1] / len(ref)

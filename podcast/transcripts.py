@@ -53,6 +53,7 @@ MAX_LINE_CHARS = 42
 MAX_LINES = 2
 END_TOLERANCE_MS = 500  # encoders pad the end of an MP3; a cue may end this far past the measured duration
 RECORD_FILE = "transcripts.json"
+WORD_LEVEL_SEGMENTS = 20  # this many one-word segments and nothing longer: a word-level JSON file
 
 # (suffix, MIME type as listed in <podcast:transcript>, timed?)
 OUTPUTS: tuple[tuple[str, str, bool], ...] = (
@@ -318,7 +319,8 @@ def parse_json(text: str, path: Path) -> Transcript:
     """Podcast Index transcript JSON: ``{"version", "segments": [{speaker, startTime, endTime, body}]}``.
 
     Segments may carry ``words`` (as we write them). A file of one-word segments (as some
-    services write) is regrouped into caption-sized cues.
+    services write; at least ``WORD_LEVEL_SEGMENTS`` of them, so a short transcript of
+    one-word answers is left alone) is regrouped into caption-sized cues.
     """
     try:
         data = _json_with_lines(text.lstrip("\ufeff"))
@@ -346,7 +348,7 @@ def parse_json(text: str, path: Path) -> Transcript:
         speaker = segment.get("speaker")
         cues.append(Cue(start, end, _one_line(segment["body"]), speaker=speaker if isinstance(speaker, str) and speaker else None,
                         words=tuple(words), line=line))  # fmt: skip
-    if len(cues) > 3 and all(len(cue.text.split()) <= 1 and not cue.words for cue in cues):
+    if len(cues) >= WORD_LEVEL_SEGMENTS and all(len(cue.text.split()) <= 1 and not cue.words for cue in cues):
         cues = regroup_words(cues)
     return Transcript(tuple(cues))
 
