@@ -9,7 +9,8 @@ timestamps, VAD), and reports medians over several runs.
     .venv/bin/python benchmarks/transcribe.py --model path/to/ctranslate2-whisper-base
 
 RTF = transcription wall time / audio duration (lower is faster; model loading excluded,
-reported separately). WER = word-level edit distance / reference words, after lowercasing
+reported separately). The machine is shared, so the script also reports the load average
+and the CPU time per second of audio (all threads added up), which load disturbs far less. WER = word-level edit distance / reference words, after lowercasing
 and dropping punctuation (podcast.transcribe.word_error_rate).
 """
 
@@ -76,11 +77,13 @@ def main() -> None:
         wav = synthesise(text, Path(tmp) / "speech.wav", voice=args.voice, speed=args.speed)
         samples = decode_audio([wav])
     duration = len(samples) / SAMPLE_RATE
-    rtfs, wers = [], []
+    rtfs, wers, cpus = [], [], []
+    load_before = os.getloadavg()[0]
     for run in range(1, args.runs + 1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         cues = transcribe_samples(model, samples, language="en")
         elapsed = time.perf_counter() - started
+        cpus.append((time.process_time() - cpu_started) / duration)
         hypothesis = " ".join(cue.text for cue in cues)
         rtfs.append(elapsed / duration)
         wers.append(word_error_rate(text, hypothesis))
@@ -89,6 +92,8 @@ def main() -> None:
           f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}")
     print(f"audio: {duration:.1f} s espeak-ng {args.voice} at {args.speed} wpm, {len(text.split())} words; model load {load_s:.2f} s")
     print(f"median RTF {statistics.median(rtfs):.3f} (min {min(rtfs):.3f}, max {max(rtfs):.3f}) over {args.runs} runs")
+    print(f"median CPU seconds per audio second {statistics.median(cpus):.3f}; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"median WER {statistics.median(wers):.1%} (min {min(wers):.1%}, max {max(wers):.1%})")
     print("last hypothesis:", hypothesis)
 

@@ -669,8 +669,21 @@ def render_text(transcript: Transcript) -> str:
     return "\n\n".join(f"{speaker}: {text}" if speaker else text for speaker, _, text in turns(transcript)) + "\n"
 
 
+def clock(ms: int) -> str:
+    """A reader's clock for the HTML transcript: ``M:SS`` or ``H:MM:SS``.
+
+    >>> clock(9000), clock(754000), clock(3723000)
+    ('0:09', '12:34', '1:02:03')
+    """
+    seconds = ms // 1000
+    hours, minutes, secs = seconds // 3600, seconds % 3600 // 60, seconds % 60
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def render_html(transcript: Transcript, *, title: str, language: str) -> str:
-    """A small standalone, accessible HTML page: a heading, then one paragraph per turn with its time."""
+    """A small standalone page in the Podcast Index HTML transcript shape: per turn, ``<cite>`` for
+    the speaker, ``<time>`` for its start and ``<p>`` for what was said.
+    """
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{html.escape(language)}">',
@@ -680,9 +693,11 @@ def render_html(transcript: Transcript, *, title: str, language: str) -> str:
         f"<h1>Transcript: {html.escape(title)}</h1>",
     ]
     for speaker, start, text in turns(transcript):
-        stamp = f'<time datetime="PT{start / 1000:.3f}S">{format_timestamp(start)[:8]}</time> ' if start is not None else ""
-        who = f"<strong>{html.escape(speaker)}:</strong> " if speaker else ""
-        parts.append(f"<p>{stamp}{who}{html.escape(text)}</p>")
+        if speaker:
+            parts.append(f"<cite>{html.escape(speaker)}:</cite>")
+        if start is not None:
+            parts.append(f'<time datetime="PT{start / 1000:.3f}S">{clock(start)}</time>')
+        parts.append(f"<p>{html.escape(text)}</p>")
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -800,8 +815,9 @@ def build_transcripts(
     """
     source = _source_key(show, episode, audio_key)
     folder = show.build_dir / episode.slug
-    if source is None:
-        (folder / RECORD_FILE).unlink(missing_ok=True)
+    if source is None:  # no transcript (any more): nothing of an old one may be published
+        for stale in [folder / RECORD_FILE, *folder.glob("transcript.*"), *folder.glob("transcribed-*.json")]:
+            stale.unlink(missing_ok=True)
         return []
     if _current_record(show, episode, audio_key) is None:
         supplied = supplied_path(episode)

@@ -168,7 +168,7 @@ def test_supplied_srt_publishes_every_format(demo_show, cli, partytime):
     first = json.loads(bodies[".json"])["segments"][0]
     assert first == {"speaker": "Narrator", "startTime": 0.0, "endTime": 4.2,
                      "body": "Welcome to Survivor Voices, a podcast from Example Charity."}  # fmt: skip
-    assert "<strong>Narrator:</strong> Welcome" in bodies[".html"]
+    assert "<cite>Narrator:</cite>" in bodies[".html"] and "<p>Welcome to Survivor Voices" in bodies[".html"]
     assert bodies[".txt"].startswith("Narrator: Welcome to Survivor Voices")
     mp3 = demo_show / "build" / "trailer" / "trailer.mp3"
     assert ID3(mp3).getall("USLT")[0].text == bodies[".txt"].strip()

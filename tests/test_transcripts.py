@@ -199,8 +199,8 @@ def test_text_html_and_json_renderings():
     assert render_text(transcript) == "Host: Hello <there>. Still me.\n\nGuest: Hi & bye.\n"
     page = render_html(transcript, title="Episode <1>", language="en-GB")
     assert '<html lang="en-GB">' in page and "<title>Transcript: Episode &lt;1&gt;</title>" in page
-    assert "<strong>Host:</strong> Hello &lt;there&gt;. Still me.</p>" in page
-    assert '<time datetime="PT2.500S">00:00:02</time>' in page
+    assert '<cite>Host:</cite>\n<time datetime="PT0.000S">0:00</time>\n<p>Hello &lt;there&gt;. Still me.</p>' in page
+    assert '<cite>Guest:</cite>\n<time datetime="PT2.500S">0:02</time>\n<p>Hi &amp; bye.</p>' in page
     assert "<v Host>Hello &lt;there&gt;." in render_vtt(transcript)
     segments = json.loads(render_json(transcript))["segments"]
     assert segments[2] == {"speaker": "Guest", "startTime": 2.5, "endTime": 3.0, "body": "Hi & bye."}
