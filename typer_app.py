@@ -307,7 +307,7 @@ def publish(
 def transcribe(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to transcribe.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (.json keeps word timings; .vtt, .srt, .txt, .html also work). Default: episodes/SLUG/transcript.json.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write, relative to the episode folder (.json keeps word timings; .vtt, .srt, .txt, .html also work).")] = Path("transcript.json"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing transcript file.")] = False,
     json_flag: JsonOption = False,
 ) -> None:
@@ -317,16 +317,15 @@ def transcribe(
     adds transcript = "..." so the next build publishes it. Correct names and mishearings in
     the file before publishing. Example: podcast transcribe episode-3 --output transcript.vtt
     """
+    from podcast.show import load_show
     from podcast.transcribe import transcribe_episode
     from podcast.transcripts import adopt_transcript
 
     obj = _state(ctx, json_flag)
     with reported_errors():
-        from podcast.show import load_show
-
         show = load_show(obj.show_dir)
         episode = show.episode(slug)
-        path = (episode.folder / (output or Path("transcript.json"))) if not (output and output.is_absolute()) else output
+        path = episode.folder / output  # an absolute --output stays as it is
         if path.exists() and not force:
             raise PodcastError("already exists", path=path, fix="pass --force to replace it, or --output another file")
         with ProgressView(obj) as progress:

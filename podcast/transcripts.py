@@ -577,7 +577,7 @@ def _chunk_times(cue: Cue, chunks: list[str], words: tuple[Word, ...], *, prefix
         for chunk in chunks:
             count = len(chunk.split())
             first = words[max(index, 0)]
-            last = words[min(index + count, len(words)) - 1]
+            last = words[max(min(index + count, len(words)) - 1, 0)]
             times.append((first.start_ms, last.end_ms))
             index += count
         # Captions run edge to edge: each lasts until the next starts, the last until the cue ends.
