@@ -170,7 +170,7 @@ def build_episode(
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
-        report = render_episode_audio(episode_sources(show, episode), untagged, render_settings(show), on_progress=on_progress)
+        report = render_episode_audio(episode_sources(show, episode, key), untagged, render_settings(show), on_progress=on_progress)
         loudness = report.to_dict()
         _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True

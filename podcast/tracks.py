@@ -11,7 +11,6 @@ like a single master.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,9 +19,6 @@ from .audio import run_ffmpeg
 
 if TYPE_CHECKING:
     from .show import Episode, Show
-
-MIX_FORMAT = 1
-
 
 def mix_filter(n_inputs: int) -> str:
     """An ``amix`` graph that sums the tracks at equal weight without ever clipping.
@@ -53,16 +49,17 @@ def mix_tracks(paths: Sequence[Path], output: Path) -> Path:
     return output
 
 
-def episode_sources(show: Show, episode: Episode) -> tuple[Path, ...]:
-    """The audio the build renders: the episode's files, or the mix of its speaker tracks."""
+def episode_sources(show: Show, episode: Episode, audio_key: str) -> tuple[Path, ...]:
+    """The audio the build renders: the episode's files, or the mix of its speaker tracks.
+
+    The mix is named by the build's ``audio_key`` (which already hashes the track files), so
+    it is made once per change of the tracks.
+    """
     if not episode.manifest.tracks:
         return episode.audio_paths
-    digest = hashlib.sha256(str(MIX_FORMAT).encode())
-    for path in episode.audio_paths:
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
     folder = show.build_dir / episode.slug
     folder.mkdir(parents=True, exist_ok=True)
-    output = folder / f"mix-{digest.hexdigest()[:16]}.flac"
+    output = folder / f"mix-{audio_key[:16]}.flac"
     if not output.is_file():
         mix_tracks(episode.audio_paths, output)
         for stale in folder.glob("mix-*.flac"):

@@ -862,6 +862,8 @@ def transcript_text(show: Show, episode: Episode) -> str | None:
     None for a stale build makes the tags key differ, so `status` shows the episode stale
     and the next build re-tags it once the transcripts are rebuilt.
     """
+    if not episode.manifest.transcript and not show.manifest.transcripts.auto:
+        return None  # no transcript: skip hashing the audio
     from .build import audio_key
 
     record = _current_record(show, episode, audio_key(show, episode))
