@@ -137,6 +137,16 @@ def test_transcribe_command_writes_an_editable_transcript(demo_show, cli):
     assert "already names a transcript" in vtt.stdout
 
 
+def test_a_configured_model_folder_is_used(demo_show, cli):
+    (demo_show / "models").mkdir()
+    (demo_show / "models" / "tiny").symlink_to(default_model_path(), target_is_directory=True)
+    with (demo_show / "podcast.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[transcripts]\nmodel = "models/tiny"\n')
+    result = cli("-C", demo_show, "transcribe", "trailer", "--output", "transcript.txt")
+    assert result.exit_code == 0, result.stderr
+    assert word_error_rate(DEMO_SCRIPT, (demo_show / "episodes" / "trailer" / "transcript.txt").read_text()) <= 0.3
+
+
 # --- publishing ---------------------------------------------------------------------------------
 
 SUPPLIED_SRT = """1

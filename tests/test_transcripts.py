@@ -254,3 +254,28 @@ def test_round_trip_keeps_words_in_json(tmp_path):
 def test_parse_transcript_round_trips_text_and_script(tmp_path):
     script = Transcript((Cue(0, 0, "Hello there.", "Host"), Cue(0, 0, "Hi.", "Guest")), timed=False)
     assert parse_transcript(render_text(script), tmp_path / "t.txt") == script
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcdefghij ,.'", min_size=1, max_size=60), min_size=1, max_size=12),
+    st.integers(0, 100000),
+    st.integers(1, 60000),
+    st.sampled_from([None, "Host", "Dr Lee Smith"]),
+    st.booleans(),
+)
+def test_captions_always_fit_and_stay_inside_their_cue(pieces, start, length, speaker, with_words):
+    text = " ".join(" ".join(pieces).split()) or "x"
+    count = len(text.split())
+    step = max(length // count, 1)
+    words = tuple(Word(start + i * step, start + i * step + step // 2, w) for i, w in enumerate(text.split())) if with_words else ()
+    cue = Cue(start, start + max(length, step * count), text, speaker, words)
+    for prefix in (False, True):
+        parts = captions(Transcript((cue,)), speaker_prefix=prefix)
+        assert all(1 <= len(c.lines) <= MAX_LINES and all(len(line) <= MAX_LINE_CHARS for line in c.lines) for c in parts)
+        assert parts[0].start_ms == cue.start_ms and parts[-1].end_ms == cue.end_ms
+        assert all(cue.start_ms <= c.start_ms <= c.end_ms <= cue.end_ms for c in parts)
+        assert all(a.end_ms <= b.start_ms for a, b in zip(parts, parts[1:]))
+        shown = "".join("".join(c.lines) for c in parts).replace(" ", "")
+        expected = (f"{speaker}: {text}" if prefix and speaker else text).replace(" ", "")
+        assert shown == expected  # every character shown, in order (over-long words are cut, not lost)
