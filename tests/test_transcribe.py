@@ -282,4 +282,4 @@ def test_tracks_and_audio_together_are_refused(demo_show, cli):
     toml.write_text(toml.read_text() + '\n[[tracks]]\nfile = "host.wav"\nspeaker = "Host"\n')
     result = cli("-C", demo_show, "build")
     assert result.exit_code == 1
-    assert "field 'tracks' cannot be combined with audio" in result.stderr and "[[tracks]]" in result.stderr
+    assert "field 'tracks'" in result.stderr and "cannot be combined with audio" in result.stderr and "[[tracks]]" in result.stderr
