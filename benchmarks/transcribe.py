@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from podcast.audio import ffmpeg_exe  # noqa: E402
 from podcast.transcribe import (  # noqa: E402
+    BEAM_SIZE,
     SAMPLE_RATE,
     decode_audio,
     default_model_path,
@@ -64,6 +65,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--voice", default="en-gb")
     parser.add_argument("--speed", type=int, default=150, help="espeak-ng words per minute")
+    parser.add_argument("--beam", type=int, default=None, help="beam size (default: what the build uses)")
     parser.add_argument("--repeat", type=int, default=2, help="read the script this many times (longer audio)")
     args = parser.parse_args()
 
@@ -81,14 +83,14 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     for run in range(1, args.runs + 1):
         started, cpu_started = time.perf_counter(), time.process_time()
-        cues = transcribe_samples(model, samples, language="en")
+        cues = transcribe_samples(model, samples, language="en", **({"beam_size": args.beam} if args.beam else {}))
         elapsed = time.perf_counter() - started
         cpus.append((time.process_time() - cpu_started) / duration)
         hypothesis = " ".join(cue.text for cue in cues)
         rtfs.append(elapsed / duration)
         wers.append(word_error_rate(text, hypothesis))
         print(f"run {run}: {elapsed:.2f} s for {duration:.1f} s of audio, RTF {rtfs[-1]:.3f}, WER {wers[-1]:.1%}", file=sys.stderr)
-    print(f"model: {model_dir.name} ({model_dir}), int8, CPU threads {min(4, os.cpu_count() or 1)}, "
+    print(f"model: {model_dir.name} ({model_dir}), int8, beam {args.beam or BEAM_SIZE}, CPU threads {min(4, os.cpu_count() or 1)}, "
           f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}")
     print(f"audio: {duration:.1f} s espeak-ng {args.voice} at {args.speed} wpm, {len(text.split())} words; model load {load_s:.2f} s")
     print(f"median RTF {statistics.median(rtfs):.3f} (min {min(rtfs):.3f}, max {max(rtfs):.3f}) over {args.runs} runs")

@@ -152,6 +152,7 @@ def transcribe_samples(
     *,
     language: str,
     speaker: str | None = None,
+    beam_size: int = BEAM_SIZE,
     on_progress: Callable[[float], None] | None = None,
 ) -> list[Cue]:
     """Whisper's segments as cues, with word timings, labelled ``speaker``.
@@ -171,7 +172,7 @@ def transcribe_samples(
         language=whisper_language(language),
         word_timestamps=True,
         vad_filter=True,
-        beam_size=BEAM_SIZE,
+        beam_size=beam_size,
         condition_on_previous_text=False,
     )
     cues = []
