@@ -221,6 +221,27 @@ def _timing_lines(text: str, path: Path, kind: Literal["vtt", "srt"]) -> list[tu
     return found
 
 
+def _check_blocks(text: str, path: Path, kind: Literal["vtt", "srt"]) -> None:
+    """Every block between blank lines must be a cue with a timing line (WebVTT also allows its
+    header, NOTE, STYLE and REGION blocks). Libraries skip or merge a block without one, which
+    would silently drop a caption, so it is an error naming its first line.
+    """
+    example = "00:01:02.500 --> 00:01:05.000" if kind == "vtt" else "00:01:02,500 --> 00:01:05,000"
+    for match in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text.lstrip("\ufeff")):
+        lines = match.group(0).splitlines()
+        first = lines[0].strip()
+        if kind == "vtt" and (first.startswith("WEBVTT") or first.split(" ", 1)[0] in ("NOTE", "STYLE", "REGION")):
+            continue
+        if any("-->" in line for line in lines[:2]):
+            continue
+        number = text.lstrip("\ufeff").count("\n", 0, match.start()) + 1
+        raise TranscriptInvalid(
+            f"'{first[:40]}' starts a block with no cue timing line",
+            path=_where(path, number),
+            fix=f"give each cue a timing line like {example}, and no blank lines inside a cue's text",
+        )
+
+
 def _parse_clock(value: str) -> int:
     """Milliseconds from a caption timestamp (``[HH:]MM:SS.mmm``, comma or dot).
 
@@ -246,6 +267,7 @@ def parse_vtt(text: str, path: Path) -> Transcript:
             "does not start with the WEBVTT header", path=_where(path, 1), fix="make the first line read WEBVTT"
         )
     timings = _timing_lines(text, path, "vtt")
+    _check_blocks(text, path, "vtt")
     try:
         captions = list(webvtt.from_string(text.lstrip("\ufeff")))
     except (MalformedFileError, MalformedCaptionError) as exc:
@@ -268,6 +290,7 @@ def parse_srt(text: str, path: Path) -> Transcript:
     import srt
 
     timings = _timing_lines(text, path, "srt")
+    _check_blocks(text, path, "srt")
     try:
         subtitles = list(srt.parse(text.lstrip("\ufeff"), ignore_errors=False))
     except srt.SRTParseError as exc:
@@ -436,17 +459,18 @@ def parse_transcript(text: str, path: Path, fmt: Format | None = None) -> Transc
     return transcript
 
 
-def read_transcript(path: Path) -> Transcript:
-    """Read a transcript file in whatever supported format it is in."""
+def read_transcript(path: Path, *, shown: Path | None = None) -> Transcript:
+    """Read a transcript file in whatever supported format it is in; errors name it as ``shown``."""
+    shown = shown or path
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TranscriptInvalid("file not found", path=path, fix="check the transcript name in episode.toml") from None
+        raise TranscriptInvalid("file not found", path=shown, fix="check the transcript name in episode.toml") from None
     except UnicodeDecodeError:
-        raise TranscriptInvalid("is not UTF-8 text", path=path, fix="save it as UTF-8 in your editor") from None
+        raise TranscriptInvalid("is not UTF-8 text", path=shown, fix="save it as UTF-8 in your editor") from None
     except OSError as exc:
-        raise TranscriptInvalid(f"cannot be read ({exc.strerror})", path=path, fix="check its permissions") from None
-    return parse_transcript(text, path)
+        raise TranscriptInvalid(f"cannot be read ({exc.strerror})", path=shown, fix="check its permissions") from None
+    return parse_transcript(text, shown)
 
 
 # --- checking -----------------------------------------------------------------------------------
@@ -822,9 +846,9 @@ def build_transcripts(
     if _current_record(show, episode, audio_key) is None:
         supplied = supplied_path(episode)
         if supplied is not None:
-            transcript = read_transcript(supplied)
-            check_timing(transcript, supplied.relative_to(show.root) if supplied.is_relative_to(show.root) else supplied,
-                         duration_s=duration_s)  # fmt: skip
+            shown = supplied.relative_to(show.root) if supplied.is_relative_to(show.root) else supplied
+            transcript = read_transcript(supplied, shown=shown)
+            check_timing(transcript, shown, duration_s=duration_s)
         else:
             from .transcribe import cached_transcription
 

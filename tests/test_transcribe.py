@@ -262,6 +262,16 @@ def test_supplied_transcript_past_the_end_is_refused_with_its_line(demo_show, cl
     assert not (demo_show / "feed" / "feed.xml").exists()
 
 
+def test_broken_supplied_vtt_names_its_line(demo_show, cli):
+    episode = demo_show / "episodes" / "trailer"
+    (episode / "captions.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello.\n\n00:00:03.000 -> 00:00:04.000\nBye.\n")
+    set_keys(episode / "episode.toml", transcript="captions.vtt")
+    result = cli("-C", demo_show, "publish")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: episodes/trailer/captions.vtt:6: ")
+    assert not (demo_show / "feed" / "feed.xml").exists()
+
+
 def test_missing_transcript_file_is_named(demo_show, cli):
     set_keys(demo_show / "episodes" / "trailer" / "episode.toml", transcript="nowhere.vtt")
     result = cli("-C", demo_show, "publish")

@@ -146,6 +146,8 @@ def test_detect_format(name, text, expected):
         ("bad.json", '{"segments": [\n {"startTime": -1.0, "endTime": 2.0, "body": "Hi"}\n]}', 2, "negative time"),
         ("bad.json", '{"segments": [\n {"startTime": 1.0, "endTime": "soon", "body": "Hi"}\n]}', 2, "must be a number"),
         ("bad.json", '{"segments": [\n {"startTime": 1.0, "endTime": 2.0, "body": "Hi"},\n]}', 3, "not valid JSON"),
+        ("bad.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\n\n00:00:03.000 -> 00:00:04.000\nYo\n", 6, "no cue timing line"),
+        ("bad.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n\nstray words\n\n2\n00:00:03,000 --> 00:00:04,000\nYo\n", 5, "no cue timing line"),
         ("late.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\n00:00:09,000 --> 00:00:11,000\nYo\n", 6, "after the audio ends"),
     ],
 )
