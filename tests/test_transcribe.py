@@ -193,6 +193,18 @@ def test_supplied_srt_publishes_every_format(demo_show, cli, partytime):
     assert "for everyone" in ID3(mp3).getall("USLT")[0].text
 
 
+def test_a_script_without_times_publishes_html_and_text_only(demo_show, cli, partytime):
+    episode = demo_show / "episodes" / "trailer"
+    (episode / "script.txt").write_text("Narrator: Welcome to Survivor Voices.\nA podcast from Example Charity.\n\n"
+                                        "Guest: Thank you for listening.\n", encoding="utf-8")  # fmt: skip
+    set_keys(episode / "episode.toml", transcript="script.txt")
+    assert cli("-C", demo_show, "publish").exit_code == 0
+    listed = feed_transcripts(partytime, demo_show)
+    assert [(t["type"], t.get("rel")) for t in listed] == [("text/html", None), ("text/plain", None)]
+    text = ID3(demo_show / "build" / "trailer" / "trailer.mp3").getall("USLT")[0].text
+    assert text == "Narrator: Welcome to Survivor Voices. A podcast from Example Charity.\n\nGuest: Thank you for listening."
+
+
 def test_auto_transcripts_publish_every_format(demo_show, cli, partytime):
     with (demo_show / "podcast.toml").open("a", encoding="utf-8") as handle:
         handle.write('\n[transcripts]\nauto = true\nlanguage = "en"\n')
