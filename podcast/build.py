@@ -4,8 +4,9 @@ Two caches, keyed by content hashes rather than timestamps:
 
 * the **audio** (assemble, normalise, encode) is keyed by the source files' bytes and
   the ``[audio]`` settings; it is the slow part and is redone only when those change;
-* the **tagged MP3** is keyed by the audio key plus every tag value and the cover image,
-  so editing the notes re-tags in milliseconds without touching the audio.
+* the **tagged MP3** is keyed by the audio key plus every tag value, the cover image, the
+  chapters and the ID3 version (:func:`tags_key`), so editing the notes or the chapters
+  re-tags in milliseconds without touching the audio.
 
 Every file is written under a temporary name and renamed into place, and ``build.json``
 is written last, so an interrupted build is never mistaken for a finished one.
@@ -19,18 +20,19 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .artwork import embedded_cover
-from .audio import RenderSettings, probe, render_episode_audio
+from .artwork import embedded_cover, require_usable_artwork
+from .chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
+from .audio import RenderSettings, render_episode_audio
 from .errors import PodcastError
 from .notes import compose_markdown, render_text
 from .settings import PublishSettings
 from .show import Episode, Show
-from .tags import TagValues, write_tags
+from .tags import TagValues, read_duration, write_tags
 from .tracks import episode_sources
 from .transcripts import build_transcripts, transcript_text
 
@@ -103,6 +105,8 @@ def episode_notes_markdown(show: Show, episode: Episode) -> str:
 def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagValues:
     info = show.manifest.show
     cover_path = episode.artwork_path or show.artwork_path
+    for art in {show.artwork_path, cover_path}:  # fail before any audio work on art no repair can save
+        require_usable_artwork(art)
     return TagValues(
         title=episode.manifest.title,
         show=info.title,
@@ -116,8 +120,14 @@ def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagVa
         episode_url=info.link,
         copyright=info.copyright,
         cover_jpeg=embedded_cover(cover_path),
+        chapters=tag_chapters(load_chapters(episode)),
         transcript_text=transcript_text(show, episode),
     )
+
+
+def tags_key(audio_key: str, values: TagValues, id3_version: int) -> str:
+    """The tagged MP3's cache key: the audio, every tag value (chapters and pictures included), the ID3 version."""
+    return _key(audio_key, asdict(values), id3_version)
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -146,7 +156,9 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
     if built is None:
         return False
     values = tag_values(show, episode, settings)
-    return built.audio_key == audio_key(show, episode) and built.tags_key == _key(built.audio_key, asdict(values))
+    return built.audio_key == audio_key(show, episode) and built.tags_key == tags_key(
+        built.audio_key, values, show.manifest.tags.id3_version
+    )
 
 
 def build_episode(
@@ -155,6 +167,7 @@ def build_episode(
     """Render ``episode`` (or reuse the cached render) and return the tagged MP3's facts."""
     folder = show.build_dir / episode.slug
     folder.mkdir(parents=True, exist_ok=True)
+    values = tag_values(show, episode, settings)  # first: bad chapters or artwork fail before audio work
     previous = read_build(show, episode)
     key = audio_key(show, episode)
     untagged = folder / f"audio-{key[:16]}.mp3"
@@ -178,17 +191,20 @@ def build_episode(
             if stale != untagged:
                 stale.unlink(missing_ok=True)
 
-    build_transcripts(show, episode, audio_key=key, duration_s=probe(untagged).duration_s, on_progress=on_progress)
-    values = tag_values(show, episode, settings)
-    tags_key = _key(key, asdict(values))
+    chapters = check_chapters(load_chapters(episode), duration_s=read_duration(untagged))
+    write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
+    build_transcripts(show, episode, audio_key=key, duration_s=read_duration(untagged), on_progress=on_progress)
+    values = replace(values, transcript_text=transcript_text(show, episode))  # now that they are built
+    id3_version = show.manifest.tags.id3_version
+    new_tags_key = tags_key(key, values, id3_version)
     final = folder / f"{episode.slug}.mp3"
-    if previous and previous.tags_key == tags_key and previous.audio_key == key and not audio_rebuilt:
+    if previous and previous.tags_key == new_tags_key and previous.audio_key == key and not audio_rebuilt:
         return previous
 
     tmp = folder / f".{final.name}.tmp"
     try:
         shutil.copyfile(untagged, tmp)
-        write_tags(tmp, values)
+        write_tags(tmp, values, id3_version=id3_version)
         os.replace(tmp, final)
     except OSError as exc:
         raise PodcastError(f"cannot write the built MP3 ({exc.strerror})", path=final, fix="check free disk space") from None
@@ -204,7 +220,7 @@ def build_episode(
         sha256=sha256_file(final),
         duration_s=round(MP3(final).info.length, 3),
         audio_key=key,
-        tags_key=tags_key,
+        tags_key=new_tags_key,
         loudness=loudness,
         audio_rebuilt=audio_rebuilt,
         tags_rewritten=True,

@@ -67,6 +67,8 @@ class StorageError(PodcastError):
     exit_code = EXIT_STORAGE
 
 
+class StateConflict(StorageError):
+    """Another producer changed the target's state record while this publish was running."""
 class TranscriptInvalid(PodcastError):
     """A supplied transcript cannot be read, or its cue times do not fit the audio."""
 

@@ -14,7 +14,7 @@ import tomllib
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -57,6 +57,25 @@ class Funding(_Section):
     text: Annotated[str, Field(min_length=1, max_length=128)]
 
 
+class Person(_Section):
+    """podcast:person: someone heard or credited (channel: the regulars; episode: that episode's people).
+
+    Safeguarding: use only names the person has agreed to publish; survivors' names are changed.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    role: Annotated[str, Field(min_length=1, max_length=64)] = "host"
+    group: Annotated[str, Field(min_length=1, max_length=64)] = "cast"
+    href: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    img: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+
+    _check_text = field_validator("name", "role", "group")(_no_control_chars)
+
+
+# podcast:medium values from the Podcasting 2.0 namespace (list variants left out).
+Medium = Literal["podcast", "music", "video", "film", "audiobook", "newsletter", "blog"]
+
+
 class ShowInfo(_Section):
     title: Text255
     description: Annotated[str, Field(min_length=1)]
@@ -73,8 +92,15 @@ class ShowInfo(_Section):
     locked: bool = False
     support_notice: str | None = None
     guid: str | None = None  # podcast:guid; written once by `podcast init`
+    persons: list[Person] = []  # podcast:person on the channel (hosts)
+    apple_verify: Annotated[str, Field(min_length=1, max_length=4000)] | None = None  # podcast:txt applepodcastsverify
+    license: Annotated[str, Field(min_length=1, max_length=128)] | None = None  # podcast:license, e.g. "cc-by-nc-nd-4.0"
+    license_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    medium: Medium = "podcast"  # podcast:medium
+    block: bool = False  # itunes:block: hide the show from Apple's directory
+    complete: bool = False  # itunes:complete: no more episodes will be published
 
-    _check_title = field_validator("title", "author", "description")(_no_control_chars)
+    _check_title = field_validator("title", "author", "description", "support_notice", "copyright")(_no_control_chars)
 
 
 class AudioSettings(_Section):
@@ -90,6 +116,17 @@ class PublishSettings(_Section):
     base_url: Annotated[str, Field(pattern=URL_PATTERN)]
     endpoint_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
     region: str | None = None
+    acl: Literal["public-read", "private"] | None = None  # S3: canned ACL for public objects; None = bucket policy
+    cloudfront_distribution_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{8,20}$")] | None = None
+    new_feed_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None  # itunes:new-feed-url when moving hosts
+
+
+class FeedSettings(_Section):
+    max_items: Annotated[int, Field(ge=1)] | None = None  # list only the newest N episodes
+
+
+class TagSettings(_Section):
+    id3_version: Literal[3, 4] = 3  # ID3v2.3 by default: older players and car stereos do not read v2.4
 
 
 class TranscriptSettings(_Section):
@@ -104,6 +141,8 @@ class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings
+    feed: FeedSettings = FeedSettings()
+    tags: TagSettings = TagSettings()
     transcripts: TranscriptSettings = TranscriptSettings()
 
 
@@ -111,6 +150,7 @@ class Chapter(_Section):
     start: float
     title: Text255
     url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    image: Annotated[str, Field(min_length=1)] | None = None  # a picture file next to episode.toml
 
     @field_validator("start", mode="before")
     @classmethod
@@ -139,10 +179,12 @@ class EpisodeManifest(_Section):
     artwork: str | None = None
     guid: Annotated[str, Field(min_length=8, max_length=255)]
     withdrawn: bool = False
-    chapters: list[Chapter] = []
+    # [[chapters]] tables, or the name of a chapters file (Audacity labels, HH:MM:SS lines, chapters JSON)
+    chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
+    persons: list[Person] = []  # podcast:person on this episode (guests)
     tracks: list[Track] = []  # [[tracks]]: one file per speaker, mixed into the episode audio
 
-    _check_text = field_validator("title", "description")(_no_control_chars)
+    _check_text = field_validator("title", "description", "content_warning")(_no_control_chars)
 
     @field_validator("published")
     @classmethod
@@ -195,7 +237,16 @@ FIELD_HINTS: dict[str, str] = {
     "channels": "use 1 (mono, speech) or 2 (stereo)",
     "bitrate_kbps": "use a standard MP3 bitrate such as 64, 96 or 128",
     "sample_rate_hz": "use 44100 or 48000",
+    "acl": 'use acl = "public-read" where the store uses ACLs, or leave it out and grant public read with a bucket policy',
+    "cloudfront_distribution_id": 'copy the distribution ID from the CloudFront console, e.g. "E2QWRUHAPOMQZL"',
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
+    "persons": 'write [[persons]] tables with name = "..." and role = "host" or "guest"',
+    "medium": 'write medium = "podcast" (or music, video, film, audiobook, newsletter, blog)',
+    "new_feed_url": "use the full address of the feed's new home, starting with https://",
+    "max_items": "write a whole number of 1 or more, e.g. max_items = 300",
+    "name": 'write the name as text in quotes, e.g. name = "Alex Example" (only names people agreed to publish)',
+    "id3_version": "use 3 (ID3v2.3, read by every player) or 4 (ID3v2.4)",
+    "chapters": 'use [[chapters]] tables with start and title, or name a file: chapters = "chapters.txt"',
     "tracks": "remove the audio line and list one [[tracks]] per speaker, e.g. file = \"host.wav\" speaker = \"Host\"",
     "speaker": 'name the speaker as text, e.g. speaker = "Host"',
     "file": 'name the track file, e.g. file = "host.wav"',
@@ -257,6 +308,9 @@ def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> Pod
     # A union field (audio = text or list) fails once per branch: report the branch that matches
     # what was written (a value problem) rather than "must be text".
     errors = sorted(exc.errors(), key=lambda error: error["type"] in _WANTED)
+    # The branches not taken (chapters = tables, so not a file name) are not more problems.
+    taken = [e for e in errors if not (e["type"] in _WANTED and _field_path(e["loc"]) == _field_path(e["loc"][:-1]))]
+    errors = taken or errors
     loc, what = _describe(errors[0])
     leaf = re.sub(r"\[\d+\]", "", loc).rsplit(".", 1)[-1]
     fix = FIELD_HINTS.get(leaf, "see the manifest format in README.md")
@@ -295,24 +349,25 @@ def _warn_unknown(model: BaseModel, path: Path, prefix: str = "") -> None:
                     _warn_unknown(element, path, f"{prefix}{name}[{index}].")
 
 
-def load_show_manifest(path: Path) -> ShowManifest:
-    data = read_toml(path, ShowInvalid)
+_Manifest = TypeVar("_Manifest", bound=BaseModel)
+
+
+def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError]) -> _Manifest:
+    data = read_toml(path, exc_type)
     try:
-        manifest = ShowManifest.model_validate(data)
+        manifest = model.model_validate(data)
     except ValidationError as exc:
-        raise _fail(ShowInvalid, path, exc) from None
+        raise _fail(exc_type, path, exc) from None
     _warn_unknown(manifest, path)
     return manifest
+
+
+def load_show_manifest(path: Path) -> ShowManifest:
+    return _load(path, ShowManifest, ShowInvalid)
 
 
 def load_episode_manifest(path: Path) -> EpisodeManifest:
-    data = read_toml(path, EpisodeInvalid)
-    try:
-        manifest = EpisodeManifest.model_validate(data)
-    except ValidationError as exc:
-        raise _fail(EpisodeInvalid, path, exc) from None
-    _warn_unknown(manifest, path)
-    return manifest
+    return _load(path, EpisodeManifest, EpisodeInvalid)
 
 
 def new_guid() -> str:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from podcast.audio import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parent.parent
+pytest_plugins = ["s3_fixtures"]  # moto S3 server, buckets and S3 shows (tests/s3_fixtures.py)
 
 
 def make_audio(path: Path, *, source: str = "sine=frequency=440:duration=3", filters: str = "volume=-20dB",
