@@ -305,3 +305,20 @@ def test_tracks_and_audio_together_are_refused(demo_show, cli):
     result = cli("-C", demo_show, "build")
     assert result.exit_code == 1
     assert "field 'tracks'" in result.stderr and "cannot be combined with audio" in result.stderr and "[[tracks]]" in result.stderr
+
+
+def test_transcripts_reach_s3_with_their_content_types(cli, make_s3_show, s3):
+    show = make_s3_show()
+    episode = show.root / "episodes" / "trailer"
+    (episode / "transcript.srt").write_text(SUPPLIED_SRT, encoding="utf-8")
+    set_keys(episode / "episode.toml", transcript="transcript.srt")
+    result = cli("-C", show.root, "--json", "publish")
+    assert result.exit_code == 0, result.stderr
+    stored = [o["Key"] for o in s3.list_objects_v2(Bucket=show.bucket, Prefix=f"{show.prefix}/transcripts/")["Contents"]]
+    assert sorted(Path(key).suffix for key in stored) == sorted(SUFFIX_TYPES)
+    for key in stored:
+        head = s3.head_object(Bucket=show.bucket, Key=key)
+        assert head["ContentType"] == SUFFIX_TYPES[Path(key).suffix], key
+        assert head["CacheControl"] == "public, max-age=31536000, immutable"
+    feed = s3.get_object(Bucket=show.bucket, Key=f"{show.prefix}/feed.xml")["Body"].read().decode()
+    assert all(f"{show.base_url}/{key.removeprefix(show.prefix + '/')}" in feed for key in stored)
