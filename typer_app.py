@@ -530,5 +530,65 @@ def serve(
         server.server_close()
 
 
+@app.command()
+def review(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The episode to share privately.")],
+    expires: Annotated[Optional[str], typer.Option("--expires", help="How long the links work: 7d, 12h, 30m (at most 7d; default [safeguarding] review_expires or 7d).")] = None,
+    target: TargetOption = None,
+    json_flag: JsonOption = False,
+) -> None:
+    """Upload an episode privately and print expiring links, so a contributor can listen and read before release.
+
+    Needs an S3 target; the copies are never public and nothing is added to the feed.
+    Example: podcast review episode-3 --expires 3d
+    """
+    from podcast.review import parse_expires, review as run_review
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show, utc_now
+    from podcast.storage import open_target
+
+    obj = _state(ctx, json_flag)
+    with reported_errors():
+        show = load_show(obj.show_dir)
+        seconds = parse_expires(expires or show.manifest.safeguarding.review_expires)
+        settings = resolve_settings(show, target=target)
+        report = run_review(show, settings, open_target(settings.target, show.root, settings), slug, expires_s=seconds, now=utc_now())
+    lines = [f"{link['what']}: {link['url']}" for link in report.links]
+    lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
+    emit(obj, report.to_dict(), "\n".join(lines))
+
+
+@app.command()
+def takedown(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The episode to withdraw.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log (names on the redaction list are redacted).")],
+    target: TargetOption = None,
+    base_url: BaseUrlOption = None,
+    json_flag: JsonOption = False,
+) -> None:
+    """Withdraw an episode now: feed without it, every copy deleted, marked withdrawn, logged.
+
+    Example: podcast takedown episode-3 --reason "Contributor withdrew consent"
+    """
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show, utc_now
+    from podcast.storage import open_target
+    from podcast.takedown import takedown as run_takedown
+
+    obj = _state(ctx, json_flag)
+    with reported_errors():
+        show = load_show(obj.show_dir)
+        settings = resolve_settings(show, target=target, base_url=base_url)
+        report = run_takedown(show, settings, open_target(settings.target, show.root, settings), slug, reason=reason, now=utc_now())
+    lines = [f"deleted {key}" for key in report.removed]
+    lines.append(f"feed {'updated' if report.feed_updated else 'already without it'}: {report.feed_url}")
+    if report.cdn_invalidation:
+        lines.append(f"CDN invalidation {report.cdn_invalidation} requested")
+    lines.append(f"{slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
+    emit(obj, report.to_dict(), "\n".join(lines))
+
+
 if __name__ == "__main__":
     app()

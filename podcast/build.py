@@ -28,6 +28,8 @@ from . import __version__
 from .artwork import embedded_cover, require_usable_artwork
 from .chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from .audio import RenderSettings, render_episode_audio
+from .censor import censor_plan, censored_audio
+from .redaction import redact_chapters, show_redactions
 from .errors import PodcastError
 from .notes import compose_markdown, render_text
 from .settings import PublishSettings
@@ -88,9 +90,17 @@ def render_settings(show: Show) -> RenderSettings:
     )
 
 
-def audio_key(show: Show, episode: Episode) -> str:
+def render_key(show: Show, episode: Episode) -> str:
+    """The rendered (assembled, normalised, encoded) audio's cache key: sources and [audio] settings."""
     sources = [sha256_file(path) for path in episode.audio_paths]
     return _key(BUILD_FORMAT, sources, asdict(render_settings(show)))
+
+
+def audio_key(show: Show, episode: Episode) -> str:
+    """The published audio's key: the render, plus where listed names are bleeped or muted (if anywhere)."""
+    key = render_key(show, episode)
+    censor = censor_plan(show, episode)  # safeguarding: see podcast/censor.py
+    return _key(key, censor.signature()) if censor else key
 
 
 def episode_notes_markdown(show: Show, episode: Episode) -> str:
@@ -120,7 +130,7 @@ def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagVa
         episode_url=info.link,
         copyright=info.copyright,
         cover_jpeg=embedded_cover(cover_path),
-        chapters=tag_chapters(load_chapters(episode)),
+        chapters=tag_chapters(redact_chapters(load_chapters(episode), show_redactions(show))),
         transcript_text=transcript_text(show, episode),
     )
 
@@ -169,8 +179,8 @@ def build_episode(
     folder.mkdir(parents=True, exist_ok=True)
     values = tag_values(show, episode, settings)  # first: bad chapters or artwork fail before audio work
     previous = read_build(show, episode)
-    key = audio_key(show, episode)
-    untagged = folder / f"audio-{key[:16]}.mp3"
+    rendered_key = render_key(show, episode)
+    untagged = folder / f"audio-{rendered_key[:16]}.mp3"
     audio_record = folder / "audio.json"
 
     audio_rebuilt = False
@@ -179,22 +189,29 @@ def build_episode(
         cached = json.loads(audio_record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cached = {}
-    if cached.get("key") == key and untagged.is_file():
+    if cached.get("key") == rendered_key and untagged.is_file():
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
-        report = render_episode_audio(episode_sources(show, episode, key), untagged, render_settings(show), on_progress=on_progress)
+        report = render_episode_audio(episode_sources(show, episode, rendered_key), untagged, render_settings(show), on_progress=on_progress)
         loudness = report.to_dict()
-        _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
+        _write_json_atomic(audio_record, {"key": rendered_key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
         for stale in folder.glob("audio-*.mp3"):
             if stale != untagged:
                 stale.unlink(missing_ok=True)
 
-    chapters = check_chapters(load_chapters(episode), duration_s=read_duration(untagged))
-    write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
-    build_transcripts(show, episode, audio_key=key, duration_s=read_duration(untagged), on_progress=on_progress)
+    # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
+    build_transcripts(show, episode, audio_key=rendered_key, duration_s=read_duration(untagged), on_progress=on_progress)
     values = replace(values, transcript_text=transcript_text(show, episode))  # now that they are built
+
+    # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
+    censor = censor_plan(show, episode)
+    audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
+    key = audio_key(show, episode)
+
+    chapters = check_chapters(redact_chapters(load_chapters(episode), show_redactions(show)), duration_s=read_duration(untagged))
+    write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
     id3_version = show.manifest.tags.id3_version
     new_tags_key = tags_key(key, values, id3_version)
     final = folder / f"{episode.slug}.mp3"
@@ -203,7 +220,7 @@ def build_episode(
 
     tmp = folder / f".{final.name}.tmp"
     try:
-        shutil.copyfile(untagged, tmp)
+        shutil.copyfile(audio, tmp)
         write_tags(tmp, values, id3_version=id3_version)
         os.replace(tmp, final)
     except OSError as exc:

@@ -125,6 +125,16 @@ class FeedSettings(_Section):
     max_items: Annotated[int, Field(ge=1)] | None = None  # list only the newest N episodes
 
 
+class SafeguardingSettings(_Section):
+    """[safeguarding]: see podcast/redaction.py, podcast/censor.py and podcast/takedown.py."""
+
+    redactions: Annotated[str, Field(min_length=1)] | None = None  # path to the private list, outside the show folder
+    require_redactions: bool = False  # refuse to work without a list (e.g. a cron job missing PODCAST_REDACTIONS)
+    audio: Literal["bleep", "mute"] = "bleep"  # what a listed name sounds like where word timestamps exist
+    audit_log: Annotated[str, Field(min_length=1)] = "safeguarding/audit.log"  # relative to podcast.toml
+    review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]?$")] = "7d"  # default lifetime of review links
+
+
 class TagSettings(_Section):
     id3_version: Literal[3, 4] = 3  # ID3v2.3 by default: older players and car stereos do not read v2.4
 
@@ -141,6 +151,7 @@ class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings
+    safeguarding: SafeguardingSettings = SafeguardingSettings()
     feed: FeedSettings = FeedSettings()
     tags: TagSettings = TagSettings()
     transcripts: TranscriptSettings = TranscriptSettings()
@@ -237,6 +248,10 @@ FIELD_HINTS: dict[str, str] = {
     "channels": "use 1 (mono, speech) or 2 (stereo)",
     "bitrate_kbps": "use a standard MP3 bitrate such as 64, 96 or 128",
     "sample_rate_hz": "use 44100 or 48000",
+    "redactions": 'write the path of the private list in quotes, e.g. redactions = "~/.config/survivor-voices/redactions.txt"',
+    "audit_log": 'write a path relative to podcast.toml, e.g. audit_log = "safeguarding/audit.log"',
+    "review_expires": 'write a lifetime such as "7d", "12h" or "30m"',
+    "safeguarding.audio": 'use audio = "bleep" (a 1 kHz tone over listed names) or audio = "mute" (silence)',
     "acl": 'use acl = "public-read" where the store uses ACLs, or leave it out and grant public read with a bucket policy',
     "cloudfront_distribution_id": 'copy the distribution ID from the CloudFront console, e.g. "E2QWRUHAPOMQZL"',
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
@@ -313,7 +328,7 @@ def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> Pod
     errors = taken or errors
     loc, what = _describe(errors[0])
     leaf = re.sub(r"\[\d+\]", "", loc).rsplit(".", 1)[-1]
-    fix = FIELD_HINTS.get(leaf, "see the manifest format in README.md")
+    fix = FIELD_HINTS.get(loc) or FIELD_HINTS.get(leaf, "see the manifest format in README.md")
     others = len({_field_path(error["loc"]) for error in errors} - {loc})
     more = f" (and {others} more problem{'s' * (others > 1)})" if others else ""
     return exc_type(f"field '{loc}' {what}{more}", path=path, fix=fix)

@@ -33,6 +33,7 @@ from .chapters import (
 )
 from .feed import FeedChannel, FeedItem, build_feed
 from .notes import render_html
+from .safeguarding import gate_release
 from .settings import PublishSettings
 from .show import Episode, Show
 from .transcripts import built_transcript_files, feed_links
@@ -298,6 +299,7 @@ def publish(
         release = plan_release(show, settings, built, state["episodes"], live)
         _check_no_episode_lost(state, first_seen, release, target)
         report.episodes = [item.episode.slug for item in release.items]
+        gate_release(show, release, build_feed(release.channel, release.items))  # safeguarding: refuse before any upload
         report.unchanged = 0
         # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
         for obj in sorted(release.objects, key=upload_rank):

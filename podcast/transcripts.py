@@ -19,7 +19,9 @@ and, when a transcriber produced them, word timings.
 * **Build** (I/O edge): :func:`build_transcripts` writes ``build/<slug>/transcript.*`` and a
   ``transcripts.json`` record keyed by content hashes, like the audio cache; the plain text
   goes into ID3 USLT through :func:`transcript_text` and the files into the feed through
-  :func:`built_transcript_files`.
+  :func:`built_transcript_files`. Names on the safeguarding redaction list are replaced in
+  every published rendering, and a generated transcript's words tell the censor where to
+  bleep (:func:`generated_words`).
 """
 
 from __future__ import annotations
@@ -338,38 +340,63 @@ def _seconds(value: Any, what: str, path: Path, line: int | None) -> int:
     return to_ms(value)
 
 
+# JSON key spellings: Podcast Index first, then Whisper's own JSON output ("start", "end", "text"/"word").
+_START, _END, _TEXT = ("startTime", "start"), ("endTime", "end"), ("body", "text", "word")
+
+
+def _pick(item: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, Any]:
+    """The first of ``keys`` present in ``item`` and its value (the first key when none is)."""
+    for key in keys:
+        if key in item:
+            return key, item[key]
+    return keys[0], None
+
+
+def _json_cue(item: Any, path: Path, line: int | None, what: str) -> tuple[int, int, str]:
+    if not isinstance(item, dict):
+        raise TranscriptInvalid(f"a {what} is not an object", path=_where(path, line), fix='write it as {"startTime": ..., ...}')
+    line = item.get("_line", line)
+    key, text = _pick(item, _TEXT)
+    if not isinstance(text, str):
+        raise TranscriptInvalid(f'a {what} has no "{key}" text', path=_where(path, line),
+                                fix='give every segment "startTime", "endTime" and "body"')  # fmt: skip
+    start_key, start = _pick(item, _START)
+    end_key, end = _pick(item, _END)
+    return _seconds(start, f'"{start_key}"', path, line), _seconds(end, f'"{end_key}"', path, line), text
+
+
 def parse_json(text: str, path: Path) -> Transcript:
     """Podcast Index transcript JSON: ``{"version", "segments": [{speaker, startTime, endTime, body}]}``.
 
-    Segments may carry ``words`` (as we write them). A file of one-word segments (as some
-    services write; at least ``WORD_LEVEL_SEGMENTS`` of them, so a short transcript of
-    one-word answers is left alone) is regrouped into caption-sized cues.
+    Segments may carry ``words`` (as we write them). Whisper's own JSON output (segments with
+    ``start``/``end``/``text`` and ``words`` with ``word``) and a bare ``{"words": [...]}``
+    list are read too. One-word segments (as some services write; at least
+    ``WORD_LEVEL_SEGMENTS`` of them, so a short transcript of one-word answers is left
+    alone) and bare word lists are regrouped into caption-sized cues.
     """
     try:
         data = _json_with_lines(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise TranscriptInvalid(f"is not valid JSON ({exc.msg})", path=_where(path, exc.lineno),
                                 fix="check the commas, quotes and brackets on that line") from None  # fmt: skip
+    if isinstance(data, dict) and not isinstance(data.get("segments"), list) and isinstance(data.get("words"), list):
+        words = [Cue(*_json_cue(w, path, None, "word"), line=w.get("_line") if isinstance(w, dict) else None)
+                 for w in data["words"]]  # fmt: skip
+        return Transcript(tuple(regroup_words([replace(w, text=w.text.strip()) for w in words])))
     if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
         raise TranscriptInvalid('has no "segments" list', path=path,
                                 fix='use the Podcast Index format: {"version": "1.0.0", "segments": [...]}')  # fmt: skip
     cues = []
     for segment in data["segments"]:
         line = segment.get("_line") if isinstance(segment, dict) else None
-        if not isinstance(segment, dict) or not isinstance(segment.get("body"), str):
-            raise TranscriptInvalid('a segment has no "body" text', path=_where(path, line),
-                                    fix='give every segment "startTime", "endTime" and "body"')  # fmt: skip
-        start = _seconds(segment.get("startTime"), '"startTime"', path, line)
-        end = _seconds(segment.get("endTime"), '"endTime"', path, line)
+        start, end, body = _json_cue(segment, path, line, "segment")
         words = []
         for word in segment.get("words") or ():
-            w_line = word.get("_line", line) if isinstance(word, dict) else line
-            if not isinstance(word, dict) or not isinstance(word.get("body"), str):
-                raise TranscriptInvalid('a word has no "body"', path=_where(path, w_line), fix="remove it or add its text")
-            words.append(Word(_seconds(word.get("startTime"), '"startTime"', path, w_line),
-                              _seconds(word.get("endTime"), '"endTime"', path, w_line), word["body"].strip()))  # fmt: skip
+            w_start, w_end, w_text = _json_cue(word, path, line, "word")
+            if w_text.strip():
+                words.append(Word(w_start, w_end, w_text.strip()))
         speaker = segment.get("speaker")
-        cues.append(Cue(start, end, _one_line(segment["body"]), speaker=speaker if isinstance(speaker, str) and speaker else None,
+        cues.append(Cue(start, end, _one_line(body), speaker=speaker if isinstance(speaker, str) and speaker else None,
                         words=tuple(words), line=line))  # fmt: skip
     if len(cues) >= WORD_LEVEL_SEGMENTS and all(len(cue.text.split()) <= 1 and not cue.words for cue in cues):
         cues = regroup_words(cues)
@@ -822,7 +849,10 @@ def _source_key(show: Show, episode: Episode, audio_key: str) -> str | None:
 
 
 def _render_key(show: Show, episode: Episode, source_key: str) -> str:
-    return _key(TRANSCRIPT_FORMAT, source_key, episode.manifest.title, transcript_language(show))
+    from .redaction import show_redactions
+
+    names = [str(entry) for entry in show_redactions(show).entries]  # a new redaction list re-renders
+    return _key(TRANSCRIPT_FORMAT, source_key, episode.manifest.title, transcript_language(show), names)
 
 
 def _read_record(folder: Path) -> dict[str, Any]:
@@ -877,6 +907,11 @@ def build_transcripts(
             from .transcribe import cached_transcription
 
             transcript = cached_transcription(show, episode, audio_key, on_progress=on_progress)
+        from .redaction import redact_dataclass, show_redactions
+
+        names = show_redactions(show)
+        if names:  # safeguarding: listed names never reach a published transcript (timings kept)
+            transcript = redact_dataclass(transcript, names)
         language = transcript_language(show)
         files = []
         for suffix, text in render_all(transcript, title=episode.manifest.title, language=language).items():
@@ -912,13 +947,34 @@ def transcript_text(show: Show, episode: Episode) -> str | None:
     """
     if not episode.manifest.transcript and not show.manifest.transcripts.auto:
         return None  # no transcript: skip hashing the audio
-    from .build import audio_key
+    from .build import render_key
 
-    record = _current_record(show, episode, audio_key(show, episode))
+    record = _current_record(show, episode, render_key(show, episode))
     if record is None:
         return None
     path = show.build_dir / episode.slug / "transcript.txt"
     return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+
+
+def generated_words(show: Show, episode: Episode) -> list[tuple[float, float, str]]:
+    """Word timings ``(start_s, end_s, word)`` of the episode's generated transcript, unredacted,
+    for the safeguarding censor plan (which bleeps listed names where they are spoken).
+
+    [] when the episode is not transcribed automatically or has not been transcribed yet.
+    The build writes transcripts before it asks for the censor plan, so the words count
+    from the first build.
+    """
+    if episode.manifest.transcript or not show.manifest.transcripts.auto:
+        return []
+    from .build import render_key
+    from .transcribe import transcription_key
+
+    key = transcription_key(show, episode, render_key(show, episode))
+    cache = show.build_dir / episode.slug / f"transcribed-{key[:16]}.json"
+    if not cache.is_file():
+        return []
+    transcript = parse_json(cache.read_text(encoding="utf-8"), cache)
+    return [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in transcript.cues for w in cue.words]
 
 
 def feed_links(records: Iterable[dict[str, Any]], url_for: Callable[[str], str]) -> tuple[TranscriptLink, ...]:

@@ -322,3 +322,34 @@ def test_transcripts_reach_s3_with_their_content_types(cli, make_s3_show, s3):
         assert head["CacheControl"] == "public, max-age=31536000, immutable"
     feed = s3.get_object(Bucket=show.bucket, Key=f"{show.prefix}/feed.xml")["Body"].read().decode()
     assert all(f"{show.base_url}/{key.removeprefix(show.prefix + '/')}" in feed for key in stored)
+
+
+def test_generated_transcripts_are_redacted_and_their_words_bleep_the_audio(demo_show, cli, tmp_path):
+    from podcast.censor import censor_plan
+    from podcast.show import load_show
+
+    private = tmp_path / "private"  # the list lives outside the show folder
+    private.mkdir()
+    (private / "redactions.txt").write_text("Jordan => Sam\n", encoding="utf-8")
+    episode = demo_show / "episodes" / "trailer"
+    speak(episode / "story.wav", "This week we visit the garden with Jordan, who planted trees by the river.")
+    toml = episode / "episode.toml"
+    toml.write_text(toml.read_text().replace('audio = "master.flac"', 'audio = "story.wav"'))
+    with (demo_show / "podcast.toml").open("a", encoding="utf-8") as handle:
+        handle.write(f'\n[transcripts]\nauto = true\n\n[safeguarding]\nredactions = "{private / "redactions.txt"}"\n')
+
+    result = cli("-C", demo_show, "publish")
+    assert result.exit_code == 0, result.stderr  # redacted before the publish check reads them
+    built = demo_show / "build" / "trailer"
+    for suffix in (".vtt", ".srt", ".json", ".html", ".txt"):
+        text = (built / f"transcript{suffix}").read_text()
+        assert "jordan" not in text.lower() and "Sam" in text, (suffix, text)
+    assert "Sam" in ID3(built / "trailer.mp3").getall("USLT")[0].text
+    words = [w for s in json.loads((built / "transcript.json").read_text())["segments"] for w in s["words"]]
+    name = next(w for w in words if w["body"].startswith("Sam"))  # the name's word, its timing kept
+
+    show = load_show(demo_show)
+    plan = censor_plan(show, show.episode("trailer"))
+    assert plan is not None and len(plan.regions) == 1
+    start, end = plan.regions[0]
+    assert name["startTime"] - 0.5 <= start < name["endTime"] <= end <= name["endTime"] + 0.5

@@ -107,6 +107,17 @@ def test_one_word_json_segments_are_grouped_into_cues(tmp_path):
     assert len(transcript.cues[1].words) == 4
 
 
+def test_whisper_json_and_bare_word_lists(tmp_path):
+    whisper = {"text": " Hi Ana.", "segments": [{"id": 0, "start": 0.0, "end": 1.2, "text": " Hi there.",
+               "words": [{"start": 0.0, "end": 0.5, "word": " Hi"}, {"start": 0.5, "end": 1.2, "word": " there."}]}]}  # fmt: skip
+    transcript = read_transcript(write(tmp_path, "whisper.json", json.dumps(whisper)))
+    assert transcript.cues == (Cue(0, 1200, "Hi there.", None, (Word(0, 500, "Hi"), Word(500, 1200, "there."))),)
+    bare = {"words": [{"start": 0.1, "end": 0.4, "word": "Good"}, {"start": 0.4, "end": 0.9, "word": "morning."},
+                      {"start": 1.0, "end": 1.3, "word": "Welcome."}]}  # fmt: skip
+    cues = read_transcript(write(tmp_path, "words.json", json.dumps(bare))).cues
+    assert [(c.start_ms, c.end_ms, c.text, len(c.words)) for c in cues] == [(100, 900, "Good morning.", 2), (1000, 1300, "Welcome.", 1)]
+
+
 def test_script_and_plain_text_are_untimed(tmp_path):
     script = read_transcript(write(tmp_path, "script.txt", "Host: Welcome back.\nIt is good to see you.\n\nGuest: Thank you.\n"))
     assert not script.timed
