@@ -148,6 +148,7 @@ def plan_release(
             transcripts = [(_object("transcripts", episode.slug, f.path), f) for f in built_transcript_files(show, episode)]
             objects.update({obj.key: obj for obj, _ in transcripts})
             record["transcripts"] = [{"key": o.key, "type": f.type, "language": f.language, "rel": f.rel} for o, f in transcripts]
+            record["transcript_keys"] = [o.key for o, _ in transcripts]  # carried while other episodes publish
         elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
             record = previous[episode.slug]
         else:

@@ -193,6 +193,22 @@ def test_supplied_srt_publishes_every_format(demo_show, cli, partytime):
     assert "for everyone" in ID3(mp3).getall("USLT")[0].text
 
 
+def test_publishing_another_episode_keeps_these_transcripts(demo_show, cli, partytime):
+    episode = demo_show / "episodes" / "trailer"
+    (episode / "transcript.srt").write_text(SUPPLIED_SRT, encoding="utf-8")
+    set_keys(episode / "episode.toml", transcript="transcript.srt")
+    assert cli("-C", demo_show, "publish").exit_code == 0
+    created = cli("-C", demo_show, "new", "episode-1", "--audio", episode / "master.flac", "--number", "1",
+                  "--published", "2026-11-21T09:00:00Z")  # fmt: skip
+    assert created.exit_code == 0, created.stderr
+    result = cli("-C", demo_show, "--json", "publish", "episode-1")
+    assert result.exit_code == 0, result.stderr
+    assert not [key for key in json.loads(result.stdout)["deleted"] if key.startswith("transcripts/")]
+    trailer = next(item for item in partytime(demo_show / "feed" / "feed.xml")["items"] if item["title"].startswith("Welcome"))
+    for entry in trailer["podcastTranscripts"]:
+        assert (demo_show / "feed" / entry["url"].split("/survivor-voices/", 1)[1]).is_file()
+
+
 def test_a_script_without_times_publishes_html_and_text_only(demo_show, cli, partytime):
     episode = demo_show / "episodes" / "trailer"
     (episode / "script.txt").write_text("Narrator: Welcome to Survivor Voices.\nA podcast from Example Charity.\n\n"
