@@ -124,8 +124,6 @@ def load_episode(root: Path, folder: Path) -> Episode:
         if path.stat().st_size == 0:
             raise AudioInvalid(f"audio file '{path.name}' is empty", path=manifest_path, fix="export the master again")
     artwork = _inside(root, manifest.artwork, manifest_path, "artwork", EpisodeInvalid) if manifest.artwork else None
-    if manifest.transcript:  # checked here so a transcript outside the show folder is never read or published
-        _inside(root, manifest.transcript, manifest_path, "transcript", EpisodeInvalid)
     return Episode(slug=slug, folder=folder, manifest=manifest, audio_paths=audio, artwork_path=artwork)
 
 
