@@ -82,6 +82,11 @@ def test_no_command_leaks_credentials(tmp_path: Path, tone: Path) -> None:
         _assert_clean(f"stdout of `{label}`", result.stdout)
         _assert_clean(f"stderr of `{label}`", result.stderr)
 
+    # Transcription last: on a pure tone it writes an empty transcript that later builds refuse.
+    result = run_podcast("-v", "-C", show, "--json", "transcribe", "ep-one", env=env)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    _assert_clean("transcribe", result.stdout + result.stderr)
+
     # A manifest holding the very same keys is refused without echoing them.
     toml = show / "podcast.toml"
     original = toml.read_text(encoding="utf-8")
