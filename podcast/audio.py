@@ -62,6 +62,8 @@ MIN_DURATION_S = 1.0  # BS.1770 integrated loudness needs 400 ms blocks; less th
 SILENCE_THRESHOLD_DB = -50.0  # below this counts as silence when trimming the ends
 SILENCE_MIN_S = 0.1
 OVERSAMPLE = 4  # for true-peak estimates and the fallback limiter
+CALIBRATION_FULL_S = 240.0  # programmes up to this long are calibrated on every sample ...
+CALIBRATION_SELECT = "lt(mod(t\\,60)\\,15)"  # ... longer ones on 15 s of every minute
 EXCERPT_S = 20.0  # how much of the programme is encoded to learn the encoder's loudness shift
 
 # The speech leveler: dynaudnorm aiming each 250 ms frame at the same RMS (-20 dBFS), its
@@ -219,7 +221,6 @@ _DAMAGED = (
     "Header missing",
     "invalid new backstep",
     "Packet corrupt",
-    "truncated",
 )
 
 
@@ -504,7 +505,8 @@ def limiter_chain(limiter: Limiter, rate: int) -> str:
     return chain
 
 
-def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, output: str = "out") -> str:
+def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, output: str = "out",
+                 select: str | None = None, trials: Sequence[float | None] = ()) -> str:  # fmt: skip
     """The filter graph that assembles, levels, gains and limits ``n_parts`` inputs into ``[output]``.
 
     Each part is conformed to the show's rate and layout and cut to its trim; parts are
@@ -515,6 +517,9 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
     '[0:a:0]aresample=44100,aformat=sample_fmts=flt:sample_rates=44100:channel_layouts=mono,atrim=start=0.500000:end=9.000000,asetpts=PTS-STARTPTS[p0];[p0]volume=3.000dB,aformat=sample_fmts=fltp:sample_rates=44100:channel_layouts=mono[out]'
     >>> "acrossfade=d=1.000" in render_graph(2, s, RenderPlan(((0, 5), (0, 5)), 1.0, 0.0))
     True
+
+    With ``trials`` the programme (optionally thinned by an ``aselect`` expression) is split
+    into one metered branch per trial gain (None: unity gain, no limiter), ``[t0]``, ``[t1]``...
     """
     rate = settings.sample_rate_hz
     chains = []
@@ -535,13 +540,22 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
         body = f"[{label}]"
     else:
         body = "".join(f"[p{i}]" for i in range(n_parts)) + f"concat=n={n_parts}:v=0:a=1,"
-    steps = []
+    pre = [f"aselect={select}"] if select else []
     if plan.leveler:
-        steps.append(LEVELER_FILTER)
-    steps.append(f"volume={plan.gain_db:.3f}dB")
+        pre.append(LEVELER_FILTER)
+    final = f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={_layout(settings)}"
+    if trials:
+        chains.append(body + ",".join([*pre, f"asplit={len(trials)}"]) + "".join(f"[s{i}]" for i in range(len(trials))))
+        for i, gain in enumerate(trials):
+            steps = ["anull"] if gain is None else [f"volume={gain:.3f}dB"]
+            if gain is not None and plan.limiter is not None:
+                steps.append(limiter_chain(plan.limiter, rate))
+            chains.append(f"[s{i}]" + ",".join([*steps, final]) + f"[t{i}]")
+        return ";".join(chains)
+    steps = [*pre, f"volume={plan.gain_db:.3f}dB"]
     if plan.limiter is not None:
         steps.append(limiter_chain(plan.limiter, rate))
-    steps.append(f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={_layout(settings)}")
+    steps.append(final)
     chains.append(body + ",".join(steps) + f"[{output}]")  # "concat=...," already ends with its comma
     return ";".join(chains)
 
@@ -630,6 +644,70 @@ def measure_programme(
     return parse_ebur128_summary(stderr, peak=False)
 
 
+_SUMMARY_BLOCK = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]+\] Summary:(.*?)(?=\[Parsed_ebur128_\d+ @ [^\]]+\] Summary:|\Z)", re.S)
+
+
+def parse_ebur128_summaries(stderr: str) -> list[LoudnessStats]:
+    """Every ebur128 summary in a run with several meters, in the order of the filters in the graph.
+
+    ffmpeg 5.1 configures a graph with several outputs twice and prints an empty summary
+    for the first try; the last summary of each meter is the real one.
+
+    >>> text = ("[Parsed_ebur128_9 @ 0x2] Summary:\\n I: -20.0 LUFS\\n LRA: 3.0 LU\\n"
+    ...         "[Parsed_ebur128_4 @ 0x1] Summary:\\n I: -23.5 LUFS\\n LRA: 5.0 LU\\n")
+    >>> [s["integrated_lufs"] for s in parse_ebur128_summaries(text.replace("\\n", chr(10)))]
+    [-23.5, -20.0]
+    """
+    blocks = {int(index): "Summary:" + body for index, body in _SUMMARY_BLOCK.findall(stderr)}  # ffmpeg 5.1 may
+    return [parse_ebur128_summary(blocks[index], peak=False) for index in sorted(blocks)]  # configure twice: last wins
+
+
+def calibrate_limiter(
+    sources: Sequence[Path], settings: RenderSettings, plan: RenderPlan, trials: Sequence[float], *, total_s: float,
+    on_progress: Progress | None = None,
+) -> tuple[float, list[tuple[float, float]]]:  # fmt: skip
+    """How much loudness the limiter (and leveler) take at each trial gain: [(gain, loss in LU)].
+
+    One ffmpeg run meters the programme at unity gain and through the limiter at each
+    trial gain, side by side. Long programmes are thinned to a quarter (15 s in every
+    60 s, by ``aselect``): the limiter's loss is a statistical property of the material,
+    so a spread sample estimates it well at a quarter of the cost. Returns the sample's
+    unity loudness and the losses.
+    """
+    select = CALIBRATION_SELECT if total_s > CALIBRATION_FULL_S else None
+    branches: list[float | None] = [None, *trials]
+    graph = render_graph(len(sources), settings, plan, select=select, trials=branches)
+    graph += ";" + ";".join(f"[t{i}]ebur128=framelog=verbose[o{i}]" for i in range(len(branches)))
+    outputs: list[str] = []
+    for i in range(len(branches)):
+        outputs += ["-map", f"[o{i}]", "-f", "null", "-"]
+    stderr = run_ffmpeg([*_inputs(sources), "-filter_complex", graph, *outputs],
+                        source=sources[0] if len(sources) == 1 else None, duration_s=total_s,
+                        on_progress=on_progress)  # fmt: skip
+    summaries = parse_ebur128_summaries(stderr)
+    if len(summaries) != len(branches):
+        raise ExternalToolError("ffmpeg's ebur128 meters printed too few summaries", fix="update ffmpeg to 4.4 or newer")
+    unity = summaries[0]["integrated_lufs"]
+    return unity, [(g, round(g + unity - s["integrated_lufs"], 3)) for g, s in zip(trials, summaries[1:])]
+
+
+def solve_gain(aim: float, programme_lufs: float, losses: Sequence[tuple[float, float]]) -> float:
+    """The gain that lands the programme on ``aim`` once the limiter's loss (interpolated) is paid.
+
+    Landing at gain g: ``g + programme_lufs - loss(g)``, with loss(g) linear through the two
+    metered trials (the limiter takes a growing share of each extra dB).
+
+    >>> solve_gain(-15.6, -20.0, [(5.0, 1.0), (6.0, 1.5)])
+    5.8
+    >>> solve_gain(-15.6, -20.0, [(5.0, 0.0), (6.0, 0.0)])
+    4.4
+    """
+    (g1, l1), (g2, l2) = losses[-2], losses[-1]
+    k = (l2 - l1) / (g2 - g1) if g2 != g1 else 0.0
+    k = min(0.75, max(0.0, k))
+    return round((aim - programme_lufs + l1 - g1 * k) / (1 - k), 3)
+
+
 def encode_and_verify(
     sources: Sequence[Path],
     output: Path,
@@ -712,7 +790,7 @@ def render_episode_audio(
         )
 
     # 1. Analyse: programme loudness on one core, the parts' silences and peaks on the other.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         loudness = pool.submit(measure_programme, sources, settings, None, leveler=settings.leveler,
                                duration_s=total, on_progress=step("measure"))  # fmt: skip
         analyses = [pool.submit(analyse_part, path, settings, info) for path, info in zip(sources, infos)]
@@ -749,24 +827,22 @@ def render_episode_audio(
     if plan.limiter is not None:
         # The limiter (and the leveler) shave a little loudness, more the harder they work:
         # measure the PCM the encoder will get and correct the gain before encoding.
-        # Two gains are metered side by side (one per core) and the curve between them
-        # gives the gain that lands on target; a second pair only if that was far outside.
+        # Meter the limited programme at two trial gains (spread by how far the peaks are
+        # over) and solve for the gain whose loudness, after the limiter's loss, is on target.
         aim = target - encoder_shift
-        trial = (plan.gain_db + 0.5, plan.gain_db + 1.5)
+        excess = max(0.0, before["true_peak_dbtp"] + plan.gain_db - plan.limiter.ceiling_dbtp)
+        spread = max(0.5, 0.35 * excess)
+        trial = (round(plan.gain_db + 0.25 * excess, 3), round(plan.gain_db + 0.25 * excess + spread, 3))
         for calibrations in range(1, MAX_CALIBRATIONS + 1):
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                runs = [pool.submit(measure_programme, sources, settings, replace(plan, gain_db=g), leveler=settings.leveler,
-                                    duration_s=total, on_progress=step("calibrate") if i == 0 else None)
-                        for i, g in enumerate(trial)]  # fmt: skip
-                for g, run in zip(trial, runs):
-                    landed = run.result()["integrated_lufs"]
-                    points.append((g, landed))
-                    history.append({"stage": 0.0, "gain_db": g, "lufs": landed})
-            best = round(points[-1][0] + (aim - points[-1][1]) / gain_slope(points), 3)
+            unity, losses = calibrate_limiter(sources, settings, plan, trial, total_s=total,
+                                              on_progress=step("calibrate"))  # fmt: skip
+            points += [(g, round(g + before["integrated_lufs"] - loss, 3)) for g, loss in losses]
+            history += [{"stage": 0.0, "gain_db": g, "loss_lu": loss} for g, loss in losses]
+            best = solve_gain(aim, before["integrated_lufs"], losses)
             plan = replace(plan, gain_db=best)
             if trial[0] - 1.0 <= best <= trial[1] + 1.0:
                 break
-            trial = (best - 0.5, best + 0.5)
+            trial = (round(best - 0.5, 3), round(best + 0.5, 3))
 
     # 3./4. Render, verify the encoded MP3, correct if needed.
     tmp = output.with_name(f".{output.name}.tmp")

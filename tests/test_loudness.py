@@ -82,8 +82,9 @@ def test_encoded_mp3_lands_on_target(clips, tmp_path, name, settings):
     output = tmp_path / "out.mp3"
     report = render_episode_audio([clip.path], output, settings)
     measured = assert_delivers(output, settings, source_seconds=decoded_seconds(clip.path))
-    # The report's "after" is the meter's reading of the same encoded frames.
-    assert abs(report.after["integrated_lufs"] - measured["integrated_lufs"]) <= 0.1
+    # The report's "after" is the meter's reading of the same encoded frames (streamed, so
+    # without the gapless trim of the encoder's first and last few ms): one 0.1 LU step apart at most.
+    assert abs(report.after["integrated_lufs"] - measured["integrated_lufs"]) <= 0.15
     assert report.before["integrated_lufs"] < report.after["integrated_lufs"] or name == "hot_clipped"
     assert not list(tmp_path.glob(".*.tmp")), "the temporary render was left behind"
 
