@@ -13,8 +13,9 @@ MP3, 44.1 kHz, mono, target -16 LUFS, ceiling -1 dBTP):
 * ffmpeg-normalize ffmpeg-normalize in.wav -o out.mp3 -c:a libmp3lame -b:a 96k -ar 44100 -t -16 -tp -1 -f
 * podcast build    podcast -C show build   (Python start-up, hashing and tagging included)
 
-Wall time (median of --repeat runs), peak memory of the whole process tree (sampled
-from /proc every 50 ms, summed over concurrent processes), and the landed loudness and
+Wall time (median of --repeat runs), peak memory of the whole process tree (PSS sampled
+from /proc every 50 ms and summed over concurrent processes, so libraries the ffmpeg
+processes share are counted once), and the landed loudness and
 true peak of each output as ffmpeg's ebur128=peak=true reads the MP3. Then an accuracy
 table over the test corpus (tests/corpus.py): how often each tool lands within ±0.5 LU
 with the true peak at or below the ceiling.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import re
 import shutil
 import statistics
@@ -50,10 +52,21 @@ BIN = Path(sys.executable).parent
 # --- measuring a command ------------------------------------------------------------------------
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: resident memory with shared pages (ffmpeg's libraries) split between users."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _tree_rss_kb(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants, summed (kB)."""
+    """Memory of ``root`` and all its descendants, summed (kB of PSS, so shared libraries count once)."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -64,7 +77,6 @@ def _tree_rss_kb(root: int) -> int:
             continue
         pid = int(entry)
         parents[pid] = int(fields.get("PPid", "0").strip())
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
     tree, frontier = {root}, [root]
     while frontier:
         current = frontier.pop()
@@ -72,11 +84,12 @@ def _tree_rss_kb(root: int) -> int:
             if parent == current and pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
-    return sum(rss.get(pid, 0) for pid in tree)
+    return sum(_pss_kb(pid) for pid in tree)
 
 
-def run_measured(argv: list[str], **kwargs: object) -> tuple[float, int]:
-    """Run ``argv``; return (wall seconds, peak summed RSS of its process tree in MB)."""
+def run_measured(argv: list[str], **kwargs: object) -> tuple[float, int, float]:
+    """Run ``argv``; return (wall seconds, peak summed PSS of its process tree in MB, CPU seconds of the tree)."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)  # type: ignore[call-overload]
     peak = 0
@@ -96,7 +109,9 @@ def run_measured(argv: list[str], **kwargs: object) -> tuple[float, int]:
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:3])}... failed:\n{stderr.decode(errors='replace')[-2000:]}")
-    return wall, peak // 1024
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+    return wall, peak // 1024, cpu
 
 
 def landed(path: Path) -> tuple[float, float]:
@@ -178,20 +193,21 @@ def bench_file(source: Path, work: Path, repeat: int) -> list[dict[str, object]]
         "podcast build": None,
     }
     for name, command in commands.items():
-        walls, peaks = [], []
+        walls, peaks, cpus = [], [], []
         for _ in range(repeat):
             if command is None:
                 show = make_show(work / "show", source)
-                wall, peak = run_measured([str(BIN / "podcast"), "-q", "-C", str(show), "build"])
+                wall, peak, cpu = run_measured([str(BIN / "podcast"), "-q", "-C", str(show), "build"])
                 out = show / "build" / "bench" / "bench.mp3"
             else:
                 out = work / f"{name.split()[0]}.mp3"
-                wall, peak = run_measured(command(out))
+                wall, peak, cpu = run_measured(command(out))
             walls.append(wall)
             peaks.append(peak)
+            cpus.append(cpu)
         lufs, tp = landed(out)
         rows.append({"tool": name, "wall": statistics.median(walls), "walls": walls, "peak_mb": max(peaks),
-                     "lufs": lufs, "tp": tp})  # fmt: skip
+                     "cpu": statistics.median(cpus), "lufs": lufs, "tp": tp})  # fmt: skip
     return rows
 
 
@@ -235,11 +251,14 @@ def main() -> None:
     rows = bench_file(source, work, args.repeat)
     floor, normalize, ours = rows[0]["wall"], rows[1]["wall"], rows[2]["wall"]
     print(f"\n{args.minutes:g}-minute speech, 44.1 kHz 16-bit mono WAV -> CBR 96 kb/s MP3, target {TARGET} LUFS / {CEILING} dBTP")
-    print(f"{'tool':<30} {'wall s':>8} {'x floor':>8} {'peak MB':>8} {'landed LUFS':>12} {'true peak':>10}")
+    floor_cpu = rows[0]["cpu"]
+    print(f"{'tool':<30} {'wall s':>8} {'x floor':>8} {'cpu s':>8} {'x floor':>8} {'peak MB':>8} {'landed LUFS':>12} {'true peak':>10}")
     for row in rows:
-        print(f"{row['tool']:<30} {row['wall']:8.1f} {row['wall'] / floor:8.2f} {row['peak_mb']:8d} "  # type: ignore[operator]
-              f"{row['lufs']:12.1f} {row['tp']:10.1f}")
-    print(f"podcast build / floor = {ours / floor:.2f}   podcast build / ffmpeg-normalize = {ours / normalize:.2f}")  # type: ignore[operator]
+        print(f"{row['tool']:<30} {row['wall']:8.1f} {row['wall'] / floor:8.2f} {row['cpu']:8.1f} "  # type: ignore[operator]
+              f"{row['cpu'] / floor_cpu:8.2f} {row['peak_mb']:8d} {row['lufs']:12.1f} {row['tp']:10.1f}")  # type: ignore[operator]
+    print(f"wall: podcast build / floor = {ours / floor:.2f}   podcast build / ffmpeg-normalize = {ours / normalize:.2f}")  # type: ignore[operator]
+    print(f"cpu:  podcast build / floor = {rows[2]['cpu'] / floor_cpu:.2f}   "  # type: ignore[operator]
+          f"podcast build / ffmpeg-normalize = {rows[2]['cpu'] / rows[1]['cpu']:.2f}   load average now: {os.getloadavg()[0]:.1f}")  # type: ignore[operator]
     if args.repeat > 1:
         for row in rows:
             print(f"  {row['tool']}: runs {', '.join(f'{w:.1f}' for w in row['walls'])}")  # type: ignore[union-attr]
@@ -250,9 +269,9 @@ def main() -> None:
             (work / "three.txt").write_text(f"file '{source}'\n" * max(1, round(180 / args.minutes)))
             corpus.ffmpeg("-f", "concat", "-safe", "0", "-i", str(work / "three.txt"), "-c", "copy", str(long))
         show = make_show(work / "show3h", long)
-        wall, peak = run_measured([str(BIN / "podcast"), "-q", "-C", str(show), "build"])
+        wall, peak, cpu = run_measured([str(BIN / "podcast"), "-q", "-C", str(show), "build"])
         lufs, tp = landed(show / "build" / "bench" / "bench.mp3")
-        print(f"\n3-hour input: podcast build {wall:.1f} s, peak memory {peak} MB (process tree), "
+        print(f"\n3-hour input: podcast build {wall:.1f} s ({cpu:.1f} s CPU), peak memory {peak} MB (process tree PSS), "
               f"landed {lufs:.1f} LUFS / {tp:.1f} dBTP")  # fmt: skip
 
     if not args.skip_accuracy:
