@@ -736,8 +736,15 @@ def encode_and_verify(
         encoder.process.kill()
         raise
     encoder.process.stdout.close()  # the meter holds the pipe now; the encoder sees EPIPE if it dies
-    meter.follow_progress(duration_s, on_progress)
-    encoder.wait(source=sources[0] if len(sources) == 1 else None)
+    try:
+        meter.follow_progress(duration_s, on_progress)
+        encoder.wait(source=sources[0] if len(sources) == 1 else None)
+    except BaseException:
+        for process in (encoder.process, meter.process):
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        raise
     stderr = meter.wait()
     if on_progress:
         on_progress(1.0)

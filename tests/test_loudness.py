@@ -266,3 +266,29 @@ def test_several_episodes_build_side_by_side(demo_show, cli, clips):
     assert [e["slug"] for e in episodes] == ["second", "trailer"]
     for episode in episodes:
         assert abs(measure_loudness(demo_show / episode["mp3_path"])["integrated_lufs"] - -16.0) <= 0.5
+
+
+def test_batch_builds_two_episodes_on_two_workers(demo_show):
+    """build_episodes runs each episode on its own worker thread (so both cores get work)."""
+    import threading
+
+    from podcast.batch import build_episodes
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show
+
+    second = demo_show / "episodes" / "second"
+    shutil.copytree(demo_show / "episodes" / "trailer", second)
+    manifest = second / "episode.toml"
+    text = re.sub(r'(?m)^guid = .*$', 'guid = "1c8f5a9b-3d2e-4f4a-9b0c-1d2e3f4a5b6c"', manifest.read_text())
+    manifest.write_text(re.sub(r"(?m)^number = .*$", "number = 2", text))
+    show = load_show(demo_show)
+    workers: dict[str, set[str]] = {}
+
+    def progress(slug: str, step: str, fraction: float) -> None:
+        if step == "encode":
+            workers.setdefault(slug, set()).add(threading.current_thread().name)
+
+    outcomes = build_episodes(show, list(show.episodes), resolve_settings(show), workers=2, on_progress=progress)
+    assert [o.slug for o in outcomes] == ["second", "trailer"] and all(o.built for o in outcomes)
+    names = set().union(*workers.values())
+    assert len(names) == 2 and all(name.startswith("build") for name in names), workers
