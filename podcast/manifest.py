@@ -85,7 +85,7 @@ class AudioSettings(_Section):
     sample_rate_hz: Literal[22050, 24000, 32000, 44100, 48000] = 44100
     leveler: bool = False  # ride speakers' levels (dynaudnorm) before normalising; see README "Loudness"
     crossfade_ms: Annotated[int, Field(ge=0, le=10000)] = 0  # between the parts of an audio list
-    max_silence_s: Annotated[float, Field(ge=0.0, le=60.0)] | None = 2.0  # at each end; None keeps all
+    max_silence_s: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0  # silence kept at each end, in seconds
 
 
 class PublishSettings(_Section):

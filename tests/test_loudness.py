@@ -292,3 +292,22 @@ def test_batch_builds_two_episodes_on_two_workers(demo_show):
     assert [o.slug for o in outcomes] == ["second", "trailer"] and all(o.built for o in outcomes)
     names = set().union(*workers.values())
     assert len(names) == 2 and all(name.startswith("build") for name in names), workers
+
+
+def test_audio_settings_reach_the_renderer(demo_show):
+    """[audio] leveler / crossfade_ms / max_silence_s in podcast.toml become the render settings."""
+    from podcast.build import render_settings
+    from podcast.show import load_show
+
+    toml = demo_show / "podcast.toml"
+    toml.write_text(toml.read_text().replace("[audio]\n", "[audio]\nleveler = true\ncrossfade_ms = 1500\nmax_silence_s = 1\n"))
+    settings = render_settings(load_show(demo_show))
+    assert (settings.leveler, settings.crossfade_ms, settings.max_silence_s) == (True, 1500, 1.0)
+
+
+def test_bad_audio_setting_is_one_clear_error(demo_show, cli):
+    toml = demo_show / "podcast.toml"
+    toml.write_text(toml.read_text().replace("[audio]\n", '[audio]\ncrossfade_ms = "long"\n'))
+    result = cli("-C", demo_show, "build")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and "crossfade_ms" in result.stderr and "milliseconds" in result.stderr
