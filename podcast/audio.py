@@ -453,6 +453,12 @@ def probe(path: Path) -> AudioInfo:
     log.debug("running %s", shlex.join(argv))
     result = subprocess.run(argv, capture_output=True, text=True, errors="replace")
     info = parse_probe(str(path), result.stderr)
+    if info is None and (result.returncode < 0 or str(path) not in result.stderr):
+        # ffmpeg names the input in everything it says about it; silence about the file means
+        # ffmpeg itself crashed or is broken, which is not the producer's master's fault.
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit status {result.returncode}"
+        raise ExternalToolError(f"ffmpeg failed on {path}: {last}", fix=INSTALL_HINT)
     if info is None:
         raise AudioInvalid("is not an audio file ffmpeg can read", path=path, fix=REEXPORT_HINT)
     if info.codec == "none":
@@ -462,6 +468,8 @@ def probe(path: Path) -> AudioInfo:
 
 def measure_loudness(path: Path, *, on_progress: Progress | None = None, duration_s: float | None = None) -> LoudnessStats:
     """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of a file, per ITU-R BS.1770."""
+    if not path.is_file():  # bad input (exit 1), not an ffmpeg failure (exit 3)
+        raise AudioInvalid("audio file not found", path=path, fix="check the file name")
     if on_progress and duration_s is None:
         duration_s = probe(path).duration_s
     stderr = run_ffmpeg(
