@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -90,6 +91,22 @@ def emit(obj: Context, data: Any, text: str) -> None:
         typer.echo(text)
 
 
+def _TransferColumn() -> Any:  # noqa: N802 - builds a rich column class lazily (rich loads only on a terminal)
+    """A rich column showing 'size speed' (e.g. '18.4 MB 6.1 MB/s') for uploads and nothing for build steps."""
+    from rich.filesize import decimal
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class TransferColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            if not task.fields.get("bytes"):
+                return Text("")
+            speed = f"{decimal(int(task.speed))}/s" if task.speed else "?/s"
+            return Text(f"{decimal(int(task.total or 0))} {speed}")
+
+    return TransferColumn()
+
+
 class ProgressView:
     """Progress bars on stderr when it is a terminal; silent otherwise (CI logs, pipes, --json)."""
 
@@ -97,6 +114,7 @@ class ProgressView:
         self.enabled = sys.stderr.isatty() and not obj.quiet and not obj.json
         self._progress = None
         self._tasks: dict[str, Any] = {}
+        self._transfer_lock = threading.Lock()
 
     def __enter__(self) -> ProgressView:
         if self.enabled:
@@ -104,7 +122,7 @@ class ProgressView:
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), _TransferColumn(),
                 console=Console(stderr=True), transient=True,
             )  # fmt: skip
             self._progress.__enter__()
@@ -113,6 +131,15 @@ class ProgressView:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.__exit__(*exc)
+
+    def transfer(self, key: str, sent: int, total: int) -> None:
+        """An upload moved ``sent`` more bytes of ``total`` (called from transfer threads)."""
+        if self._progress is None:
+            return
+        with self._transfer_lock:  # parts report from several threads at once
+            if key not in self._tasks:
+                self._tasks[key] = self._progress.add_task(f"upload {key}", total=total, bytes=True)
+        self._progress.advance(self._tasks[key], sent)
 
     def update(self, name: str, step: str, fraction: float) -> None:
         if self._progress is None:
@@ -160,16 +187,17 @@ def init(
     ctx: typer.Context,
     directory: Annotated[Optional[Path], typer.Argument(help="Where to create the show (default: the -C folder).")] = None,
     title: Annotated[str, typer.Option(help="The show's title.")] = "My Podcast",
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public URL that will serve the feed; the show's permanent podcast:guid is derived from it.")] = None,
 ) -> None:
     """Scaffold a show folder: podcast.toml, placeholder artwork, episodes/ and feed/.
 
-    Example: podcast init my-show --title "Survivor Voices"
+    Example: podcast init my-show --title "Survivor Voices" --base-url https://media.example.org/survivor-voices
     """
     from podcast.scaffold import init_show
 
     obj = _state(ctx)
     with reported_errors():
-        created = init_show(directory or obj.show_dir, title=title)
+        created = init_show(directory or obj.show_dir, title=title, base_url=base_url)
     emit(obj, {"created": [str(p) for p in created]},
          "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`")  # fmt: skip
 
@@ -286,8 +314,8 @@ def publish(
         show = load_show(obj.show_dir)
         settings = resolve_settings(show, target=target, base_url=base_url)
         report = run_publish(
-            show, settings, open_target(settings.target, show.root), slugs=slugs, now=utc_now(), dry_run=dry_run,
-            on_build_progress=progress.update,
+            show, settings, open_target(settings.target, show.root, settings), slugs=slugs, now=utc_now(), dry_run=dry_run,
+            on_build_progress=progress.update, on_upload_progress=progress.transfer,
         )  # fmt: skip
     verb = "would upload" if dry_run else "uploaded"
     lines = [f"{b['slug']}: {b['action']}" for b in report.built]
@@ -296,6 +324,8 @@ def publish(
     lines += [f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed]
     lines += [f"{slug}: withdrawn — kept out of the feed" for slug in report.withdrawn]
     feed_state = ("would update" if dry_run else "updated") if report.feed_changed else "unchanged"
+    if report.cdn_invalidation:
+        lines.append(f"CloudFront invalidation {report.cdn_invalidation} requested for the feed")
     lines.append(
         f"feed {feed_state}: {report.feed_url} — {len(report.episodes)} episode(s), "
         f"{len(report.uploaded)} object(s) {verb} ({report.uploaded_bytes:,} bytes), {report.unchanged} unchanged"
@@ -335,25 +365,41 @@ def feed(
 def validate(
     ctx: typer.Context,
     feed_file: Annotated[Optional[Path], typer.Option("--feed", help="Check this feed file instead of the one the show would publish.", exists=True, dir_okay=False)] = None,
+    previous_file: Annotated[Optional[Path], typer.Option("--previous", help="With --feed: the last published feed, to check GUID stability against.", exists=True, dir_okay=False)] = None,
+    online: Annotated[bool, typer.Option("--online", help="Also fetch the published feed and every URL it names, as a directory does (HEAD, Range, type, length).")] = False,
+    base_url: BaseUrlOption = None,
+    target: TargetOption = None,
     json_flag: JsonOption = False,
 ) -> None:
     """Check the show, its episodes and its feed against Apple, Spotify and Podcasting 2.0 (PSP-1) rules.
 
-    Example: podcast validate --json
+    Also checks GUID stability against the target's last published feed.xml, and with
+    --online the published URLs themselves. Exit status 1 when any error is found.
+
+    Example: podcast validate --online --json
     """
-    from podcast.validate import validate_feed_bytes, validate_show
+    from podcast.show import utc_now
+    from podcast.validate import check_online, validate_feed_bytes, validate_show
 
     obj = _state(ctx, json_flag)
     with reported_errors():
+        if previous_file is not None and feed_file is None:
+            raise PodcastError("--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed")
         if feed_file is not None:
-            findings = validate_feed_bytes(feed_file.read_bytes(), source=str(feed_file))
+            data = feed_file.read_bytes()
+            previous = previous_file.read_bytes() if previous_file is not None else None
+            findings = validate_feed_bytes(data, source=str(feed_file), now=utc_now(), previous=previous,
+                                           previous_source=str(previous_file))  # fmt: skip
+            if online:
+                findings += check_online(data, source=str(feed_file))
         else:
-            findings = validate_show(obj.show_dir)
+            findings = validate_show(obj.show_dir, online=online, base_url=base_url, target=target)
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
     lines = [f.render() for f in findings]
     lines.append(f"{len(errors)} error(s), {len(warnings)} warning(s)" + ("" if errors else " — the feed is valid"))
-    emit(obj, {"valid": not errors, "findings": [f.to_dict() for f in findings]}, "\n".join(lines))
+    emit(obj, {"valid": not errors, "errors": len(errors), "warnings": len(warnings),
+               "findings": [f.to_dict() for f in findings]}, "\n".join(lines))  # fmt: skip
     if errors:
         if not obj.json:
             typer.echo(f"error: validation failed with {len(errors)} error(s) — fix them as listed above", err=True)
@@ -407,7 +453,7 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
     with reported_errors():
         show = load_show(obj.show_dir)
         settings = resolve_settings(show, target=target)
-        rows = show_status(show, settings, open_target(settings.target, show.root), now=utc_now())
+        rows = show_status(show, settings, open_target(settings.target, show.root, settings), now=utc_now())
     text = "\n".join(
         f"{r['slug']:<24} #{r['number']:<4} {r['published'][:16]:<17} {r['build']:<10} {r['release']}" for r in rows
     )
@@ -448,6 +494,66 @@ def serve(
         pass
     finally:
         server.server_close()
+
+
+@app.command()
+def review(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The episode to share privately.")],
+    expires: Annotated[Optional[str], typer.Option("--expires", help="How long the links work: 7d, 12h, 30m (at most 7d; default [safeguarding] review_expires or 7d).")] = None,
+    target: TargetOption = None,
+    json_flag: JsonOption = False,
+) -> None:
+    """Upload an episode privately and print expiring links, so a contributor can listen and read before release.
+
+    Needs an S3 target; the copies are never public and nothing is added to the feed.
+    Example: podcast review episode-3 --expires 3d
+    """
+    from podcast.review import parse_expires, review as run_review
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show, utc_now
+    from podcast.storage import open_target
+
+    obj = _state(ctx, json_flag)
+    with reported_errors():
+        show = load_show(obj.show_dir)
+        seconds = parse_expires(expires or show.manifest.safeguarding.review_expires)
+        settings = resolve_settings(show, target=target)
+        report = run_review(show, settings, open_target(settings.target, show.root, settings), slug, expires_s=seconds, now=utc_now())
+    lines = [f"{link['what']}: {link['url']}" for link in report.links]
+    lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
+    emit(obj, report.to_dict(), "\n".join(lines))
+
+
+@app.command()
+def takedown(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The episode to withdraw.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log (names on the redaction list are redacted).")],
+    target: TargetOption = None,
+    base_url: BaseUrlOption = None,
+    json_flag: JsonOption = False,
+) -> None:
+    """Withdraw an episode now: feed without it, every copy deleted, marked withdrawn, logged.
+
+    Example: podcast takedown episode-3 --reason "Contributor withdrew consent"
+    """
+    from podcast.settings import resolve_settings
+    from podcast.show import load_show, utc_now
+    from podcast.storage import open_target
+    from podcast.takedown import takedown as run_takedown
+
+    obj = _state(ctx, json_flag)
+    with reported_errors():
+        show = load_show(obj.show_dir)
+        settings = resolve_settings(show, target=target, base_url=base_url)
+        report = run_takedown(show, settings, open_target(settings.target, show.root, settings), slug, reason=reason, now=utc_now())
+    lines = [f"deleted {key}" for key in report.removed]
+    lines.append(f"feed {'updated' if report.feed_updated else 'already without it'}: {report.feed_url}")
+    if report.cdn_invalidation:
+        lines.append(f"CDN invalidation {report.cdn_invalidation} requested")
+    lines.append(f"{slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
+    emit(obj, report.to_dict(), "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Two caches, keyed by content hashes rather than timestamps:
 
 * the **audio** (assemble, normalise, encode) is keyed by the source files' bytes and
   the ``[audio]`` settings; it is the slow part and is redone only when those change;
-* the **tagged MP3** is keyed by the audio key plus every tag value and the cover image,
-  so editing the notes re-tags in milliseconds without touching the audio.
+* the **tagged MP3** is keyed by the audio key plus every tag value, the cover image, the
+  chapters and the ID3 version (:func:`tags_key`), so editing the notes or the chapters
+  re-tags in milliseconds without touching the audio.
 
 Every file is written under a temporary name and renamed into place, and ``build.json``
 is written last, so an interrupted build is never mistaken for a finished one.
@@ -24,13 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .artwork import embedded_cover
+from .artwork import embedded_cover, require_usable_artwork
+from .chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from .audio import RenderSettings, render_episode_audio
+from .censor import censor_plan, censored_audio
+from .redaction import redact_chapters, show_redactions
 from .errors import PodcastError
 from .notes import compose_markdown, render_text
 from .settings import PublishSettings
 from .show import Episode, Show
-from .tags import TagValues, write_tags
+from .tags import TagValues, read_duration, write_tags
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +91,17 @@ def render_settings(show: Show) -> RenderSettings:
     )
 
 
-def audio_key(show: Show, episode: Episode) -> str:
+def render_key(show: Show, episode: Episode) -> str:
+    """The rendered (assembled, normalised, encoded) audio's cache key: sources and [audio] settings."""
     sources = [sha256_file(path) for path in episode.audio_paths]
     return _key(BUILD_FORMAT, sources, asdict(render_settings(show)))
+
+
+def audio_key(show: Show, episode: Episode) -> str:
+    """The published audio's key: the render, plus where listed names are bleeped or muted (if anywhere)."""
+    key = render_key(show, episode)
+    censor = censor_plan(show, episode)  # safeguarding: see podcast/censor.py
+    return _key(key, censor.signature()) if censor else key
 
 
 def episode_notes_markdown(show: Show, episode: Episode) -> str:
@@ -104,6 +116,8 @@ def episode_notes_markdown(show: Show, episode: Episode) -> str:
 def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagValues:
     info = show.manifest.show
     cover_path = episode.artwork_path or show.artwork_path
+    for art in {show.artwork_path, cover_path}:  # fail before any audio work on art no repair can save
+        require_usable_artwork(art)
     return TagValues(
         title=episode.manifest.title,
         show=info.title,
@@ -117,7 +131,13 @@ def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagVa
         episode_url=info.link,
         copyright=info.copyright,
         cover_jpeg=embedded_cover(cover_path),
+        chapters=tag_chapters(redact_chapters(load_chapters(episode), show_redactions(show))),
     )
+
+
+def tags_key(audio_key: str, values: TagValues, id3_version: int) -> str:
+    """The tagged MP3's cache key: the audio, every tag value (chapters and pictures included), the ID3 version."""
+    return _key(audio_key, asdict(values), id3_version)
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -146,7 +166,9 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
     if built is None:
         return False
     values = tag_values(show, episode, settings)
-    return built.audio_key == audio_key(show, episode) and built.tags_key == _key(built.audio_key, asdict(values))
+    return built.audio_key == audio_key(show, episode) and built.tags_key == tags_key(
+        built.audio_key, values, show.manifest.tags.id3_version
+    )
 
 
 def build_episode(
@@ -155,9 +177,10 @@ def build_episode(
     """Render ``episode`` (or reuse the cached render) and return the tagged MP3's facts."""
     folder = show.build_dir / episode.slug
     folder.mkdir(parents=True, exist_ok=True)
+    values = tag_values(show, episode, settings)  # first: bad chapters or artwork fail before audio work
     previous = read_build(show, episode)
-    key = audio_key(show, episode)
-    untagged = folder / f"audio-{key[:16]}.mp3"
+    rendered_key = render_key(show, episode)
+    untagged = folder / f"audio-{rendered_key[:16]}.mp3"
     audio_record = folder / "audio.json"
 
     audio_rebuilt = False
@@ -166,28 +189,35 @@ def build_episode(
         cached = json.loads(audio_record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cached = {}
-    if cached.get("key") == key and untagged.is_file():
+    if cached.get("key") == rendered_key and untagged.is_file():
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
         report = render_episode_audio(episode.audio_paths, untagged, render_settings(show), on_progress=on_progress)
         loudness = report.to_dict()
-        _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
+        _write_json_atomic(audio_record, {"key": rendered_key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
         for stale in folder.glob("audio-*.mp3"):
             if stale != untagged:
                 stale.unlink(missing_ok=True)
 
-    values = tag_values(show, episode, settings)
-    tags_key = _key(key, asdict(values))
+    # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
+    censor = censor_plan(show, episode)
+    audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
+    key = audio_key(show, episode)
+
+    chapters = check_chapters(redact_chapters(load_chapters(episode), show_redactions(show)), duration_s=read_duration(untagged))
+    write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
+    id3_version = show.manifest.tags.id3_version
+    new_tags_key = tags_key(key, values, id3_version)
     final = folder / f"{episode.slug}.mp3"
-    if previous and previous.tags_key == tags_key and previous.audio_key == key and not audio_rebuilt:
+    if previous and previous.tags_key == new_tags_key and previous.audio_key == key and not audio_rebuilt:
         return previous
 
     tmp = folder / f".{final.name}.tmp"
     try:
-        shutil.copyfile(untagged, tmp)
-        write_tags(tmp, values)
+        shutil.copyfile(audio, tmp)
+        write_tags(tmp, values, id3_version=id3_version)
         os.replace(tmp, final)
     except OSError as exc:
         raise PodcastError(f"cannot write the built MP3 ({exc.strerror})", path=final, fix="check free disk space") from None
@@ -203,7 +233,7 @@ def build_episode(
         sha256=sha256_file(final),
         duration_s=round(MP3(final).info.length, 3),
         audio_key=key,
-        tags_key=tags_key,
+        tags_key=new_tags_key,
         loudness=loudness,
         audio_rebuilt=audio_rebuilt,
         tags_rewritten=True,

@@ -65,3 +65,7 @@ class StorageError(PodcastError):
     """Writing to the publishing target failed."""
 
     exit_code = EXIT_STORAGE
+
+
+class StateConflict(StorageError):
+    """Another producer changed the target's state record while this publish was running."""

@@ -14,7 +14,7 @@ import tomllib
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -57,6 +57,25 @@ class Funding(_Section):
     text: Annotated[str, Field(min_length=1, max_length=128)]
 
 
+class Person(_Section):
+    """podcast:person: someone heard or credited (channel: the regulars; episode: that episode's people).
+
+    Safeguarding: use only names the person has agreed to publish; survivors' names are changed.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    role: Annotated[str, Field(min_length=1, max_length=64)] = "host"
+    group: Annotated[str, Field(min_length=1, max_length=64)] = "cast"
+    href: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    img: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+
+    _check_text = field_validator("name", "role", "group")(_no_control_chars)
+
+
+# podcast:medium values from the Podcasting 2.0 namespace (list variants left out).
+Medium = Literal["podcast", "music", "video", "film", "audiobook", "newsletter", "blog"]
+
+
 class ShowInfo(_Section):
     title: Text255
     description: Annotated[str, Field(min_length=1)]
@@ -73,8 +92,15 @@ class ShowInfo(_Section):
     locked: bool = False
     support_notice: str | None = None
     guid: str | None = None  # podcast:guid; written once by `podcast init`
+    persons: list[Person] = []  # podcast:person on the channel (hosts)
+    apple_verify: Annotated[str, Field(min_length=1, max_length=4000)] | None = None  # podcast:txt applepodcastsverify
+    license: Annotated[str, Field(min_length=1, max_length=128)] | None = None  # podcast:license, e.g. "cc-by-nc-nd-4.0"
+    license_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    medium: Medium = "podcast"  # podcast:medium
+    block: bool = False  # itunes:block: hide the show from Apple's directory
+    complete: bool = False  # itunes:complete: no more episodes will be published
 
-    _check_title = field_validator("title", "author", "description")(_no_control_chars)
+    _check_title = field_validator("title", "author", "description", "support_notice", "copyright")(_no_control_chars)
 
 
 class AudioSettings(_Section):
@@ -93,18 +119,43 @@ class PublishSettings(_Section):
     base_url: Annotated[str, Field(pattern=URL_PATTERN)]
     endpoint_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
     region: str | None = None
+    acl: Literal["public-read", "private"] | None = None  # S3: canned ACL for public objects; None = bucket policy
+    cloudfront_distribution_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{8,20}$")] | None = None
+    new_feed_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None  # itunes:new-feed-url when moving hosts
+
+
+class FeedSettings(_Section):
+    max_items: Annotated[int, Field(ge=1)] | None = None  # list only the newest N episodes
+
+
+class SafeguardingSettings(_Section):
+    """[safeguarding]: see podcast/redaction.py, podcast/censor.py and podcast/takedown.py."""
+
+    redactions: Annotated[str, Field(min_length=1)] | None = None  # path to the private list, outside the show folder
+    require_redactions: bool = False  # refuse to work without a list (e.g. a cron job missing PODCAST_REDACTIONS)
+    audio: Literal["bleep", "mute"] = "bleep"  # what a listed name sounds like where word timestamps exist
+    audit_log: Annotated[str, Field(min_length=1)] = "safeguarding/audit.log"  # relative to podcast.toml
+    review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]?$")] = "7d"  # default lifetime of review links
+
+
+class TagSettings(_Section):
+    id3_version: Literal[3, 4] = 3  # ID3v2.3 by default: older players and car stereos do not read v2.4
 
 
 class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings
+    safeguarding: SafeguardingSettings = SafeguardingSettings()
+    feed: FeedSettings = FeedSettings()
+    tags: TagSettings = TagSettings()
 
 
 class Chapter(_Section):
     start: float
     title: Text255
     url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    image: Annotated[str, Field(min_length=1)] | None = None  # a picture file next to episode.toml
 
     @field_validator("start", mode="before")
     @classmethod
@@ -126,9 +177,11 @@ class EpisodeManifest(_Section):
     artwork: str | None = None
     guid: Annotated[str, Field(min_length=8, max_length=255)]
     withdrawn: bool = False
-    chapters: list[Chapter] = []
+    # [[chapters]] tables, or the name of a chapters file (Audacity labels, HH:MM:SS lines, chapters JSON)
+    chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
+    persons: list[Person] = []  # podcast:person on this episode (guests)
 
-    _check_text = field_validator("title", "description")(_no_control_chars)
+    _check_text = field_validator("title", "description", "content_warning")(_no_control_chars)
 
     @field_validator("published")
     @classmethod
@@ -166,31 +219,83 @@ FIELD_HINTS: dict[str, str] = {
     "leveler": "write true or false without quotes",
     "crossfade_ms": "write a whole number of milliseconds between 0 and 10000, e.g. crossfade_ms = 1500",
     "max_silence_s": "write seconds between 0 and 60, e.g. max_silence_s = 2.0",
+    "redactions": 'write the path of the private list in quotes, e.g. redactions = "~/.config/survivor-voices/redactions.txt"',
+    "audit_log": 'write a path relative to podcast.toml, e.g. audit_log = "safeguarding/audit.log"',
+    "review_expires": 'write a lifetime such as "7d", "12h" or "30m"',
+    "safeguarding.audio": 'use audio = "bleep" (a 1 kHz tone over listed names) or audio = "mute" (silence)',
+    "acl": 'use acl = "public-read" where the store uses ACLs, or leave it out and grant public read with a bucket policy',
+    "cloudfront_distribution_id": 'copy the distribution ID from the CloudFront console, e.g. "E2QWRUHAPOMQZL"',
     "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
+    "persons": 'write [[persons]] tables with name = "..." and role = "host" or "guest"',
+    "medium": 'write medium = "podcast" (or music, video, film, audiobook, newsletter, blog)',
+    "new_feed_url": "use the full address of the feed's new home, starting with https://",
+    "max_items": "write a whole number of 1 or more, e.g. max_items = 300",
+    "name": 'write the name as text in quotes, e.g. name = "Alex Example" (only names people agreed to publish)',
+    "id3_version": "use 3 (ID3v2.3, read by every player) or 4 (ID3v2.4)",
+    "chapters": 'use [[chapters]] tables with start and title, or name a file: chapters = "chapters.txt"',
 }
 
 
+# pydantic error kinds -> what the producer should have written.
+_WANTED = {
+    "string_type": "text in quotes",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false (without quotes)",
+    "datetime_type": "a date and time",
+    "list_type": "a list in [brackets]",
+    "model_type": "a table",
+    "dict_type": "a table",
+}
+_GIVEN = {"str": "text", "int": "a number", "float": "a number", "bool": "true/false", "list": "a list",
+          "dict": "a table", "datetime": "a date", "date": "a date without time", "time": "a time"}  # fmt: skip
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """``('chapters', 0, 'start')`` -> ``chapters[0].start``; union branch tags like 'constrained-str' dropped.
+
+    >>> _field_path(("audio", "constrained-str"))
+    'audio'
+    >>> _field_path(("chapters", 1, "title"))
+    'chapters[1].title'
+    """
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif "-" in part or "[" in part or part in ("str", "int", "float", "bool", "list"):
+            continue  # pydantic names the union member it tried; the producer never wrote that
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
 def _describe(error: dict[str, Any]) -> tuple[str, str]:
-    """Turn one pydantic error into (field path, what is wrong)."""
-    loc = ".".join(str(part) for part in error["loc"] if not str(part).startswith(("str", "list[")))
+    """Turn one pydantic error into (field path, what is wrong), in a producer's words."""
+    loc = _field_path(error["loc"])
     kind = error["type"]
     if kind == "missing":
         return loc, "is missing"
-    if kind in ("string_type", "int_type", "float_type", "bool_type", "datetime_type", "list_type", "model_type"):
-        wanted = kind.removesuffix("_type").replace("str", "text").replace("int", "whole number")
-        wanted = {"string": "text", "model": "table", "list": "list", "datetime": "date and time"}.get(wanted, wanted)
-        return loc, f"must be {wanted}, not {type(error.get('input')).__name__.replace('str', 'text')}"
+    if kind in _WANTED:
+        given = _GIVEN.get(type(error.get("input")).__name__, type(error.get("input")).__name__)
+        return loc, f"must be {_WANTED[kind]}, not {given}"
     message = error["msg"].removeprefix("Value error, ")
-    return loc, message[0].lower() + message[1:]
+    return loc, f"is wrong: {message[0].lower() + message[1:]}"
 
 
 def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> PodcastError:
-    errors = exc.errors()
+    # A union field (audio = text or list) fails once per branch: report the branch that matches
+    # what was written (a value problem) rather than "must be text".
+    errors = sorted(exc.errors(), key=lambda error: error["type"] in _WANTED)
+    # The branches not taken (chapters = tables, so not a file name) are not more problems.
+    taken = [e for e in errors if not (e["type"] in _WANTED and _field_path(e["loc"]) == _field_path(e["loc"][:-1]))]
+    errors = taken or errors
     loc, what = _describe(errors[0])
-    leaf = loc.rsplit(".", 1)[-1]
-    leaf = leaf if not leaf.isdigit() else loc.split(".")[-2] if "." in loc else leaf
-    fix = FIELD_HINTS.get(leaf, "see the manifest format in README.md")
-    more = f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
+    leaf = re.sub(r"\[\d+\]", "", loc).rsplit(".", 1)[-1]
+    fix = FIELD_HINTS.get(loc) or FIELD_HINTS.get(leaf, "see the manifest format in README.md")
+    others = len({_field_path(error["loc"]) for error in errors} - {loc})
+    more = f" (and {others} more problem{'s' * (others > 1)})" if others else ""
     return exc_type(f"field '{loc}' {what}{more}", path=path, fix=fix)
 
 
@@ -218,26 +323,31 @@ def _warn_unknown(model: BaseModel, path: Path, prefix: str = "") -> None:
     for name, value in model:
         if isinstance(value, BaseModel):
             _warn_unknown(value, path, f"{prefix}{name}.")
+        elif isinstance(value, list):
+            for index, element in enumerate(value):
+                if isinstance(element, BaseModel):
+                    _warn_unknown(element, path, f"{prefix}{name}[{index}].")
+
+
+_Manifest = TypeVar("_Manifest", bound=BaseModel)
+
+
+def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError]) -> _Manifest:
+    data = read_toml(path, exc_type)
+    try:
+        manifest = model.model_validate(data)
+    except ValidationError as exc:
+        raise _fail(exc_type, path, exc) from None
+    _warn_unknown(manifest, path)
+    return manifest
 
 
 def load_show_manifest(path: Path) -> ShowManifest:
-    data = read_toml(path, ShowInvalid)
-    try:
-        manifest = ShowManifest.model_validate(data)
-    except ValidationError as exc:
-        raise _fail(ShowInvalid, path, exc) from None
-    _warn_unknown(manifest, path)
-    return manifest
+    return _load(path, ShowManifest, ShowInvalid)
 
 
 def load_episode_manifest(path: Path) -> EpisodeManifest:
-    data = read_toml(path, EpisodeInvalid)
-    try:
-        manifest = EpisodeManifest.model_validate(data)
-    except ValidationError as exc:
-        raise _fail(EpisodeInvalid, path, exc) from None
-    _warn_unknown(manifest, path)
-    return manifest
+    return _load(path, EpisodeManifest, EpisodeInvalid)
 
 
 def new_guid() -> str:

@@ -26,10 +26,10 @@ def compose_markdown(description: str, *, content_warning: str | None, support_n
     '**Content warning:** Discusses abuse.\\n\\nNotes.\\n\\nHelp: example.org'
     """
     parts = []
-    if content_warning:
+    if content_warning and content_warning.strip():  # a blank warning must not print an empty "Content warning:"
         parts.append(f"**Content warning:** {content_warning.strip()}")
     parts.append(description.strip())
-    if support_notice:
+    if support_notice and support_notice.strip():
         parts.append(support_notice.strip())
     return "\n\n".join(parts)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import tomlkit
 
 from .errors import EpisodeInvalid, ShowInvalid
-from .manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, load_episode_manifest, new_guid, show_guid
+from .manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, URL_PATTERN, load_episode_manifest, new_guid, show_guid
 
 SHOW_TEMPLATE = """\
 # The show: metadata, audio targets and where to publish. See README.md for every key.
@@ -43,25 +43,42 @@ sample_rate_hz = 44100
 
 [publish]
 target = "feed"                         # a local folder, or "s3://bucket/prefix"
-base_url = "https://media.example.org/podcast"
+base_url = {base_url}
+# S3 only (credentials come from the AWS chain: AWS_PROFILE or AWS_ACCESS_KEY_ID, never from this file):
+# region = "eu-west-2"
+# endpoint_url = "https://<account>.r2.cloudflarestorage.com"   # S3-compatible stores (R2, B2, MinIO)
+# acl = "public-read"                                           # where the store grants public read by ACL
+# cloudfront_distribution_id = "E2QWRUHAPOMQZL"                 # invalidate the feed after each publish
 """
+
+# The example address a new show starts with. Its podcast:guid is the same for every show that keeps
+# it, so `podcast validate` asks for the real one once base_url is changed (rule podcast-guid-placeholder).
+PLACEHOLDER_BASE_URL = "https://media.example.org/podcast"
 
 GITIGNORE = "build/\nfeed/*\n!feed/feed.xml\n"
 
 
-def init_show(directory: Path, *, title: str) -> list[Path]:
-    """Create podcast.toml, placeholder artwork, episodes/ and feed/ in ``directory``."""
+def init_show(directory: Path, *, title: str, base_url: str | None = None) -> list[Path]:
+    """Create podcast.toml, placeholder artwork, episodes/ and feed/ in ``directory``.
+
+    ``[show] guid`` is written once, as the UUIDv5 of ``<base_url>/feed.xml`` (podcast:guid):
+    pass the real ``base_url`` so the show gets its own permanent guid from the start.
+    """
     from PIL import Image, ImageDraw
 
-    directory.mkdir(parents=True, exist_ok=True)
     manifest = directory / SHOW_FILE
+    base_url = (base_url or PLACEHOLDER_BASE_URL).rstrip("/")
+    if not re.match(URL_PATTERN, base_url):
+        raise ShowInvalid(f"base URL '{base_url}' is not a web address", path=manifest,
+                          fix="pass --base-url with the public address that will serve the feed, starting with https://")  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
     if manifest.exists():
         raise ShowInvalid("already exists", path=manifest, fix="edit it, or run `podcast init` in an empty folder")
-    base_url = "https://media.example.org/podcast"
     created = []
     text = SHOW_TEMPLATE.format(
-        title=tomlkit.string(title).as_string(), year=datetime.now(timezone.utc).year, guid=show_guid(f"{base_url}/feed.xml")
-    )
+        title=tomlkit.string(title).as_string(), year=datetime.now(timezone.utc).year,
+        guid=show_guid(f"{base_url}/feed.xml"), base_url=tomlkit.string(base_url).as_string(),
+    )  # fmt: skip
     manifest.write_text(text, encoding="utf-8")
     created.append(manifest)
     artwork = directory / "artwork.jpg"

@@ -34,12 +34,17 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     (900, 999)
     >>> parse_range("bytes=1000-", 1000) is None
     True
+
+    A syntactically invalid range (``bytes=500-100``) must be ignored (RFC 9110 §14.2):
+    it raises ValueError and the caller sends the whole file.
     """
     match = _RANGE.match(header.strip())
-    if not match or size == 0:
-        return None
+    if not match:
+        raise ValueError(f"unsupported Range header {header!r}")
     first, last = match.groups()
-    if first == "" and last == "":
+    if (first == "" and last == "") or (first and last and int(last) < int(first)):
+        raise ValueError(f"invalid Range header {header!r}")
+    if size == 0:
         return None
     if first == "":
         length = int(last)
@@ -79,14 +84,19 @@ class _Handler(BaseHTTPRequestHandler):
         size = len(data) if data is not None else file.stat().st_size
         start, end, status = 0, size - 1, HTTPStatus.OK
         if "Range" in self.headers:
-            wanted = parse_range(self.headers["Range"], size)
-            if wanted is None:
-                self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
-                self.send_header("Content-Range", f"bytes */{size}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            (start, end), status = wanted, HTTPStatus.PARTIAL_CONTENT
+            try:
+                wanted = parse_range(self.headers["Range"], size)
+            except ValueError:
+                wanted = (0, size - 1)  # a malformed range is ignored: send everything, as 200
+            else:
+                if wanted is None:
+                    self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+                    self.send_header("Content-Range", f"bytes */{size}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                status = HTTPStatus.PARTIAL_CONTENT
+            start, end = wanted
         self.send_response(status)
         self.send_header("Content-Type", content_type_for(file.name))
         self.send_header("Accept-Ranges", "bytes")

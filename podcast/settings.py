@@ -18,6 +18,8 @@ class PublishSettings:
     base_url: str  # public URL that serves the target, no trailing slash
     endpoint_url: str | None = None
     region: str | None = None
+    acl: str | None = None  # S3 canned ACL for public objects ("public-read"), None = bucket policy/CDN
+    cloudfront_distribution_id: str | None = None  # invalidate the feed there after each publish
 
     @property
     def feed_url(self) -> str:
@@ -43,4 +45,6 @@ def resolve_settings(show: Show, *, target: str | None = None, base_url: str | N
         base_url=chosen_base.rstrip("/"),
         endpoint_url=publish.endpoint_url,
         region=publish.region,
+        acl=publish.acl,
+        cloudfront_distribution_id=publish.cloudfront_distribution_id,
     )

@@ -141,7 +141,9 @@ def load_show(root: Path) -> Show:
     folders = sorted(p for p in episodes_dir.iterdir() if p.is_dir()) if episodes_dir.is_dir() else []
     episodes = tuple(load_episode(root, folder) for folder in folders if not folder.name.startswith("."))
     _check_unique(episodes)
-    return Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes)
+    from .redaction import redact_show  # safeguarding: every artefact is built from redacted text
+
+    return redact_show(Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes))
 
 
 def _check_unique(episodes: tuple[Episode, ...]) -> None:

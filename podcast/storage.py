@@ -10,10 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .errors import StorageError
+from .errors import StateConflict, StorageError
+
+if TYPE_CHECKING:
+    from .settings import PublishSettings
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +61,26 @@ class Target(Protocol):
 
     def exists(self, key: str, size: int) -> bool: ...
 
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None: ...
+    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str, sha256: str | None = None,
+                 on_progress: Callable[[int], None] | None = None) -> None: ...  # fmt: skip
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None: ...
 
     def get_bytes(self, key: str) -> bytes | None: ...
 
     def delete(self, key: str) -> None: ...
+
+    def get_versioned(self, key: str) -> tuple[bytes | None, str | None]:
+        """An object's bytes and a version tag (its ETag), or (None, None) when it is absent."""
+        ...
+
+    def put_if(self, key: str, data: bytes, *, expected: str | None, content_type: str, cache_control: str) -> str:
+        """Write only if the object's version is still ``expected`` (None: only if it does not exist).
+
+        Returns the new version tag; raises StateConflict when another writer got there first.
+        Used for the state record and the publish lock, so two producers never overwrite each other.
+        """
+        ...
 
 
 class LocalFolderTarget:
@@ -98,10 +115,13 @@ class LocalFolderTarget:
                 f"cannot write '{key}' ({exc.strerror})", path=self.root, fix="check free space and permissions"
             ) from None
 
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
+    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str, sha256: str | None = None,
+                 on_progress: Callable[[int], None] | None = None) -> None:  # fmt: skip
         import shutil
 
         self._write(key, lambda tmp: shutil.copyfile(path, tmp))
+        if on_progress:
+            on_progress(path.stat().st_size)
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
         self._write(key, lambda tmp: tmp.write_bytes(data))
@@ -121,12 +141,38 @@ class LocalFolderTarget:
             raise StorageError(f"cannot delete '{key}' ({exc.strerror})", path=self.root, fix="check permissions") from None
 
 
-def open_target(target: str, show_root: Path) -> Target:
-    """The Target for a ``[publish] target`` value: a folder relative to the show, or s3://."""
+    def get_versioned(self, key: str) -> tuple[bytes | None, str | None]:
+        data = self.get_bytes(key)
+        return (data, _digest(data)) if data is not None else (None, None)
+
+    def put_if(self, key: str, data: bytes, *, expected: str | None, content_type: str, cache_control: str) -> str:
+        """Compare-and-swap under an exclusive lock file: the local twin of S3's If-Match/If-None-Match."""
+        import fcntl
+
+        lock_path = self._path(".podcast/cas.lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self.get_versioned(key)[1] != expected:
+                raise StateConflict(
+                    f"cannot write '{key}': someone else is publishing to this folder at the same time",
+                    path=self.root, fix="wait for the other publish to finish, then run `podcast publish` again",
+                )
+            self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
+        return _digest(data)
+
+
+def _digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def open_target(target: str, show_root: Path, settings: PublishSettings | None = None) -> Target:
+    """The Target for a ``[publish] target`` value: a folder relative to the show, or s3://bucket/prefix."""
     if target.startswith("s3://"):
-        raise StorageError(
-            f"S3 targets are not supported yet ({target})",
-            fix='publish to a local folder for now: target = "feed"',
-        )
+        from .s3 import S3Target
+
+        return S3Target.from_settings(target, settings)
     root = Path(target).expanduser()
     return LocalFolderTarget(root if root.is_absolute() else show_root / root)

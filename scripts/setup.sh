@@ -7,9 +7,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(ffmpeg espeak-ng gpodder nodejs npm)
+# tool on PATH -> Debian package that provides it. Only missing ones are installed: a Node.js from
+# another source (e.g. NodeSource, which bundles npm) conflicts with Debian's npm package.
+declare -A PACKAGE_FOR=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng [gpo]=gpodder [node]=nodejs [npm]=npm)
 missing=()
-for tool in ffmpeg espeak-ng gpo node npm; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+SYSTEM_PACKAGES=()
+for tool in ffmpeg ffprobe espeak-ng gpo node npm; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        missing+=("$tool")
+        case " ${SYSTEM_PACKAGES[*]} " in *" ${PACKAGE_FOR[$tool]} "*) ;; *) SYSTEM_PACKAGES+=("${PACKAGE_FOR[$tool]}") ;; esac
+    fi
+done
 if [ ${#missing[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
         SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

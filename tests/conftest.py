@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from podcast.audio import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parent.parent
+pytest_plugins = ["s3_fixtures"]  # moto S3 server, buckets and S3 shows (tests/s3_fixtures.py)
 
 
 def make_audio(path: Path, *, source: str = "sine=frequency=440:duration=3", filters: str = "volume=-20dB",
@@ -75,3 +76,12 @@ def partytime() -> Callable[[Path], dict]:
         return json.loads(result.stdout)
 
     return parse
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="Rewrite the golden files under tests/data/ from the current output instead of comparing.",
+    )

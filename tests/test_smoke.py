@@ -25,7 +25,7 @@ def test_build_and_publish_demo(demo_show, cli):
     assert published.exit_code == 0, published.stderr
     report = json.loads(published.stdout)
     assert report["feed_changed"] is True
-    assert {u["key"].split("/")[0] for u in report["uploaded"]} == {"media", "artwork"}
+    assert {u["key"].split("/")[0] for u in report["uploaded"]} == {"media", "artwork", "chapters"}
     assert (demo_show / "feed" / "feed.xml").is_file()
 
     republished = json.loads(cli("-C", demo_show, "publish", "--json").stdout)
