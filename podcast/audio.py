@@ -134,7 +134,7 @@ class Limiter:
 class RenderPlan:
     """Everything the render graph needs: where to cut each part, the gain and the dynamics."""
 
-    trims: tuple[tuple[float, float], ...]  # (start, end) seconds kept of each part
+    trims: tuple[tuple[float, float | None], ...]  # seconds kept of each part: (start, end or None for "to the end")
     crossfade_s: float
     gain_db: float
     limiter: Limiter | None = None
@@ -532,9 +532,10 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
     chains = []
     for i in range(n_parts):
         chain = f"[{i}:a:0]{_conform(settings)}"
-        if i < len(plan.trims):
-            start, end = plan.trims[i]
-            chain += f",atrim=start={start:.6f}:end={end:.6f},asetpts=PTS-STARTPTS"
+        start, end = plan.trims[i] if i < len(plan.trims) else (0.0, None)
+        cuts = ([f"start={start:.6f}"] if start > 0 else []) + ([f"end={end:.6f}"] if end is not None else [])
+        if cuts:  # untouched ends are not cut at all, so no sample is lost to a rounded length
+            chain += f",atrim={':'.join(cuts)},asetpts=PTS-STARTPTS"
         chains.append(chain + f"[p{i}]")
     if n_parts == 1:
         body = "[p0]"
@@ -567,7 +568,7 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
     return ";".join(chains)
 
 
-def plan_trims(parts: Sequence[PartAnalysis], max_silence_s: float | None) -> tuple[tuple[float, float], ...]:
+def plan_trims(parts: Sequence[PartAnalysis], max_silence_s: float | None) -> tuple[tuple[float, float | None], ...]:
     """Where to cut each part so silence at the programme's ends (and at each join) is at most the maximum.
 
     The programme's first and last edges keep up to ``max_silence_s``; the two sides of
@@ -579,19 +580,31 @@ def plan_trims(parts: Sequence[PartAnalysis], max_silence_s: float | None) -> tu
     >>> plan_trims([p, p], 1.0)
     ((2.0, 8.0), (2.5, 8.5))
     >>> plan_trims([p], None)
-    ((0.0, 10.0),)
+    ((0.0, None),)
+    >>> plan_trims([PartAnalysis("b", 10.0, 0.0, 0.5, -3.0)], 1.0)
+    ((0.0, None),)
     """
-    trims = []
+    trims: list[tuple[float, float | None]] = []
     last = len(parts) - 1
     for i, part in enumerate(parts):
-        start, end = 0.0, part.duration_s
+        start, end = 0.0, None
         if max_silence_s is not None and max_silence_s >= 0:
             keep_lead = max_silence_s if i == 0 else max_silence_s / 2
             keep_trail = max_silence_s if i == last else max_silence_s / 2
             start = round(max(0.0, part.lead_silence_s - keep_lead), 3)
-            end = round(part.duration_s - max(0.0, part.trail_silence_s - keep_trail), 3)
-        trims.append((start, max(end, start)))
+            if part.trail_silence_s > keep_trail:
+                end = max(start, round(part.duration_s - (part.trail_silence_s - keep_trail), 3))
+        trims.append((start, end))
     return tuple(trims)
+
+
+def kept_seconds(parts: Sequence[PartAnalysis], trims: Sequence[tuple[float, float | None]]) -> list[float]:
+    """How long each part is after its trim.
+
+    >>> kept_seconds([PartAnalysis("a", 10.0, 3.0, 2.5, -3.0)], [(2.0, 8.5)])
+    [6.5]
+    """
+    return [round((part.duration_s if end is None else end) - start, 3) for part, (start, end) in zip(parts, trims)]
 
 
 # --- analysis -------------------------------------------------------------------------------
@@ -820,8 +833,9 @@ def render_episode_audio(
 
     # 2. Plan: static gain; a limiter only if the peaks would pass the ceiling.
     trims = plan_trims(parts, settings.max_silence_s)
-    kept = sum(end - start for start, end in trims)
-    crossfade = _crossfade_s(settings, trims)
+    lengths = kept_seconds(parts, trims)
+    kept = sum(lengths)
+    crossfade = _crossfade_s(settings, lengths)
     target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
     gain = target - encoder_shift - before["integrated_lufs"]
     needs_limiter = settings.leveler or before["true_peak_dbtp"] + gain > ceiling - PEAK_HEADROOM_DB
@@ -935,11 +949,11 @@ def measure_encoder_shift(sources: Sequence[Path], infos: Sequence[AudioInfo], s
     return round(max(-1.5, min(1.5, mp3 - pcm)), 2)
 
 
-def _crossfade_s(settings: RenderSettings, trims: Sequence[tuple[float, float]]) -> float:
+def _crossfade_s(settings: RenderSettings, lengths: Sequence[float]) -> float:
     """The crossfade length, shortened so it never exceeds half of the shortest part."""
-    if settings.crossfade_ms <= 0 or len(trims) < 2:
+    if settings.crossfade_ms <= 0 or len(lengths) < 2:
         return 0.0
-    shortest = min(end - start for start, end in trims)
+    shortest = min(lengths)
     return round(min(settings.crossfade_ms / 1000, shortest / 2), 3)
 
 
