@@ -334,6 +334,40 @@ def publish(
 
 
 @app.command()
+def transcribe(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The episode to transcribe.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write, relative to the episode folder (.json keeps word timings; .vtt, .srt, .txt, .html also work).")] = Path("transcript.json"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing transcript file.")] = False,
+    json_flag: JsonOption = False,
+) -> None:
+    """Transcribe an episode offline with Whisper (faster-whisper), one track per speaker when it has [[tracks]].
+
+    Writes an editable transcript next to episode.toml and, if episode.toml names none yet,
+    adds transcript = "..." so the next build publishes it. Correct names and mishearings in
+    the file before publishing. Example: podcast transcribe episode-3 --output transcript.vtt
+    """
+    from podcast.show import load_show
+    from podcast.transcribe import transcribe_episode
+    from podcast.transcripts import adopt_transcript
+
+    obj = _state(ctx, json_flag)
+    with reported_errors():
+        show = load_show(obj.show_dir)
+        episode = show.episode(slug)
+        path = episode.folder / output  # an absolute --output stays as it is
+        if path.exists() and not force:
+            raise PodcastError("already exists", path=path, fix="pass --force to replace it, or --output another file")
+        with ProgressView(obj) as progress:
+            result = transcribe_episode(show, episode, on_progress=lambda step, f: progress.update(slug, step, f))
+        listed = adopt_transcript(show, episode, result, path)
+    words = sum(len(cue.text.split()) for cue in result.cues)
+    note = f"added transcript = \"{path.name}\" to episode.toml" if listed else "episode.toml already names a transcript: point it at this file to publish it"
+    emit(obj, {"slug": slug, "file": str(path), "cues": len(result.cues), "words": words, "speakers": result.speakers,
+               "listed": listed}, f"wrote {path} ({len(result.cues)} cues, {words} words) — {note}; check it before publishing")  # fmt: skip
+
+
+@app.command()
 def feed(
     ctx: typer.Context,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the feed ('-' for stdout; default build/feed.xml).")] = None,

@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ from .notes import compose_markdown, render_text
 from .settings import PublishSettings
 from .show import Episode, Show
 from .tags import TagValues, read_duration, write_tags
+from .tracks import episode_sources
+from .transcripts import build_transcripts, transcript_text
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,7 @@ def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagVa
         copyright=info.copyright,
         cover_jpeg=embedded_cover(cover_path),
         chapters=tag_chapters(redact_chapters(load_chapters(episode), show_redactions(show))),
+        transcript_text=transcript_text(show, episode),
     )
 
 
@@ -193,13 +196,17 @@ def build_episode(
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
-        report = render_episode_audio(episode.audio_paths, untagged, render_settings(show), on_progress=on_progress)
+        report = render_episode_audio(episode_sources(show, episode, rendered_key), untagged, render_settings(show), on_progress=on_progress)
         loudness = report.to_dict()
         _write_json_atomic(audio_record, {"key": rendered_key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
         for stale in folder.glob("audio-*.mp3"):
             if stale != untagged:
                 stale.unlink(missing_ok=True)
+
+    # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
+    build_transcripts(show, episode, audio_key=rendered_key, duration_s=read_duration(untagged), on_progress=on_progress)
+    values = replace(values, transcript_text=transcript_text(show, episode))  # now that they are built
 
     # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
     censor = censor_plan(show, episode)

@@ -142,7 +142,11 @@ def words_from_json(document: Any) -> list[Word]:
 def episode_words(show: Show, episode: Episode) -> list[Word]:
     """Word timings for ``episode`` from its JSON transcript, if it has one with timings."""
     name = episode.manifest.transcript
-    if not name or not name.lower().endswith(".json"):
+    if not name:
+        from .transcripts import generated_words  # [transcripts] auto = true: Whisper's word timings
+
+        return generated_words(show, episode)
+    if not name.lower().endswith(".json"):
         return []
     path = episode.folder / name
     try:

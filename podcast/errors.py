@@ -69,3 +69,9 @@ class StorageError(PodcastError):
 
 class StateConflict(StorageError):
     """Another producer changed the target's state record while this publish was running."""
+class TranscriptInvalid(PodcastError):
+    """A supplied transcript cannot be read, or its cue times do not fit the audio."""
+
+
+class TranscriberUnavailable(ExternalToolError):
+    """faster-whisper or its model is missing or failed (exit 3, like a missing ffmpeg)."""

@@ -36,6 +36,7 @@ from .notes import render_html
 from .safeguarding import gate_release
 from .settings import PublishSettings
 from .show import Episode, Show
+from .transcripts import built_transcript_files, feed_links
 from .storage import FEED_CACHE, FEED_KEY, LONG_CACHE, STATE_KEY, Target, content_type_for, hashed_key
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,10 @@ def plan_release(
                             for p in chapter_image_files(result.mp3_path.parent)]  # fmt: skip
                 objects.update({picture.key: picture for picture in pictures})
                 record["chapter_image_keys"] = [picture.key for picture in pictures]
+            transcripts = [(_object("transcripts", episode.slug, f.path), f) for f in built_transcript_files(show, episode)]
+            objects.update({obj.key: obj for obj, _ in transcripts})
+            record["transcripts"] = [{"key": o.key, "type": f.type, "language": f.language, "rel": f.rel} for o, f in transcripts]
+            record["transcript_keys"] = [o.key for o, _ in transcripts]  # carried while other episodes publish
         elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
             record = previous[episode.slug]
         else:
@@ -160,6 +165,7 @@ def plan_release(
                 image_url=settings.url_for(record["artwork_key"]) if record.get("artwork_key") else None,
                 chapters_url=settings.url_for(record["chapters_key"]) if record.get("chapters_key") else None,
                 chapters=marks_from_records(record.get("chapters")),
+                transcripts=feed_links(record.get("transcripts", ()), settings.url_for),
             )
         )
     channel = FeedChannel(show=show, feed_url=settings.feed_url, image_url=settings.url_for(show_art.key))
