@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -244,7 +244,7 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
 
     Example: podcast build trailer
     """
-    from podcast.build import build_episode
+    from podcast.batch import build_episodes
     from podcast.settings import resolve_settings
     from podcast.show import load_show
 
@@ -256,16 +256,16 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
         settings = resolve_settings(show)
         episodes = show.select(slugs)
     with ProgressView(obj) as progress:
-        for episode in episodes:
-            try:
-                with reported_errors():
-                    result = build_episode(show, episode, settings,
-                                           on_progress=lambda step, f, s=episode.slug: progress.update(s, step, f))  # fmt: skip
-            except typer.Exit as exc:  # keep going past a failing episode, like ffmpeg-normalize
-                failures.append(episode.slug)
-                last_code = exc.exit_code
-                continue
-            results.append(result.to_dict())
+        # Two episodes at a time (PODCAST_JOBS); a failing episode does not stop the others.
+        outcomes = build_episodes(show, episodes, settings, on_progress=progress.update)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            log.debug("error details for %s", outcome.slug, exc_info=outcome.error)
+            typer.echo(f"error: {outcome.error}", err=True)
+            failures.append(outcome.slug)
+            last_code = outcome.error.exit_code
+        elif outcome.built is not None:
+            results.append(outcome.built.to_dict())
     lines = [_describe_build(r) for r in results]
     if failures:
         lines.append(f"{len(failures)} episode(s) failed: {', '.join(failures)}")

@@ -2,14 +2,29 @@
 
 The adapter owns ffmpeg's failure modes (STYLE §3.3): argv lists only, the command
 logged at debug, a missing or broken binary raised as ExternalToolError (exit 3) and
-input that is not audio raised as AudioInvalid (exit 1). Progress is reported through
-an ``on_progress(fraction)`` callback; nothing here prints.
+input that is not audio, is corrupt, truncated, silent or too short raised as
+AudioInvalid (exit 1). Progress is reported through an ``on_progress`` callback;
+nothing here prints.
 
-Loudness normalisation is closed-loop: measure the source (ITU-R BS.1770 via
-``ebur128``), apply a static gain (plus a 4x-oversampled limiter only when the gain
-would push the true peak over the ceiling), encode, then re-measure the *encoded MP3*
-and correct once more if it landed off target. A plain gain keeps speech dynamics
-intact, unlike loudnorm's dynamic fallback.
+Loudness normalisation is measured, static and closed-loop (see README "Loudness"):
+
+1. **Analyse** (two ffmpeg runs side by side, one per core): the assembled programme's
+   integrated loudness and loudness range (``ebur128``), and per part the leading and
+   trailing silence (``silencedetect``), a 4x-oversampled peak estimate and decoding
+   errors (corrupt or truncated files).
+2. **Plan**: one static gain to the target. A limiter is added only when that gain would
+   push the peaks over the ceiling; a limiter (or the leveler) lowers the loudness a
+   little, so a cheap calibration run (no encoding) measures the limited PCM and the
+   gain is corrected before anything is encoded.
+3. **Render and verify in one go**: the encoder writes the MP3 through ffmpeg's ``tee``
+   muxer to the file *and* to a pipe; a second ffmpeg decodes those same MP3 frames
+   and meters them (``ebur128=peak=true``) while the encoder is still running, so the
+   independent check of the encoded file costs almost no extra wall time.
+4. **Correct**: if the encoded MP3 landed further than ``TOLERANCE_LU`` from the target
+   or over the ceiling, render again with the error fed back (rare; at most
+   ``MAX_RENDERS``). The temporary file is renamed into place only when it passes.
+
+Everything streams through ffmpeg, so memory stays flat whatever the episode length.
 """
 
 from __future__ import annotations
@@ -17,6 +32,7 @@ from __future__ import annotations
 import collections
 import functools
 import logging
+import math
 import os
 import re
 import shlex
@@ -24,11 +40,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TypedDict
+from typing import IO, Any, TypedDict
 
 from .errors import AudioInvalid, ExternalToolError, PodcastError
 
@@ -38,18 +56,33 @@ Progress = Callable[[float], None]
 
 SILENCE_LUFS = -69.0  # ebur128 reports -70 LUFS for digital silence
 TOLERANCE_LU = 0.3  # re-render when the encoded file lands further than this from target
-TRUE_PEAK_MARGIN_DB = 0.5  # MP3 encoding overshoots peaks; limit this far below the ceiling
+ACCEPT_LU = 0.5  # the contract: the encoded MP3 is within this of the target
+PEAK_HEADROOM_DB = 0.5  # peaks closer than this to the ceiling (before encoding) get a limiter
+LIMIT_MARGIN_DB = 2.0  # the limiter works on samples: room for inter-sample peaks and MP3 overshoot (1.3 dB seen over 60 min)
 MAX_RENDERS = 3
-MIN_DURATION_S = 1.0  # BS.1770 integrated loudness needs at least one 400 ms block; be generous
+MAX_CALIBRATIONS = 2  # rounds of two metered trial gains
+MIN_DURATION_S = 1.0  # BS.1770 integrated loudness needs 400 ms blocks; less than a second is a mistake
+SILENCE_THRESHOLD_DB = -50.0  # below this counts as silence when trimming the ends
+SILENCE_MIN_S = 0.1
+OVERSAMPLE = 4  # for true-peak estimates and the fallback limiter
+EXCERPT_S = 20.0  # how much of the programme is encoded to learn the encoder's loudness shift
+
+# The speech leveler: dynaudnorm aiming each 250 ms frame at the same RMS (-20 dBFS), its
+# gain smoothed over a ~2.75 s Gaussian window, capped at +20 dB and at peaks of 0.9.
+# That follows a speaker's turn within a second or two yet is far slower than a syllable,
+# so speech keeps its shape; on sustained music it moves the short-term loudness by
+# about 0.2 LU (measured in tests/test_loudness.py), i.e. no audible pumping.
+LEVELER_FILTER = "dynaudnorm=f=250:g=11:p=0.9:m=10:r=0.1"
 
 INSTALL_HINT = (
     "install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg) "
     "or `pip install imageio-ffmpeg`, or set PODCAST_FFMPEG to an ffmpeg binary"
 )
+REEXPORT_HINT = "export the master again as WAV, FLAC, MP3 or M4A"
 
 
 class LoudnessStats(TypedDict):
-    """What ``ebur128=peak=true`` reports about a whole file."""
+    """What ``ebur128`` reports about a whole programme (true peak is 4x-oversampled)."""
 
     integrated_lufs: float
     range_lu: float
@@ -63,20 +96,56 @@ class AudioInfo:
     sample_rate_hz: int
     channels: int
     codec: str
+    duration_estimated: bool = False
 
 
 @dataclass(frozen=True)
 class RenderSettings:
+    """The ``[audio]`` table of podcast.toml, as the renderer needs it."""
+
     loudness_lufs: float
     true_peak_dbtp: float
     channels: int
     bitrate_kbps: int
     sample_rate_hz: int
+    leveler: bool = False
+    crossfade_ms: int = 0
+    max_silence_s: float | None = 2.0
+
+
+@dataclass(frozen=True)
+class PartAnalysis:
+    """One source file as decoded: its length, silent ends and peak."""
+
+    path: str
+    duration_s: float
+    lead_silence_s: float
+    trail_silence_s: float
+    true_peak_dbtp: float
+
+
+@dataclass(frozen=True)
+class Limiter:
+    """A lookahead limiter at ``ceiling_dbtp``; ``oversample`` > 1 runs it at a multiple of the rate."""
+
+    ceiling_dbtp: float
+    oversample: int = 1
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Everything the render graph needs: where to cut each part, the gain and the dynamics."""
+
+    trims: tuple[tuple[float, float | None], ...]  # seconds kept of each part: (start, end or None for "to the end")
+    crossfade_s: float
+    gain_db: float
+    limiter: Limiter | None = None
+    leveler: bool = False
 
 
 @dataclass(frozen=True)
 class RenderReport:
-    """Loudness before and after, and how many encodes the closed loop needed."""
+    """Loudness before and after, and what the closed loop did to get there."""
 
     before: LoudnessStats
     after: LoudnessStats
@@ -84,8 +153,13 @@ class RenderReport:
     limited: bool
     renders: int
     duration_s: float
+    calibrations: int = 0
+    encoder_shift_lu: float = 0.0
+    leveler: bool = False
+    trimmed_s: float = 0.0
+    history: list[dict[str, float]] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -126,6 +200,61 @@ def _checked(exe: str) -> str:
     return exe
 
 
+# ffmpeg's words for input it cannot decode (exit status non-zero) ...
+_NOT_AUDIO = (
+    "Invalid data found when processing input",
+    "does not contain any stream",
+    "Could not find codec parameters",
+    "Output file #0 does not contain any stream",
+    "matches no streams",
+    "could not find sync byte",
+    "Unknown input format",
+    "moov atom not found",
+    "Decoder (codec none) not found",
+)
+# ... and for damage it decodes past (exit status 0): corrupt or truncated files.
+_DAMAGED = (
+    "corrupt input packet",
+    "decode_frame() failed",
+    "Error while decoding stream",
+    "filesize and duration do not match",
+    "Invalid data found when processing input",
+    "Header missing",
+    "invalid new backstep",
+    "Packet corrupt",
+)
+
+
+class _StderrLog:
+    """Collects an ffmpeg's stderr without growing with the file: head, tail and damage reports."""
+
+    def __init__(self) -> None:
+        self.head: list[str] = []
+        self.tail: collections.deque[str] = collections.deque(maxlen=80)
+        self.damage: list[str] = []
+        self.silences: list[tuple[str, float]] = []  # ("start"|"end", seconds), first and last few kept
+
+    def feed(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            if len(self.head) < 40:
+                self.head.append(line)
+            self.tail.append(line)
+            if len(self.damage) < 5 and any(marker in line for marker in _DAMAGED):
+                self.damage.append(line.strip())
+            if "silence_" in line:
+                event = parse_silence_line(line)
+                if event:
+                    self.silences.append(event)
+                    if len(self.silences) > 8:  # keep the first two events and the last few
+                        del self.silences[2]
+
+    @property
+    def text(self) -> str:
+        head = "".join(self.head)
+        tail = "".join(self.tail)
+        return tail if head and tail.startswith(head[:200]) else head + tail
+
+
 def _find_prctl() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
@@ -142,24 +271,78 @@ PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """In the ffmpeg child (Linux): get SIGKILL when the parent dies, so a killed `podcast` leaves no
-    orphan ffmpeg still writing into build/ while the next run writes the same file."""
+    """In the ffmpeg child (Linux): get SIGKILL when the thread that started it dies, so a killed
+    `podcast` leaves no orphan ffmpeg still writing into build/ while the next run writes the same
+    file. Every caller waits for its ffmpeg in the thread that started it."""
     if _PRCTL is not None:
         _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-_NOT_AUDIO = (
-    "Invalid data found when processing input",
-    "does not contain any stream",
-    "Could not find codec parameters",
-    "Output file #0 does not contain any stream",
-    "Stream map '0:a:0' matches no streams",
-    "matches no streams",
-    "Invalid argument",
-    "could not find sync byte",
-    "Unknown input format",
-    "moov atom not found",
-)
+class FFmpeg:
+    """One running ffmpeg: argv logged, stderr drained on a thread, failures turned into PodcastErrors."""
+
+    def __init__(self, args: Sequence[str], *, stdin: IO[bytes] | int | None = None, stdout: int | None = None,
+                 progress: bool = False) -> None:  # fmt: skip
+        extra = ["-progress", "pipe:1"] if progress else []
+        quiet_stdin = ["-nostdin"] if stdin is None else []
+        self.argv = [ffmpeg_exe(), *quiet_stdin, "-hide_banner", "-nostats", *extra, *args]
+        log.debug("running %s", shlex.join(self.argv))
+        try:
+            self.process = subprocess.Popen(
+                self.argv, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                stdout=stdout if stdout is not None else (subprocess.PIPE if progress else subprocess.DEVNULL),
+                stderr=subprocess.PIPE, preexec_fn=_die_with_parent if _PRCTL is not None else None,
+            )  # fmt: skip
+        except OSError as exc:
+            raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix=INSTALL_HINT) from None
+        self.log = _StderrLog()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        self.out_time_s = 0.0
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        text = (raw.decode("utf-8", "replace") for raw in self.process.stderr)
+        self.log.feed(text)
+
+    def follow_progress(self, duration_s: float | None, on_progress: Progress | None) -> None:
+        """Read ``-progress`` lines from stdout until ffmpeg closes it."""
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            if raw.startswith(b"out_time_us="):
+                value = raw.split(b"=", 1)[1].strip()
+                if value.isdigit():
+                    self.out_time_s = int(value) / 1e6
+                    if on_progress and duration_s:
+                        on_progress(min(1.0, self.out_time_s / duration_s))
+
+    def wait(self, *, source: Path | None = None) -> str:
+        """Wait for the exit; return stderr (head and tail) or raise AudioInvalid / ExternalToolError."""
+        self.process.wait()
+        self._reader.join()
+        stderr = self.log.text
+        if self.process.returncode < 0:  # killed (OOM killer, a user, a shutdown): not a problem with the audio
+            raise ExternalToolError(
+                f"ffmpeg was stopped by signal {-self.process.returncode}{f' while working on {source}' if source else ''}",
+                fix="nothing half-written was kept; run the command again",
+            )
+        if "No space left on device" in stderr:
+            raise PodcastError("ffmpeg could not write its output: no space left on device",
+                               fix="free some disk space and run the command again")  # fmt: skip
+        if self.process.returncode != 0:
+            lines = [line.strip() for line in self.log.tail if line.strip()]
+            last = lines[-1] if lines else f"exit status {self.process.returncode}"
+            if source is not None and "Decoder (codec" in stderr and "not found" in stderr:
+                raise AudioInvalid("uses an audio codec this ffmpeg cannot decode", path=source, fix=REEXPORT_HINT)
+            if source is not None and any(marker in stderr for marker in _NOT_AUDIO):
+                raise AudioInvalid(
+                    "cannot be decoded as audio (corrupt, truncated or not an audio file)", path=source, fix=REEXPORT_HINT
+                )
+            where = f" on {source}" if source else ""
+            raise ExternalToolError(
+                f"ffmpeg failed{where}: {last}", fix="run again with -v to see the ffmpeg command and its output"
+            )
+        return stderr
 
 
 def run_ffmpeg(
@@ -169,95 +352,45 @@ def run_ffmpeg(
     duration_s: float | None = None,
     on_progress: Progress | None = None,
 ) -> str:
-    """Run ffmpeg with ``args``; return its stderr. Raise AudioInvalid or ExternalToolError on failure.
-
-    ``source`` names the input in error messages; with ``duration_s`` and ``on_progress``
-    the caller gets the fraction done as ffmpeg works through the file.
-    """
-    argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-progress", "pipe:1", *args]
-    log.debug("running %s", shlex.join(argv))
-    try:
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
-                                   preexec_fn=_die_with_parent if _PRCTL is not None else None)  # fmt: skip
-    except OSError as exc:
-        raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix=INSTALL_HINT) from None
-    # Keep only the tail of stderr: ebur128 logs a line per 100 ms of audio.
-    tail: collections.deque[str] = collections.deque(maxlen=60)
-    with process:  # closes both pipes, even when a progress callback raises
-        reader = threading.Thread(target=lambda: tail.extend(process.stderr), daemon=True)  # type: ignore[arg-type]
-        reader.start()
-        assert process.stdout is not None
-        for line in process.stdout:
-            if on_progress and duration_s and line.startswith("out_time_us="):
-                value = line.split("=", 1)[1].strip()
-                if value.isdigit():
-                    on_progress(min(1.0, int(value) / 1e6 / duration_s))
-        process.wait()
-        reader.join()
-    stderr = "".join(tail)
-    if process.returncode < 0:  # killed (OOM killer, a user, a shutdown): not a problem with the audio
-        raise ExternalToolError(
-            f"ffmpeg was stopped by signal {process.returncode * -1}{f' while working on {source}' if source else ''}",
-            fix="nothing half-written was kept; run the command again",
-        )
-    if "No space left on device" in stderr:
-        raise PodcastError("ffmpeg could not write its output: no space left on device",
-                           path=Path(args[-1]).parent, fix="free some disk space and run the command again")  # fmt: skip
-    if process.returncode != 0:
-        lines = [line.strip() for line in tail if line.strip()]
-        last = lines[-1] if lines else f"exit status {process.returncode}"
-        if source is not None and any(marker in stderr for marker in _NOT_AUDIO):
-            raise AudioInvalid(
-                "cannot be decoded as audio (corrupt, truncated or not an audio file)",
-                path=source,
-                fix="export the master again as WAV, FLAC, MP3 or M4A",
-            )
-        where = f" on {source}" if source else ""
-        raise ExternalToolError(
-            f"ffmpeg failed{where}: {last}", fix="run again with -v to see the ffmpeg command and its output"
-        )
+    """Run ffmpeg with ``args``; return its stderr. Raise AudioInvalid or ExternalToolError on failure."""
+    run = FFmpeg(args, progress=True)
+    run.follow_progress(duration_s, on_progress)
+    stderr = run.wait(source=source)
     if on_progress:
         on_progress(1.0)
     return stderr
 
 
-# --- probing and measuring ------------------------------------------------------------------
+# --- parsing ffmpeg's reports (pure) ----------------------------------------------------------
 
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-_AUDIO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+).*?, (\d+) Hz, ([^,]+)")
+_AUDIO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+).*?, (\d+) Hz, ([^,\n]+)")
 
 
-def probe(path: Path) -> AudioInfo:
-    """Duration, sample rate, channels and codec of ``path``, read from ffmpeg's banner (no ffprobe needed)."""
-    if not path.is_file():
-        raise AudioInvalid("audio file not found", path=path, fix="check the file name in episode.toml")
-    argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)]
-    log.debug("running %s", shlex.join(argv))
-    result = subprocess.run(argv, capture_output=True, text=True, errors="replace")
-    stream = _AUDIO_STREAM.search(result.stderr)
-    duration = _DURATION.search(result.stderr)
-    if not stream and (result.returncode < 0 or str(path) not in result.stderr):
-        # ffmpeg names the input in everything it says about it; silence about the file means
-        # ffmpeg itself crashed or is broken, which is not the producer's master's fault.
-        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
-        last = lines[-1] if lines else f"exit status {result.returncode}"
-        raise ExternalToolError(f"ffmpeg failed on {path}: {last}", fix=INSTALL_HINT)
+def parse_probe(path: str, banner: str) -> AudioInfo | None:
+    """Read duration, rate, channels and codec of the first audio stream from ffmpeg's banner.
+
+    >>> parse_probe("a.wav", "  Duration: 00:01:02.50, bitrate: 705 kb/s\\n"
+    ...     "  Stream #0:0: Audio: pcm_s16le ([1][0][0][0] / 0x0001), 44100 Hz, stereo, s16, 1411 kb/s")
+    AudioInfo(path='a.wav', duration_s=62.5, sample_rate_hz=44100, channels=2, codec='pcm_s16le', duration_estimated=False)
+    >>> parse_probe("a.txt", "a.txt: Invalid data found when processing input") is None
+    True
+    """
+    stream = _AUDIO_STREAM.search(banner)
     if not stream:
-        raise AudioInvalid(
-            "is not an audio file ffmpeg can read",
-            path=path,
-            fix="export the master again as WAV, FLAC, MP3 or M4A",
-        )
+        return None
     layout = stream.group(3).strip()
     channels = {"mono": 1, "stereo": 2}.get(layout, 0)
     if not channels:
         match = re.match(r"(\d+) channels", layout)
         channels = int(match.group(1)) if match else 2
     seconds = 0.0
+    duration = _DURATION.search(banner)
     if duration:
         hours, minutes, secs = duration.groups()
         seconds = int(hours) * 3600 + int(minutes) * 60 + float(secs)
-    return AudioInfo(str(path), seconds, int(stream.group(2)), channels, stream.group(1))
+    estimated = "Estimating duration from bitrate" in banner
+    return AudioInfo(path, seconds, int(stream.group(2)), channels, stream.group(1), estimated)
 
 
 _SUMMARY = {
@@ -267,20 +400,103 @@ _SUMMARY = {
 }
 
 
-def parse_ebur128_summary(stderr: str) -> LoudnessStats:
-    """Pull integrated loudness, loudness range and true peak out of ebur128's summary.
+def parse_ebur128_summary(stderr: str, *, peak: bool = True) -> LoudnessStats:
+    """Pull integrated loudness, loudness range and (true) peak out of ebur128's summary.
 
     >>> parse_ebur128_summary("Summary: I:  -16.2 LUFS  LRA:   4.0 LU  Peak:  -1.5 dBFS")
     {'integrated_lufs': -16.2, 'range_lu': 4.0, 'true_peak_dbtp': -1.5}
+    >>> parse_ebur128_summary("Summary: I:  -70.0 LUFS  LRA:   0.0 LU", peak=False)["true_peak_dbtp"]
+    -inf
     """
     summary = stderr[stderr.rfind("Summary:") :]
-    stats = {}
+    stats: dict[str, float] = {}
     for key, pattern in _SUMMARY.items():
+        if key == "true_peak_dbtp" and not peak:
+            stats[key] = -math.inf
+            continue
         match = pattern.search(summary)
         if not match:
             raise ExternalToolError("ffmpeg's ebur128 meter printed no summary", fix="update ffmpeg to 4.4 or newer")
         stats[key] = float(match.group(1))
     return LoudnessStats(**stats)  # type: ignore[typeddict-item]
+
+
+_SILENCE = re.compile(r"silence_(start|end): (-?[\d.e+-]+)")
+
+
+def parse_silence_line(line: str) -> tuple[str, float] | None:
+    """One ``silencedetect`` event.
+
+    >>> parse_silence_line("[silencedetect @ 0x5] silence_end: 1.51295 | silence_duration: 1.51295")
+    ('end', 1.51295)
+    >>> parse_silence_line("size=N/A time=00:00:02.01") is None
+    True
+    """
+    match = _SILENCE.search(line)
+    return (match.group(1), float(match.group(2))) if match else None
+
+
+def silent_ends(events: Sequence[tuple[str, float]], duration_s: float) -> tuple[float, float]:
+    """Seconds of silence at the start and at the end of a part, from its silencedetect events.
+
+    ffmpeg closes a silence that runs into the end of the stream with a final ``end`` at
+    the stream's length, so trailing silence is a last ``start`` with no real sound after it.
+
+    >>> silent_ends([("start", 0.0), ("end", 1.5), ("start", 9.0), ("end", 10.0)], 10.0)
+    (1.5, 1.0)
+    >>> silent_ends([("start", 4.0), ("end", 4.3)], 10.0)
+    (0.0, 0.0)
+    >>> silent_ends([("start", 0.0)], 3.0)
+    (3.0, 3.0)
+    """
+    lead = trail = 0.0
+    if events and events[0][0] == "start" and events[0][1] <= 0.01:
+        ends = [t for kind, t in events if kind == "end"]
+        lead = ends[0] if ends else duration_s
+    starts = [t for kind, t in events if kind == "start"]
+    if starts:
+        last_start = starts[-1]
+        later_ends = [t for kind, t in events if kind == "end" and t >= last_start]
+        if not later_ends or later_ends[-1] >= duration_s - 0.05:
+            trail = max(0.0, duration_s - last_start)
+    return round(min(lead, duration_s), 3), round(min(trail, duration_s), 3)
+
+
+_ASTATS_PEAK = re.compile(r"Peak level dB:\s*(-?[\d.]+|-inf|inf)")
+
+
+def parse_peak(stderr: str) -> float:
+    """The overall peak astats printed last, in dBFS.
+
+    >>> parse_peak("[Parsed_astats_3 @ 0x1] Overall\\n[Parsed_astats_3 @ 0x1] Peak level dB: -1.829671")
+    -1.83
+    """
+    found = _ASTATS_PEAK.findall(stderr)
+    return round(float(found[-1]), 2) if found else -math.inf
+
+
+# --- probing and measuring ------------------------------------------------------------------
+
+
+def probe(path: Path) -> AudioInfo:
+    """Duration, sample rate, channels and codec of ``path``, read from ffmpeg's banner (no ffprobe needed)."""
+    if not path.is_file():
+        raise AudioInvalid("audio file not found", path=path, fix="check the file name in episode.toml")
+    argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)]
+    log.debug("running %s", shlex.join(argv))
+    result = subprocess.run(argv, capture_output=True, text=True, errors="replace")
+    info = parse_probe(str(path), result.stderr)
+    if info is None and (result.returncode < 0 or str(path) not in result.stderr):
+        # ffmpeg names the input in everything it says about it; silence about the file means
+        # ffmpeg itself crashed or is broken, which is not the producer's master's fault.
+        lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        last = lines[-1] if lines else f"exit status {result.returncode}"
+        raise ExternalToolError(f"ffmpeg failed on {path}: {last}", fix=INSTALL_HINT)
+    if info is None:
+        raise AudioInvalid("is not an audio file ffmpeg can read", path=path, fix=REEXPORT_HINT)
+    if info.codec == "none":
+        raise AudioInvalid("uses an audio codec this ffmpeg cannot decode", path=path, fix=REEXPORT_HINT)
+    return info
 
 
 def measure_loudness(path: Path, *, on_progress: Progress | None = None, duration_s: float | None = None) -> LoudnessStats:
@@ -290,7 +506,7 @@ def measure_loudness(path: Path, *, on_progress: Progress | None = None, duratio
     if on_progress and duration_s is None:
         duration_s = probe(path).duration_s
     stderr = run_ffmpeg(
-        ["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"],
+        ["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
         source=path,
         duration_s=duration_s,
         on_progress=on_progress,
@@ -298,61 +514,307 @@ def measure_loudness(path: Path, *, on_progress: Progress | None = None, duratio
     return parse_ebur128_summary(stderr)
 
 
-# --- rendering ------------------------------------------------------------------------------
+# --- filter graphs (pure) -------------------------------------------------------------------
 
 
 def _db_to_linear(db: float) -> float:
     return 10 ** (db / 20)
 
 
-def _filter_graph(n_inputs: int, settings: RenderSettings, gain_db: float, limit_dbtp: float | None) -> str:
-    """Resample every part to the show's rate and layout, join them, apply gain and (maybe) the limiter."""
-    layout = "mono" if settings.channels == 1 else "stereo"
+def _layout(settings: RenderSettings) -> str:
+    return "mono" if settings.channels == 1 else "stereo"
+
+
+def _conform(settings: RenderSettings, sample_fmt: str = "flt") -> str:
     rate = settings.sample_rate_hz
-    parts = [
-        f"[{i}:a:0]aresample={rate},aformat=sample_fmts=flt:sample_rates={rate}:channel_layouts={layout}[p{i}]"
-        for i in range(n_inputs)
-    ]
-    joined = "".join(f"[p{i}]" for i in range(n_inputs))
-    chain = f"{joined}concat=n={n_inputs}:v=0:a=1" if n_inputs > 1 else "[p0]anull"
-    chain += f",volume={gain_db:.3f}dB"
-    if limit_dbtp is not None:
-        # Limit at 4x the sample rate so inter-sample (true) peaks are caught, then come back down.
-        limit = max(0.0625, min(1.0, _db_to_linear(limit_dbtp)))
-        chain += f",aresample={rate * 4},alimiter=limit={limit:.5f}:attack=5:release=50:level=0:asc=1"
-        chain += f",aresample={rate}"
-    chain += f",aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={layout}[out]"
-    return ";".join([*parts, chain])
+    return f"aresample={rate},aformat=sample_fmts={sample_fmt}:sample_rates={rate}:channel_layouts={_layout(settings)}"
 
 
-def encode_mp3(
-    sources: Sequence[Path],
-    output: Path,
-    settings: RenderSettings,
-    *,
-    gain_db: float,
-    limit_dbtp: float | None,
-    duration_s: float,
-    on_progress: Progress | None = None,
-) -> None:
-    """Join ``sources``, apply gain/limiter and encode a CBR MP3 without any tags (tags come later)."""
+def limiter_chain(limiter: Limiter, rate: int) -> str:
+    """An alimiter with its lookahead delay compensated; oversampled when asked.
+
+    >>> limiter_chain(Limiter(-2.0), 44100)
+    'alimiter=limit=0.79433:attack=5:release=50:level=0:latency=1'
+    >>> limiter_chain(Limiter(-2.0, oversample=4), 44100).split(",")[0]
+    'aresample=176400'
+    """
+    limit = max(0.0625, min(1.0, _db_to_linear(limiter.ceiling_dbtp)))
+    chain = f"alimiter=limit={limit:.5f}:attack=5:release=50:level=0:latency=1"
+    if limiter.oversample > 1:
+        chain = f"aresample={rate * limiter.oversample},{chain},aresample={rate}"
+    return chain
+
+
+def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, output: str = "out",
+                 trials: Sequence[float] = ()) -> str:  # fmt: skip
+    """The filter graph that assembles, levels, gains and limits ``n_parts`` inputs into ``[output]``.
+
+    Each part is conformed to the show's rate and layout and cut to its trim; parts are
+    joined end to end, or with ``acrossfade`` when ``plan.crossfade_s`` is set.
+
+    >>> s = RenderSettings(-16.0, -1.0, 1, 96, 44100)
+    >>> render_graph(1, s, RenderPlan(trims=((0.5, 9.0),), crossfade_s=0.0, gain_db=3.0))
+    '[0:a:0]aresample=44100,aformat=sample_fmts=flt:sample_rates=44100:channel_layouts=mono,atrim=start=0.500000:end=9.000000,asetpts=PTS-STARTPTS[p0];[p0]volume=3.000dB,aformat=sample_fmts=fltp:sample_rates=44100:channel_layouts=mono[out]'
+    >>> "acrossfade=d=1.000" in render_graph(2, s, RenderPlan(((0, 5), (0, 5)), 1.0, 0.0))
+    True
+
+    With ``trials`` the programme is split into one branch per trial gain (each through
+    the plan's limiter), labelled ``[t0]``, ``[t1]``... for metering.
+    """
+    rate = settings.sample_rate_hz
+    chains = []
+    for i in range(n_parts):
+        chain = f"[{i}:a:0]{_conform(settings)}"
+        start, end = plan.trims[i] if i < len(plan.trims) else (0.0, None)
+        cuts = ([f"start={start:.6f}"] if start > 0 else []) + ([f"end={end:.6f}"] if end is not None else [])
+        if cuts:  # untouched ends are not cut at all, so no sample is lost to a rounded length
+            chain += f",atrim={':'.join(cuts)},asetpts=PTS-STARTPTS"
+        chains.append(chain + f"[p{i}]")
+    if n_parts == 1:
+        body = "[p0]"
+    elif plan.crossfade_s > 0:
+        label = "p0"
+        for i in range(1, n_parts):
+            nxt = f"x{i}"
+            chains.append(f"[{label}][p{i}]acrossfade=d={plan.crossfade_s:.3f}:c1=tri:c2=tri[{nxt}]")
+            label = nxt
+        body = f"[{label}]"
+    else:
+        body = "".join(f"[p{i}]" for i in range(n_parts)) + f"concat=n={n_parts}:v=0:a=1,"
+    pre = []
+    if plan.leveler:
+        pre.append(LEVELER_FILTER)
+    final = f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={_layout(settings)}"
+    if trials:
+        chains.append(body + ",".join([*pre, f"asplit={len(trials)}"]) + "".join(f"[s{i}]" for i in range(len(trials))))
+        for i, gain in enumerate(trials):
+            steps = [f"volume={gain:.3f}dB"]
+            if plan.limiter is not None:
+                steps.append(limiter_chain(plan.limiter, rate))
+            chains.append(f"[s{i}]" + ",".join([*steps, final]) + f"[t{i}]")
+        return ";".join(chains)
+    steps = [*pre, f"volume={plan.gain_db:.3f}dB"]
+    if plan.limiter is not None:
+        steps.append(limiter_chain(plan.limiter, rate))
+    steps.append(final)
+    chains.append(body + ",".join(steps) + f"[{output}]")  # "concat=...," already ends with its comma
+    return ";".join(chains)
+
+
+def plan_trims(parts: Sequence[PartAnalysis], max_silence_s: float | None) -> tuple[tuple[float, float | None], ...]:
+    """Where to cut each part so silence at the programme's ends (and at each join) is at most the maximum.
+
+    The programme's first and last edges keep up to ``max_silence_s``; the two sides of
+    a join keep half each, so a gap between parts is never longer than the maximum.
+
+    >>> p = PartAnalysis("a", 10.0, 3.0, 2.5, -3.0)
+    >>> plan_trims([p], 1.0)
+    ((2.0, 8.5),)
+    >>> plan_trims([p, p], 1.0)
+    ((2.0, 8.0), (2.5, 8.5))
+    >>> plan_trims([p], None)
+    ((0.0, None),)
+    >>> plan_trims([PartAnalysis("b", 10.0, 0.0, 0.5, -3.0)], 1.0)
+    ((0.0, None),)
+    """
+    trims: list[tuple[float, float | None]] = []
+    last = len(parts) - 1
+    for i, part in enumerate(parts):
+        start, end = 0.0, None
+        if max_silence_s is not None and max_silence_s >= 0:
+            keep_lead = max_silence_s if i == 0 else max_silence_s / 2
+            keep_trail = max_silence_s if i == last else max_silence_s / 2
+            start = round(max(0.0, part.lead_silence_s - keep_lead), 3)
+            if part.trail_silence_s > keep_trail:
+                end = max(start, round(part.duration_s - (part.trail_silence_s - keep_trail), 3))
+        trims.append((start, end))
+    return tuple(trims)
+
+
+def kept_seconds(parts: Sequence[PartAnalysis], trims: Sequence[tuple[float, float | None]]) -> list[float]:
+    """How long each part is after its trim.
+
+    >>> kept_seconds([PartAnalysis("a", 10.0, 3.0, 2.5, -3.0)], [(2.0, 8.5)])
+    [6.5]
+    """
+    return [round((part.duration_s if end is None else end) - start, 3) for part, (start, end) in zip(parts, trims)]
+
+
+# --- analysis -------------------------------------------------------------------------------
+
+
+def _inputs(sources: Sequence[Path]) -> list[str]:
     args: list[str] = []
     for source in sources:
         args += ["-i", str(source)]
-    args += [
-        "-filter_complex", _filter_graph(len(sources), settings, gain_db, limit_dbtp),
-        "-map", "[out]",
-        "-map_metadata", "-1",
-        "-c:a", "libmp3lame",
-        "-b:a", f"{settings.bitrate_kbps}k",
-        "-ar", str(settings.sample_rate_hz),
-        "-ac", str(settings.channels),
-        "-id3v2_version", "0",
-        "-write_id3v1", "0",
-        "-f", "mp3",
-        "-y", str(output),
-    ]  # fmt: skip
-    run_ffmpeg(args, source=sources[0] if len(sources) == 1 else None, duration_s=duration_s, on_progress=on_progress)
+    return args
+
+
+def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartAnalysis:
+    """Decode one part fully: silent ends, a 4x-oversampled peak, and any sign of damage."""
+    rate = settings.sample_rate_hz
+    graph = (
+        f"[0:a:0]{_conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},"
+        f"aresample={rate * OVERSAMPLE}:filter_size=16,"
+        "astats=metadata=0:reset=0:measure_perchannel=none:measure_overall=Peak_level[out]"
+    )
+    run = FFmpeg(["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"], progress=True)
+    run.follow_progress(None, None)
+    stderr = run.wait(source=path)
+    decoded = run.out_time_s
+    if run.log.damage:
+        raise AudioInvalid(
+            f"is corrupt or truncated (ffmpeg: {run.log.damage[0].split('] ')[-1]})", path=path, fix=REEXPORT_HINT
+        )
+    if info.duration_s and not info.duration_estimated and decoded < info.duration_s - max(0.5, 0.02 * info.duration_s):
+        raise AudioInvalid(
+            f"is truncated: its header says {info.duration_s:.1f} s but only {decoded:.1f} s decode",
+            path=path,
+            fix=REEXPORT_HINT,
+        )
+    duration = decoded or info.duration_s
+    lead, trail = silent_ends(run.log.silences, duration)
+    return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr))
+
+
+def measure_programme(
+    sources: Sequence[Path], settings: RenderSettings, plan: RenderPlan | None, *, leveler: bool, duration_s: float,
+    on_progress: Progress | None = None,
+) -> LoudnessStats:  # fmt: skip
+    """Integrated loudness and range of the programme as rendered (without encoding).
+
+    With ``plan`` None this is the untrimmed, unity-gain programme; otherwise exactly the
+    render graph the encoder will run, which is how limiter and leveler losses are calibrated.
+    """
+    plan = plan or RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=leveler)
+    graph = render_graph(len(sources), settings, plan, output="m") + ";[m]ebur128=framelog=verbose[out]"
+    stderr = run_ffmpeg(
+        [*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
+        source=sources[0] if len(sources) == 1 else None,
+        duration_s=duration_s,
+        on_progress=on_progress,
+    )
+    return parse_ebur128_summary(stderr, peak=False)
+
+
+_SUMMARY_BLOCK = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]+\] Summary:(.*?)(?=\[Parsed_ebur128_\d+ @ [^\]]+\] Summary:|\Z)", re.S)
+
+
+def parse_ebur128_summaries(stderr: str) -> list[LoudnessStats]:
+    """Every ebur128 summary in a run with several meters, in the order of the filters in the graph.
+
+    ffmpeg 5.1 configures a graph with several outputs twice and prints an empty summary
+    for the first try; the last summary of each meter is the real one.
+
+    >>> text = ("[Parsed_ebur128_9 @ 0x2] Summary:\\n I: -20.0 LUFS\\n LRA: 3.0 LU\\n"
+    ...         "[Parsed_ebur128_4 @ 0x1] Summary:\\n I: -23.5 LUFS\\n LRA: 5.0 LU\\n")
+    >>> [s["integrated_lufs"] for s in parse_ebur128_summaries(text.replace("\\n", chr(10)))]
+    [-23.5, -20.0]
+    """
+    blocks = {int(index): "Summary:" + body for index, body in _SUMMARY_BLOCK.findall(stderr)}  # ffmpeg 5.1 may
+    return [parse_ebur128_summary(blocks[index], peak=False) for index in sorted(blocks)]  # configure twice: last wins
+
+
+def calibrate_limiter(
+    sources: Sequence[Path], settings: RenderSettings, plan: RenderPlan, trials: Sequence[float], *,
+    unity_lufs: float, total_s: float, on_progress: Progress | None = None,
+) -> list[tuple[float, float]]:  # fmt: skip
+    """How much loudness the limiter (and leveler) take at each trial gain: [(gain, loss in LU)].
+
+    One ffmpeg run per trial gain, side by side (one per core), each metering the whole
+    programme exactly as the encoder will get it. (Metering a thinned sample instead was
+    tried: it misjudged the loss by up to 0.5 LU on two-voice speech, costing a re-render.)
+    """
+    def meter(index: int, gain: float) -> float:
+        graph = render_graph(len(sources), settings, plan, trials=[gain])
+        graph += ";[t0]ebur128=framelog=verbose[o0]"
+        stderr = run_ffmpeg([*_inputs(sources), "-filter_complex", graph, "-map", "[o0]", "-f", "null", "-"],
+                            source=sources[0] if len(sources) == 1 else None, duration_s=total_s,
+                            on_progress=on_progress if index == 0 else None)  # fmt: skip
+        return parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
+
+    with ThreadPoolExecutor(max_workers=len(trials)) as pool:
+        landed = list(pool.map(meter, range(len(trials)), trials))
+    return [(g, round(g + unity_lufs - lufs, 3)) for g, lufs in zip(trials, landed)]
+
+
+def solve_gain(aim: float, programme_lufs: float, losses: Sequence[tuple[float, float]]) -> float:
+    """The gain that lands the programme on ``aim`` once the limiter's loss (interpolated) is paid.
+
+    Landing at gain g: ``g + programme_lufs - loss(g)``, with loss(g) linear through the two
+    metered trials (the limiter takes a growing share of each extra dB).
+
+    >>> solve_gain(-15.6, -20.0, [(5.0, 1.0), (6.0, 1.5)])
+    5.8
+    >>> solve_gain(-15.6, -20.0, [(5.0, 0.0), (6.0, 0.0)])
+    4.4
+    """
+    (g1, l1), (g2, l2) = losses[-2], losses[-1]
+    k = (l2 - l1) / (g2 - g1) if g2 != g1 else 0.0
+    k = min(0.75, max(0.0, k))
+    return round((aim - programme_lufs + l1 - g1 * k) / (1 - k), 3)
+
+
+def encode_and_verify(
+    sources: Sequence[Path],
+    output: Path,
+    settings: RenderSettings,
+    plan: RenderPlan,
+    *,
+    duration_s: float,
+    on_progress: Progress | None = None,
+) -> tuple[LoudnessStats, float]:
+    """Encode the CBR MP3 to ``output`` and meter the encoded frames at the same time.
+
+    ffmpeg's ``tee`` muxer writes every MP3 packet both to ``output`` (seekable, so the
+    Xing/LAME header with the gapless info is completed) and to a pipe read by a second
+    ffmpeg that decodes and meters them: the check is on the encoded MP3, not on PCM, and
+    it runs on the other core while the encoder works. Returns (stats, decoded seconds).
+    """
+    graph = render_graph(len(sources), settings, plan)
+    encoder = FFmpeg(
+        [*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-map_metadata", "-1",
+         "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
+         "-ar", str(settings.sample_rate_hz), "-ac", str(settings.channels),
+         "-y", "-f", "tee", f"[f=mp3:id3v2_version=0:write_id3v1=0]{_tee_escape(output)}|[f=mp3]pipe:1"],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert encoder.process.stdout is not None
+    try:
+        meter = FFmpeg(
+            ["-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+            stdin=encoder.process.stdout,
+            progress=True,
+        )
+    except BaseException:
+        encoder.process.kill()
+        raise
+    encoder.process.stdout.close()  # the meter holds the pipe now; the encoder sees EPIPE if it dies
+    try:
+        meter.follow_progress(duration_s, on_progress)
+        encoder.wait(source=sources[0] if len(sources) == 1 else None)
+    except BaseException:
+        for process in (encoder.process, meter.process):
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        raise
+    stderr = meter.wait()
+    if on_progress:
+        on_progress(1.0)
+    return parse_ebur128_summary(stderr), meter.out_time_s
+
+
+def _tee_escape(path: Path) -> str:
+    r"""Escape a file name for the tee muxer's ``[options]name|name`` syntax.
+
+    >>> _tee_escape(Path("/tmp/a|b[1].mp3"))
+    '/tmp/a\\|b\\[1\\].mp3'
+    """
+    return re.sub(r"([|\[\]\\:'])", r"\\\1", str(path)) if os.name != "nt" else str(path)
+
+
+# --- the closed loop ------------------------------------------------------------------------
 
 
 def render_episode_audio(
@@ -371,55 +833,178 @@ def render_episode_audio(
     def step(name: str) -> Progress | None:
         return (lambda fraction: on_progress(name, fraction)) if on_progress else None
 
+    sources = list(sources)
     infos = [probe(path) for path in sources]
-    duration = sum(info.duration_s for info in infos)
-    for info in infos:
-        if 0 < info.duration_s < MIN_DURATION_S and len(infos) == 1:
-            raise AudioInvalid(
-                f"is only {info.duration_s:.2f} s long, too short to measure loudness",
-                path=Path(info.path),
-                fix="use a master of at least one second",
-            )
-    before = _measure_joined(sources, infos, settings, step("measure"), duration)
+    total = sum(info.duration_s for info in infos)
+    if total < MIN_DURATION_S:
+        raise AudioInvalid(
+            f"is only {total:.2f} s long, too short to measure loudness",
+            path=sources[0] if len(sources) == 1 else sources[0].parent,
+            fix="use a master of at least one second",
+        )
+
+    # 1. Analyse: programme loudness on one core, the parts' silences and peaks on the other.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        loudness = pool.submit(measure_programme, sources, settings, None, leveler=settings.leveler,
+                               duration_s=total, on_progress=step("measure"))  # fmt: skip
+        analyses = [pool.submit(analyse_part, path, settings, info) for path, info in zip(sources, infos)]
+        shift = pool.submit(measure_encoder_shift, sources, infos, settings)
+        parts = [future.result() for future in analyses]
+        before_loudness = loudness.result()
+        encoder_shift = shift.result()
+    before = LoudnessStats(
+        integrated_lufs=before_loudness["integrated_lufs"],
+        range_lu=before_loudness["range_lu"],
+        true_peak_dbtp=max(part.true_peak_dbtp for part in parts),
+    )
     if before["integrated_lufs"] <= SILENCE_LUFS:
         raise AudioInvalid(
             "is silent (no measurable loudness)",
             path=sources[0] if len(sources) == 1 else sources[0].parent,
             fix="check that the right master file was exported and that it is not muted",
         )
-    gain = settings.loudness_lufs - before["integrated_lufs"]
-    ceiling = settings.true_peak_dbtp - TRUE_PEAK_MARGIN_DB
-    limit: float | None = ceiling if before["true_peak_dbtp"] + gain > ceiling else None
 
+    # 2. Plan: static gain; a limiter only if the peaks would pass the ceiling.
+    trims = plan_trims(parts, settings.max_silence_s)
+    lengths = kept_seconds(parts, trims)
+    kept = sum(lengths)
+    crossfade = _crossfade_s(settings, lengths)
+    target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
+    gain = target - encoder_shift - before["integrated_lufs"]
+    needs_limiter = settings.leveler or before["true_peak_dbtp"] + gain > ceiling - PEAK_HEADROOM_DB
+    plan = RenderPlan(trims=trims, crossfade_s=crossfade, gain_db=round(gain, 3), leveler=settings.leveler,
+                      limiter=Limiter(ceiling - LIMIT_MARGIN_DB) if needs_limiter else None)  # fmt: skip
+    duration = kept - crossfade * (len(sources) - 1)
+
+    calibrations = 0
+    history: list[dict[str, float]] = []
+    points: list[tuple[float, float]] = []  # (gain, loudness of the PCM at that gain)
+    if plan.limiter is not None:
+        # The limiter (and the leveler) shave a little loudness, more the harder they work:
+        # measure the PCM the encoder will get and correct the gain before encoding.
+        # Meter the limited programme at two trial gains (spread by how far the peaks are
+        # over) and solve for the gain whose loudness, after the limiter's loss, is on target.
+        aim = target - encoder_shift
+        excess = max(0.0, before["true_peak_dbtp"] + plan.gain_db - plan.limiter.ceiling_dbtp)
+        spread = max(0.5, 0.35 * excess)
+        trial = (round(plan.gain_db + 0.25 * excess, 3), round(plan.gain_db + 0.25 * excess + spread, 3))
+        for calibrations in range(1, MAX_CALIBRATIONS + 1):
+            losses = calibrate_limiter(sources, settings, plan, trial, unity_lufs=before["integrated_lufs"],
+                                       total_s=total, on_progress=step("calibrate"))  # fmt: skip
+            points += [(g, round(g + before["integrated_lufs"] - loss, 3)) for g, loss in losses]
+            history += [{"stage": 0.0, "gain_db": g, "loss_lu": loss} for g, loss in losses]
+            best = solve_gain(aim, before["integrated_lufs"], losses)
+            plan = replace(plan, gain_db=best)
+            if trial[0] - 1.0 <= best <= trial[1] + 1.0:
+                break
+            trial = (round(best - 0.5, 3), round(best + 0.5, 3))
+
+    # 3./4. Render, verify the encoded MP3, correct if needed.
     tmp = output.with_name(f".{output.name}.tmp")
+    after: LoudnessStats | None = None
+    renders = 0
     try:
-        for render in range(1, MAX_RENDERS + 1):
-            encode_mp3(sources, tmp, settings, gain_db=gain, limit_dbtp=limit, duration_s=duration, on_progress=step("encode"))
-            after = measure_loudness(tmp, on_progress=step("verify"), duration_s=duration)
-            off_by = settings.loudness_lufs - after["integrated_lufs"]
-            over_peak = after["true_peak_dbtp"] - settings.true_peak_dbtp
-            log.debug("render %d: gain %.2f dB, limit %s, result %s", render, gain, limit, after)
+        for renders in range(1, MAX_RENDERS + 1):
+            after, _ = encode_and_verify(sources, tmp, settings, plan, duration_s=duration, on_progress=step("encode"))
+            history.append({"stage": float(renders), "gain_db": round(plan.gain_db, 3), "lufs": after["integrated_lufs"],
+                            "true_peak_dbtp": after["true_peak_dbtp"]})  # fmt: skip
+            log.debug("render %d: %s -> %s", renders, plan, after)
+            off_by = target - after["integrated_lufs"]
+            over_peak = after["true_peak_dbtp"] - ceiling
             if abs(off_by) <= TOLERANCE_LU and over_peak <= 0:
                 break
-            gain += off_by
-            if over_peak > 0 or (limit is None and after["true_peak_dbtp"] + off_by > settings.true_peak_dbtp):
-                limit = (limit if limit is not None else ceiling) - max(over_peak, 0) - 0.2
+            plan = _correct(plan, off_by / gain_slope(points), over_peak, ceiling)
+        assert after is not None
+        if abs(target - after["integrated_lufs"]) > ACCEPT_LU or after["true_peak_dbtp"] > ceiling:
+            raise AudioInvalid(
+                f"could not be brought to {target} LUFS / {ceiling} dBTP (landed at {after['integrated_lufs']} LUFS, "
+                f"{after['true_peak_dbtp']} dBTP after {renders} renders)",
+                path=sources[0] if len(sources) == 1 else sources[0].parent,
+                fix="check the master for extreme noise or clipping, or report this with the file",
+            )
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
-    return RenderReport(before=before, after=after, gain_db=round(gain, 3), limited=limit is not None,
-                        renders=render, duration_s=duration)  # fmt: skip
+    return RenderReport(
+        before=before, after=after, gain_db=round(plan.gain_db, 3), limited=plan.limiter is not None,
+        renders=renders, duration_s=round(duration, 3), calibrations=calibrations,
+        encoder_shift_lu=encoder_shift, leveler=settings.leveler,
+        trimmed_s=round(sum(p.duration_s for p in parts) - kept, 3), history=history,
+    )  # fmt: skip
 
 
-def _measure_joined(
-    sources: Sequence[Path], infos: list[AudioInfo], settings: RenderSettings, progress: Progress | None, duration: float
-) -> LoudnessStats:
-    """Measure the assembled programme (not each part), at the output's rate and layout."""
-    if len(sources) == 1:
-        return measure_loudness(sources[0], on_progress=progress, duration_s=duration)
-    args: list[str] = []
-    for source in sources:
-        args += ["-i", str(source)]
-    graph = _filter_graph(len(sources), settings, 0.0, None).replace("[out]", ",ebur128=peak=true[out]")
-    args += ["-filter_complex", graph, "-map", "[out]", "-f", "null", "-"]
-    return parse_ebur128_summary(run_ffmpeg(args, duration_s=duration, on_progress=progress))
+def gain_slope(points: Sequence[tuple[float, float]]) -> float:
+    """How many LU the output moves per dB of gain, from the last two (gain, loudness) points.
+
+    1.0 for a plain gain; less once a limiter works, because it takes back part of each
+    extra dB. Clamped so one noisy measurement cannot send the next guess far away.
+
+    >>> gain_slope([])
+    1.0
+    >>> gain_slope([(4.0, -16.6), (5.0, -16.1)])
+    0.5
+    """
+    if len(points) < 2 or points[-1][0] == points[-2][0]:
+        return 1.0
+    (g0, l0), (g1, l1) = points[-2], points[-1]
+    return round(min(1.0, max(0.25, (l1 - l0) / (g1 - g0))), 3)
+
+
+def measure_encoder_shift(sources: Sequence[Path], infos: Sequence[AudioInfo], settings: RenderSettings) -> float:
+    """How much the MP3 encoder changes loudness, measured on an excerpt of the programme (LU).
+
+    LAME as ffmpeg drives it returns a slightly different level than it was given (about
+    -0.4 LU here, on speech and tones alike). Encoding EXCERPT_S seconds from the middle of
+    the longest part and metering both sides lets the first full render aim right.
+    Returns 0 when the excerpt is too quiet to tell.
+    """
+    longest = max(range(len(sources)), key=lambda i: infos[i].duration_s)
+    info = infos[longest]
+    start = max(0.0, info.duration_s / 2 - EXCERPT_S / 2)
+    excerpt = ["-ss", f"{start:.3f}", "-t", f"{EXCERPT_S:.3f}", "-i", str(sources[longest])]
+    graph = (
+        f"[0:a:0]{_conform(settings)},asplit[a][b];[a]ebur128=framelog=verbose[m];"
+        f"[b]aformat=sample_fmts=fltp:sample_rates={settings.sample_rate_hz}:channel_layouts={_layout(settings)}[e]"
+    )
+    with tempfile.TemporaryDirectory(prefix="podcast-shift-") as tmp:
+        mp3_path = Path(tmp) / "excerpt.mp3"
+        stderr = run_ffmpeg(
+            [*excerpt, "-filter_complex", graph, "-map", "[m]", "-f", "null", "-", "-map", "[e]", "-c:a", "libmp3lame",
+             "-b:a", f"{settings.bitrate_kbps}k", "-ac", str(settings.channels), "-f", "mp3", "-y", str(mp3_path)],
+            source=sources[longest],
+        )  # fmt: skip
+        pcm = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
+        mp3 = parse_ebur128_summary(
+            run_ffmpeg(["-i", str(mp3_path), "-af", "ebur128=framelog=verbose", "-f", "null", "-"]), peak=False
+        )["integrated_lufs"]
+    if pcm <= -60 or mp3 <= -60:
+        return 0.0
+    return round(max(-1.5, min(1.5, mp3 - pcm)), 2)
+
+
+def _crossfade_s(settings: RenderSettings, lengths: Sequence[float]) -> float:
+    """The crossfade length, shortened so it never exceeds half of the shortest part."""
+    if settings.crossfade_ms <= 0 or len(lengths) < 2:
+        return 0.0
+    shortest = min(lengths)
+    return round(min(settings.crossfade_ms / 1000, shortest / 2), 3)
+
+
+def _correct(plan: RenderPlan, off_by: float, over_peak: float, ceiling: float) -> RenderPlan:
+    """Feed the encoded file's error back: shift the gain; on a peak over, limit (harder, or oversampled).
+
+    >>> p = _correct(RenderPlan((), 0.0, 5.0), 0.4, 0.3, -1.0)
+    >>> (p.gain_db, p.limiter)
+    (5.4, Limiter(ceiling_dbtp=-3.0, oversample=1))
+    >>> _correct(p, 0.0, 0.2, -1.0).limiter
+    Limiter(ceiling_dbtp=-3.0, oversample=4)
+    """
+    limiter = plan.limiter
+    if over_peak > 0:
+        if limiter is None:
+            limiter = Limiter(ceiling - LIMIT_MARGIN_DB)
+        elif limiter.oversample == 1:
+            limiter = replace(limiter, oversample=OVERSAMPLE)
+        else:
+            limiter = replace(limiter, ceiling_dbtp=limiter.ceiling_dbtp - over_peak - 0.2)
+    return replace(plan, gain_db=round(plan.gain_db + off_by, 3), limiter=limiter)

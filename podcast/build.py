@@ -90,6 +90,9 @@ def render_settings(show: Show) -> RenderSettings:
         channels=audio.channels,
         bitrate_kbps=audio.bitrate_kbps,
         sample_rate_hz=audio.sample_rate_hz,
+        leveler=audio.leveler,
+        crossfade_ms=audio.crossfade_ms,
+        max_silence_s=audio.max_silence_s,
     )
 
 

@@ -109,6 +109,9 @@ class AudioSettings(_Section):
     channels: Literal[1, 2] = 1
     bitrate_kbps: Literal[48, 64, 96, 112, 128, 160, 192, 256, 320] = 96
     sample_rate_hz: Literal[22050, 24000, 32000, 44100, 48000] = 44100
+    leveler: bool = False  # ride speakers' levels (dynaudnorm) before normalising; see README "Loudness"
+    crossfade_ms: Annotated[int, Field(ge=0, le=10000)] = 0  # between the parts of an audio list
+    max_silence_s: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0  # silence kept at each end, in seconds
 
 
 class PublishSettings(_Section):
@@ -250,6 +253,9 @@ FIELD_HINTS: dict[str, str] = {
     "channels": "use 1 (mono, speech) or 2 (stereo)",
     "bitrate_kbps": "use a standard MP3 bitrate such as 64, 96 or 128",
     "sample_rate_hz": "use 44100 or 48000",
+    "leveler": "write true or false without quotes",
+    "crossfade_ms": "write a whole number of milliseconds between 0 and 10000, e.g. crossfade_ms = 1500",
+    "max_silence_s": "write seconds between 0 and 60, e.g. max_silence_s = 2.0",
     "redactions": 'write the path of the private list in quotes, e.g. redactions = "~/.config/survivor-voices/redactions.txt"',
     "audit_log": 'write a path relative to podcast.toml, e.g. audit_log = "safeguarding/audit.log"',
     "review_expires": 'write a lifetime such as "7d", "12h" or "30m"',

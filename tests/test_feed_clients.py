@@ -11,8 +11,7 @@ import difflib
 import email.utils
 import io
 import shutil
-import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import feedparser
@@ -24,7 +23,7 @@ from typer.testing import CliRunner
 from conftest import REPO
 from podcast.feed import ITUNES_NS, build_feed
 from podcast.manifest import load_episode_manifest
-from podcast.pipeline import live_episodes, plan_release
+from podcast.pipeline import plan_release
 from podcast.settings import resolve_settings
 from podcast.show import load_show
 

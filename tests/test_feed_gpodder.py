@@ -10,28 +10,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from podcast.serve import make_server
+from http_helpers import serving
 
 pytestmark = pytest.mark.slow
-
-
-@contextmanager
-def serving(root: Path, published_base_url: str) -> Iterator[str]:
-    server = make_server(root, host="127.0.0.1", port=0, published_base_url=published_base_url)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def gpo(home: Path, *args: str) -> str:

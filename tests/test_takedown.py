@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from podcast.audit import read_audit
 from podcast.redaction import parse_redactions
-from podcast.serve import make_server
+import http_helpers
 from podcast.takedown import mark_withdrawn
 from safeguarding_helpers import add_episode, feed_items, write_redactions, copy_built_demo
 
@@ -28,17 +26,9 @@ def show(built_demo: Path, tmp_path: Path) -> Path:
 BASE_URL = "https://media.example.org/survivor-voices"
 
 
-@contextlib.contextmanager
-def serving(root: Path) -> Iterator[str]:
+def serving(root: Path) -> contextlib.AbstractContextManager[str]:
     """`podcast serve`'s server on a free loopback port, for real HTTP GETs."""
-    server = make_server(root, host="127.0.0.1", port=0, published_base_url=BASE_URL)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return http_helpers.serving(root, BASE_URL)
 
 
 def http_status(url: str) -> int:

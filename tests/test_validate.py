@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from functools import partial
@@ -18,6 +17,7 @@ from feedcases import CASES, case_from_dict, load_case
 from podcast.feed import build_feed
 from podcast.manifest import show_guid
 from podcast.serve import make_server
+from http_helpers import running
 from podcast.validate import NS, RULES, check_artwork, check_online, fetch_feed, validate_feed_bytes
 
 GOOD = build_feed(*load_case(CASES / "full.toml"))
@@ -281,27 +281,19 @@ def published(tmp_path: Path) -> Path:
     return root
 
 
-def _serve(server: ThreadingHTTPServer) -> Iterator[str]:
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
 def podcast_server(published: Path) -> Iterator[str]:
     """`podcast serve`'s server (HEAD and Range) on a free loopback port."""
-    yield from _serve(make_server(published, host="127.0.0.1", port=0, published_base_url="https://unused.invalid"))
+    with running(make_server(published, host="127.0.0.1", port=0, published_base_url="https://unused.invalid")) as url:
+        yield url
 
 
 @pytest.fixture
 def plain_server(published: Path) -> Iterator[str]:
     """Python's plain file server: answers HEAD, ignores Range (200 and the whole file)."""
     handler = partial(SimpleHTTPRequestHandler, directory=str(published))
-    yield from _serve(ThreadingHTTPServer(("127.0.0.1", 0), handler))
+    with running(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as url:
+        yield url
 
 
 def _feed_for(base: str, *, media: str = "media/ep-1.mp3", length: int = 3000, kind: str = "audio/mpeg") -> bytes:
