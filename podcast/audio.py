@@ -320,6 +320,9 @@ class FFmpeg:
         """Wait for the exit; return stderr (head and tail) or raise AudioInvalid / ExternalToolError."""
         self.process.wait()
         self._reader.join()
+        for pipe in (self.process.stdout, self.process.stderr):  # else: ResourceWarnings, fds held until GC
+            if pipe is not None:
+                pipe.close()
         stderr = self.log.text
         if self.process.returncode < 0:  # killed (OOM killer, a user, a shutdown): not a problem with the audio
             raise ExternalToolError(
