@@ -183,23 +183,22 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
 
 @contextlib.contextmanager
 def _episode_lock(folder: Path) -> Iterator[None]:
-    """Wait for any other `podcast` process building the same episode (flock on build/<slug>/.lock).
+    """Wait for any other `podcast` process building the same episode (an flock on build/<slug>/ itself).
 
     Builds write fixed temporary names; two at once would write into each other's files.
-    The second waits, then usually finds the episode up to date. The kernel drops the
-    lock when its holder dies, even by SIGKILL.
+    The second waits, then usually finds the episode up to date. The lock is on the folder,
+    so it leaves no file behind, and the kernel drops it when its holder dies, even by SIGKILL.
     """
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle = (folder / ".lock").open("a")
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
         raise PodcastError(f"cannot create the build folder ({exc.strerror})", path=folder, fix="check free disk space and permissions") from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing the only descriptor releases the lock
 
 
 def _one_build_at_a_time(func: Callable[..., BuiltEpisode]) -> Callable[..., BuiltEpisode]:
