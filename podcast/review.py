@@ -93,13 +93,17 @@ def is_publicly_readable(signed_url: str) -> bool:
 
 
 def review_files(show: Show, episode_slug: str, mp3: Path) -> list[tuple[str, Path]]:
-    """(what, file) pairs to share: the built MP3 and the episode's transcript file, if any."""
-    episode = show.episode(episode_slug)
+    """(what, file) pairs to share: the built MP3 and the episode's *built* transcript, if any.
+
+    The built transcript (``build/<slug>/transcript.*``) has the redaction list applied, as
+    the published one will; the producer's source file may still hold a real name.
+    """
     files = [("audio", mp3)]
-    if episode.manifest.transcript:
-        transcript = episode.folder / episode.manifest.transcript
-        if transcript.is_file():
-            files.append(("transcript", transcript))
+    for name in ("transcript.vtt", "transcript.html", "transcript.txt"):
+        built = mp3.parent / name
+        if built.is_file():
+            files.append(("transcript", built))
+            break
     return files
 
 

@@ -9,6 +9,7 @@ made once per session from espeak-ng speech and generated chords.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 from dataclasses import replace
@@ -17,7 +18,15 @@ from pathlib import Path
 import pytest
 
 import corpus
-from podcast.audio import RenderSettings, measure_loudness, probe, render_episode_audio
+from podcast.audio import (
+    Limiter,
+    RenderPlan,
+    RenderSettings,
+    encode_and_verify,
+    measure_loudness,
+    probe,
+    render_episode_audio,
+)
 
 MONO = RenderSettings(loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100)
 STEREO = RenderSettings(loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=2, bitrate_kbps=128, sample_rate_hz=48000)
@@ -85,8 +94,20 @@ def test_encoded_mp3_lands_on_target(clips, tmp_path, name, settings):
     # The report's "after" is the meter's reading of the same encoded frames (streamed, so
     # without the gapless trim of the encoder's first and last few ms): one 0.1 LU step apart at most.
     assert abs(report.after["integrated_lufs"] - measured["integrated_lufs"]) <= 0.15
+    # Its true peak is a 4x-oversampled estimate (ebur128=peak=true only near the ceiling): close to the meter's.
+    assert abs(report.after["true_peak_dbtp"] - measured["true_peak_dbtp"]) <= 0.2
     assert report.before["integrated_lufs"] < report.after["integrated_lufs"] or name == "hot_clipped"
     assert not list(tmp_path.glob(".*.tmp")), "the temporary render was left behind"
+
+
+def test_peak_near_the_ceiling_is_read_by_the_reference_meter(clips, tmp_path, caplog):
+    """An encoded file whose cheap true-peak estimate is near the ceiling is re-read with ebur128=peak=true."""
+    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=12.0, limiter=Limiter(-1.2))
+    output = tmp_path / "near.mp3"
+    with caplog.at_level(logging.DEBUG, logger="podcast.audio"):
+        stats, _ = encode_and_verify([clips["hot_clipped"].path], output, MONO, plan, duration_s=8.0)
+    assert "checking with ebur128=peak=true" in caplog.text
+    assert stats == measure_loudness(output)
 
 
 def test_corpus_covers_the_contract(clips):

@@ -104,16 +104,23 @@ def test_review_refuses_a_bucket_that_makes_everything_public(cli, make_s3_show,
     assert not any(key.startswith(f"{PREFIX}/review/") for key in bucket_keys(s3, show.bucket))
 
 
-def test_review_runs_the_safeguarding_gate_first(cli, make_s3_show, s3, tmp_path, monkeypatch):
+def test_review_shares_the_redacted_transcript(cli, make_s3_show, s3, tmp_path, monkeypatch):
+    """The contributor gets the transcript as it will be published: listed names already withheld."""
     write_redactions(tmp_path, monkeypatch)
     show = make_s3_show()
     (show.root / "episodes" / "trailer" / "transcript.txt").write_text("Host: welcome, Aña.\n", encoding="utf-8")
     toml = show.root / "episodes" / "trailer" / "episode.toml"
     toml.write_text(toml.read_text().replace("guid =", 'transcript = "transcript.txt"\nguid ='))
-    result = cli("-C", show.root, "review", "trailer")
-    assert result.exit_code == 1
-    assert "review refused" in result.stderr and "review/trailer-" in result.stderr and "Aña" not in result.stderr
-    assert not any("review/" in key for key in bucket_keys(s3, show.bucket))
+    result = cli("-C", show.root, "--json", "review", "trailer")
+    assert result.exit_code == 0, result.stderr
+    assert "Aña" not in result.stdout + result.stderr
+    link = next(link for link in json.loads(result.stdout)["links"] if link["what"] == "transcript")
+    status, _, body = anonymous(link["url"])
+    assert status == 200 and "[name withheld]" in body.decode() and "Aña" not in body.decode()
+    for key in bucket_keys(s3, show.bucket):
+        if "/review/" in key:
+            stored = s3.get_object(Bucket=show.bucket, Key=key)["Body"].read()
+            assert "Aña".encode() not in stored and b"A\xc3\xb1a" not in stored
 
 
 @pytest.fixture
