@@ -146,6 +146,8 @@ def make_client(
         retries = {"mode": os.environ.get("AWS_RETRY_MODE", "standard"),
                    "max_attempts": max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))}  # fmt: skip
         options: dict[str, Any] = {"retries": retries, "connect_timeout": 10, "read_timeout": 60}
+        if service == "s3":
+            options["signature_version"] = "s3v4"  # presigned review links: SigV4, what AWS and R2/B2 require
         if endpoint:
             options["s3"] = {"addressing_style": "path"}
             options["request_checksum_calculation"] = "when_required"
