@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -522,12 +523,18 @@ def serve(
     address = f"http://{host}:{server.server_address[1]}"
     typer.echo(f"serving {folder.root} at {address}/feed.xml — press Ctrl+C to stop", err=True)
     sys.stderr.flush()
+    # Stop cleanly on Ctrl+C and on SIGTERM (service managers, `kill`), even where SIGINT is ignored (nohup).
+    signal.signal(signal.SIGTERM, _stop_serving)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command()
