@@ -319,11 +319,19 @@ def _pub_date(item: etree._Element) -> str | None:
     return None if text and _parse_date(text) else (f"found '{text[:40]}'" if text else "missing")
 
 
-def _duration_format(item: etree._Element) -> str | None:
-    if item.find("itunes:duration", NS) is None:
-        return None
-    value = _text(item, "itunes:duration")
-    return None if re.match(r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$", value) else f"found '{value[:20]}'"
+def _optional_format(path: str, pattern: str) -> Callable[[etree._Element], str | None]:
+    """A check that passes when ``path`` is absent, or present with text matching ``pattern``."""
+
+    def check(item: etree._Element) -> str | None:
+        if item.find(path, NS) is None:
+            return None
+        value = _text(item, path)
+        return None if re.match(pattern, value) else f"found '{value[:20]}'"
+
+    return check
+
+
+_duration_format = _optional_format("itunes:duration", r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
 
 
 def _guid_not_permalink(item: etree._Element) -> str | None:
@@ -331,11 +339,7 @@ def _guid_not_permalink(item: etree._Element) -> str | None:
     return None if guid is None or guid.get("isPermaLink") == "false" else ""
 
 
-def _podcast_episode(item: etree._Element) -> str | None:
-    if item.find("podcast:episode", NS) is None:
-        return None
-    value = _text(item, "podcast:episode")
-    return None if re.match(r"^\d+(\.\d+)?$", value) else f"found '{value[:20]}'"
+_podcast_episode = _optional_format("podcast:episode", r"^\d+(\.\d+)?$")
 
 
 def _transcripts(item: etree._Element) -> str | None:

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,3 +175,21 @@ def run_gpo(home: Path, downloads: Path, *args: str) -> subprocess.CompletedProc
     env = {"GPODDER_HOME": str(home), "GPODDER_DOWNLOAD_DIR": str(downloads), "PATH": "/usr/bin:/bin",
            "HOME": str(home), "LANG": "C.UTF-8"}  # fmt: skip
     return subprocess.run([gpo_available(), *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.fixture
+def distribution(moto_url: str, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+    """A CloudFront distribution on the moto server; boto3 finds it through AWS_ENDPOINT_URL_CLOUDFRONT."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", moto_url)
+    import boto3
+
+    client = boto3.client("cloudfront", region_name="us-east-1")
+    created = client.create_distribution(DistributionConfig={
+        "CallerReference": uuid.uuid4().hex, "Comment": "", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "media.s3.amazonaws.com",
+                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https", "MinTTL": 0,
+                                 "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}},
+    })  # fmt: skip
+    return client, created["Distribution"]["Id"]

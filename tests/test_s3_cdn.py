@@ -3,27 +3,8 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
-import boto3
-import pytest
-
-
-@pytest.fixture
-def distribution(moto_url: str, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
-    """A CloudFront distribution on the moto server; boto3 finds it through AWS_ENDPOINT_URL_CLOUDFRONT."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", moto_url)
-    client = boto3.client("cloudfront", region_name="us-east-1")
-    created = client.create_distribution(DistributionConfig={
-        "CallerReference": uuid.uuid4().hex, "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "media.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https", "MinTTL": 0,
-                                 "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}},
-    })  # fmt: skip
-    return client, created["Distribution"]["Id"]
 
 
 def invalidated_paths(client: Any, distribution_id: str) -> list[list[str]]:

@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 import time
 import tomllib
-import uuid
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import boto3
-import pytest
 
 from podcast.audit import read_audit
 from s3_fixtures import anonymous
@@ -121,21 +118,6 @@ def test_review_shares_the_redacted_transcript(cli, make_s3_show, s3, tmp_path, 
         if "/review/" in key:
             stored = s3.get_object(Bucket=show.bucket, Key=key)["Body"].read()
             assert "Aña".encode() not in stored and b"A\xc3\xb1a" not in stored
-
-
-@pytest.fixture
-def distribution(moto_url: str, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", moto_url)
-    client = boto3.client("cloudfront", region_name="us-east-1")
-    created = client.create_distribution(DistributionConfig={
-        "CallerReference": uuid.uuid4().hex, "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "media.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https", "MinTTL": 0,
-                                 "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}},
-    })  # fmt: skip
-    return client, created["Distribution"]["Id"]
 
 
 def test_takedown_on_a_versioned_bucket_leaves_nothing_reachable(cli, make_s3_show, s3, tone, tmp_path, distribution):
