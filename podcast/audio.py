@@ -62,6 +62,7 @@ SILENCE_LUFS = -69.0  # ebur128 reports -70 LUFS for digital silence
 TOLERANCE_LU = 0.3  # re-render when the encoded file lands further than this from target
 ACCEPT_LU = 0.5  # the contract: the encoded MP3 is within this of the target
 PEAK_HEADROOM_DB = 0.5  # peaks closer than this to the ceiling (before encoding) get a limiter
+INTERSAMPLE_DB = 1.0  # the analysis reads sample peaks; a true peak can sit this much higher (speech, music)
 LIMIT_MARGIN_DB = 2.0  # the limiter works on samples: room for inter-sample peaks and MP3 overshoot (1.3 dB seen over 60 min)
 MAX_RENDERS = 3
 MAX_CALIBRATIONS = 2  # rounds of two metered trial gains
@@ -120,13 +121,13 @@ class RenderSettings:
 
 @dataclass(frozen=True)
 class PartAnalysis:
-    """One source file as decoded: its length, silent ends and peak."""
+    """One source file as decoded: its length, silent ends and sample peak."""
 
     path: str
     duration_s: float
     lead_silence_s: float
     trail_silence_s: float
-    true_peak_dbtp: float
+    peak_dbfs: float
 
 
 @dataclass(frozen=True)
@@ -529,6 +530,14 @@ def _db_to_linear(db: float) -> float:
     return 10 ** (db / 20)
 
 
+_PEAK_METER = "astats=metadata=0:reset=0:measure_perchannel=none:measure_overall=Peak_level"
+
+
+def _oversampled_peak(rate: int) -> str:
+    """A 4x-oversampled sample peak: an estimate of the true peak at a third of ebur128=peak=true's cost."""
+    return f"aresample={rate * OVERSAMPLE}:filter_size=16,{_PEAK_METER}"
+
+
 def _layout(settings: RenderSettings) -> str:
     return "mono" if settings.channels == 1 else "stereo"
 
@@ -554,7 +563,7 @@ def limiter_chain(limiter: Limiter, rate: int) -> str:
 
 
 def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, output: str = "out",
-                 trials: Sequence[float] = ()) -> str:  # fmt: skip
+                 trials: Sequence[float] = (), tap: str | None = None) -> str:  # fmt: skip
     """The filter graph that assembles, levels, gains and limits ``n_parts`` inputs into ``[output]``.
 
     Each part is conformed to the show's rate and layout and cut to its trim; parts are
@@ -567,7 +576,11 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
     True
 
     With ``trials`` the programme is split into one branch per trial gain (each through
-    the plan's limiter), labelled ``[t0]``, ``[t1]``... for metering.
+    the plan's limiter), labelled ``[t0]``, ``[t1]``... for metering. With ``tap`` a copy of
+    the assembled programme, before leveler and gain, comes out at ``[tap]``.
+
+    >>> render_graph(1, s, RenderPlan((), 0.0, 3.0), tap="src").split(";")[1]
+    '[p0]asplit=2[pre][src]'
     """
     rate = settings.sample_rate_hz
     chains = []
@@ -601,11 +614,14 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
                 steps.append(limiter_chain(plan.limiter, rate))
             chains.append(f"[s{i}]" + ",".join([*steps, final]) + f"[t{i}]")
         return ";".join(chains)
+    if tap:
+        chains.append(f"{body}asplit=2[pre][{tap}]")
+        body = "[pre]"
     steps = [*pre, f"volume={plan.gain_db:.3f}dB"]
     if plan.limiter is not None:
         steps.append(limiter_chain(plan.limiter, rate))
     steps.append(final)
-    chains.append(body + ",".join(steps) + f"[{output}]")  # "concat=...," already ends with its comma
+    chains.append(body + ",".join(steps) + f"[{output}]")  # "concat=...," ends with its comma, a label does not need one
     return ";".join(chains)
 
 
@@ -659,12 +675,15 @@ def _inputs(sources: Sequence[Path]) -> list[str]:
 
 
 def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartAnalysis:
-    """Decode one part fully: silent ends, a 4x-oversampled peak, and any sign of damage."""
-    rate = settings.sample_rate_hz
+    """Decode one part fully: silent ends, the sample peak, and any sign of damage.
+
+    The sample peak is enough to decide whether a limiter is needed (with INTERSAMPLE_DB to
+    spare); the true peak of the programme is read by the encoder's feeder (``encode_and_verify``),
+    on the core the encoder leaves free, instead of here, where it would delay the encoding.
+    """
     graph = (
         f"[0:a:0]{_conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},"
-        f"aresample={rate * OVERSAMPLE}:filter_size=16,"
-        "astats=metadata=0:reset=0:measure_perchannel=none:measure_overall=Peak_level[out]"
+        f"{_PEAK_METER}[out]"
     )
     run = FFmpeg(["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"], progress=True)
     run.follow_progress(None, None)
@@ -705,49 +724,35 @@ def measure_programme(
     return parse_ebur128_summary(stderr, peak=False)
 
 
-_SUMMARY_BLOCK = re.compile(r"\[Parsed_ebur128_(\d+) @ [^\]]+\] Summary:(.*?)(?=\[Parsed_ebur128_\d+ @ [^\]]+\] Summary:|\Z)", re.S)
-
-
-def parse_ebur128_summaries(stderr: str) -> list[LoudnessStats]:
-    """Every ebur128 summary in a run with several meters, in the order of the filters in the graph.
-
-    ffmpeg 5.1 configures a graph with several outputs twice and prints an empty summary
-    for the first try; the last summary of each meter is the real one.
-
-    >>> text = ("[Parsed_ebur128_9 @ 0x2] Summary:\\n I: -20.0 LUFS\\n LRA: 3.0 LU\\n"
-    ...         "[Parsed_ebur128_4 @ 0x1] Summary:\\n I: -23.5 LUFS\\n LRA: 5.0 LU\\n")
-    >>> [s["integrated_lufs"] for s in parse_ebur128_summaries(text.replace("\\n", chr(10)))]
-    [-23.5, -20.0]
-    """
-    blocks = {int(index): "Summary:" + body for index, body in _SUMMARY_BLOCK.findall(stderr)}  # ffmpeg 5.1 may
-    return [parse_ebur128_summary(blocks[index], peak=False) for index in sorted(blocks)]  # configure twice: last wins
-
-
 def calibrate_limiter(
     sources: Sequence[Path], settings: RenderSettings, plan: RenderPlan, trials: Sequence[float], *,
     unity_lufs: float, total_s: float, on_progress: Progress | None = None,
 ) -> list[tuple[float, float]]:  # fmt: skip
     """How much loudness the limiter (and leveler) take at each trial gain: [(gain, loss in LU)].
 
-    One ffmpeg run decodes (and levels) the programme once and splits it into one branch per
-    trial gain, each through the limiter into its own meter: the whole programme, exactly as
-    the encoder will get it. (Metering a thinned sample instead was tried: it misjudged the
-    loss by up to 0.5 LU on two-voice speech, costing a re-render. One run per trial, side by
-    side, was tried too: 20% more CPU for this stage, the leveler run twice, and no faster on
-    a machine whose second core is busy.)
+    Each trial gain gets its own ffmpeg run, side by side (one per core): the whole
+    programme, through the limiter into a meter, exactly as the encoder will get it.
+    (Metering a thinned sample instead was tried: it misjudged the loss by up to 0.5 LU
+    on two-voice speech, costing a re-render. One decode split into every trial in a
+    single ffmpeg was tried too: 6% less CPU, but one core doing all of it made this
+    stage take 2.5x as long on the clock, the largest cost before encoding.)
     """
-    graph = render_graph(len(sources), settings, plan, trials=trials)
-    outputs: list[str] = []
-    for i in range(len(trials)):
-        graph += f";[t{i}]ebur128=framelog=verbose[o{i}]"
-        outputs += ["-map", f"[o{i}]", "-f", "null", "-"]
-    stderr = run_ffmpeg([*_inputs(sources), "-filter_complex", graph, *outputs],
-                        source=sources[0] if len(sources) == 1 else None, duration_s=total_s,
-                        on_progress=on_progress)  # fmt: skip
-    summaries = parse_ebur128_summaries(stderr)
-    if len(summaries) != len(trials):
-        raise ExternalToolError("ffmpeg's ebur128 meters printed no summary", fix="update ffmpeg to 4.4 or newer")
-    landed = [summary["integrated_lufs"] for summary in summaries]
+    done = [0.0] * len(trials)
+
+    def meter(index: int, gain: float) -> float:
+        def progress(fraction: float) -> None:
+            done[index] = fraction
+            if on_progress:
+                on_progress(min(done))
+
+        graph = render_graph(len(sources), settings, plan, trials=(gain,)) + ";[t0]ebur128=framelog=verbose[out]"
+        stderr = run_ffmpeg([*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
+                            source=sources[0] if len(sources) == 1 else None, duration_s=total_s,
+                            on_progress=progress)  # fmt: skip
+        return parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
+
+    with ThreadPoolExecutor(max_workers=len(trials), thread_name_prefix="calibrate") as pool:
+        landed = list(pool.map(meter, range(len(trials)), trials))
     return [(g, round(g + unity_lufs - lufs, 3)) for g, lufs in zip(trials, landed)]
 
 
@@ -779,51 +784,56 @@ def encode_and_verify(
 ) -> tuple[LoudnessStats, float]:
     """Encode the CBR MP3 to ``output`` and meter the encoded frames at the same time.
 
-    ffmpeg's ``tee`` muxer writes every MP3 packet both to ``output`` (seekable, so the
-    Xing/LAME header with the gapless info is completed) and to a pipe read by a second
-    ffmpeg that decodes and meters them: the check is on the encoded MP3, not on PCM, and
-    it runs on the other core while the encoder works. Returns (stats, decoded seconds).
+    Three ffmpeg processes in a pipeline, so the encoder (the one step nothing can shorten)
+    has a core to itself and everything else runs beside it:
 
-    The meter reads loudness with ``ebur128`` and the true peak as a 4x-oversampled
-    sample peak (about half the CPU of ebur128's own true peak; the two agree within
-    0.1 dB on the corpus). A file whose estimate is within ``TRUE_PEAK_GUARD_DB`` of the
-    ceiling is measured again with ``ebur128=peak=true``, and that reading is returned.
+    * the *feeder* decodes and assembles the sources, applies gain, leveler and limiter and
+      sends raw PCM down a pipe; on the way it reads the programme's 4x-oversampled peak
+      before gain (the "before" true peak of the report);
+    * the *encoder* turns that PCM into MP3 and, through ffmpeg's ``tee`` muxer, writes every
+      packet both to ``output`` (seekable, so the Xing/LAME header with the gapless info is
+      completed) and to a second pipe;
+    * the *meter* decodes those same MP3 frames and measures them: the check is on the
+      encoded MP3, not on PCM.
+
+    The meter reads loudness with ``ebur128`` and the true peak as a 4x-oversampled sample
+    peak (a third of the CPU of ebur128's own true peak; the two agree within 0.1 dB on the
+    corpus). A file whose estimate is within ``TRUE_PEAK_GUARD_DB`` of the ceiling is measured
+    again with ``ebur128=peak=true``, and that reading is returned.
+    Returns (stats of the MP3, true peak of the programme before gain).
     """
-    graph = render_graph(len(sources), settings, plan)
-    encoder = FFmpeg(
-        [*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-map_metadata", "-1",
-         "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
-         "-ar", str(settings.sample_rate_hz), "-ac", str(settings.channels),
-         "-y", "-f", "tee", f"[f=mp3:id3v2_version=0:write_id3v1=0]{_tee_escape(output)}|[f=mp3]pipe:1"],
-        stdout=subprocess.PIPE,
-    )  # fmt: skip
-    assert encoder.process.stdout is not None
-    graph = (
-        "[0:a:0]asplit[a][b];[a]ebur128=framelog=verbose[m];"
-        f"[b]aresample={settings.sample_rate_hz * OVERSAMPLE}:filter_size=16,"
-        "astats=metadata=0:reset=0:measure_perchannel=none:measure_overall=Peak_level[p]"
-    )
+    rate, source = settings.sample_rate_hz, sources[0] if len(sources) == 1 else None
+    graph = render_graph(len(sources), settings, plan, tap="src") + f";[src]{_oversampled_peak(rate)}[peak]"
+    feeder = FFmpeg([*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-f", "f32le", "pipe:1",
+                     "-map", "[peak]", "-f", "null", "-"], stdout=subprocess.PIPE)  # fmt: skip
+    running = [feeder]
     try:
-        meter = FFmpeg(
-            ["-f", "mp3", "-i", "pipe:0", "-filter_complex", graph,
-             "-map", "[m]", "-f", "null", "-", "-map", "[p]", "-f", "null", "-"],
-            stdin=encoder.process.stdout,
-            progress=True,
+        assert feeder.process.stdout is not None
+        encoder = FFmpeg(
+            ["-f", "f32le", "-ar", str(rate), "-ac", str(settings.channels), "-i", "pipe:0", "-map", "0:a", "-map_metadata", "-1",
+             "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
+             "-y", "-f", "tee", f"[f=mp3:id3v2_version=0:write_id3v1=0]{_tee_escape(output)}|[f=mp3]pipe:1"],
+            stdin=feeder.process.stdout, stdout=subprocess.PIPE,
         )  # fmt: skip
-    except BaseException:
-        encoder.process.kill()
-        raise
-    encoder.process.stdout.close()  # the meter holds the pipe now; the encoder sees EPIPE if it dies
-    try:
+        running.append(encoder)
+        feeder.process.stdout.close()  # the encoder holds the pipe now; the feeder sees EPIPE if it dies
+        assert encoder.process.stdout is not None
+        meter = FFmpeg(
+            ["-f", "mp3", "-i", "pipe:0", "-filter_complex",
+             f"[0:a:0]asplit[a][b];[a]ebur128=framelog=verbose[m];[b]{_oversampled_peak(rate)}[p]",
+             "-map", "[m]", "-f", "null", "-", "-map", "[p]", "-f", "null", "-"],
+            stdin=encoder.process.stdout, progress=True,
+        )  # fmt: skip
+        running.append(meter)
+        encoder.process.stdout.close()
         meter.follow_progress(duration_s, on_progress)
-        encoder.wait(source=sources[0] if len(sources) == 1 else None)
+        feeder_log, _, stderr = wait_pipeline([(feeder, source), (encoder, None), (meter, None)])
     except BaseException:
-        for process in (encoder.process, meter.process):
-            if process.poll() is None:
-                process.kill()
-            process.wait()
+        for run in running:
+            if run.process.poll() is None:
+                run.process.kill()
+            run.process.wait()
         raise
-    stderr = meter.wait()
     stats = parse_ebur128_summary(stderr, peak=False)
     stats["true_peak_dbtp"] = round(parse_peak(stderr), 1)
     if stats["true_peak_dbtp"] > settings.true_peak_dbtp - TRUE_PEAK_GUARD_DB:
@@ -832,7 +842,23 @@ def encode_and_verify(
         stats = measure_loudness(output)
     if on_progress:
         on_progress(1.0)
-    return stats, meter.out_time_s
+    return stats, round(parse_peak(feeder_log), 1)
+
+
+def wait_pipeline(stages: Sequence[tuple[FFmpeg, Path | None]]) -> list[str]:
+    """Wait for every ffmpeg of a pipe chain; return their stderr, or raise the failure that broke the chain.
+
+    When one process of a chain dies, its neighbours fail too, with a broken pipe. Those
+    failures say nothing about the cause, so a process that failed for a reason of its own
+    is reported first (the feeder's for a bad source, which it names).
+    """
+    for run, _ in stages:
+        run.process.wait()
+    failed = [(run, source) for run, source in stages if run.process.returncode != 0]
+    failed.sort(key=lambda stage: "Broken pipe" in stage[0].log.text)  # stable: own failures first, in chain order
+    for run, source in failed:
+        run.wait(source=source)  # raises
+    return [run.wait(source=source) for run, source in stages]
 
 
 def _tee_escape(path: Path) -> str:
@@ -882,10 +908,11 @@ def render_episode_audio(
         parts = [future.result() for future in analyses]
         before_loudness = loudness.result()
         encoder_shift = shift.result()
+    sample_peak = max(part.peak_dbfs for part in parts)
     before = LoudnessStats(
         integrated_lufs=before_loudness["integrated_lufs"],
         range_lu=before_loudness["range_lu"],
-        true_peak_dbtp=max(part.true_peak_dbtp for part in parts),
+        true_peak_dbtp=sample_peak,  # until the encoder's feeder has read the true peak
     )
     if before["integrated_lufs"] <= SILENCE_LUFS:
         raise AudioInvalid(
@@ -901,7 +928,7 @@ def render_episode_audio(
     crossfade = _crossfade_s(settings, lengths)
     target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
     gain = target - encoder_shift - before["integrated_lufs"]
-    needs_limiter = settings.leveler or before["true_peak_dbtp"] + gain > ceiling - PEAK_HEADROOM_DB
+    needs_limiter = settings.leveler or sample_peak + INTERSAMPLE_DB + gain > ceiling - PEAK_HEADROOM_DB
     plan = RenderPlan(trims=trims, crossfade_s=crossfade, gain_db=round(gain, 3), leveler=settings.leveler,
                       limiter=Limiter(ceiling - LIMIT_MARGIN_DB) if needs_limiter else None)  # fmt: skip
     duration = kept - crossfade * (len(sources) - 1)
@@ -915,7 +942,7 @@ def render_episode_audio(
         # Meter the limited programme at two trial gains (spread by how far the peaks are
         # over) and solve for the gain whose loudness, after the limiter's loss, is on target.
         aim = target - encoder_shift
-        excess = max(0.0, before["true_peak_dbtp"] + plan.gain_db - plan.limiter.ceiling_dbtp)
+        excess = max(0.0, sample_peak + plan.gain_db - plan.limiter.ceiling_dbtp)
         spread = max(0.5, 0.35 * excess)
         trial = (round(plan.gain_db + 0.25 * excess, 3), round(plan.gain_db + 0.25 * excess + spread, 3))
         for calibrations in range(1, MAX_CALIBRATIONS + 1):
@@ -935,7 +962,9 @@ def render_episode_audio(
     renders = 0
     try:
         for renders in range(1, MAX_RENDERS + 1):
-            after, _ = encode_and_verify(sources, tmp, settings, plan, duration_s=duration, on_progress=step("encode"))
+            after, programme_peak = encode_and_verify(sources, tmp, settings, plan, duration_s=duration,
+                                                      on_progress=step("encode"))  # fmt: skip
+            before["true_peak_dbtp"] = programme_peak
             history.append({"stage": float(renders), "gain_db": round(plan.gain_db, 3), "lufs": after["integrated_lufs"],
                             "true_peak_dbtp": after["true_peak_dbtp"]})  # fmt: skip
             log.debug("render %d: %s -> %s", renders, plan, after)
