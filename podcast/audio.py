@@ -72,6 +72,9 @@ SILENCE_MIN_S = 0.1
 OVERSAMPLE = 4  # for true-peak estimates and the fallback limiter
 TRUE_PEAK_GUARD_DB = 0.5  # an encoded file whose 4x peak estimate is this close to the ceiling is re-read by ebur128=peak=true
 EXCERPT_S = 20.0  # how much of the programme is encoded to learn the encoder's loudness shift
+SCOUT_EXCERPTS = 24  # excerpts spread over the programme that guess its loudness before the full analysis
+SCOUT_EXCERPT_S = 3.0
+LIMITER_LIKELY_DB = 4.0  # excerpts miss the highest peaks: a limiter is likely when theirs come this close
 
 # The speech leveler: dynaudnorm aiming each 250 ms frame at the same RMS (-20 dBFS), its
 # gain smoothed over a ~2.75 s Gaussian window, capped at +20 dB and at peaks of 0.9.
@@ -726,9 +729,9 @@ def measure_programme(
 
 def calibrate_limiter(
     sources: Sequence[Path], settings: RenderSettings, plan: RenderPlan, trials: Sequence[float], *,
-    unity_lufs: float, total_s: float, on_progress: Progress | None = None,
+    total_s: float, on_progress: Progress | None = None,
 ) -> list[tuple[float, float]]:  # fmt: skip
-    """How much loudness the limiter (and leveler) take at each trial gain: [(gain, loss in LU)].
+    """Where the limited (and levelled) programme lands at each trial gain: [(gain, LUFS)].
 
     Each trial gain gets its own ffmpeg run, side by side (one per core): the whole
     programme, through the limiter into a meter, exactly as the encoder will get it.
@@ -753,24 +756,74 @@ def calibrate_limiter(
 
     with ThreadPoolExecutor(max_workers=len(trials), thread_name_prefix="calibrate") as pool:
         landed = list(pool.map(meter, range(len(trials)), trials))
-    return [(g, round(g + unity_lufs - lufs, 3)) for g, lufs in zip(trials, landed)]
+    return list(zip(trials, landed))
 
 
-def solve_gain(aim: float, programme_lufs: float, losses: Sequence[tuple[float, float]]) -> float:
-    """The gain that lands the programme on ``aim`` once the limiter's loss (interpolated) is paid.
+def solve_gain(aim: float, points: Sequence[tuple[float, float]]) -> float:
+    """The gain that lands the limited programme on ``aim``, from the last two (gain, LUFS) trials.
 
-    Landing at gain g: ``g + programme_lufs - loss(g)``, with loss(g) linear through the two
-    metered trials (the limiter takes a growing share of each extra dB).
+    Linear between them: the limiter takes back a growing share of each extra dB, so the
+    programme moves less than 1 LU per dB (``gain_slope``).
 
-    >>> solve_gain(-15.6, -20.0, [(5.0, 1.0), (6.0, 1.5)])
+    >>> solve_gain(-15.6, [(5.0, -16.0), (6.0, -15.5)])
     5.8
-    >>> solve_gain(-15.6, -20.0, [(5.0, 0.0), (6.0, 0.0)])
+    >>> solve_gain(-15.6, [(5.0, -15.0), (6.0, -14.0)])
     4.4
     """
-    (g1, l1), (g2, l2) = losses[-2], losses[-1]
-    k = (l2 - l1) / (g2 - g1) if g2 != g1 else 0.0
-    k = min(0.75, max(0.0, k))
-    return round((aim - programme_lufs + l1 - g1 * k) / (1 - k), 3)
+    gain, landed = points[-1]
+    return round(gain + (aim - landed) / gain_slope(points), 3)
+
+
+def place_trials(gain_db: float, peak_dbfs: float, limiter: Limiter) -> tuple[float, float]:
+    """Two trial gains that should bracket the one the limited programme needs.
+
+    Above the plain gain (the limiter takes loudness back), more so and further apart the
+    more the peaks would pass the limiter.
+
+    >>> place_trials(7.0, 0.0, Limiter(-3.0))
+    (9.5, 13.0)
+    >>> place_trials(3.0, -12.0, Limiter(-3.0))
+    (3.0, 3.5)
+    """
+    excess = max(0.0, peak_dbfs + gain_db - limiter.ceiling_dbtp)
+    low = round(gain_db + 0.25 * excess, 3)
+    return low, round(low + max(0.5, 0.35 * excess), 3)
+
+
+def scout_programme(sources: Sequence[Path], infos: Sequence[AudioInfo], settings: RenderSettings) -> tuple[float, float] | None:
+    """Loudness and sample peak of short excerpts spread over the programme, or None if they cannot be read.
+
+    A second of decoding tells, before the full analysis, whether the programme will need
+    the limiter and near which gain, so the limiter's calibration can run beside the
+    analysis instead of after it. A programme shorter than the excerpts is read whole.
+    """
+    total = sum(info.duration_s for info in infos)
+    inputs: list[str] = []
+    if total <= 2 * SCOUT_EXCERPTS * SCOUT_EXCERPT_S:
+        inputs = _inputs(sources)
+    else:
+        for k in range(SCOUT_EXCERPTS):
+            at = (k + 0.5) * total / SCOUT_EXCERPTS - SCOUT_EXCERPT_S / 2
+            index = 0
+            while index < len(sources) - 1 and at >= infos[index].duration_s:
+                at -= infos[index].duration_s
+                index += 1
+            inputs += ["-ss", f"{max(0.0, at):.3f}", "-t", f"{SCOUT_EXCERPT_S:.3f}", "-i", str(sources[index])]
+    count = inputs.count("-i")
+    pre = [LEVELER_FILTER] if settings.leveler else []
+    graph = (
+        "".join(f"[{i}:a:0]{_conform(settings)}[e{i}];" for i in range(count))
+        + "".join(f"[e{i}]" for i in range(count))
+        + ",".join([f"concat=n={count}:v=0:a=1", *pre, "asplit[a][b]"])
+        + f";[a]ebur128=framelog=verbose[m];[b]{_PEAK_METER}[p]"
+    )
+    try:
+        stderr = run_ffmpeg([*inputs, "-filter_complex", graph, "-map", "[m]", "-f", "null", "-",
+                             "-map", "[p]", "-f", "null", "-"])  # fmt: skip
+        lufs = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
+    except PodcastError:
+        return None  # the full analysis names what is wrong with the file
+    return lufs, parse_peak(stderr)
 
 
 def encode_and_verify(
@@ -781,15 +834,15 @@ def encode_and_verify(
     *,
     duration_s: float,
     on_progress: Progress | None = None,
-) -> tuple[LoudnessStats, float]:
+) -> tuple[LoudnessStats, LoudnessStats]:
     """Encode the CBR MP3 to ``output`` and meter the encoded frames at the same time.
 
     Three ffmpeg processes in a pipeline, so the encoder (the one step nothing can shorten)
     has a core to itself and everything else runs beside it:
 
-    * the *feeder* decodes and assembles the sources, applies gain, leveler and limiter and
-      sends raw PCM down a pipe; on the way it reads the programme's 4x-oversampled peak
-      before gain (the "before" true peak of the report);
+    * the *feeder* decodes and assembles the sources, applies leveler, gain and limiter and
+      sends raw PCM down a pipe; on the way it measures the assembled programme before any
+      of that (the "before" of the report: ``ebur128`` and a 4x-oversampled peak);
     * the *encoder* turns that PCM into MP3 and, through ffmpeg's ``tee`` muxer, writes every
       packet both to ``output`` (seekable, so the Xing/LAME header with the gapless info is
       completed) and to a second pipe;
@@ -800,12 +853,15 @@ def encode_and_verify(
     peak (a third of the CPU of ebur128's own true peak; the two agree within 0.1 dB on the
     corpus). A file whose estimate is within ``TRUE_PEAK_GUARD_DB`` of the ceiling is measured
     again with ``ebur128=peak=true``, and that reading is returned.
-    Returns (stats of the MP3, true peak of the programme before gain).
+    Returns (stats of the MP3, stats of the programme as assembled, before leveler and gain).
     """
     rate, source = settings.sample_rate_hz, sources[0] if len(sources) == 1 else None
-    graph = render_graph(len(sources), settings, plan, tap="src") + f";[src]{_oversampled_peak(rate)}[peak]"
+    graph = render_graph(len(sources), settings, plan, tap="src") + (
+        f";[src]asplit[sa][sb];[sa]ebur128=framelog=verbose[loud];[sb]{_oversampled_peak(rate)}[peak]"
+    )
     feeder = FFmpeg([*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-f", "f32le", "pipe:1",
-                     "-map", "[peak]", "-f", "null", "-"], stdout=subprocess.PIPE)  # fmt: skip
+                     "-map", "[loud]", "-f", "null", "-", "-map", "[peak]", "-f", "null", "-"],
+                    stdout=subprocess.PIPE)  # fmt: skip
     running = [feeder]
     try:
         assert feeder.process.stdout is not None
@@ -842,7 +898,9 @@ def encode_and_verify(
         stats = measure_loudness(output)
     if on_progress:
         on_progress(1.0)
-    return stats, round(parse_peak(feeder_log), 1)
+    programme = parse_ebur128_summary(feeder_log, peak=False)
+    programme["true_peak_dbtp"] = round(parse_peak(feeder_log), 1)
+    return stats, programme
 
 
 def wait_pipeline(stages: Sequence[tuple[FFmpeg, Path | None]]) -> list[str]:
@@ -899,72 +957,86 @@ def render_episode_audio(
             fix="use a master of at least one second",
         )
 
-    # 1. Analyse: programme loudness on one core, the parts' silences and peaks on the other.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        loudness = pool.submit(measure_programme, sources, settings, None, leveler=settings.leveler,
-                               duration_s=total, on_progress=step("measure"))  # fmt: skip
+    # 1. Scout: a few excerpts tell whether a limiter is likely, and near which gain.
+    target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
+    limiter = Limiter(ceiling - LIMIT_MARGIN_DB)
+    provisional = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler, limiter=limiter)
+    trials: tuple[float, float] | None = None
+    scouted = scout_programme(sources, infos, settings)
+    if scouted is not None and scouted[0] > SILENCE_LUFS:
+        guess = target - scouted[0]
+        if settings.leveler or scouted[1] + guess > ceiling - PEAK_HEADROOM_DB - LIMITER_LIKELY_DB:
+            trials = place_trials(guess, scouted[1], limiter)
+
+    # 2. Analyse, side by side: the parts' silences and peaks, the encoder's loudness shift, and
+    #    either the limiter's calibration (two trial gains, metered through the limiter and
+    #    leveler, exactly as the encoder will get them) or, when no limiter looks likely, the
+    #    programme's loudness for a plain gain.
+    points: list[tuple[float, float]] = []  # (gain, loudness of the limited PCM at that gain)
+    with ThreadPoolExecutor(max_workers=3 + len(sources)) as pool:
         analyses = [pool.submit(analyse_part, path, settings, info) for path, info in zip(sources, infos)]
         shift = pool.submit(measure_encoder_shift, sources, infos, settings)
-        parts = [future.result() for future in analyses]
-        before_loudness = loudness.result()
+        if trials is not None:
+            calibration = pool.submit(calibrate_limiter, sources, settings, provisional, trials, total_s=total,
+                                      on_progress=step("calibrate"))  # fmt: skip
+        else:
+            loudness = pool.submit(measure_programme, sources, settings, None, leveler=settings.leveler,
+                                   duration_s=total, on_progress=step("measure"))  # fmt: skip
+        parts = [future.result() for future in analyses]  # first: they name a damaged file
         encoder_shift = shift.result()
-    sample_peak = max(part.peak_dbfs for part in parts)
-    before = LoudnessStats(
-        integrated_lufs=before_loudness["integrated_lufs"],
-        range_lu=before_loudness["range_lu"],
-        true_peak_dbtp=sample_peak,  # until the encoder's feeder has read the true peak
-    )
-    if before["integrated_lufs"] <= SILENCE_LUFS:
+        if trials is not None:
+            points = calibration.result()
+        else:
+            unity = loudness.result()["integrated_lufs"]
+    if trials is None and unity <= SILENCE_LUFS:
         raise AudioInvalid(
             "is silent (no measurable loudness)",
             path=sources[0] if len(sources) == 1 else sources[0].parent,
             fix="check that the right master file was exported and that it is not muted",
         )
 
-    # 2. Plan: static gain; a limiter only if the peaks would pass the ceiling.
+    # 3. Plan: trims, then one static gain, through the limiter when the peaks need it.
     trims = plan_trims(parts, settings.max_silence_s)
     lengths = kept_seconds(parts, trims)
     kept = sum(lengths)
     crossfade = _crossfade_s(settings, lengths)
-    target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
-    gain = target - encoder_shift - before["integrated_lufs"]
-    needs_limiter = settings.leveler or sample_peak + INTERSAMPLE_DB + gain > ceiling - PEAK_HEADROOM_DB
-    plan = RenderPlan(trims=trims, crossfade_s=crossfade, gain_db=round(gain, 3), leveler=settings.leveler,
-                      limiter=Limiter(ceiling - LIMIT_MARGIN_DB) if needs_limiter else None)  # fmt: skip
     duration = kept - crossfade * (len(sources) - 1)
-
+    aim = target - encoder_shift
+    sample_peak = max(part.peak_dbfs for part in parts)
+    plan = RenderPlan(trims=trims, crossfade_s=crossfade, gain_db=0.0, leveler=settings.leveler)
+    if trials is None:
+        gain = aim - unity
+        if settings.leveler or sample_peak + INTERSAMPLE_DB + gain > ceiling - PEAK_HEADROOM_DB:  # peaks would pass
+            trials = place_trials(gain, sample_peak, limiter)
+        plan = replace(plan, gain_db=round(gain, 3))
     calibrations = 0
     history: list[dict[str, float]] = []
-    points: list[tuple[float, float]] = []  # (gain, loudness of the PCM at that gain)
-    if plan.limiter is not None:
-        # The limiter (and the leveler) shave a little loudness, more the harder they work:
-        # measure the PCM the encoder will get and correct the gain before encoding.
-        # Meter the limited programme at two trial gains (spread by how far the peaks are
-        # over) and solve for the gain whose loudness, after the limiter's loss, is on target.
-        aim = target - encoder_shift
-        excess = max(0.0, sample_peak + plan.gain_db - plan.limiter.ceiling_dbtp)
-        spread = max(0.5, 0.35 * excess)
-        trial = (round(plan.gain_db + 0.25 * excess, 3), round(plan.gain_db + 0.25 * excess + spread, 3))
+    if trials is not None:
+        # The limiter (and the leveler) shave a little loudness, more the harder they work, so
+        # the gain is solved from the metered trials; trials that did not bracket the answer
+        # are repeated around it.
+        plan = replace(plan, limiter=limiter)
         for calibrations in range(1, MAX_CALIBRATIONS + 1):
-            losses = calibrate_limiter(sources, settings, plan, trial, unity_lufs=before["integrated_lufs"],
-                                       total_s=total, on_progress=step("calibrate"))  # fmt: skip
-            points += [(g, round(g + before["integrated_lufs"] - loss, 3)) for g, loss in losses]
-            history += [{"stage": 0.0, "gain_db": g, "loss_lu": loss} for g, loss in losses]
-            best = solve_gain(aim, before["integrated_lufs"], losses)
+            if calibrations > 1 or not points:
+                points += calibrate_limiter(sources, settings, plan, trials, total_s=total, on_progress=step("calibrate"))
+            history += [{"stage": 0.0, "gain_db": g, "lufs": lufs} for g, lufs in points[-2:]]
+            best = solve_gain(aim, points)
             plan = replace(plan, gain_db=best)
-            if trial[0] - 1.0 <= best <= trial[1] + 1.0:
-                break
-            trial = (round(best - 0.5, 3), round(best + 0.5, 3))
+            if trials[0] - 1.0 <= best <= trials[1] + 1.0 or sample_peak + best <= limiter.ceiling_dbtp:
+                break  # bracketed, or a gain the limiter does not touch (where the trials are exact)
+            trials = (round(best - 0.5, 3), round(best + 0.5, 3))
+        if not settings.leveler and sample_peak + INTERSAMPLE_DB + plan.gain_db <= ceiling - PEAK_HEADROOM_DB:
+            plan = replace(plan, limiter=None)  # the scout expected peaks that the gain leaves clear
 
-    # 3./4. Render, verify the encoded MP3, correct if needed.
+    # 4./5. Render, verify the encoded MP3, correct if needed.
     tmp = output.with_name(f".{output.name}.tmp")
     after: LoudnessStats | None = None
+    before: LoudnessStats | None = None
     renders = 0
     try:
         for renders in range(1, MAX_RENDERS + 1):
-            after, programme_peak = encode_and_verify(sources, tmp, settings, plan, duration_s=duration,
-                                                      on_progress=step("encode"))  # fmt: skip
-            before["true_peak_dbtp"] = programme_peak
+            after, before = encode_and_verify(sources, tmp, settings, plan, duration_s=duration,
+                                              on_progress=step("encode"))  # fmt: skip
             history.append({"stage": float(renders), "gain_db": round(plan.gain_db, 3), "lufs": after["integrated_lufs"],
                             "true_peak_dbtp": after["true_peak_dbtp"]})  # fmt: skip
             log.debug("render %d: %s -> %s", renders, plan, after)
@@ -973,7 +1045,7 @@ def render_episode_audio(
             if abs(off_by) <= TOLERANCE_LU and over_peak <= 0:
                 break
             plan = _correct(plan, off_by / gain_slope(points), over_peak, ceiling)
-        assert after is not None
+        assert after is not None and before is not None
         if abs(target - after["integrated_lufs"]) > ACCEPT_LU or after["true_peak_dbtp"] > ceiling:
             raise AudioInvalid(
                 f"could not be brought to {target} LUFS / {ceiling} dBTP (landed at {after['integrated_lufs']} LUFS, "

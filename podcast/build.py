@@ -102,9 +102,12 @@ def render_key(show: Show, episode: Episode) -> str:
     return _key(BUILD_FORMAT, sources, asdict(render_settings(show)))
 
 
-def audio_key(show: Show, episode: Episode) -> str:
-    """The published audio's key: the render, plus where listed names are bleeped or muted (if anywhere)."""
-    key = render_key(show, episode)
+def audio_key(show: Show, episode: Episode, rendered_key: str | None = None) -> str:
+    """The published audio's key: the render, plus where listed names are bleeped or muted (if anywhere).
+
+    Pass ``rendered_key`` when it is already known: it hashes every source file.
+    """
+    key = rendered_key or render_key(show, episode)
     censor = censor_plan(show, episode)  # safeguarding: see podcast/censor.py
     return _key(key, censor.signature()) if censor else key
 
@@ -248,7 +251,7 @@ def build_episode(
     # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
     censor = censor_plan(show, episode)
     audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
-    key = audio_key(show, episode)
+    key = audio_key(show, episode, rendered_key)
 
     chapters = check_chapters(redact_chapters(load_chapters(episode), show_redactions(show)), duration_s=read_duration(untagged))
     write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
