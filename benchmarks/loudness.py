@@ -13,9 +13,10 @@ MP3, 44.1 kHz, mono, target -16 LUFS, ceiling -1 dBTP):
 * ffmpeg-normalize ffmpeg-normalize in.wav -o out.mp3 -c:a libmp3lame -b:a 96k -ar 44100 -t -16 -tp -1 -f
 * podcast build    podcast -C show build   (Python start-up, hashing and tagging included)
 
-Wall time (median of --repeat runs), peak memory of the whole process tree (PSS sampled
-from /proc every 50 ms and summed over concurrent processes, so libraries the ffmpeg
-processes share are counted once), and the landed loudness and
+Wall and CPU time (median of --repeat runs), peak memory of the whole process tree (PSS
+sampled from /proc every 50 ms and summed over concurrent processes, so libraries the ffmpeg
+processes share are counted once; read in one more run per row, because the sampler's own
+CPU would slow the timed runs), and the landed loudness and
 true peak of each output as ffmpeg's ebur128=peak=true reads the MP3. Then an accuracy
 table over the test corpus (tests/corpus.py): how often each tool lands within ±0.5 LU
 with the true peak at or below the ceiling.
@@ -87,17 +88,23 @@ def _tree_rss_kb(root: int) -> int:
     return sum(_pss_kb(pid) for pid in tree)
 
 
-def run_measured(argv: list[str], **kwargs: object) -> tuple[float, int, float]:
-    """Run ``argv``; return (wall seconds, peak summed PSS of its process tree in MB, CPU seconds of the tree)."""
+def run_measured(argv: list[str], *, memory: bool = False) -> tuple[float, int, float]:
+    """Run ``argv``; return (wall seconds, peak summed PSS of its process tree in MB, CPU seconds of the tree).
+
+    With ``memory`` the process tree's memory is sampled every 50 ms. The sampler walks /proc
+    and reads smaps_rollup, which costs CPU on the same two cores (it slowed a `podcast build`,
+    whose processes use both, by about 15%), so timed runs are made without it and memory is
+    read in a run of its own, whose times are not used.
+    """
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)  # type: ignore[call-overload]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak
-        while not stop.is_set():
+        while memory and not stop.is_set():
             peak = max(peak, _tree_rss_kb(process.pid))
             stop.wait(0.05)
 
@@ -193,20 +200,21 @@ def bench_file(source: Path, work: Path, repeat: int) -> list[dict[str, object]]
         "podcast build": None,
     }
     for name, command in commands.items():
-        walls, peaks, cpus = [], [], []
-        for _ in range(repeat):
+        walls, cpus, peak = [], [], 0
+        for run in range(repeat + 1):  # the last run only samples memory
             if command is None:
                 show = make_show(work / "show", source)
-                wall, peak, cpu = run_measured([str(BIN / "podcast"), "-q", "-C", str(show), "build"])
                 out = show / "build" / "bench" / "bench.mp3"
+                argv = [str(BIN / "podcast"), "-q", "-C", str(show), "build"]
             else:
                 out = work / f"{name.split()[0]}.mp3"
-                wall, peak, cpu = run_measured(command(out))
-            walls.append(wall)
-            peaks.append(peak)
-            cpus.append(cpu)
+                argv = command(out)
+            wall, peak, cpu = run_measured(argv, memory=run == repeat)
+            if run < repeat:
+                walls.append(wall)
+                cpus.append(cpu)
         lufs, tp = landed(out)
-        rows.append({"tool": name, "wall": statistics.median(walls), "walls": walls, "peak_mb": max(peaks),
+        rows.append({"tool": name, "wall": statistics.median(walls), "walls": walls, "peak_mb": peak,
                      "cpu": statistics.median(cpus), "lufs": lufs, "tp": tp})  # fmt: skip
     return rows
 
@@ -269,7 +277,7 @@ def main() -> None:
             (work / "three.txt").write_text(f"file '{source}'\n" * max(1, round(180 / args.minutes)))
             corpus.ffmpeg("-f", "concat", "-safe", "0", "-i", str(work / "three.txt"), "-c", "copy", str(long))
         show = make_show(work / "show3h", long)
-        wall, peak, cpu = run_measured([str(BIN / "podcast"), "-q", "-C", str(show), "build"])
+        wall, peak, cpu = run_measured([str(BIN / "podcast"), "-q", "-C", str(show), "build"], memory=True)
         lufs, tp = landed(show / "build" / "bench" / "bench.mp3")
         print(f"\n3-hour input: podcast build {wall:.1f} s ({cpu:.1f} s CPU), peak memory {peak} MB (process tree PSS), "
               f"landed {lufs:.1f} LUFS / {tp:.1f} dBTP")  # fmt: skip

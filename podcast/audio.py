@@ -8,23 +8,26 @@ nothing here prints.
 
 Loudness normalisation is measured, static and closed-loop (see README "Loudness"):
 
-1. **Analyse** (two ffmpeg runs side by side, one per core): the assembled programme's
-   integrated loudness and loudness range (``ebur128``), and per part the leading and
-   trailing silence (``silencedetect``), a 4x-oversampled peak estimate and decoding
-   errors (corrupt or truncated files).
-2. **Plan**: one static gain to the target. A limiter is added only when that gain would
-   push the peaks over the ceiling; a limiter (or the leveler) lowers the loudness a
-   little, so a cheap calibration run (no encoding; one decode split into two trial gains,
-   each limited and metered) measures the limited PCM and the gain is corrected before
-   anything is encoded.
-3. **Render and verify in one go**: the encoder writes the MP3 through ffmpeg's ``tee``
-   muxer to the file *and* to a pipe; a second ffmpeg decodes those same MP3 frames
-   and meters them (``ebur128`` for loudness, a 4x-oversampled peak for the true peak)
-   while the encoder is still running, so the check of the encoded file costs almost no
-   extra wall time. Only when that peak comes within ``TRUE_PEAK_GUARD_DB`` of the
-   ceiling is the file read again by the reference meter (``ebur128=peak=true``, whose
-   192 kHz true peak costs more than the rest of the check together).
-4. **Correct**: if the encoded MP3 landed further than ``TOLERANCE_LU`` from the target
+1. **Scout** (a second of decoding): excerpts spread over the programme give a first
+   guess of its loudness and peaks, enough to tell whether a limiter will be needed and
+   near which gain.
+2. **Analyse and calibrate, side by side** (one ffmpeg per core): per part the leading and
+   trailing silence (``silencedetect``), the sample peak and decoding errors (corrupt or
+   truncated files); the encoder's loudness shift on a short excerpt; and, when the scout
+   expects the limiter, the whole programme through the limiter at two trial gains, each
+   metered (``ebur128``), because a limiter lowers the loudness more the harder it works.
+   When no limiter looks likely, the programme's loudness is metered instead.
+3. **Plan**: silence trims and one static gain, solved from the trials (or the plain gain
+   to the target); a limiter only when the peaks need it.
+4. **Render and verify in one go**: three ffmpeg processes in a pipe. A feeder applies the
+   plan and measures the programme before it (the report's "before"); the encoder writes
+   the MP3 through ffmpeg's ``tee`` muxer to the file *and* to a pipe; a meter decodes those
+   same MP3 frames (``ebur128`` for loudness, a 4x-oversampled peak for the true peak) while
+   the encoder is still running, so the check of the encoded file costs almost no extra wall
+   time. Only when that peak comes within ``TRUE_PEAK_GUARD_DB`` of the ceiling is the file
+   read again by the reference meter (``ebur128=peak=true``, whose 192 kHz true peak costs
+   more than the rest of the check together).
+5. **Correct**: if the encoded MP3 landed further than ``TOLERANCE_LU`` from the target
    or over the ceiling, render again with the error fed back (rare; at most
    ``MAX_RENDERS``). The temporary file is renamed into place only when it passes.
 
@@ -913,10 +916,14 @@ def wait_pipeline(stages: Sequence[tuple[FFmpeg, Path | None]]) -> list[str]:
     for run, _ in stages:
         run.process.wait()
     failed = [(run, source) for run, source in stages if run.process.returncode != 0]
-    failed.sort(key=lambda stage: "Broken pipe" in stage[0].log.text)  # stable: own failures first, in chain order
+    failed.sort(key=lambda stage: _broke_on_pipe(stage[0]))  # stable: own failures first, in chain order
     for run, source in failed:
         run.wait(source=source)  # raises
     return [run.wait(source=source) for run, source in stages]
+
+
+def _broke_on_pipe(run: FFmpeg) -> bool:
+    return run.process.returncode == -signal.SIGPIPE or "Broken pipe" in run.log.text
 
 
 def _tee_escape(path: Path) -> str:

@@ -34,6 +34,7 @@ from .audio import RenderSettings, render_episode_audio
 from .censor import censor_plan, censored_audio
 from .redaction import redact_chapters, show_redactions
 from .errors import PodcastError
+from .files import write_atomic
 from .notes import compose_markdown, render_text
 from .settings import PublishSettings
 from .show import Episode, Show
@@ -150,12 +151,9 @@ def tags_key(audio_key: str, values: TagValues, id3_version: int) -> str:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
     except OSError as exc:  # a full disk must be a clear error, not a traceback
-        tmp.unlink(missing_ok=True)
         raise PodcastError(f"cannot write the build record ({exc.strerror})", path=path, fix="check free disk space") from None
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import Any
 
 from .artwork import embedded_cover, inspect_artwork
 from .errors import EpisodeInvalid
+from .files import write_atomic
 from .feed import ChapterMark
 from .manifest import URL_PATTERN, Chapter
 from .show import Episode
@@ -364,9 +364,7 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     try:
         if not path.is_file() or path.read_bytes() != data:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            write_atomic(path, data)
     except OSError as exc:
         raise ChaptersInvalid(f"cannot write the chapters ({exc.strerror})", path=path,
                               fix="check free disk space") from None  # fmt: skip

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import email.utils
 import html
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +35,7 @@ from feedgen.util import xml_elem
 from lxml import etree
 
 from . import __version__
+from .files import write_atomic
 from .manifest import Person
 from .notes import render_text
 from .show import Episode, Show
@@ -401,6 +401,4 @@ def fit_text(text: str, limit: int = MAX_DESCRIPTION_BYTES) -> str:
 def write_feed(path: Path, data: bytes) -> None:
     """Write the feed atomically: readers see the old feed or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomic(path, data)

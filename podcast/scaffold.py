@@ -14,6 +14,7 @@ from pathlib import Path
 import tomlkit
 
 from .errors import EpisodeInvalid, ShowInvalid
+from .files import write_atomic
 from .manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, URL_PATTERN, load_episode_manifest, new_guid, show_guid
 
 SHOW_TEMPLATE = """\
@@ -139,9 +140,7 @@ def new_episode(
     folder.mkdir(parents=True)
     try:
         shutil.copyfile(audio, folder / audio.name)
-        tmp = folder / f".{EPISODE_FILE}.tmp"
-        tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
-        tmp.replace(folder / EPISODE_FILE)
+        write_atomic(folder / EPISODE_FILE, tomlkit.dumps(document))
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise EpisodeInvalid(f"cannot create the episode ({exc.strerror})", path=folder, fix="check free space") from None

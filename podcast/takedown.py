@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -38,6 +37,7 @@ from urllib.parse import urlsplit
 from .audit import append_audit, audit_log_path
 from .errors import EpisodeInvalid, EpisodeNotFound, PodcastError, StorageError
 from .feed import build_feed
+from .files import write_atomic
 from .locking import publish_lock
 from .pipeline import live_episodes, plan_release, read_state_versioned
 from .redaction import show_redactions
@@ -84,9 +84,7 @@ def mark_withdrawn(manifest_path: Path) -> bool:
     if document.get("withdrawn") is True:
         return False
     document["withdrawn"] = True  # tomlkit places a new top-level key before the [[chapters]] tables
-    tmp = manifest_path.with_name(f".{manifest_path.name}.tmp")
-    tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
-    os.replace(tmp, manifest_path)
+    write_atomic(manifest_path, tomlkit.dumps(document))
     return True
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .audio import ffmpeg_exe
 from .errors import AudioInvalid, ExternalToolError, ShowInvalid, TranscriberUnavailable
+from .files import write_atomic
 from .transcripts import (
     Cue,
     Transcript,
@@ -236,9 +237,7 @@ def cached_transcription(show: Show, episode: Episode, audio_key: str, *, on_pro
         return parse_json(cache.read_text(encoding="utf-8"), cache)
     transcript = transcribe_episode(show, episode, on_progress=on_progress)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(f".{cache.name}.tmp")
-    tmp.write_text(render_json(transcript), encoding="utf-8")
-    os.replace(tmp, cache)
+    write_atomic(cache, render_json(transcript))
     for stale in folder.glob("transcribed-*.json"):
         if stale != cache:
             stale.unlink(missing_ok=True)

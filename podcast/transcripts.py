@@ -30,7 +30,6 @@ import hashlib
 import html
 import json
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import EpisodeInvalid, TranscriptInvalid
+from .files import write_atomic
 
 if TYPE_CHECKING:
     from .feed import TranscriptLink
@@ -810,12 +810,6 @@ def _key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def transcript_language(show: Show) -> str:
     """The language transcripts are listed in: ``[transcripts] language``, else the show's."""
     return show.manifest.transcripts.language or show.manifest.show.language
@@ -915,12 +909,12 @@ def build_transcripts(
         language = transcript_language(show)
         files = []
         for suffix, text in render_all(transcript, title=episode.manifest.title, language=language).items():
-            _write_atomic(folder / f"transcript{suffix}", text)
+            write_atomic(folder / f"transcript{suffix}", text)
             files.append({"file": f"transcript{suffix}"})
         for stale in folder.glob("transcript.*"):
             if stale.name not in {item["file"] for item in files}:
                 stale.unlink(missing_ok=True)
-        _write_atomic(folder / RECORD_FILE, json.dumps(
+        write_atomic(folder / RECORD_FILE, json.dumps(
             {"key": _render_key(show, episode, source), "files": files, "language": language}, indent=2) + "\n")  # fmt: skip
         log.info("%s: wrote %d transcript files", episode.slug, len(files))
     return built_transcript_files(show, episode)
@@ -993,12 +987,12 @@ def adopt_transcript(show: Show, episode: Episode, transcript: Transcript, path:
 
     text = render_as(transcript, path, title=episode.manifest.title, language=transcript_language(show))
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, text)
+    write_atomic(path, text)
     if episode.manifest.transcript:
         return (episode.folder / episode.manifest.transcript).resolve() == path.resolve()
     if path.resolve().parent != episode.folder.resolve():
         return False
     document = tomlkit.parse(episode.manifest_path.read_text(encoding="utf-8"))
     document["transcript"] = path.name
-    _write_atomic(episode.manifest_path, tomlkit.dumps(document))
+    write_atomic(episode.manifest_path, tomlkit.dumps(document))
     return True

@@ -288,7 +288,7 @@ def test_hostile_input(case: dict[str, Any], published_show: Path, tmp_path: Pat
 
 # --- Hypothesis: random TOML-ish values for every field load or raise PodcastError, never crash ----
 
-from datetime import date, datetime, time, timedelta, timezone  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

@@ -23,10 +23,12 @@ from podcast.audio import (
     RenderPlan,
     RenderSettings,
     encode_and_verify,
+    ffmpeg_exe,
     measure_loudness,
     probe,
     render_episode_audio,
 )
+from podcast.errors import ExternalToolError
 
 MONO = RenderSettings(loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100)
 STEREO = RenderSettings(loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=2, bitrate_kbps=128, sample_rate_hz=48000)
@@ -108,6 +110,26 @@ def test_peak_near_the_ceiling_is_read_by_the_reference_meter(clips, tmp_path, c
         stats, _ = encode_and_verify([clips["hot_clipped"].path], output, MONO, plan, duration_s=8.0)
     assert "checking with ebur128=peak=true" in caplog.text
     assert stats == measure_loudness(output)
+
+
+def test_a_failing_encoder_is_reported_not_the_broken_pipe_it_leaves(clips, tmp_path, monkeypatch):
+    """Feeder | encoder | meter: when the encoder dies, its own error is the one reported.
+
+    (Its neighbours fail right after it, with a broken pipe or no input, saying nothing useful.)
+    A fake ffmpeg injects the fault: the encoder reads a little of its input, then fails.
+    """
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(
+        '#!/bin/sh\ncase "$*" in *pipe:0*libmp3lame*) head -c 65536 >/dev/null; '
+        'echo "lame: the encoder ran out of memory" >&2; exit 1;; esac\n'
+        f'exec {ffmpeg_exe()} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PODCAST_FFMPEG", str(wrapper))
+    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=3.0, limiter=Limiter(-3.0))
+    output = tmp_path / "out.mp3"
+    with pytest.raises(ExternalToolError, match="the encoder ran out of memory"):
+        encode_and_verify([clips["quiet_speech"].path], output, MONO, plan, duration_s=8.0)
 
 
 def test_corpus_covers_the_contract(clips):

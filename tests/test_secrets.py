@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from reliability import make_small_show, podcast_argv, run_podcast
 
 ACCESS_KEY = "AKIAFAKEFAKEFAKE1234"
