@@ -569,7 +569,7 @@ def limiter_chain(limiter: Limiter, rate: int) -> str:
 
 
 def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, output: str = "out",
-                 trials: Sequence[float] = (), tap: str | None = None) -> str:  # fmt: skip
+                 tap: str | None = None, for_meter: bool = False) -> str:  # fmt: skip
     """The filter graph that assembles, levels, gains and limits ``n_parts`` inputs into ``[output]``.
 
     Each part is conformed to the show's rate and layout and cut to its trim; parts are
@@ -581,9 +581,9 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
     >>> "acrossfade=d=1.000" in render_graph(2, s, RenderPlan(((0, 5), (0, 5)), 1.0, 0.0))
     True
 
-    With ``trials`` the programme is split into one branch per trial gain (each through
-    the plan's limiter), labelled ``[t0]``, ``[t1]``... for metering. With ``tap`` a copy of
-    the assembled programme, before leveler and gain, comes out at ``[tap]``.
+    With ``tap`` a copy of the assembled programme, before leveler and gain, comes out at
+    ``[tap]``. ``for_meter`` leaves the output in whatever format the filters made (a
+    meter converts it anyway), instead of the encoder's planar float.
 
     >>> render_graph(1, s, RenderPlan((), 0.0, 3.0), tap="src").split(";")[1]
     '[p0]asplit=2[pre][src]'
@@ -611,22 +611,14 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
     pre = []
     if plan.leveler:
         pre.append(LEVELER_FILTER)
-    final = f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={_layout(settings)}"
-    if trials:
-        chains.append(body + ",".join([*pre, f"asplit={len(trials)}"]) + "".join(f"[s{i}]" for i in range(len(trials))))
-        for i, gain in enumerate(trials):
-            steps = [f"volume={gain:.3f}dB"]
-            if plan.limiter is not None:
-                steps.append(limiter_chain(plan.limiter, rate))
-            chains.append(f"[s{i}]" + ",".join([*steps, final]) + f"[t{i}]")
-        return ";".join(chains)
     if tap:
         chains.append(f"{body}asplit=2[pre][{tap}]")
         body = "[pre]"
     steps = [*pre, f"volume={plan.gain_db:.3f}dB"]
     if plan.limiter is not None:
         steps.append(limiter_chain(plan.limiter, rate))
-    steps.append(final)
+    if not for_meter:
+        steps.append(f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={_layout(settings)}")
     chains.append(body + ",".join(steps) + f"[{output}]")  # "concat=...," ends with its comma, a label does not need one
     return ";".join(chains)
 
@@ -720,7 +712,7 @@ def measure_programme(
     render graph the encoder will run, which is how limiter and leveler losses are calibrated.
     """
     plan = plan or RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=leveler)
-    graph = render_graph(len(sources), settings, plan, output="m") + ";[m]ebur128=framelog=verbose[out]"
+    graph = render_graph(len(sources), settings, plan, output="m", for_meter=True) + ";[m]ebur128=framelog=verbose[out]"
     stderr = run_ffmpeg(
         [*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
         source=sources[0] if len(sources) == 1 else None,
@@ -751,7 +743,8 @@ def calibrate_limiter(
             if on_progress:
                 on_progress(min(done))
 
-        graph = render_graph(len(sources), settings, plan, trials=(gain,)) + ";[t0]ebur128=framelog=verbose[out]"
+        trial = replace(plan, gain_db=gain)
+        graph = render_graph(len(sources), settings, trial, output="t", for_meter=True) + ";[t]ebur128=framelog=verbose[out]"
         stderr = run_ffmpeg([*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
                             source=sources[0] if len(sources) == 1 else None, duration_s=total_s,
                             on_progress=progress)  # fmt: skip
