@@ -65,7 +65,7 @@ SILENCE_LUFS = -69.0  # ebur128 reports -70 LUFS for digital silence
 TOLERANCE_LU = 0.3  # re-render when the encoded file lands further than this from target
 ACCEPT_LU = 0.5  # the contract: the encoded MP3 is within this of the target
 PEAK_HEADROOM_DB = 0.5  # peaks closer than this to the ceiling (before encoding) get a limiter
-INTERSAMPLE_DB = 1.0  # the analysis reads sample peaks; a true peak can sit this much higher (speech, music)
+INTERSAMPLE_DB = 0.5  # the analysis reads sample peaks; a true peak sits up to about this much higher (speech, music)
 LIMIT_MARGIN_DB = 2.0  # the limiter works on samples: room for inter-sample peaks and MP3 overshoot (1.3 dB seen over 60 min)
 MAX_RENDERS = 3
 MAX_CALIBRATIONS = 2  # rounds of two metered trial gains
@@ -77,7 +77,9 @@ TRUE_PEAK_GUARD_DB = 0.5  # an encoded file whose 4x peak estimate is this close
 EXCERPT_S = 20.0  # how much of the programme is encoded to learn the encoder's loudness shift
 SCOUT_EXCERPTS = 24  # excerpts spread over the programme that guess its loudness before the full analysis
 SCOUT_EXCERPT_S = 3.0
-LIMITER_LIKELY_DB = 4.0  # excerpts miss the highest peaks: a limiter is likely when theirs come this close
+LIMITER_LIKELY_DB = 3.0  # excerpts miss the highest peaks: a limiter is likely when theirs come this close to it
+SCOUT_SPREAD_DB = 1.0  # full trials this far apart, around the gain the excerpts' calibration found
+ENCODER_SHIFT_GUESS = -0.4  # LAME's usual loudness shift, until measure_encoder_shift has measured this one
 
 # The speech leveler: dynaudnorm aiming each 250 ms frame at the same RMS (-20 dBFS), its
 # gain smoothed over a ~2.75 s Gaussian window, capped at +20 dB and at peaks of 0.9.
@@ -173,6 +175,40 @@ class RenderReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What an analysis ffmpeg reads: the whole programme, or short excerpts spread over it.
+
+    Either way each input is one part of the render graph, joined end to end, so the same
+    graph (leveler, gain, limiter) runs on both.
+    """
+
+    inputs: tuple[str, ...]  # ffmpeg input arguments
+    parts: int
+    duration_s: float
+    source: Path | None  # the file to name when ffmpeg fails (a programme of one file)
+
+    @classmethod
+    def whole(cls, sources: Sequence[Path], infos: Sequence[AudioInfo]) -> Reading:
+        return cls(tuple(_inputs(sources)), len(sources), sum(info.duration_s for info in infos),
+                   sources[0] if len(sources) == 1 else None)  # fmt: skip
+
+    @classmethod
+    def excerpts(cls, sources: Sequence[Path], infos: Sequence[AudioInfo]) -> Reading:
+        """SCOUT_EXCERPTS excerpts of SCOUT_EXCERPT_S evenly over the programme (a short one: all of it)."""
+        total = sum(info.duration_s for info in infos)
+        if total <= 2 * SCOUT_EXCERPTS * SCOUT_EXCERPT_S:
+            return cls.whole(sources, infos)
+        inputs: list[str] = []
+        for k in range(SCOUT_EXCERPTS):
+            at, index = (k + 0.5) * total / SCOUT_EXCERPTS - SCOUT_EXCERPT_S / 2, 0
+            while index < len(sources) - 1 and at >= infos[index].duration_s:
+                at -= infos[index].duration_s
+                index += 1
+            inputs += ["-ss", f"{max(0.0, at):.3f}", "-t", f"{SCOUT_EXCERPT_S:.3f}", "-i", str(sources[index])]
+        return cls(tuple(inputs), SCOUT_EXCERPTS, SCOUT_EXCERPTS * SCOUT_EXCERPT_S, None)
 
 
 # --- finding and running ffmpeg -------------------------------------------------------------
@@ -702,34 +738,24 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartA
     return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr))
 
 
-def measure_programme(
-    sources: Sequence[Path], settings: RenderSettings, plan: RenderPlan | None, *, leveler: bool, duration_s: float,
-    on_progress: Progress | None = None,
-) -> LoudnessStats:  # fmt: skip
-    """Integrated loudness and range of the programme as rendered (without encoding).
-
-    With ``plan`` None this is the untrimmed, unity-gain programme; otherwise exactly the
-    render graph the encoder will run, which is how limiter and leveler losses are calibrated.
-    """
-    plan = plan or RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=leveler)
-    graph = render_graph(len(sources), settings, plan, output="m", for_meter=True) + ";[m]ebur128=framelog=verbose[out]"
-    stderr = run_ffmpeg(
-        [*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
-        source=sources[0] if len(sources) == 1 else None,
-        duration_s=duration_s,
-        on_progress=on_progress,
-    )
+def measure_programme(reading: Reading, settings: RenderSettings, *, on_progress: Progress | None = None) -> LoudnessStats:
+    """Integrated loudness and range of the programme (through the leveler, if set), at unity gain."""
+    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler)
+    graph = render_graph(reading.parts, settings, plan, output="m", for_meter=True) + ";[m]ebur128=framelog=verbose[out]"
+    stderr = run_ffmpeg([*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
+                        source=reading.source, duration_s=reading.duration_s, on_progress=on_progress)  # fmt: skip
     return parse_ebur128_summary(stderr, peak=False)
 
 
 def calibrate_limiter(
-    sources: Sequence[Path], settings: RenderSettings, plan: RenderPlan, trials: Sequence[float], *,
-    total_s: float, on_progress: Progress | None = None,
+    reading: Reading, settings: RenderSettings, plan: RenderPlan, trials: Sequence[float], *,
+    on_progress: Progress | None = None,
 ) -> list[tuple[float, float]]:  # fmt: skip
     """Where the limited (and levelled) programme lands at each trial gain: [(gain, LUFS)].
 
     Each trial gain gets its own ffmpeg run, side by side (one per core): the whole
-    programme, through the limiter into a meter, exactly as the encoder will get it.
+    programme, through the limiter into a meter, exactly as the encoder will get it (or,
+    for the scout, its excerpts).
     (Metering a thinned sample instead was tried: it misjudged the loss by up to 0.5 LU
     on two-voice speech, costing a re-render. One decode split into every trial in a
     single ffmpeg was tried too: 6% less CPU, but one core doing all of it made this
@@ -744,10 +770,9 @@ def calibrate_limiter(
                 on_progress(min(done))
 
         trial = replace(plan, gain_db=gain)
-        graph = render_graph(len(sources), settings, trial, output="t", for_meter=True) + ";[t]ebur128=framelog=verbose[out]"
-        stderr = run_ffmpeg([*_inputs(sources), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
-                            source=sources[0] if len(sources) == 1 else None, duration_s=total_s,
-                            on_progress=progress)  # fmt: skip
+        graph = render_graph(reading.parts, settings, trial, output="t", for_meter=True) + ";[t]ebur128=framelog=verbose[out]"
+        stderr = run_ffmpeg([*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
+                            source=reading.source, duration_s=reading.duration_s, on_progress=progress)  # fmt: skip
         return parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
 
     with ThreadPoolExecutor(max_workers=len(trials), thread_name_prefix="calibrate") as pool:
@@ -786,40 +811,42 @@ def place_trials(gain_db: float, peak_dbfs: float, limiter: Limiter) -> tuple[fl
     return low, round(low + max(0.5, 0.35 * excess), 3)
 
 
-def scout_programme(sources: Sequence[Path], infos: Sequence[AudioInfo], settings: RenderSettings) -> tuple[float, float] | None:
-    """Loudness and sample peak of short excerpts spread over the programme, or None if they cannot be read.
-
-    A second of decoding tells, before the full analysis, whether the programme will need
-    the limiter and near which gain, so the limiter's calibration can run beside the
-    analysis instead of after it. A programme shorter than the excerpts is read whole.
-    """
-    total = sum(info.duration_s for info in infos)
-    inputs: list[str] = []
-    if total <= 2 * SCOUT_EXCERPTS * SCOUT_EXCERPT_S:
-        inputs = _inputs(sources)
-    else:
-        for k in range(SCOUT_EXCERPTS):
-            at = (k + 0.5) * total / SCOUT_EXCERPTS - SCOUT_EXCERPT_S / 2
-            index = 0
-            while index < len(sources) - 1 and at >= infos[index].duration_s:
-                at -= infos[index].duration_s
-                index += 1
-            inputs += ["-ss", f"{max(0.0, at):.3f}", "-t", f"{SCOUT_EXCERPT_S:.3f}", "-i", str(sources[index])]
-    count = inputs.count("-i")
-    pre = [LEVELER_FILTER] if settings.leveler else []
-    graph = (
-        "".join(f"[{i}:a:0]{_conform(settings)}[e{i}];" for i in range(count))
-        + "".join(f"[e{i}]" for i in range(count))
-        + ",".join([f"concat=n={count}:v=0:a=1", *pre, "asplit[a][b]"])
-        + f";[a]ebur128=framelog=verbose[m];[b]{_PEAK_METER}[p]"
+def scout_programme(excerpts: Reading, settings: RenderSettings) -> tuple[float, float] | None:
+    """Loudness and sample peak of the excerpts (through the leveler, if set), or None if they cannot be read."""
+    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler)
+    graph = render_graph(excerpts.parts, settings, plan, output="m", for_meter=True) + (
+        f";[m]asplit[a][b];[a]ebur128=framelog=verbose[loud];[b]{_PEAK_METER}[peak]"
     )
     try:
-        stderr = run_ffmpeg([*inputs, "-filter_complex", graph, "-map", "[m]", "-f", "null", "-",
-                             "-map", "[p]", "-f", "null", "-"])  # fmt: skip
+        stderr = run_ffmpeg([*excerpts.inputs, "-filter_complex", graph, "-map", "[loud]", "-f", "null", "-",
+                             "-map", "[peak]", "-f", "null", "-"])  # fmt: skip
         lufs = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
     except PodcastError:
         return None  # the full analysis names what is wrong with the file
     return lufs, parse_peak(stderr)
+
+
+def scout_trials(excerpts: Reading, settings: RenderSettings, limiter: Limiter, *, aim: float) -> tuple[float, float] | None:
+    """Trial gains for the full calibration, placed by calibrating the excerpts first; None if no limiter is likely.
+
+    The excerpts' loudness and peaks tell whether the limiter will work at all; if so, the
+    same two-trial calibration on the excerpts (a second of decoding) says near which gain
+    the whole programme will land, so its own trials bracket that gain closely. The excerpts
+    can misjudge the limiter's loss by a few tenths of an LU; the full calibration decides.
+    """
+    scouted = scout_programme(excerpts, settings)
+    if scouted is None or scouted[0] <= SILENCE_LUFS:
+        return None
+    lufs, peak = scouted
+    if not settings.leveler and peak + aim - lufs <= limiter.ceiling_dbtp - LIMITER_LIKELY_DB:
+        return None
+    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler, limiter=limiter)
+    trials = place_trials(aim - lufs, peak, limiter)
+    try:
+        guess = solve_gain(aim, calibrate_limiter(excerpts, settings, plan, trials))
+    except PodcastError:
+        return trials
+    return round(guess - SCOUT_SPREAD_DB / 2, 3), round(guess + SCOUT_SPREAD_DB / 2, 3)
 
 
 def encode_and_verify(
@@ -960,13 +987,8 @@ def render_episode_audio(
     # 1. Scout: a few excerpts tell whether a limiter is likely, and near which gain.
     target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
     limiter = Limiter(ceiling - LIMIT_MARGIN_DB)
-    provisional = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler, limiter=limiter)
-    trials: tuple[float, float] | None = None
-    scouted = scout_programme(sources, infos, settings)
-    if scouted is not None and scouted[0] > SILENCE_LUFS:
-        guess = target - scouted[0]
-        if settings.leveler or scouted[1] + guess > ceiling - PEAK_HEADROOM_DB - LIMITER_LIKELY_DB:
-            trials = place_trials(guess, scouted[1], limiter)
+    whole = Reading.whole(sources, infos)
+    trials = scout_trials(Reading.excerpts(sources, infos), settings, limiter, aim=target - ENCODER_SHIFT_GUESS)
 
     # 2. Analyse, side by side: the parts' silences and peaks, the encoder's loudness shift, and
     #    either the limiter's calibration (two trial gains, metered through the limiter and
@@ -976,12 +998,12 @@ def render_episode_audio(
     with ThreadPoolExecutor(max_workers=3 + len(sources)) as pool:
         analyses = [pool.submit(analyse_part, path, settings, info) for path, info in zip(sources, infos)]
         shift = pool.submit(measure_encoder_shift, sources, infos, settings)
-        if trials is not None:
-            calibration = pool.submit(calibrate_limiter, sources, settings, provisional, trials, total_s=total,
+        if trials is not None:  # the whole programme as it comes, before the trims are known
+            provisional = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler, limiter=limiter)
+            calibration = pool.submit(calibrate_limiter, whole, settings, provisional, trials,
                                       on_progress=step("calibrate"))  # fmt: skip
         else:
-            loudness = pool.submit(measure_programme, sources, settings, None, leveler=settings.leveler,
-                                   duration_s=total, on_progress=step("measure"))  # fmt: skip
+            loudness = pool.submit(measure_programme, whole, settings, on_progress=step("measure"))
         parts = [future.result() for future in analyses]  # first: they name a damaged file
         encoder_shift = shift.result()
         if trials is not None:
@@ -1018,7 +1040,7 @@ def render_episode_audio(
         plan = replace(plan, limiter=limiter)
         for calibrations in range(1, MAX_CALIBRATIONS + 1):
             if calibrations > 1 or not points:
-                points += calibrate_limiter(sources, settings, plan, trials, total_s=total, on_progress=step("calibrate"))
+                points += calibrate_limiter(whole, settings, plan, trials, on_progress=step("calibrate"))
             history += [{"stage": 0.0, "gain_db": g, "lufs": lufs} for g, lufs in points[-2:]]
             best = solve_gain(aim, points)
             plan = replace(plan, gain_db=best)
