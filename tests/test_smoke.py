@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from podcast.audio import measure_loudness
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_build_and_publish_demo(demo_show, cli):
@@ -26,7 +29,10 @@ def test_build_and_publish_demo(demo_show, cli):
     report = json.loads(published.stdout)
     assert report["feed_changed"] is True
     assert {u["key"].split("/")[0] for u in report["uploaded"]} == {"media", "artwork", "chapters"}
-    assert (demo_show / "feed" / "feed.xml").is_file()
+    # The repository's feed/feed.xml is what a fresh clone publishes (so its diffs can be reviewed):
+    assert (demo_show / "feed" / "feed.xml").read_bytes() == (REPO / "feed" / "feed.xml").read_bytes(), (
+        "feed/feed.xml is stale: run `rm -rf build && .venv/bin/podcast -q publish` and commit it"
+    )
 
     republished = json.loads(cli("-C", demo_show, "publish", "--json").stdout)
     assert republished["uploaded"] == [] and republished["feed_changed"] is False
