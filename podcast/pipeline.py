@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .artwork import prepare_artwork
-from .errors import StateConflict
+from .errors import EpisodeInvalid, StateConflict
 from .locking import publish_lock
 from .build import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
 from .chapters import (
@@ -227,6 +227,23 @@ def _check_no_episode_lost(state: dict[str, Any], first_seen: set[str], release:
         )
 
 
+def _check_guids_kept(live: list[Episode], state: dict[str, Any]) -> None:
+    """Refuse to publish an episode under another GUID than the one it was published with.
+
+    Apps know an episode by its GUID: a new one makes every app list the episode twice and
+    download it again. (``podcast validate`` reports the same against the live feed.)
+    """
+    for episode in live:
+        published = state["episodes"].get(episode.slug, {}).get("guid")
+        if published and published != episode.guid:
+            raise EpisodeInvalid(
+                f"its guid changed since it was published (it was {published}): every podcast app would list "
+                "the episode twice and download it again",
+                path=episode.manifest_path,
+                fix=f'put back guid = "{published}" (to replace an episode, withdraw it and publish a new one)',
+            )
+
+
 def _parse_state(raw: bytes | None) -> dict[str, Any]:
     if not raw:
         return {"objects": {}, "episodes": {}}
@@ -300,6 +317,7 @@ def publish(
 
     def stage(state: dict[str, Any]) -> tuple[Release, bytes, bytes]:
         """Plan on top of ``state`` and upload what the target lacks: (release, feed, state record)."""
+        _check_guids_kept(live, state)
         release = plan_release(show, settings, built, state["episodes"], live)
         _check_no_episode_lost(state, first_seen, release, target)
         report.episodes = [item.episode.slug for item in release.items]

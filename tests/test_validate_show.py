@@ -27,6 +27,12 @@ def test_demo_show_history_and_online(demo_show: Path, cli) -> None:
     findings = json.loads(result.stdout)["findings"]
     assert [f["rule"] for f in findings] == ["guid-changed"]
     assert findings[0]["where"].endswith("feed/feed.xml: 'Welcome to Survivor Voices'")
+    # ... and publish refuses it before touching the target: listeners would get the episode twice.
+    live_feed = (demo_show / "feed" / "feed.xml").read_bytes()
+    result = cli("-C", demo_show, "publish")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert str(manifest) in result.stderr and 'put back guid = "8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b"' in result.stderr
+    assert (demo_show / "feed" / "feed.xml").read_bytes() == live_feed
 
     # Withdrawing an episode is the one way its GUID may leave the feed.
     manifest.write_text(original + "withdrawn = true\n")
