@@ -67,10 +67,14 @@ def test_gpo_sees_no_new_episodes_after_base_url_change(demo_show: Path, cli, to
         assert sorted(p.name for p in (client / "downloads").rglob("*.mp3")) == downloaded
 
         # Control: had a GUID changed, gpo would have seen a "new" episode (what this test guards against).
+        # `publish` refuses such a feed, so it is written straight into the target with `podcast feed`.
         manifest = demo_show / "episodes" / "second" / "episode.toml"
         text = manifest.read_text()
         old_guid = next(line for line in text.splitlines() if line.startswith("guid"))
         manifest.write_text(text.replace(old_guid, 'guid = "00000000-0000-4000-8000-00000000c0de"'))
-        assert cli("-C", demo_show, "publish", "--base-url", second).exit_code == 0
+        refused = cli("-C", demo_show, "publish", "--base-url", second)
+        assert refused.exit_code == 1 and "guid changed since it was published" in refused.stderr, refused.stderr
+        written = cli("-C", demo_show, "feed", "--base-url", second, "--output", target / "feed.xml")
+        assert written.exit_code == 0, written.stderr
         gpo(client, "update", feed_url)
         assert len(episodes(client)) == 3
