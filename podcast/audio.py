@@ -8,9 +8,9 @@ nothing here prints.
 
 Loudness normalisation is measured, static and closed-loop (see README "Loudness"):
 
-1. **Scout** (a second of decoding): excerpts spread over the programme give a first
-   guess of its loudness and peaks, enough to tell whether a limiter will be needed and
-   near which gain.
+1. **Scout** (a second or two of decoding): excerpts spread over the programme give a
+   first guess of its loudness and peaks; when a limiter looks likely, the excerpts are
+   calibrated through it too, which says near which gain the whole programme will land.
 2. **Analyse and calibrate, side by side** (one ffmpeg per core): per part the leading and
    trailing silence (``silencedetect``), the sample peak and decoding errors (corrupt or
    truncated files); the encoder's loudness shift on a short excerpt; and, when the scout
@@ -155,6 +155,11 @@ class RenderPlan:
     gain_db: float
     limiter: Limiter | None = None
     leveler: bool = False
+
+    @classmethod
+    def as_it_comes(cls, settings: RenderSettings, limiter: Limiter | None = None) -> RenderPlan:
+        """The parts joined untrimmed at unity gain (through the leveler, if set): for measuring."""
+        return cls(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler, limiter=limiter)
 
 
 @dataclass(frozen=True)
@@ -740,7 +745,7 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartA
 
 def measure_programme(reading: Reading, settings: RenderSettings, *, on_progress: Progress | None = None) -> LoudnessStats:
     """Integrated loudness and range of the programme (through the leveler, if set), at unity gain."""
-    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler)
+    plan = RenderPlan.as_it_comes(settings)
     graph = render_graph(reading.parts, settings, plan, output="m", for_meter=True) + ";[m]ebur128=framelog=verbose[out]"
     stderr = run_ffmpeg([*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
                         source=reading.source, duration_s=reading.duration_s, on_progress=on_progress)  # fmt: skip
@@ -813,7 +818,7 @@ def place_trials(gain_db: float, peak_dbfs: float, limiter: Limiter) -> tuple[fl
 
 def scout_programme(excerpts: Reading, settings: RenderSettings) -> tuple[float, float] | None:
     """Loudness and sample peak of the excerpts (through the leveler, if set), or None if they cannot be read."""
-    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler)
+    plan = RenderPlan.as_it_comes(settings)
     graph = render_graph(excerpts.parts, settings, plan, output="m", for_meter=True) + (
         f";[m]asplit[a][b];[a]ebur128=framelog=verbose[loud];[b]{_PEAK_METER}[peak]"
     )
@@ -840,7 +845,7 @@ def scout_trials(excerpts: Reading, settings: RenderSettings, limiter: Limiter, 
     lufs, peak = scouted
     if not settings.leveler and peak + aim - lufs <= limiter.ceiling_dbtp - LIMITER_LIKELY_DB:
         return None
-    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler, limiter=limiter)
+    plan = RenderPlan.as_it_comes(settings, limiter)
     trials = place_trials(aim - lufs, peak, limiter)
     try:
         guess = solve_gain(aim, calibrate_limiter(excerpts, settings, plan, trials))
@@ -975,12 +980,13 @@ def render_episode_audio(
         return (lambda fraction: on_progress(name, fraction)) if on_progress else None
 
     sources = list(sources)
+    named = sources[0] if len(sources) == 1 else sources[0].parent  # what an error about the programme names
     infos = [probe(path) for path in sources]
     total = sum(info.duration_s for info in infos)
     if total < MIN_DURATION_S:
         raise AudioInvalid(
             f"is only {total:.2f} s long, too short to measure loudness",
-            path=sources[0] if len(sources) == 1 else sources[0].parent,
+            path=named,
             fix="use a master of at least one second",
         )
 
@@ -998,10 +1004,9 @@ def render_episode_audio(
     with ThreadPoolExecutor(max_workers=3 + len(sources)) as pool:
         analyses = [pool.submit(analyse_part, path, settings, info) for path, info in zip(sources, infos)]
         shift = pool.submit(measure_encoder_shift, sources, infos, settings)
-        if trials is not None:  # the whole programme as it comes, before the trims are known
-            provisional = RenderPlan(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler, limiter=limiter)
-            calibration = pool.submit(calibrate_limiter, whole, settings, provisional, trials,
-                                      on_progress=step("calibrate"))  # fmt: skip
+        if trials is not None:  # the whole programme as it comes: the trims are not known yet
+            calibration = pool.submit(calibrate_limiter, whole, settings, RenderPlan.as_it_comes(settings, limiter),
+                                      trials, on_progress=step("calibrate"))  # fmt: skip
         else:
             loudness = pool.submit(measure_programme, whole, settings, on_progress=step("measure"))
         parts = [future.result() for future in analyses]  # first: they name a damaged file
@@ -1013,7 +1018,7 @@ def render_episode_audio(
     if trials is None and unity <= SILENCE_LUFS:
         raise AudioInvalid(
             "is silent (no measurable loudness)",
-            path=sources[0] if len(sources) == 1 else sources[0].parent,
+            path=named,
             fix="check that the right master file was exported and that it is not muted",
         )
 
@@ -1025,10 +1030,14 @@ def render_episode_audio(
     duration = kept - crossfade * (len(sources) - 1)
     aim = target - encoder_shift
     sample_peak = max(part.peak_dbfs for part in parts)
+
+    def peaks_pass(gain: float) -> bool:  # would the peaks come too near the ceiling at this gain?
+        return settings.leveler or sample_peak + INTERSAMPLE_DB + gain > ceiling - PEAK_HEADROOM_DB
+
     plan = RenderPlan(trims=trims, crossfade_s=crossfade, gain_db=0.0, leveler=settings.leveler)
     if trials is None:
         gain = aim - unity
-        if settings.leveler or sample_peak + INTERSAMPLE_DB + gain > ceiling - PEAK_HEADROOM_DB:  # peaks would pass
+        if peaks_pass(gain):
             trials = place_trials(gain, sample_peak, limiter)
         plan = replace(plan, gain_db=round(gain, 3))
     calibrations = 0
@@ -1047,7 +1056,7 @@ def render_episode_audio(
             if trials[0] - 1.0 <= best <= trials[1] + 1.0 or sample_peak + best <= limiter.ceiling_dbtp:
                 break  # bracketed, or a gain the limiter does not touch (where the trials are exact)
             trials = (round(best - 0.5, 3), round(best + 0.5, 3))
-        if not settings.leveler and sample_peak + INTERSAMPLE_DB + plan.gain_db <= ceiling - PEAK_HEADROOM_DB:
+        if not peaks_pass(plan.gain_db):
             plan = replace(plan, limiter=None)  # the scout expected peaks that the gain leaves clear
 
     # 4./5. Render, verify the encoded MP3, correct if needed.
@@ -1072,7 +1081,7 @@ def render_episode_audio(
             raise AudioInvalid(
                 f"could not be brought to {target} LUFS / {ceiling} dBTP (landed at {after['integrated_lufs']} LUFS, "
                 f"{after['true_peak_dbtp']} dBTP after {renders} renders)",
-                path=sources[0] if len(sources) == 1 else sources[0].parent,
+                path=named,
                 fix="check the master for extreme noise or clipping, or report this with the file",
             )
         os.replace(tmp, output)

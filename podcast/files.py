@@ -1,4 +1,4 @@
-"""Writing files so that nobody ever reads half of one.
+"""Reading text files with one kind of error, and writing files so nobody ever reads half of one.
 
 Every file the tool writes for later reading (feed, build records, chapters, transcripts,
 manifests) goes through :func:`write_atomic`: the data goes to a temporary file beside the
@@ -11,6 +11,25 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from .errors import PodcastError
+
+
+def read_text(path: Path, error: type[PodcastError], *, missing_fix: str, shown: Path | None = None) -> str:
+    """The UTF-8 text of ``path``; a missing, non-UTF-8 or unreadable file raises ``error``.
+
+    The error names ``shown`` (``path`` unless the caller read a copy) and says how to fix it;
+    ``missing_fix`` is the caller's, because where the name came from differs.
+    """
+    shown = shown or path
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found", path=shown, fix=missing_fix) from None
+    except UnicodeDecodeError:
+        raise error("is not UTF-8 text", path=shown, fix="save it as UTF-8 in your editor") from None
+    except OSError as exc:
+        raise error(f"cannot be read ({exc.strerror})", path=shown, fix="check the file's permissions") from None
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import EpisodeInvalid, PodcastError, ShowInvalid
+from .files import read_text
 from .timecode import parse_time
 
 log = logging.getLogger(__name__)
@@ -344,14 +345,7 @@ def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> Pod
 
 def read_toml(path: Path, exc_type: type[PodcastError]) -> dict[str, Any]:
     """Parse a TOML file, or raise ``exc_type`` naming the line that is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise exc_type("file not found", path=path, fix="create it (see `podcast init` and `podcast new`)") from None
-    except UnicodeDecodeError:
-        raise exc_type("is not UTF-8 text", path=path, fix="save it as UTF-8 in your editor") from None
-    except OSError as exc:
-        raise exc_type(f"cannot be read ({exc.strerror})", path=path, fix="check the file's permissions") from None
+    text = read_text(path, exc_type, missing_fix="create it (see `podcast init` and `podcast new`)")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

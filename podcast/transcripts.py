@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import EpisodeInvalid, TranscriptInvalid
-from .files import write_atomic
+from .files import read_text, write_atomic
 
 if TYPE_CHECKING:
     from .feed import TranscriptLink
@@ -488,16 +488,8 @@ def parse_transcript(text: str, path: Path, fmt: Format | None = None) -> Transc
 
 def read_transcript(path: Path, *, shown: Path | None = None) -> Transcript:
     """Read a transcript file in whatever supported format it is in; errors name it as ``shown``."""
-    shown = shown or path
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TranscriptInvalid("file not found", path=shown, fix="check the transcript name in episode.toml") from None
-    except UnicodeDecodeError:
-        raise TranscriptInvalid("is not UTF-8 text", path=shown, fix="save it as UTF-8 in your editor") from None
-    except OSError as exc:
-        raise TranscriptInvalid(f"cannot be read ({exc.strerror})", path=shown, fix="check its permissions") from None
-    return parse_transcript(text, shown)
+    text = read_text(path, TranscriptInvalid, missing_fix="check the transcript name in episode.toml", shown=shown)
+    return parse_transcript(text, shown or path)
 
 
 # --- checking -----------------------------------------------------------------------------------

@@ -15,18 +15,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from reliability import EPISODE_TOML as RELIABILITY_EPISODE_TOML
 from podcast.audio import ffmpeg_exe
 
-EPISODE_TOML = """\
-title = "Episode one"
-number = 1
-type = "full"
-published = 2026-01-05T09:00:00Z
-audio = "master.wav"
-description = "Notes for episode one."
-explicit = false
-guid = "0b7b3f1e-1111-4aaa-8bbb-000000000001"
-"""
+# The reliability tests' episode, with this file's own GUID (tests below derive a second one from it).
+EPISODE_TOML = RELIABILITY_EPISODE_TOML.format(guid="0b7b3f1e-1111-4aaa-8bbb-000000000001")
 
 
 @pytest.fixture
