@@ -194,7 +194,7 @@ def init(
 
     Example: podcast init my-show --title "Survivor Voices" --base-url https://media.example.org/survivor-voices
     """
-    from podcast.scaffold import init_show
+    from podcast.show.scaffold import init_show
 
     obj = _state(ctx)
     with reported_errors():
@@ -217,8 +217,8 @@ def new(
 
     Example: podcast new episode-3 --audio ~/Recordings/ep3.wav --title "Episode three" --published 2026-12-01T09:00:00Z
     """
-    from podcast.scaffold import new_episode
-    from podcast.show import find_show_root
+    from podcast.show.scaffold import new_episode
+    from podcast.show.model import find_show_root
 
     obj = _state(ctx, json_flag)
     with reported_errors():
@@ -245,9 +245,9 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
 
     Example: podcast build trailer
     """
-    from podcast.batch import build_episodes
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show
+    from podcast.build.batch import build_episodes
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show
 
     obj = _state(ctx, json_flag)
     results: list[dict[str, Any]] = []
@@ -305,10 +305,10 @@ def publish(
 
     Example: podcast publish --dry-run
     """
-    from podcast.pipeline import publish as run_publish
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show, utc_now
-    from podcast.storage import open_target
+    from podcast.publishing.publish import publish as run_publish
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show, utc_now
+    from podcast.publishing.target import open_target
 
     obj = _state(ctx, json_flag)
     with reported_errors(), ProgressView(obj) as progress:
@@ -348,9 +348,9 @@ def transcribe(
     adds transcript = "..." so the next build publishes it. Correct names and mishearings in
     the file before publishing. Example: podcast transcribe episode-3 --output transcript.vtt
     """
-    from podcast.show import load_show
-    from podcast.transcribe import transcribe_episode
-    from podcast.transcripts import adopt_transcript
+    from podcast.show.model import load_show
+    from podcast.transcripts.whisper import transcribe_episode
+    from podcast.transcripts.formats import adopt_transcript
 
     obj = _state(ctx, json_flag)
     with reported_errors():
@@ -378,10 +378,10 @@ def feed(
 
     Example: podcast feed --output - | head
     """
-    from podcast.feed import write_feed
-    from podcast.pipeline import write_feed_for
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show, utc_now
+    from podcast.publishing.feed import write_feed
+    from podcast.publishing.publish import write_feed_for
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show, utc_now
 
     obj = _state(ctx)
     with reported_errors(), ProgressView(obj) as progress:
@@ -413,8 +413,8 @@ def validate(
 
     Example: podcast validate --online --json
     """
-    from podcast.show import utc_now
-    from podcast.validate import check_online, validate_feed_bytes, validate_show
+    from podcast.show.model import utc_now
+    from podcast.validate.rules import check_online, validate_feed_bytes, validate_show
 
     obj = _state(ctx, json_flag)
     with reported_errors():
@@ -451,7 +451,7 @@ def loudness(
 
     Example: podcast loudness episodes/trailer/master.flac build/trailer/trailer.mp3
     """
-    from podcast.audio import measure_loudness
+    from podcast.audio.render import measure_loudness
 
     obj = _state(ctx, json_flag)
     rows: list[dict[str, Any]] = []
@@ -479,10 +479,10 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
 
     Example: podcast status
     """
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show, utc_now
-    from podcast.status import show_status
-    from podcast.storage import open_target
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show, utc_now
+    from podcast.publishing.status import show_status
+    from podcast.publishing.target import open_target
 
     obj = _state(ctx, json_flag)
     with reported_errors():
@@ -507,10 +507,10 @@ def serve(
     The feed is served with its base URL rewritten to this server's address, so episodes
     download from here. Example: podcast serve --port 8000, then subscribe to http://127.0.0.1:8000/feed.xml
     """
-    from podcast.serve import make_server
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show
-    from podcast.storage import LocalFolderTarget, open_target
+    from podcast.publishing.serve import make_server
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show
+    from podcast.publishing.target import LocalFolderTarget, open_target
 
     obj = _state(ctx)
     with reported_errors():
@@ -550,10 +550,10 @@ def review(
     Needs an S3 target; the copies are never public and nothing is added to the feed.
     Example: podcast review episode-3 --expires 3d
     """
-    from podcast.review import parse_expires, review as run_review
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show, utc_now
-    from podcast.storage import open_target
+    from podcast.publishing.review import parse_expires, review as run_review
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show, utc_now
+    from podcast.publishing.target import open_target
 
     obj = _state(ctx, json_flag)
     with reported_errors():
@@ -579,10 +579,10 @@ def takedown(
 
     Example: podcast takedown episode-3 --reason "Contributor withdrew consent"
     """
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show, utc_now
-    from podcast.storage import open_target
-    from podcast.takedown import takedown as run_takedown
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show, utc_now
+    from podcast.publishing.target import open_target
+    from podcast.publishing.takedown import takedown as run_takedown
 
     obj = _state(ctx, json_flag)
     with reported_errors():

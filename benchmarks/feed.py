@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from podcast.feed import FeedChannel, FeedItem, build_feed  # noqa: E402
-from podcast.manifest import EpisodeManifest, ShowManifest  # noqa: E402
+from podcast.publishing.feed import FeedChannel, FeedItem, build_feed  # noqa: E402
+from podcast.show.manifest import EpisodeManifest, ShowManifest  # noqa: E402
 from podcast.notes import compose_markdown, render_html  # noqa: E402
-from podcast.show import Episode, Show  # noqa: E402
-from podcast.validate import validate_feed_bytes  # noqa: E402
+from podcast.show.model import Episode, Show  # noqa: E402
+from podcast.validate.rules import validate_feed_bytes  # noqa: E402
 
 SHOW = {
     "show": {

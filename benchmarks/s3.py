@@ -32,7 +32,7 @@ BUDGET_S = 2.0
 
 def make_show(root: Path, episodes: int) -> dict[str, object]:
     """A show folder with ``episodes`` episodes and fake built MP3s (a few KB each)."""
-    from podcast.build import BuiltEpisode, sha256_file
+    from podcast.build.stages import BuiltEpisode, sha256_file
 
     shutil.copy2(REPO / "artwork.jpg", root / "artwork.jpg")
     toml = (REPO / "podcast.toml").read_text()
@@ -58,10 +58,10 @@ def make_show(root: Path, episodes: int) -> dict[str, object]:
 def bench_noop_republish(endpoint: str, work: Path, episodes: int, repeat: int) -> None:
     import boto3
 
-    from podcast import pipeline
-    from podcast.settings import PublishSettings
-    from podcast.show import load_show, utc_now
-    from podcast.storage import open_target
+    from podcast.publishing import publish as pipeline
+    from podcast.show.settings import PublishSettings
+    from podcast.show.model import load_show, utc_now
+    from podcast.publishing.target import open_target
 
     show_root = work / "show"
     show_root.mkdir()
@@ -95,7 +95,7 @@ def bench_noop_republish(endpoint: str, work: Path, episodes: int, repeat: int) 
 def bench_upload(endpoint: str, work: Path, size_mb: int, repeat: int) -> None:
     import boto3
 
-    from podcast.s3 import S3Location, S3Target, make_client
+    from podcast.publishing.s3 import S3Location, S3Target, make_client
 
     big = work / "big.mp3"
     with big.open("wb") as handle:

@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from podcast.audio import ffmpeg_exe  # noqa: E402
-from podcast.transcribe import (  # noqa: E402
+from podcast.audio.render import ffmpeg_exe  # noqa: E402
+from podcast.transcripts.whisper import (  # noqa: E402
     BEAM_SIZE,
     SAMPLE_RATE,
     decode_audio,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from .errors import PodcastError
+from podcast.errors import PodcastError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import PodcastError
+from podcast.errors import PodcastError
 
 
 def read_text(path: Path, error: type[PodcastError], *, missing_fix: str, shown: Path | None = None) -> str:

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podcast.audio import ffmpeg_exe
+from podcast.audio.render import ffmpeg_exe
 
 WORDS = (
     "weather train garden library river morning coffee bicycle window market bridge letter museum kitchen "

@@ -17,11 +17,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from podcast.build import episode_notes_markdown
-from podcast.feed import ChapterMark, FeedChannel, FeedItem, TranscriptLink
-from podcast.manifest import EpisodeManifest, ShowManifest
+from podcast.build.stages import episode_notes_markdown
+from podcast.publishing.feed import ChapterMark, FeedChannel, FeedItem, TranscriptLink
+from podcast.show.manifest import EpisodeManifest, ShowManifest
 from podcast.notes import render_html
-from podcast.show import Episode, Show
+from podcast.show.model import Episode, Show
 
 CASES = Path(__file__).parent / "data" / "feeds"
 REPO = Path(__file__).resolve().parent.parent
@@ -41,9 +41,9 @@ def load_case(path: Path) -> tuple[FeedChannel, list[FeedItem]]:
 
 def case_from_show_folder(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedItem]]:
     """A real show folder plus pinned published objects, planned as `podcast publish` would."""
-    from podcast.pipeline import live_episodes, plan_release
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show
+    from podcast.publishing.publish import live_episodes, plan_release
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show
 
     show = load_show(REPO / data["show"])
     settings = resolve_settings(show, base_url=data["publish"]["base_url"])

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from podcast.serve import make_server
+from podcast.publishing.serve import make_server
 
 
 @contextlib.contextmanager

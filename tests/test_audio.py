@@ -16,7 +16,7 @@ from mutagen.mp3 import MP3, BitrateMode
 from typer.testing import CliRunner
 
 from conftest import REPO, make_audio
-from podcast.audio import ffmpeg_exe, measure_loudness
+from podcast.audio.render import ffmpeg_exe, measure_loudness
 
 EPISODE_TOML = """\
 title = "Episode one"

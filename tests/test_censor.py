@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import make_audio
-from podcast.audio import RenderSettings, ffmpeg_exe
-from podcast.censor import CensorPlan, censor_audio, censor_regions
-from podcast.redaction import parse_redactions
+from podcast.audio.render import RenderSettings, ffmpeg_exe
+from podcast.safeguarding.censor import CensorPlan, censor_audio, censor_regions
+from podcast.show.redactions import parse_redactions
 from safeguarding_helpers import add_episode, copy_built_demo, write_redactions
 
 NAMES = parse_redactions("Ana\nJordan Example => Sam\n")

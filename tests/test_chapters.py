@@ -10,7 +10,7 @@ import podcastparser
 import pytest
 from mutagen.id3 import ID3
 
-from podcast.chapters import (
+from podcast.build.chapters import (
     ChapterEntry,
     ChapterList,
     ChaptersInvalid,

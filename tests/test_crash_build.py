@@ -19,8 +19,8 @@ import pytest
 from mutagen.mp3 import MP3
 
 from conftest import make_audio
-from podcast.audio import measure_loudness
-from podcast.build import sha256_file
+from podcast.audio.render import measure_loudness
+from podcast.build.stages import sha256_file
 from reliability import children_of, kill_after, make_small_show, podcast_argv, run_podcast
 
 SLUG = "ep-one"

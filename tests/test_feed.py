@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feedcases import case_from_dict, case_paths, load_case
-from podcast.feed import MAX_DESCRIPTION_BYTES, build_feed, fit_html
-from podcast.validate import NS, validate_feed_bytes
+from podcast.publishing.feed import MAX_DESCRIPTION_BYTES, build_feed, fit_html
+from podcast.validate.rules import NS, validate_feed_bytes
 
 CASES = case_paths()
 FULL = Path(__file__).parent / "data" / "feeds" / "full.toml"

@@ -21,11 +21,11 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from conftest import REPO
-from podcast.feed import ITUNES_NS, build_feed
-from podcast.manifest import load_episode_manifest
-from podcast.pipeline import plan_release
-from podcast.settings import resolve_settings
-from podcast.show import load_show
+from podcast.publishing.feed import ITUNES_NS, build_feed
+from podcast.show.manifest import load_episode_manifest
+from podcast.publishing.publish import plan_release
+from podcast.show.settings import resolve_settings
+from podcast.show.model import load_show
 
 GOLDEN_DIR = Path(__file__).parent / "data" / "feeds"
 CASES = sorted(GOLDEN_DIR.glob("*.toml"))

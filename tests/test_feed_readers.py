@@ -10,7 +10,7 @@ import podcastparser
 import pytest
 
 from feedcases import case_paths, load_case
-from podcast.feed import build_feed
+from podcast.publishing.feed import build_feed
 
 CASES = case_paths()
 FULL = next(p for p in CASES if p.stem == "full")

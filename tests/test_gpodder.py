@@ -21,8 +21,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import REPO
-from podcast.manifest import load_episode_manifest
-from podcast.serve import make_server
+from podcast.show.manifest import load_episode_manifest
+from podcast.publishing.serve import make_server
 
 BASE_URL = "https://media.example.org/survivor-voices"
 STATE_DOWNLOADED = 1  # gpodder.STATE_DOWNLOADED

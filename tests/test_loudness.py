@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import corpus
-from podcast.audio import (
+from podcast.audio.render import (
     Limiter,
     RenderPlan,
     RenderSettings,
@@ -315,9 +315,9 @@ def test_batch_builds_two_episodes_on_two_workers(demo_show):
     """build_episodes runs each episode on its own worker thread (so both cores get work)."""
     import threading
 
-    from podcast.batch import build_episodes
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show
+    from podcast.build.batch import build_episodes
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show
 
     second = demo_show / "episodes" / "second"
     shutil.copytree(demo_show / "episodes" / "trailer", second)
@@ -339,8 +339,8 @@ def test_batch_builds_two_episodes_on_two_workers(demo_show):
 
 def test_audio_settings_reach_the_renderer(demo_show):
     """[audio] leveler / crossfade_ms / max_silence_s in podcast.toml become the render settings."""
-    from podcast.build import render_settings
-    from podcast.show import load_show
+    from podcast.build.stages import render_settings
+    from podcast.show.model import load_show
 
     toml = demo_show / "podcast.toml"
     toml.write_text(toml.read_text().replace("[audio]\n", "[audio]\nleveler = true\ncrossfade_ms = 1500\nmax_silence_s = 1\n"))

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.id3 import ID3
 
-from podcast.redaction import DEFAULT_REPLACEMENT, RedactionListInvalid, fold, load_redactions, parse_redactions
+from podcast.show.redactions import DEFAULT_REPLACEMENT, RedactionListInvalid, fold, load_redactions, parse_redactions
 from safeguarding_helpers import edit_episode, write_redactions, copy_built_demo
 
 
@@ -96,7 +96,7 @@ def test_list_from_podcast_toml_with_home_expansion(show, tmp_path, monkeypatch)
     path.write_text("Ana\n", encoding="utf-8")
     toml = show / "podcast.toml"
     toml.write_text(toml.read_text() + '\n[safeguarding]\nredactions = "~/.config/sv/redactions.txt"\naudio = "mute"\n')
-    from podcast.show import load_show
+    from podcast.show.model import load_show
 
     loaded = load_show(show)
     assert loaded.manifest.safeguarding.audio == "mute"
@@ -112,7 +112,7 @@ def test_missing_list_stops_every_command_that_publishes(show, tmp_path, monkeyp
 
 
 def _all_id3_text(path: Path) -> str:
-    from podcast.safeguarding import _frame_strings
+    from podcast.safeguarding.gate import _frame_strings
 
     return "\n".join(text for frame in ID3(path).values() for _label, text in _frame_strings(frame))
 
@@ -141,7 +141,7 @@ def test_names_are_redacted_in_every_published_artefact(show, tmp_path, monkeypa
     assert ID3(mp3)["TIT2"].text == [f"{DEFAULT_REPLACEMENT}'s story"]
     assert "Sam tell their story" in ID3(mp3).getall("COMM")[0].text[0]
 
-    from podcast.show import load_show
+    from podcast.show.model import load_show
 
     assert load_show(show).episode("trailer").manifest.chapters[0].title == f"{DEFAULT_REPLACEMENT} arrives"
     # The producer's file is never rewritten by redaction.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from podcast.review import parse_expires
+from podcast.publishing.review import parse_expires
 
 
 def test_review_on_a_local_target_is_a_clear_error(demo_show, cli):

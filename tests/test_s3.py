@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from podcast.build import sha256_file
+from podcast.build.stages import sha256_file
 from podcast.errors import StateConflict, StorageError
-from podcast.s3 import S3Location, S3Target, make_client
-from podcast.storage import LocalFolderTarget
+from podcast.publishing.s3 import S3Location, S3Target, make_client
+from podcast.publishing.target import LocalFolderTarget
 from s3_fixtures import DUMMY_KEY_ID, DUMMY_SECRET, anonymous, run_gpo
 
 PREFIX = "survivor-voices"
@@ -370,10 +370,10 @@ def test_private_upload_presigned_url_and_delete_all_versions(target, moto_url, 
 
 
 def test_upload_progress_reaches_the_cli_callback(make_s3_show, moto_url):
-    from podcast.pipeline import publish
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show, utc_now
-    from podcast.storage import open_target
+    from podcast.publishing.publish import publish
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show, utc_now
+    from podcast.publishing.target import open_target
 
     show = make_s3_show()
     loaded = load_show(show.root)

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from podcast import locking
+from podcast.publishing import lock as locking
 from podcast.errors import StateConflict
-from podcast.locking import LOCK_KEY, lock_record
-from podcast.pipeline import publish
-from podcast.settings import resolve_settings
-from podcast.show import load_show, utc_now
-from podcast.storage import open_target
+from podcast.publishing.lock import LOCK_KEY, lock_record
+from podcast.publishing.publish import publish
+from podcast.show.settings import resolve_settings
+from podcast.show.model import load_show, utc_now
+from podcast.publishing.target import open_target
 from s3_fixtures import anonymous, make_episode
 
 PREFIX = "survivor-voices"
@@ -156,7 +156,7 @@ def test_a_stale_lock_is_taken_over(make_s3_show, s3, cli):
 
 def test_lock_waits_for_release(tmp_path):
     """The waiting loop, on the local folder target with a fake clock: it retries until the lock is gone."""
-    from podcast.storage import LocalFolderTarget
+    from podcast.publishing.target import LocalFolderTarget
 
     folder = LocalFolderTarget(tmp_path)
     folder.put_bytes(LOCK_KEY, lock_record(1000.0, "other:1"), content_type="application/json", cache_control="no-store")

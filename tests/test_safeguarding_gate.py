@@ -10,9 +10,9 @@ from mutagen.id3 import CHAP, COMM, ID3, TIT2
 from PIL import Image
 
 from conftest import make_audio
-from podcast.pipeline import PlannedObject, Release, plan_release
-from podcast.redaction import parse_redactions
-from podcast.safeguarding import Artefact, SafeguardingRefusal, gate_release, scan_artefacts
+from podcast.publishing.publish import PlannedObject, Release, plan_release
+from podcast.show.redactions import parse_redactions
+from podcast.safeguarding.gate import Artefact, SafeguardingRefusal, gate_release, scan_artefacts
 from safeguarding_helpers import add_episode, write_redactions, copy_built_demo
 
 
@@ -140,11 +140,11 @@ def test_publish_refuses_a_name_in_artwork_metadata(show, tmp_path, monkeypatch,
 
 def test_gate_scans_objects_other_features_add_to_the_plan(show, tmp_path, monkeypatch):
     """A transcript or chapters file added to release.objects by another module is caught by its suffix."""
-    from podcast.build import build_episode
-    from podcast.feed import build_feed
-    from podcast.pipeline import live_episodes
-    from podcast.settings import resolve_settings
-    from podcast.show import load_show, utc_now
+    from podcast.build.stages import build_episode
+    from podcast.publishing.feed import build_feed
+    from podcast.publishing.publish import live_episodes
+    from podcast.show.settings import resolve_settings
+    from podcast.show.model import load_show, utc_now
 
     write_redactions(tmp_path, monkeypatch)
     loaded = load_show(show)

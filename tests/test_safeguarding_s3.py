@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 
-from podcast.audit import read_audit
+from podcast.safeguarding.audit import read_audit
 from s3_fixtures import anonymous
 from safeguarding_helpers import add_episode, write_redactions
 

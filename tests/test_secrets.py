@@ -125,7 +125,7 @@ def test_unexpected_error_hides_locals(tmp_path: Path) -> None:
     """
     show = make_small_show(tmp_path / "show")
     inject = (
-        "import sys, podcast.pipeline as p\n"
+        "import sys, podcast.publishing.publish as p\n"
         "def boom(*args, **kwargs):\n"
         "    secret_in_scope = __import__('os').environ['AWS_SECRET_ACCESS_KEY']\n"
         "    raise RuntimeError('injected fault')\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from podcast.serve import make_server
+from podcast.publishing.serve import make_server
 
 BASE_URL = "https://media.example.org/survivor-voices"
 FEED = f"""<?xml version='1.0' encoding='UTF-8'?>

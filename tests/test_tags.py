@@ -20,7 +20,7 @@ from PIL import Image
 
 from conftest import make_audio
 from podcast.artwork import EMBED_MAX_BYTES, embedded_cover
-from podcast.tags import TagChapter, TagValues, write_tags
+from podcast.audio.tags import TagChapter, TagValues, write_tags
 from tagkit import EPISODE, built_mp3, ffprobe, save_image, shorten
 
 FRAMES = {"TIT2", "TPE1", "TALB", "TRCK", "TPOS", "TCON", "COMM", "TDES", "TCOP", "WOAS", "WFED", "TGID", "PCST",

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from podcast.audit import read_audit
-from podcast.redaction import parse_redactions
+from podcast.safeguarding.audit import read_audit
+from podcast.show.redactions import parse_redactions
 import http_helpers
-from podcast.takedown import mark_withdrawn
+from podcast.publishing.takedown import mark_withdrawn
 from safeguarding_helpers import add_episode, feed_items, write_redactions, copy_built_demo
 
 

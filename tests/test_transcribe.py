@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from podcast.audio import ffmpeg_exe, probe
-from podcast.transcribe import decode_audio, default_model_path, load_model, transcribe_samples, word_error_rate
+from podcast.audio.render import ffmpeg_exe, probe
+from podcast.transcripts.whisper import decode_audio, default_model_path, load_model, transcribe_samples, word_error_rate
 
 # Neutral words a listener could check by ear; digits where Whisper writes digits.
 CLIP_TEXT = ("The library now opens on Saturday mornings, and the reading group meets every second Tuesday. "
@@ -60,7 +60,7 @@ def feed_transcripts(partytime, show: Path) -> list[dict]:
 
 def check_published(show: Path, partytime, *, language: str = "en-GB") -> dict[str, str]:
     """Every format is in the feed (read by partytime), on the target, and served with its Content-Type."""
-    from podcast.serve import make_server
+    from podcast.publishing.serve import make_server
 
     listed = feed_transcripts(partytime, show)
     assert [t["type"] for t in listed] == PARTYTIME_TYPES
@@ -341,8 +341,8 @@ def test_transcripts_reach_s3_with_their_content_types(cli, make_s3_show, s3):
 
 
 def test_generated_transcripts_are_redacted_and_their_words_bleep_the_audio(demo_show, cli, tmp_path):
-    from podcast.censor import censor_plan
-    from podcast.show import load_show
+    from podcast.safeguarding.censor import censor_plan
+    from podcast.show.model import load_show
 
     private = tmp_path / "private"  # the list lives outside the show folder
     private.mkdir()

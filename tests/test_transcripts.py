@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podcast.errors import TranscriptInvalid
-from podcast.transcripts import (
+from podcast.transcripts.formats import (
     MAX_LINE_CHARS,
     MAX_LINES,
     Cue,

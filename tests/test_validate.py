@@ -14,11 +14,11 @@ from lxml import etree
 from PIL import Image
 
 from feedcases import CASES, case_from_dict, load_case
-from podcast.feed import build_feed
-from podcast.manifest import show_guid
-from podcast.serve import make_server
+from podcast.publishing.feed import build_feed
+from podcast.show.manifest import show_guid
+from podcast.publishing.serve import make_server
 from http_helpers import running
-from podcast.validate import NS, RULES, check_artwork, check_online, fetch_feed, validate_feed_bytes
+from podcast.validate.rules import NS, RULES, check_artwork, check_online, fetch_feed, validate_feed_bytes
 
 GOOD = build_feed(*load_case(CASES / "full.toml"))
 P = NS["podcast"]

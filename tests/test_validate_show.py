@@ -8,8 +8,8 @@ import threading
 import tomllib
 from pathlib import Path
 
-from podcast.manifest import show_guid
-from podcast.serve import make_server
+from podcast.show.manifest import show_guid
+from podcast.publishing.serve import make_server
 
 
 def test_demo_show_history_and_online(demo_show: Path, cli) -> None:
@@ -95,7 +95,7 @@ def test_init_with_base_url_and_placeholder_guid(tmp_path: Path, cli) -> None:
 
 
 def test_manifest_podcast20_keys_load(demo_show: Path) -> None:
-    from podcast.show import load_show
+    from podcast.show.model import load_show
 
     show_toml = demo_show / "podcast.toml"
     text = show_toml.read_text().replace("[audio]", '''apple_verify = "abc123"

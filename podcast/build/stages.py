@@ -1,0 +1,291 @@
+"""`podcast build`: render each episode into ``build/<slug>/``, skipping what is up to date.
+
+Two caches, keyed by content hashes rather than timestamps:
+
+* the **audio** (assemble, normalise, encode) is keyed by the source files' bytes and
+  the ``[audio]`` settings; it is the slow part and is redone only when those change;
+* the **tagged MP3** is keyed by the audio key plus every tag value, the cover image, the
+  chapters and the ID3 version (:func:`tags_key`), so editing the notes or the chapters
+  re-tags in milliseconds without touching the audio.
+
+Every file is written under a temporary name and renamed into place, and ``build.json``
+is written last, so an interrupted build is never mistaken for a finished one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from podcast import __version__
+from podcast.artwork import embedded_cover, require_usable_artwork
+from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
+from podcast.audio.render import RenderSettings, render_episode_audio
+from podcast.safeguarding.censor import censor_plan, censored_audio
+from podcast.show.redactions import redact_chapters, show_redactions
+from podcast.errors import PodcastError
+from podcast.files import write_atomic
+from podcast.notes import compose_markdown, render_text
+from podcast.show.settings import PublishSettings
+from podcast.show.model import Episode, Show
+from podcast.audio.tags import TagValues, read_duration, write_tags
+from podcast.audio.tracks import episode_sources
+from podcast.transcripts.formats import build_transcripts, transcript_text
+
+log = logging.getLogger(__name__)
+
+# Bump when rendering changes in a way that should invalidate every cached build.
+BUILD_FORMAT = 1
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class BuiltEpisode:
+    """The result of building one episode: the final MP3 and what was measured."""
+
+    slug: str
+    mp3_path: Path
+    size_bytes: int
+    sha256: str
+    duration_s: float
+    audio_key: str
+    tags_key: str
+    loudness: dict[str, Any]
+    audio_rebuilt: bool = False
+    tags_rewritten: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["mp3_path"] = str(self.mp3_path)
+        return data
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def render_settings(show: Show) -> RenderSettings:
+    audio = show.manifest.audio
+    return RenderSettings(
+        loudness_lufs=audio.loudness_lufs,
+        true_peak_dbtp=audio.true_peak_dbtp,
+        channels=audio.channels,
+        bitrate_kbps=audio.bitrate_kbps,
+        sample_rate_hz=audio.sample_rate_hz,
+        leveler=audio.leveler,
+        crossfade_ms=audio.crossfade_ms,
+        max_silence_s=audio.max_silence_s,
+    )
+
+
+def render_key(show: Show, episode: Episode) -> str:
+    """The rendered (assembled, normalised, encoded) audio's cache key: sources and [audio] settings."""
+    sources = [sha256_file(path) for path in episode.audio_paths]
+    return _key(BUILD_FORMAT, sources, asdict(render_settings(show)))
+
+
+def audio_key(show: Show, episode: Episode, rendered_key: str | None = None) -> str:
+    """The published audio's key: the render, plus where listed names are bleeped or muted (if anywhere).
+
+    Pass ``rendered_key`` when it is already known: it hashes every source file.
+    """
+    key = rendered_key or render_key(show, episode)
+    censor = censor_plan(show, episode)  # safeguarding: see podcast/censor.py
+    return _key(key, censor.signature()) if censor else key
+
+
+def episode_notes_markdown(show: Show, episode: Episode) -> str:
+    """Notes as listeners get them: content warning first, support notice last."""
+    return compose_markdown(
+        episode.manifest.description,
+        content_warning=episode.manifest.content_warning,
+        support_notice=show.manifest.show.support_notice,
+    )
+
+
+def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagValues:
+    info = show.manifest.show
+    cover_path = episode.artwork_path or show.artwork_path
+    for art in {show.artwork_path, cover_path}:  # fail before any audio work on art no repair can save
+        require_usable_artwork(art)
+    return TagValues(
+        title=episode.manifest.title,
+        show=info.title,
+        author=info.author,
+        number=episode.manifest.number,
+        season=episode.manifest.season,
+        published=episode.manifest.published,
+        notes=render_text(episode_notes_markdown(show, episode)),
+        guid=episode.guid,
+        feed_url=settings.feed_url,
+        episode_url=info.link,
+        copyright=info.copyright,
+        cover_jpeg=embedded_cover(cover_path),
+        chapters=tag_chapters(redact_chapters(load_chapters(episode), show_redactions(show))),
+        transcript_text=transcript_text(show, episode),
+    )
+
+
+def tags_key(audio_key: str, values: TagValues, id3_version: int) -> str:
+    """The tagged MP3's cache key: the audio, every tag value (chapters and pictures included), the ID3 version."""
+    return _key(audio_key, asdict(values), id3_version)
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    try:
+        write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    except OSError as exc:  # a full disk must be a clear error, not a traceback
+        raise PodcastError(f"cannot write the build record ({exc.strerror})", path=path, fix="check free disk space") from None
+
+
+def read_build(show: Show, episode: Episode) -> BuiltEpisode | None:
+    """The last finished build of ``episode``, or None (never built, or the file has gone)."""
+    record = show.build_dir / episode.slug / "build.json"
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        # The stored path is informative only: the show folder may have moved since.
+        mp3 = show.build_dir / episode.slug / f"{episode.slug}.mp3"
+        built = BuiltEpisode(**{**data, "mp3_path": mp3, "audio_rebuilt": False, "tags_rewritten": False})
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if not built.mp3_path.is_file() or built.mp3_path.stat().st_size != built.size_bytes:
+        return None
+    return built
+
+
+def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bool:
+    built = read_build(show, episode)
+    if built is None:
+        return False
+    values = tag_values(show, episode, settings)
+    return built.audio_key == audio_key(show, episode) and built.tags_key == tags_key(
+        built.audio_key, values, show.manifest.tags.id3_version
+    )
+
+
+@contextlib.contextmanager
+def _episode_lock(folder: Path) -> Iterator[None]:
+    """Wait for any other `podcast` process building the same episode (an flock on build/<slug>/ itself).
+
+    Builds write fixed temporary names; two at once would write into each other's files.
+    The second waits, then usually finds the episode up to date. The lock is on the folder,
+    so it leaves no file behind, and the kernel drops it when its holder dies, even by SIGKILL.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise PodcastError(f"cannot create the build folder ({exc.strerror})", path=folder, fix="check free disk space and permissions") from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing the only descriptor releases the lock
+
+
+def _one_build_at_a_time(func: Callable[..., BuiltEpisode]) -> Callable[..., BuiltEpisode]:
+    @functools.wraps(func)
+    def locked(show: Show, episode: Episode, *args: Any, **kwargs: Any) -> BuiltEpisode:
+        with _episode_lock(show.build_dir / episode.slug):
+            return func(show, episode, *args, **kwargs)
+
+    return locked
+
+
+@_one_build_at_a_time
+def build_episode(
+    show: Show, episode: Episode, settings: PublishSettings, *, on_progress: Progress | None = None
+) -> BuiltEpisode:
+    """Render ``episode`` (or reuse the cached render) and return the tagged MP3's facts."""
+    folder = show.build_dir / episode.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    values = tag_values(show, episode, settings)  # first: bad chapters or artwork fail before audio work
+    previous = read_build(show, episode)
+    rendered_key = render_key(show, episode)
+    untagged = folder / f"audio-{rendered_key[:16]}.mp3"
+    audio_record = folder / "audio.json"
+
+    audio_rebuilt = False
+    loudness: dict[str, Any]
+    try:
+        cached = json.loads(audio_record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cached = {}
+    if cached.get("key") == rendered_key and untagged.is_file():
+        loudness = cached["loudness"]
+        log.info("%s: audio is up to date", episode.slug)
+    else:
+        report = render_episode_audio(episode_sources(show, episode, rendered_key), untagged, render_settings(show), on_progress=on_progress)
+        loudness = report.to_dict()
+        _write_json_atomic(audio_record, {"key": rendered_key, "loudness": loudness, "tool": __version__})
+        audio_rebuilt = True
+        for stale in folder.glob("audio-*.mp3"):
+            if stale != untagged:
+                stale.unlink(missing_ok=True)
+
+    # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
+    build_transcripts(show, episode, audio_key=rendered_key, duration_s=read_duration(untagged), on_progress=on_progress)
+    values = replace(values, transcript_text=transcript_text(show, episode))  # now that they are built
+
+    # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
+    censor = censor_plan(show, episode)
+    audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
+    key = audio_key(show, episode, rendered_key)
+
+    chapters = check_chapters(redact_chapters(load_chapters(episode), show_redactions(show)), duration_s=read_duration(untagged))
+    write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
+    id3_version = show.manifest.tags.id3_version
+    new_tags_key = tags_key(key, values, id3_version)
+    final = folder / f"{episode.slug}.mp3"
+    if previous and previous.tags_key == new_tags_key and previous.audio_key == key and not audio_rebuilt:
+        return previous
+
+    tmp = folder / f".{final.name}.tmp"
+    try:
+        shutil.copyfile(audio, tmp)
+        write_tags(tmp, values, id3_version=id3_version)
+        os.replace(tmp, final)
+    except OSError as exc:
+        raise PodcastError(f"cannot write the built MP3 ({exc.strerror})", path=final, fix="check free disk space") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+    from mutagen.mp3 import MP3
+
+    built = BuiltEpisode(
+        slug=episode.slug,
+        mp3_path=final,
+        size_bytes=final.stat().st_size,
+        sha256=sha256_file(final),
+        duration_s=round(MP3(final).info.length, 3),
+        audio_key=key,
+        tags_key=new_tags_key,
+        loudness=loudness,
+        audio_rebuilt=audio_rebuilt,
+        tags_rewritten=True,
+    )
+    record = built.to_dict()
+    record["mp3_path"] = str(final.relative_to(show.root))
+    record.pop("audio_rebuilt")
+    record.pop("tags_rewritten")
+    _write_json_atomic(folder / "build.json", record)
+    return built

@@ -1,0 +1,142 @@
+"""`podcast review SLUG [--expires 7d]`: private, expiring links so a contributor can hear and read first.
+
+The built episode (and its transcript, when it has one) is uploaded *privately* under an
+unguessable name, ``review/<slug>-<random>/...``, and a presigned URL is printed for
+each. Nothing is added to the feed or the state record, so a publish never lists or
+deletes review copies; a takedown deletes them with the rest of the episode.
+
+"Never public" is checked, not assumed: after uploading, the object is fetched once
+*without* a signature. If the store answers with the bytes (a bucket policy that makes
+everything public, say), the copy is deleted and the review is refused. The same
+publish gate as ``podcast publish`` runs first, because a contributor may not be the
+only person who sees the link.
+
+Presigned URLs need S3 (or an S3-compatible store): a local folder target has no way
+to keep a file private, so it gets a clear error instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from podcast.safeguarding.audit import append_audit, audit_log_path
+from podcast.build.stages import build_episode
+from podcast.errors import PodcastError
+from podcast.show.redactions import show_redactions
+from podcast.safeguarding.gate import Artefact, SafeguardingRefusal, refuse_if_hits, scan_artefacts
+from podcast.show.settings import PublishSettings
+from podcast.show.model import Show
+from podcast.publishing.target import Target, content_type_for
+from podcast.publishing.takedown import REVIEW_FOLDER, purge
+
+log = logging.getLogger(__name__)
+
+MAX_EXPIRES_S = 7 * 24 * 3600  # the longest a SigV4 presigned URL can live
+REVIEW_CACHE = "private, no-store"
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ReviewUnavailable(PodcastError):
+    """Review links need a target that can keep objects private and sign URLs (S3)."""
+
+
+@dataclass
+class ReviewReport:
+    slug: str
+    expires_at: str
+    links: list[dict[str, str]] = field(default_factory=list)  # {"what", "key", "url"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_expires(text: str) -> int:
+    """A lifetime like ``7d``, ``12h``, ``30m`` or ``3600`` (seconds) in seconds, at most 7 days.
+
+    >>> parse_expires("7d"), parse_expires("12h"), parse_expires("90")
+    (604800, 43200, 90)
+    >>> parse_expires("8d")
+    Traceback (most recent call last):
+    ...
+    podcast.errors.PodcastError: --expires '8d' is longer than 7 days — S3 signed links last at most 7 days; use 7d or less and send a new link later
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
+    if not match or int(match.group(1)) == 0:
+        raise PodcastError(f"--expires '{text}' is not a lifetime", fix="write a number and a unit, e.g. 7d, 12h or 30m")
+    seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if seconds > MAX_EXPIRES_S:
+        raise PodcastError(f"--expires '{text}' is longer than 7 days",
+                           fix="S3 signed links last at most 7 days; use 7d or less and send a new link later")  # fmt: skip
+    return seconds
+
+
+def is_publicly_readable(signed_url: str) -> bool:
+    """True if the object answers an *unsigned* GET with its bytes (the signature stripped off)."""
+    parts = urlsplit(signed_url)
+    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    try:
+        with urllib.request.urlopen(urllib.request.Request(bare, headers={"Range": "bytes=0-0"}), timeout=30) as response:
+            return 200 <= response.status < 300
+    except urllib.error.HTTPError:
+        return False
+    except (urllib.error.URLError, OSError):
+        return False  # unreachable without credentials is not public
+
+
+def review_files(show: Show, episode_slug: str, mp3: Path) -> list[tuple[str, Path]]:
+    """(what, file) pairs to share: the built MP3 and the episode's *built* transcript, if any.
+
+    The built transcript (``build/<slug>/transcript.*``) has the redaction list applied, as
+    the published one will; the producer's source file may still hold a real name.
+    """
+    files = [("audio", mp3)]
+    for name in ("transcript.vtt", "transcript.html", "transcript.txt"):
+        built = mp3.parent / name
+        if built.is_file():
+            files.append(("transcript", built))
+            break
+    return files
+
+
+def review(show: Show, settings: PublishSettings, target: Target, slug: str, *, expires_s: int, now: datetime) -> ReviewReport:
+    """Upload ``slug`` privately and return presigned links (see the module doc)."""
+    sign = getattr(target, "presigned_get_url", None)
+    if not callable(sign):
+        raise ReviewUnavailable(
+            f"review links need an S3 target, and this show publishes to {target.describe()}",
+            fix="pass --target s3://bucket/prefix (a local folder cannot keep a file private); "
+            "or share the built file build/<slug>/<slug>.mp3 by hand",
+        )
+    episode = show.episode(slug)
+    built = build_episode(show, episode, settings)
+    token = secrets.token_hex(12)
+    planned = [(what, f"{REVIEW_FOLDER}/{slug}-{token}/{slug}{path.suffix.lower()}", path)
+               for what, path in review_files(show, slug, built.mp3_path)]  # fmt: skip
+    refuse_if_hits(scan_artefacts([Artefact(key, source=path) for _what, key, path in planned], show_redactions(show)),
+                   action="review")  # fmt: skip
+
+    report = ReviewReport(slug=slug, expires_at=(now + timedelta(seconds=expires_s)).isoformat())
+    for what, key, path in planned:
+        target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)  # type: ignore[call-arg]
+        url = str(sign(key, expires_s=expires_s))
+        if is_publicly_readable(url):
+            purge(target, key)
+            raise SafeguardingRefusal(
+                f"safeguarding: the review copy {key} was readable without a signature, so it was deleted",
+                fix="the bucket makes every object public (bucket policy or ACL); publish review copies to a private "
+                "bucket with --target s3://private-bucket/prefix",
+            )
+        report.links.append({"what": what, "key": key, "url": url})
+    append_audit(audit_log_path(show), {"action": "review", "when": now.isoformat(), "slug": slug,
+                                        "expires_at": report.expires_at, "objects": [link["key"] for link in report.links],
+                                        "target": target.describe()})  # fmt: skip
+    return report

@@ -1,0 +1,464 @@
+"""Publishing to Amazon S3 and S3-compatible stores (Cloudflare R2, Backblaze B2, MinIO, Spaces).
+
+:class:`S3Target` implements the :class:`~podcast.storage.Target` protocol with boto3, and
+it is the only place boto3/botocore failures are caught: every ``ClientError`` or
+``BotoCoreError`` becomes a :class:`~podcast.errors.StorageError` (exit code 4) whose message
+says what failed and how to fix it, and never carries a credential.
+
+How the pieces fit:
+
+* **Client.** :func:`make_client` uses boto3's standard credential chain (env vars, profile,
+  SSO, instance role); keys are never read from podcast.toml. A custom endpoint
+  (``[publish] endpoint_url`` or boto3's own ``AWS_ENDPOINT_URL``/``AWS_ENDPOINT_URL_S3``) turns
+  on path-style addressing and ``request_checksum_calculation="when_required"``, which R2, B2
+  and older MinIO need. Retries use botocore's *standard* mode (throttling, 5xx, timeouts and
+  cut connections, with exponential backoff) unless ``AWS_RETRY_MODE`` says otherwise.
+* **Uploads.** Files go through boto3's managed transfer (multipart with parallel parts above
+  :data:`MULTIPART_THRESHOLD`); afterwards a HEAD checks the stored size and, where the store
+  reports one, the SHA-256 checksum. A mismatch deletes the object and fails the publish.
+* **Listing.** :meth:`S3Target.exists` answers from one paginated listing of the prefix,
+  so a no-op republish of hundreds of episodes costs a handful of requests, not one HEAD each.
+* **State and lock.** :meth:`S3Target.get_versioned`/:meth:`S3Target.put_if` read and
+  conditionally write small objects (``If-Match`` on the ETag, ``If-None-Match: *`` when new):
+  the publish lock and ``.podcast/state.json``, so two producers publishing at once never
+  overwrite each other (see :mod:`podcast.locking`).
+* **Safeguarding hooks.** ``private=True`` uploads without a public ACL,
+  :meth:`S3Target.presigned_get_url` shares a private object for review, and
+  :meth:`S3Target.delete_all_versions` removes every version of a key (takedown).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from podcast.errors import StateConflict, StorageError
+from podcast.publishing.target import STATE_KEY
+
+if TYPE_CHECKING:
+    from podcast.show.settings import PublishSettings
+
+log = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+MULTIPART_THRESHOLD = 16 * MiB  # below this one PUT is faster than create/upload/complete
+MULTIPART_CHUNKSIZE = 8 * MiB  # S3 allows at most 10,000 parts: 8 MiB parts cover 80 GB
+MAX_CONCURRENCY = 10  # parallel part uploads (measured in benchmarks/s3.py)
+DEFAULT_MAX_ATTEMPTS = 8  # botocore counts the first try; standard mode backs off up to 20 s
+ACLS = ("public-read", "private")
+
+# Error codes the store answers with, sorted into what the producer can do about them.
+_MISSING_BUCKET = {"NoSuchBucket"}
+_DENIED = {"AccessDenied", "AllAccessDisabled", "403", "Forbidden", "AccessControlListNotSupported"}
+_BAD_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired"}
+_WRONG_REGION = {"PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException", "301"}
+_CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
+_NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
+# Access key ids and 40-character secrets, in case a library ever echoes one back.
+_SECRET_PATTERN = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{12,}|(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """Where a show lives in a store: bucket and key prefix (empty, or ending in '/')."""
+
+    bucket: str
+    prefix: str
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+    def key(self, relative: str) -> str:
+        """The full object key for a target-relative key.
+
+        >>> S3Location("shows", "survivor-voices/").key("feed.xml")
+        'survivor-voices/feed.xml'
+        """
+        return f"{self.prefix}{relative}"
+
+
+def parse_s3_url(url: str) -> S3Location:
+    """Split ``s3://bucket/optional/prefix`` into bucket and a normalised prefix.
+
+    >>> parse_s3_url("s3://shows/survivor-voices")
+    S3Location(bucket='shows', prefix='survivor-voices/')
+    >>> parse_s3_url("s3://shows")
+    S3Location(bucket='shows', prefix='')
+    >>> parse_s3_url("s3://Bad_Bucket/x")
+    Traceback (most recent call last):
+    ...
+    podcast.errors.StorageError: target 's3://Bad_Bucket/x' does not name a valid bucket — write it as s3://bucket-name/optional/prefix (bucket names are 3-63 lowercase letters, digits, dots and dashes)
+    """
+    parsed = urlparse(url)
+    bucket = parsed.netloc
+    if parsed.scheme != "s3" or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+        raise StorageError(
+            f"target '{url}' does not name a valid bucket",
+            fix="write it as s3://bucket-name/optional/prefix (bucket names are 3-63 lowercase letters, digits, dots and dashes)",
+        )
+    prefix = "/".join(part for part in parsed.path.split("/") if part)
+    return S3Location(bucket, f"{prefix}/" if prefix else "")
+
+
+def redact(text: str) -> str:
+    """Blank out anything shaped like an AWS access key id or secret key.
+
+    >>> redact("key AKIAIOSFODNN7EXAMPLE was rejected")
+    'key [redacted] was rejected'
+    >>> redact("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here")
+    'secret [redacted] here'
+    """
+    return _SECRET_PATTERN.sub("[redacted]", text)
+
+
+def custom_endpoint(endpoint_url: str | None) -> str | None:
+    """The S3 endpoint in effect besides AWS itself: settings first, then boto3's env vars."""
+    return endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def make_client(
+    service: str = "s3",
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    max_attempts: int | None = None,
+) -> Any:
+    """A boto3 client with retries, timeouts and the S3-compatible-store settings.
+
+    ``endpoint_url`` only applies to S3 (CloudFront is always AWS's, or boto3's
+    ``AWS_ENDPOINT_URL_CLOUDFRONT``). Credentials come from boto3's standard chain.
+    """
+    import boto3
+    from botocore.config import Config
+
+    endpoint = custom_endpoint(endpoint_url) if service == "s3" else None
+    try:
+        retries = {"mode": os.environ.get("AWS_RETRY_MODE", "standard"),
+                   "max_attempts": max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))}  # fmt: skip
+        options: dict[str, Any] = {"retries": retries, "connect_timeout": 10, "read_timeout": 60}
+        if service == "s3":
+            options["signature_version"] = "s3v4"  # presigned review links: SigV4, what AWS and R2/B2 require
+        if endpoint:
+            options["s3"] = {"addressing_style": "path"}
+            options["request_checksum_calculation"] = "when_required"
+            options["response_checksum_validation"] = "when_required"
+        session = boto3.session.Session()
+        region = region or session.region_name or ("us-east-1" if endpoint or service == "cloudfront" else None)
+        return session.client(service, endpoint_url=endpoint_url if service == "s3" else None, region_name=region,
+                              config=Config(**options))  # fmt: skip
+    except Exception as exc:  # ProfileNotFound, NoRegionError, a bad retry mode, a malformed endpoint (ValueError)
+        raise StorageError(
+            f"cannot set up the {service} client ({redact(str(exc))})",
+            fix="check [publish] endpoint_url and region, AWS_PROFILE, AWS_RETRY_MODE and AWS_MAX_ATTEMPTS",
+        ) from None
+
+
+def error_code(exc: BaseException) -> str:
+    """The store's error code (``NoSuchBucket``, ``AccessDenied``, ``412``...) or the exception name."""
+    from boto3.exceptions import S3UploadFailedError
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or "Unknown")
+    if isinstance(exc, S3UploadFailedError):  # boto3 flattens the ClientError into text
+        found = re.search(r"An error occurred \(([^)]+)\)", str(exc))
+        return found.group(1) if found else "UploadFailed"
+    return type(exc).__name__
+
+
+class S3Target:
+    """A bucket (and optional prefix) in S3 or an S3-compatible store, as a publishing target.
+
+    ``client`` is injected (tests point it at a loopback server); :meth:`from_settings`
+    builds one from ``[publish]``. ``acl`` is ``"public-read"`` for stores that use ACLs
+    for public access, or None when a bucket policy or CDN grants it.
+    """
+
+    def __init__(
+        self,
+        location: S3Location,
+        client: Any,
+        *,
+        acl: str | None = None,
+        endpoint: str | None = None,
+        checksums: bool = False,
+        transfer_config: Any = None,
+    ):
+        from boto3.s3.transfer import TransferConfig
+
+        self.location = location
+        self.client = client
+        self.acl = acl
+        self.endpoint = endpoint or "Amazon S3"
+        self.checksums = checksums
+        self.transfer_config = transfer_config or TransferConfig(
+            multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNKSIZE,
+            max_concurrency=MAX_CONCURRENCY, use_threads=True,
+        )  # fmt: skip
+        self._listing: dict[str, int] | None = None
+        self._state_etag: str | None = None  # the state record's ETag when last seen
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, target: str, settings: PublishSettings | None) -> S3Target:
+        """Open ``s3://bucket/prefix`` with the endpoint, region and ACL from ``[publish]``."""
+        location = parse_s3_url(target)
+        endpoint_url = getattr(settings, "endpoint_url", None)
+        region = getattr(settings, "region", None)
+        endpoint = custom_endpoint(endpoint_url)
+        client = make_client("s3", endpoint_url=endpoint_url, region=region)
+        # AWS verifies a SHA-256 per request; several S3-compatible stores reject the header.
+        return cls(location, client, acl=getattr(settings, "acl", None), endpoint=endpoint, checksums=endpoint is None)
+
+    # --- the Target protocol ------------------------------------------------------------------
+
+    def describe(self) -> str:
+        return self.location.url
+
+    def _fail(self, exc: Exception, action: str, key: str | None = None) -> StorageError:
+        """Turn a boto3/botocore failure into one StorageError line naming the object and the fix."""
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+        from botocore.exceptions import HTTPClientError, NoCredentialsError, PartialCredentialsError
+
+        code = error_code(exc)
+        where = f"{self.location.url}/{key}" if key else self.location.url
+        bucket = self.location.bucket
+        if code in _CONFLICT:
+            return StateConflict(
+                f"cannot {action} {where}: someone else is publishing to this target at the same time",
+                fix="wait for the other publish to finish, then run `podcast publish` again",
+            )
+        if code in _MISSING_BUCKET:
+            return StorageError(f"bucket '{bucket}' does not exist at {self.endpoint}",
+                                fix=f"create it (e.g. `aws s3 mb s3://{bucket}`) or correct [publish] target")  # fmt: skip
+        if code in _BAD_CREDENTIALS:
+            return StorageError(f"the store rejected your AWS credentials ({code}) while trying to {action} {where}",
+                                fix="check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or refresh an expired session (aws sso login)")  # fmt: skip
+        if code in _DENIED:
+            return StorageError(f"access denied: cannot {action} {where}",
+                                fix=f"give your AWS identity s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on '{bucket}'"
+                                    + ("; if the bucket disables ACLs, remove [publish] acl and use a bucket policy" if self.acl else ""))  # fmt: skip
+        if code in _WRONG_REGION:
+            return StorageError(f"bucket '{bucket}' is in another region ({code})",
+                                fix="set [publish] region to the bucket's region, e.g. region = \"eu-west-2\"")  # fmt: skip
+        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+            return StorageError("no usable AWS credentials found",
+                                fix="set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`")  # fmt: skip
+        if isinstance(exc, BotoConnectionError | HTTPClientError):  # refused, DNS, TLS, timeouts, cut connections
+            return StorageError(f"cannot reach the store at {self.endpoint} to {action} {where} ({type(exc).__name__}, after retries)",
+                                fix="check [publish] endpoint_url (or AWS_ENDPOINT_URL) and your network, then run `podcast publish` again; the previous feed stays live")  # fmt: skip
+        return StorageError(f"cannot {action} {where}: the store answered {redact(code)}",
+                            fix="run `podcast publish` again (the previous feed stays live); if it keeps failing, check the store's status page")  # fmt: skip
+
+    def _call(self, action: str, key: str | None, func: Callable[..., Any], **kwargs: Any) -> Any:
+        from boto3.exceptions import Boto3Error
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return func(**kwargs)
+        except (ClientError, BotoCoreError, Boto3Error) as exc:
+            log.debug("%s %s failed: %s", action, key, redact(str(exc)))
+            raise self._fail(exc, action, key) from None
+
+    def _load_listing(self) -> dict[str, int]:
+        """Key -> size for everything under the prefix, fetched once per target."""
+        with self._lock:
+            if self._listing is None:
+                listing: dict[str, int] = {}
+                paginator = self.client.get_paginator("list_objects_v2")
+
+                def fetch() -> None:
+                    for page in paginator.paginate(Bucket=self.location.bucket, Prefix=self.location.prefix):
+                        for item in page.get("Contents", []):
+                            listing[item["Key"][len(self.location.prefix):]] = item["Size"]
+
+                self._call("list", None, fetch)
+                self._listing = listing
+            return self._listing
+
+    def exists(self, key: str, size: int) -> bool:
+        return self._load_listing().get(key) == size
+
+    def _remember(self, key: str, size: int | None) -> None:
+        with self._lock:
+            if self._listing is not None:
+                if size is None:
+                    self._listing.pop(key, None)
+                else:
+                    self._listing[key] = size
+
+    def _acl_args(self, private: bool) -> dict[str, str]:
+        if private:
+            return {"ACL": "private"} if self.acl else {}
+        return {"ACL": self.acl} if self.acl else {}
+
+    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str, sha256: str | None = None,
+                 on_progress: Callable[[int], None] | None = None, private: bool = False) -> None:  # fmt: skip
+        """Upload a file (multipart with parallel parts when large), then check what was stored.
+
+        ``on_progress`` receives byte counts as parts go out (from several threads).
+        ``private=True`` skips the public ACL (for review copies; see the module docstring).
+        """
+        size = path.stat().st_size
+        extra: dict[str, Any] = {"ContentType": content_type, "CacheControl": cache_control, **self._acl_args(private)}
+        if sha256:
+            extra["Metadata"] = {"sha256": sha256}
+        if self.checksums:
+            extra["ChecksumAlgorithm"] = "SHA256"
+        full = self.location.key(key)
+        self._call("upload", key, self.client.upload_file, Filename=str(path), Bucket=self.location.bucket, Key=full,
+                   ExtraArgs=extra, Callback=on_progress, Config=self.transfer_config)  # fmt: skip
+        self._verify(key, size, sha256)
+        self._remember(key, size)
+
+    def _verify(self, key: str, size: int, sha256: str | None) -> None:
+        """HEAD the new object: its size, and its SHA-256 where the store reports a whole-object one."""
+        head = self._call("check", key, self.client.head_object, Bucket=self.location.bucket,
+                          Key=self.location.key(key), ChecksumMode="ENABLED")  # fmt: skip
+        problem = None
+        if head.get("ContentLength") != size:
+            problem = f"stored {head.get('ContentLength')} bytes instead of {size}"
+        stored = head.get("ChecksumSHA256")
+        whole = head.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT" and "-" not in (stored or "-")
+        if sha256 and stored and whole and size < self.transfer_config.multipart_threshold \
+                and stored != base64.b64encode(bytes.fromhex(sha256)).decode():  # multipart: a checksum of part checksums
+            problem = "its SHA-256 checksum does not match the local file"
+        if problem:
+            self._call("delete", key, self.client.delete_object, Bucket=self.location.bucket, Key=self.location.key(key))
+            raise StorageError(f"upload of {self.location.url}/{key} was damaged in transit ({problem})",
+                               fix="run `podcast publish` again; the damaged copy was deleted and the previous feed stays live")  # fmt: skip
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str, private: bool = False) -> None:
+        """One PUT with a Content-MD5, so the store itself rejects a body damaged in transit."""
+        md5 = base64.b64encode(_md5(data)).decode()
+        self._call("upload", key, self.client.put_object, Bucket=self.location.bucket, Key=self.location.key(key),
+                   Body=data, ContentType=content_type, CacheControl=cache_control, ContentMD5=md5,
+                   **self._acl_args(private))  # fmt: skip
+        self._remember(key, len(data))
+
+    def get_bytes(self, key: str) -> bytes | None:
+        return self._get(key)[0]
+
+    def _get(self, key: str) -> tuple[bytes | None, str | None]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response = self.client.get_object(Bucket=self.location.bucket, Key=self.location.key(key))
+            return response["Body"].read(), response["ETag"]
+        except ClientError as exc:
+            if error_code(exc) in _NOT_FOUND:
+                return None, None
+            raise self._fail(exc, "read", key) from None
+        except BotoCoreError as exc:  # includes a connection cut while the body streams
+            raise self._fail(exc, "read", key) from None
+
+    def delete(self, key: str) -> None:
+        self._call("delete", key, self.client.delete_object, Bucket=self.location.bucket, Key=self.location.key(key))
+        self._remember(key, None)
+
+    # --- the state record, written conditionally ----------------------------------------------
+
+    def get_versioned(self, key: str) -> tuple[bytes | None, str | None]:
+        """An object and its ETag. A new ETag on the state record means another producer
+        published, so the cached listing is dropped and reloaded on the next :meth:`exists`."""
+        data, etag = self._get(key)
+        if key == STATE_KEY:
+            with self._lock:
+                if etag != self._state_etag:
+                    self._listing = None
+                self._state_etag = etag
+        return data, etag
+
+    def put_if(self, key: str, data: bytes, *, expected: str | None, content_type: str, cache_control: str,
+               private: bool = True) -> str:  # fmt: skip
+        """Write ``key`` only if its ETag is still ``expected`` (``If-Match``), or it is absent
+        (``If-None-Match: *``) when ``expected`` is None; private unless told otherwise.
+
+        Raises :class:`~podcast.errors.StateConflict` when another producer got there first.
+        Stores that ignore these headers (some S3-compatible ones) give no protection, but the
+        publish lock still narrows the window to the moment both check it.
+        """
+        condition = {"IfMatch": expected} if expected else {"IfNoneMatch": "*"}
+        md5 = base64.b64encode(_md5(data)).decode()
+        response = self._call("write", key, self.client.put_object, Bucket=self.location.bucket,
+                              Key=self.location.key(key), Body=data, ContentType=content_type,
+                              CacheControl=cache_control, ContentMD5=md5, **condition,
+                              **self._acl_args(private))  # fmt: skip
+        etag = str(response["ETag"])
+        with self._lock:
+            if key == STATE_KEY:
+                self._state_etag = etag
+            if self._listing is not None:
+                self._listing[key] = len(data)
+        return etag
+
+    # --- hooks for safeguarding (private review copies, takedown) -----------------------------
+
+    def presigned_get_url(self, key: str, *, expires_s: int = 3600) -> str:
+        """A time-limited URL that lets one reviewer GET a private object."""
+        return str(self._call("sign", key, self.client.generate_presigned_url, ClientMethod="get_object",
+                              Params={"Bucket": self.location.bucket, "Key": self.location.key(key)},
+                              ExpiresIn=expires_s))  # fmt: skip
+
+    def delete_all_versions(self, key: str) -> int:
+        """Delete every version and delete marker of ``key`` (a versioned bucket keeps old bytes otherwise).
+
+        Returns how many versions were removed; on an unversioned bucket it deletes the object.
+        """
+        full = self.location.key(key)
+        paginator = self.client.get_paginator("list_object_versions")
+        removed = 0
+
+        def run() -> None:
+            nonlocal removed
+            for page in paginator.paginate(Bucket=self.location.bucket, Prefix=full):
+                for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                    if item["Key"] == full:
+                        self.client.delete_object(Bucket=self.location.bucket, Key=full, VersionId=item["VersionId"])
+                        removed += 1
+
+        self._call("delete every version of", key, run)
+        self._remember(key, None)
+        return removed
+
+
+def _md5(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.md5(data, usedforsecurity=False).digest()
+
+
+def invalidate_cdn(distribution_id: str, paths: list[str], *, caller_reference: str | None = None) -> str:
+    """Ask CloudFront to drop its cached copies of ``paths`` (the feed) now; returns the invalidation id.
+
+    The feed's Cache-Control already caps staleness at 5 minutes; this makes a new
+    episode (or a takedown) visible through the CDN at once.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = make_client("cloudfront")
+    reference = caller_reference or f"podcast-{time.time_ns()}"
+    try:
+        response = client.create_invalidation(
+            DistributionId=distribution_id,
+            InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": reference},
+        )
+    except (ClientError, BotoCoreError) as exc:
+        code = error_code(exc)
+        fix = ("check [publish] cloudfront_distribution_id" if code in {"NoSuchDistribution", "404"}
+               else "allow cloudfront:CreateInvalidation for your AWS identity" if code in _DENIED
+               else "the feed is published; it reaches listeners when the CDN cache expires (at most 5 minutes)")  # fmt: skip
+        raise StorageError(f"CloudFront invalidation of {', '.join(paths)} on distribution {distribution_id} failed ({redact(code)})",
+                           fix=fix) from None  # fmt: skip
+    return str(response["Invalidation"]["Id"])

@@ -1,0 +1,138 @@
+"""`podcast serve`: a small HTTP server for the local publishing folder.
+
+Podcast apps probe enclosures with HEAD and download with byte ranges (to resume and
+to seek), so both are answered properly (206 + Content-Range, 416 when unsatisfiable).
+The feed names the public ``base_url``; when served from here it is rewritten to this
+server's own address so an app subscribed here downloads from here. GUIDs do not
+contain the URL, so an app that later moves to the real feed sees the same episodes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from podcast.publishing.target import FEED_KEY, content_type_for
+
+log = logging.getLogger(__name__)
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte offsets for a single-range ``Range`` header, or None when unsatisfiable.
+
+    >>> parse_range("bytes=0-99", 1000)
+    (0, 99)
+    >>> parse_range("bytes=900-", 1000)
+    (900, 999)
+    >>> parse_range("bytes=-100", 1000)
+    (900, 999)
+    >>> parse_range("bytes=1000-", 1000) is None
+    True
+
+    A syntactically invalid range (``bytes=500-100``) must be ignored (RFC 9110 §14.2):
+    it raises ValueError and the caller sends the whole file.
+    """
+    match = _RANGE.match(header.strip())
+    if not match:
+        raise ValueError(f"unsupported Range header {header!r}")
+    first, last = match.groups()
+    if (first == "" and last == "") or (first and last and int(last) < int(first)):
+        raise ValueError(f"invalid Range header {header!r}")
+    if size == 0:
+        return None
+    if first == "":
+        length = int(last)
+        return (max(0, size - length), size - 1) if length > 0 else None
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or end < start:
+        return None
+    return start, end
+
+
+class _Handler(BaseHTTPRequestHandler):
+    root: Path
+    published_base_url: str
+    server_version = "podcast-serve"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        log.info("%s %s", self.address_string(), format % args)
+
+    def _body(self) -> tuple[bytes | None, Path | None]:
+        path = unquote(urlsplit(self.path).path).lstrip("/") or FEED_KEY
+        if any(part.startswith(".") for part in path.split("/")):
+            return None, None  # never serve .podcast/ state or temp files
+        file = (self.root / path).resolve()
+        if not file.is_relative_to(self.root.resolve()) or not file.is_file():
+            return None, None
+        if path == FEED_KEY:
+            own = f"http://{self.headers.get('Host') or '%s:%d' % self.server.server_address[:2]}"
+            return file.read_bytes().replace(self.published_base_url.encode(), own.encode()), file
+        return None, file
+
+    def _send(self, head_only: bool) -> None:
+        data, file = self._body()
+        if file is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "not found")
+            return
+        size = len(data) if data is not None else file.stat().st_size
+        start, end, status = 0, size - 1, HTTPStatus.OK
+        if "Range" in self.headers:
+            try:
+                wanted = parse_range(self.headers["Range"], size)
+            except ValueError:
+                wanted = (0, size - 1)  # a malformed range is ignored: send everything, as 200
+            else:
+                if wanted is None:
+                    self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+                    self.send_header("Content-Range", f"bytes */{size}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                status = HTTPStatus.PARTIAL_CONTENT
+            start, end = wanted
+        self.send_response(status)
+        self.send_header("Content-Type", content_type_for(file.name))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(end - start + 1))
+        if status == HTTPStatus.PARTIAL_CONTENT:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Cache-Control", "no-cache" if file.name == FEED_KEY else "public, max-age=3600")
+        self.end_headers()
+        if head_only:
+            return
+        if data is not None:
+            self.wfile.write(data[start : end + 1])
+            return
+        with file.open("rb") as handle:
+            handle.seek(start)
+            remaining = end - start + 1
+            while remaining > 0:
+                chunk = handle.read(min(1 << 16, remaining))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                remaining -= len(chunk)
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        try:
+            self._send(head_only=False)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the app stopped reading (seek, cancel): normal for podcast clients
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._send(head_only=True)
+
+
+def make_server(root: Path, *, host: str, port: int, published_base_url: str) -> ThreadingHTTPServer:
+    """A ready-to-run server for ``root``; call ``serve_forever()`` on it."""
+    handler = type("Handler", (_Handler,), {"root": root, "published_base_url": published_base_url.rstrip("/")})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,248 @@
+"""Bleeping or muting listed names in the audio, wherever word timestamps say when they are spoken.
+
+Words come as ``(start_s, end_s, word)`` on the published episode's timeline (the
+assembled programme: the timeline a transcript of the episode uses). The pure part,
+:func:`censor_regions`, finds the words that make up a listed name (multi-word names,
+possessives and accents included, exactly as text redaction matches them) and returns
+padded, merged time ranges. :func:`censor_audio` then runs one ffmpeg pass that
+silences those ranges and, for ``[safeguarding] audio = "bleep"``, mixes in a 1 kHz
+tone there (``volume=enable='between(t,a,b)'`` plus a gated ``sine``).
+
+Where do word timestamps come from? :func:`episode_words` reads an episode's JSON
+transcript when it has word timings (``{"words": [...]}``, Whisper-style
+``segments[].words[]``, or Podcast Index ``segments[]`` of single words). Generated
+transcripts (the transcripts module) should pass their words to
+:func:`censor_regions` / :func:`censor_plan` the same way.
+
+The build applies the plan to its cached render (:func:`censored_audio`) and folds the
+plan's signature into the audio key, so changing the list or the transcript redoes only
+this quick pass and the tags, and an unchanged episode is not re-encoded. Generated
+transcripts must be written before the build asks for the plan (render, transcribe,
+censor, tag), so their words count from the first build.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from podcast.audio.render import RenderSettings, run_ffmpeg
+from podcast.errors import EpisodeInvalid
+from podcast.show.redactions import RedactionList, show_redactions
+
+if TYPE_CHECKING:
+    from podcast.show.model import Episode, Show
+
+log = logging.getLogger(__name__)
+
+Word = tuple[float, float, str]
+Mode = Literal["bleep", "mute"]
+
+BLEEP_HZ = 1000
+BLEEP_AMPLITUDE = 0.25  # -12 dBFS peak: about as loud as speech at -16 LUFS, never near the true-peak ceiling
+PAD_S = 0.05  # a little before and after the word, so its first and last sounds are covered
+
+
+@dataclass(frozen=True)
+class CensorPlan:
+    """What to do to one episode's audio: the mode and the time ranges (seconds)."""
+
+    mode: Mode
+    regions: tuple[tuple[float, float], ...]
+
+    def signature(self) -> str:
+        """A short, stable digest for cache keys (it does not reveal which words matched)."""
+        return hashlib.sha256(json.dumps([self.mode, self.regions]).encode()).hexdigest()[:16]
+
+
+def merge_regions(regions: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sort and merge overlapping or touching ranges.
+
+    >>> merge_regions([(5.0, 6.0), (1.0, 2.0), (1.5, 3.0)])
+    [(1.0, 3.0), (5.0, 6.0)]
+    """
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(regions):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def censor_regions(words: Sequence[Word], names: RedactionList, *, pad_s: float = PAD_S) -> list[tuple[float, float]]:
+    """Time ranges covering every listed name spoken in ``words`` (padded, merged, rounded to ms).
+
+    >>> from podcast.redaction import parse_redactions
+    >>> words = [(0.0, 0.4, "I"), (0.4, 0.9, "met"), (1.0, 1.5, "Jordan"), (1.5, 2.0, "Example's"), (2.1, 2.5, "dog")]
+    >>> censor_regions(words, parse_redactions("Jordan Example"))
+    [(0.95, 2.05)]
+    """
+    if not names or not words:
+        return []
+    spans: list[tuple[int, int]] = []
+    text, offset = [], 0
+    for _start, _end, word in words:
+        spans.append((offset, offset + len(word)))
+        text.append(word)
+        offset += len(word) + 1
+    regions = []
+    for match in names.find(" ".join(text)):
+        covered = [i for i, (first, last) in enumerate(spans) if first < match.end and last > match.start]
+        if covered:
+            start = max(0.0, min(words[i][0] for i in covered) - pad_s)
+            end = max(words[i][1] for i in covered) + pad_s
+            regions.append((round(start, 3), round(end, 3)))
+    return merge_regions(regions)
+
+
+def words_from_json(document: Any) -> list[Word]:
+    """Word timings from the JSON transcript shapes in common use; [] when it has none.
+
+    >>> words_from_json({"words": [{"start": 1, "end": 1.5, "word": "Ana"}]})
+    [(1.0, 1.5, 'Ana')]
+    >>> words_from_json({"segments": [{"start": 0, "end": 2, "text": "Hi Ana", "words": [{"start": 0, "end": 1, "word": " Hi"}]}]})
+    [(0.0, 1.0, 'Hi')]
+    >>> words_from_json({"version": "1.0.0", "segments": [{"startTime": 2, "endTime": 2.4, "body": "Ana"}]})
+    [(2.0, 2.4, 'Ana')]
+    """
+
+    def word(item: Any) -> Word | None:
+        if not isinstance(item, dict):
+            return None
+        start = item.get("start", item.get("startTime"))
+        end = item.get("end", item.get("endTime"))
+        text = item.get("word", item.get("text", item.get("body")))
+        if isinstance(start, (int, float)) and isinstance(end, (int, float)) and isinstance(text, str) and end >= start:
+            return float(start), float(end), text.strip()
+        return None
+
+    items: list[Any] = []
+    if isinstance(document, list):
+        items = document
+    elif isinstance(document, dict):
+        if isinstance(document.get("words"), list):
+            items = document["words"]
+        elif isinstance(document.get("segments"), list):
+            for segment in document["segments"]:
+                if isinstance(segment, dict) and isinstance(segment.get("words"), list):
+                    items += segment["words"]
+                else:
+                    items.append(segment)  # Podcast Index segments: word-level when each body is a word
+    return [w for w in (word(item) for item in items) if w is not None]
+
+
+def episode_words(show: Show, episode: Episode) -> list[Word]:
+    """Word timings for ``episode`` from its JSON transcript, if it has one with timings."""
+    name = episode.manifest.transcript
+    if not name:
+        from podcast.transcripts.formats import generated_words  # [transcripts] auto = true: Whisper's word timings
+
+        return generated_words(show, episode)
+    if not name.lower().endswith(".json"):
+        return []
+    path = episode.folder / name
+    try:
+        return words_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return []  # a missing transcript is reported by whoever publishes it
+    except (OSError, ValueError) as exc:
+        raise EpisodeInvalid(f"transcript '{name}' cannot be read for word timings ({exc.__class__.__name__})",
+                             path=episode.manifest_path, fix="save the transcript as valid UTF-8 JSON") from None  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_untimed(path: Path, mtime_ns: int, names: RedactionList) -> None:
+    """Warn (once per file version) where a listed name is spoken but no word timings say when."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    lines = sorted({text.count("\n", 0, match.start) + 1 for match in names.find(text)})
+    if lines:
+        shown = ", ".join(str(line) for line in lines[:10]) + (" ..." if len(lines) > 10 else "")
+        log.warning("%s line %s: a name from the redaction list is spoken there, but this transcript has no word "
+                    "timings, so the audio is NOT bleeped; edit the master audio, or use a JSON transcript with "
+                    "word timings", path, shown)  # fmt: skip
+
+
+def censor_plan(show: Show, episode: Episode, *, names: RedactionList | None = None,
+                words: Sequence[Word] | None = None) -> CensorPlan | None:  # fmt: skip
+    """The plan for ``episode``, or None when no listed name is spoken at a known time."""
+    names = show_redactions(show) if names is None else names
+    if not names:
+        return None
+    timed = episode_words(show, episode) if words is None else list(words)
+    transcript = episode.folder / episode.manifest.transcript if episode.manifest.transcript else None
+    if not timed and transcript is not None and transcript.is_file():
+        _warn_untimed(transcript, transcript.stat().st_mtime_ns, names)
+    regions = censor_regions(timed, names)
+    if not regions:
+        return None
+    safeguarding = getattr(show.manifest, "safeguarding", None)
+    mode: Mode = getattr(safeguarding, "audio", "bleep")
+    log.info("%s: %s %d place(s) where a listed name is spoken", episode.slug, mode, len(regions))
+    return CensorPlan(mode=mode, regions=tuple(regions))
+
+
+def _enable(regions: Sequence[tuple[float, float]]) -> str:
+    """ffmpeg timeline expression true inside any region.
+
+    >>> _enable([(1.0, 2.5), (4.0, 4.25)])
+    'between(t,1.000,2.500)+between(t,4.000,4.250)'
+    """
+    return "+".join(f"between(t,{start:.3f},{end:.3f})" for start, end in regions)
+
+
+def censor_filter(plan: CensorPlan, *, sample_rate_hz: int, channels: int) -> str:
+    """The ffmpeg filter graph: input ``[0:a]``, output ``[out]``."""
+    layout = "mono" if channels == 1 else "stereo"
+    inside = _enable(plan.regions)
+    fmt = f"aformat=sample_fmts=fltp:sample_rates={sample_rate_hz}:channel_layouts={layout}"
+    muted = f"[0:a]{fmt},volume=volume=0:enable='{inside}'"
+    if plan.mode == "mute":
+        return f"{muted}[out]"
+    tone = (f"sine=frequency={BLEEP_HZ}:sample_rate={sample_rate_hz},{fmt},"
+            f"volume=volume='{BLEEP_AMPLITUDE}*({inside})':eval=frame")  # fmt: skip
+    return f"{muted}[speech];{tone}[tone];[speech][tone]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]"
+
+
+def censor_audio(source: Path, output: Path, plan: CensorPlan, settings: RenderSettings) -> None:
+    """Write ``output``: ``source`` (an MP3) with the plan's ranges muted or bleeped, re-encoded alike."""
+    tmp = output.with_name(f".{output.name}.censor.tmp")
+    args = [
+        "-i", str(source),
+        "-filter_complex", censor_filter(plan, sample_rate_hz=settings.sample_rate_hz, channels=settings.channels),
+        "-map", "[out]", "-map_metadata", "-1",
+        "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
+        "-ar", str(settings.sample_rate_hz), "-ac", str(settings.channels),
+        "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", "-y", str(tmp),
+    ]  # fmt: skip
+    try:
+        run_ffmpeg(args, source=source)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def censored_audio(rendered: Path, plan: CensorPlan, settings: RenderSettings) -> Path:
+    """``rendered`` with the plan applied, cached beside it by the plan's signature.
+
+    The slow render (loudness, encoding) is keyed by the sources alone, so changing the
+    redaction list or the transcript redoes only this quick pass; older censored copies
+    of the same render are removed.
+    """
+    output = rendered.with_name(f"{rendered.stem}-{plan.mode}-{plan.signature()}.mp3")
+    if not output.is_file():
+        censor_audio(rendered, output, plan, settings)
+    for stale in rendered.parent.glob(f"{rendered.stem}-*.mp3"):
+        if stale != output:
+            stale.unlink(missing_ok=True)
+    return output

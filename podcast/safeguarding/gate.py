@@ -1,0 +1,342 @@
+"""The publish gate: nothing goes up while any artefact contains a name from the redaction list.
+
+Redaction (``podcast/redaction.py``) cleans the text the pipeline writes; the gate checks
+what actually came out, byte for byte, just before the first upload. It scans every
+artefact a release plan would publish, whichever branch of the code made it:
+
+* the feed XML, element by element (item title, notes, chapter titles, transcript links);
+* every text object by suffix: ``.vtt .srt .txt .html .json .xml`` (transcripts, chapters);
+* every ID3 frame of every MP3 (titles, COMM/TDES notes, USLT lyrics, CHAP sub-frames, URLs);
+* the text metadata of images (EXIF, PNG text chunks);
+* every object key (a slug like ``ana-story`` ends up in URLs), and the state record.
+
+Any hit refuses the whole publish with :class:`SafeguardingRefusal` (exit 1) naming each
+artefact and place, e.g. ``feed.xml line 40, item '[name withheld]'s story' title``; the
+term itself is never in the message (the item title quoted there is redacted too), in a
+log line, or in anything uploaded.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from podcast.errors import PodcastError
+from podcast.show.redactions import RedactionList, show_redactions
+
+if TYPE_CHECKING:
+    from podcast.publishing.publish import Release
+    from podcast.show.model import Show
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".vtt", ".srt", ".txt", ".html", ".htm", ".json", ".xml", ".md", ".csv"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
+MAX_PLACES_SHOWN = 5
+_TAG = re.compile(r"<[^>]*>")
+_ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|\w+);")
+
+
+class SafeguardingRefusal(PodcastError):
+    """A safeguarding check refused to publish (exit 1): a listed name is in an artefact."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place where a listed name was found: the artefact (object key or file) and where in it."""
+
+    artefact: str
+    place: str
+    entry_line: int
+
+    def render(self) -> str:
+        return f"{self.artefact} {self.place}".strip()
+
+
+# --- scanners: pure functions of bytes/paths -> hits -------------------------------------------
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def plain_text(markup: str) -> str:
+    """Markup as a reader sees it: tags blanked out, entities decoded; line breaks are kept.
+
+    >>> plain_text("<p>Jordan <em>Ex&#97;mple</em>&apos;s</p>")
+    "   Jordan     Example     's    "
+    """
+    text = _TAG.sub(lambda tag: " " * len(tag.group()) if "\n" not in tag.group() else "\n" * tag.group().count("\n"), markup)
+    return _ENTITY.sub(lambda entity: html.unescape(entity.group()), text)
+
+
+def scan_text(artefact: str, text: str, names: RedactionList, *, where: str = "") -> list[Hit]:
+    """Hits in plain text, located by line (``where`` prefixes the place, e.g. a JSON path)."""
+    hits = []
+    for match in names.find(text):
+        place = f"{where} line {_line_of(text, match.start)}".strip() if "\n" in text else where
+        hits.append(Hit(artefact, place, match.entry.line))
+    return hits
+
+
+def scan_markup(artefact: str, text: str, names: RedactionList) -> list[Hit]:
+    """Hits in HTML (or other markup): the raw text and the text with tags and entities removed."""
+    hits = {(hit.place, hit.entry_line): hit for hit in scan_text(artefact, plain_text(text), names)}
+    for hit in scan_text(artefact, text, names):
+        hits.setdefault((hit.place, hit.entry_line), hit)
+    return list(hits.values())
+
+
+def _json_strings(value: Any, path: str = "") -> Iterator[tuple[str, str, bool]]:
+    """(JSON path, string, is it a key) for every string in a document, keys included."""
+    if isinstance(value, str):
+        yield path or "(document)", value, False
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            yield inner, str(key), True
+            yield from _json_strings(item, inner)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _json_strings(item, f"{path}[{index}]")
+
+
+def scan_json(artefact: str, text: str, names: RedactionList) -> list[Hit]:
+    """Hits in a JSON document, by JSON path (``segments[3].body``).
+
+    Strings are also scanned joined together, so a two-word name split over two word
+    entries of a word-timed transcript ("Jordan", "Example") is still found.
+    """
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return scan_text(artefact, text, names)
+    everything = list(_json_strings(document))
+    hits = [hit for path, value, _key in everything for hit in scan_text(artefact, value, names, where=path)]
+    strings = [(path, value) for path, value, is_key in everything if not is_key]
+    joined, starts, offset = [], [], 0
+    for _path, value in strings:
+        starts.append(offset)
+        joined.append(value)
+        offset += len(value) + 1
+    for match in names.find(" ".join(joined)):
+        first = max(i for i, start in enumerate(starts) if start <= match.start)
+        last = max(i for i, start in enumerate(starts) if start < match.end)
+        if first != last:  # within one string it was found above; this one spans two or more
+            hits.append(Hit(artefact, f"{strings[first][0]} (with the text after it)", match.entry.line))
+    return hits
+
+
+def _local(tag: str, nsmap: dict[str | None, str]) -> str:
+    if not tag.startswith("{"):
+        return tag
+    uri, _, name = tag[1:].partition("}")
+    prefix = next((p for p, u in nsmap.items() if u == uri and p), None)
+    return f"{prefix}:{name}" if prefix else name
+
+
+def scan_xml(artefact: str, data: bytes, names: RedactionList) -> list[Hit]:
+    """Hits in an RSS feed (or any XML), named by line, item and element.
+
+    Element text is read after XML parsing and, for notes, after HTML tags and entities
+    are removed, so escaping ("Ana&#39;s") or markup ("<em>Jordan</em> Example") hides
+    nothing. If the structured scan finds nothing, the raw bytes are scanned as well.
+    """
+    from lxml import etree
+
+    hits: list[Hit] = []
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    except etree.XMLSyntaxError:
+        root = None
+    if root is not None:
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue  # comments and processing instructions: covered by the raw scan below
+            tag = _local(element.tag, element.nsmap)
+            item = next((a for a in element.iterancestors() if isinstance(a.tag, str) and _local(a.tag, a.nsmap) in ("item", "entry")), None)
+            if item is None and tag in ("item", "entry"):
+                item = element
+            context = ""
+            if item is not None:
+                title = item.findtext("title") or item.findtext("{http://www.w3.org/2005/Atom}title") or "untitled"
+                context = f"item '{names.redact(title.strip())}' "
+            where = f"line {element.sourceline}, {context}"
+            texts = [(tag, element.text or ""), (f"{tag} (text after it)", element.tail or "")]
+            texts += [(f"{tag} @{_local(k, element.nsmap)}", v) for k, v in element.attrib.items()]
+            for label, value in texts:
+                if not value.strip():
+                    continue
+                for match in names.find(plain_text(value)) or names.find(value):
+                    hits.append(Hit(artefact, f"{where}{label}", match.entry.line))
+    if not hits:
+        hits = scan_markup(artefact, data.decode("utf-8", errors="replace"), names)
+    return hits
+
+
+def _frame_strings(frame: Any) -> Iterator[tuple[str, str]]:
+    """(label, text) for every text-bearing field of a mutagen ID3 frame, sub-frames included."""
+    specs = [*getattr(frame, "_framespec", []), *getattr(frame, "_optionalspec", [])]
+    for spec in specs:
+        value = getattr(frame, spec.name, None)
+        if isinstance(value, str):
+            yield spec.name, value
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    yield spec.name, item
+        elif hasattr(value, "values") and spec.name == "sub_frames":
+            for sub in value.values():
+                for label, text in _frame_strings(sub):
+                    yield sub.FrameID if label in ("text", "url") else f"{sub.FrameID} {label}", text
+
+
+def scan_id3(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
+    """Hits in every ID3 frame of an MP3 (text, comments, lyrics, URLs, chapter sub-frames)."""
+    from mutagen.id3 import ID3, ID3NoHeaderError
+
+    try:
+        tags = ID3(path)
+    except ID3NoHeaderError:
+        return []
+    except Exception as exc:  # mutagen raises several types for damaged files
+        raise SafeguardingRefusal(f"{artefact}: its ID3 tags cannot be read for the safeguarding check ({exc.__class__.__name__})",
+                                  fix="rebuild it with `podcast build`") from None  # fmt: skip
+    hits = []
+    for frame in tags.values():
+        element_id = getattr(frame, "element_id", None)
+        label = f"ID3 {frame.FrameID}" + (f" '{element_id}'" if element_id else "")
+        for field_name, text in _frame_strings(frame):
+            for match in names.find(text):
+                place = f"{label} {field_name}" if field_name not in ("text", "url", "data") else label
+                line = _line_of(text, match.start)
+                hits.append(Hit(artefact, place + (f" line {line}" if "\n" in text else ""), match.entry.line))
+    return hits
+
+
+def scan_image(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
+    """Hits in an image's text metadata: EXIF fields, PNG text chunks, JPEG comments."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            fields: list[tuple[str, Any]] = list(image.info.items())
+            fields += [(f"EXIF {tag}", value) for tag, value in image.getexif().items()]
+    except OSError:
+        return []
+    hits: list[Hit] = []
+    for label, value in sorted(fields, key=lambda field: field[0] == "exif"):
+        if label == "exif" and hits:
+            continue  # the raw EXIF block repeats what the parsed fields above already reported
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        if isinstance(value, str):
+            hits += [Hit(artefact, f"metadata {label}", match.entry.line) for match in names.find(value)]
+    return hits
+
+
+def scan_key(key: str, names: RedactionList) -> list[Hit]:
+    """Hits in an object name: it is part of a public URL.
+
+    Like every scanner here it reports raw names; :func:`scan_artefacts` redacts them.
+
+    >>> from podcast.redaction import parse_redactions
+    >>> [hit.render() for hit in scan_artefacts([Artefact("media/ana-story-0123456789ab.mp3")], parse_redactions("Ana"))]
+    ['media/[name withheld]-story-0123456789ab.mp3 object name']
+    """
+    return [Hit(key, "object name", match.entry.line) for match in names.find(key)]
+
+
+def scan_object(key: str, source: Path, names: RedactionList) -> list[Hit]:
+    """Hits in one planned object: its key, then its content by type."""
+    hits = scan_key(key, names)
+    suffix = Path(key).suffix.lower() or source.suffix.lower()
+    if suffix == ".mp3":
+        hits += scan_id3(key, source, names)
+    elif suffix in IMAGE_SUFFIXES:
+        hits += scan_image(key, source, names)
+    elif suffix in TEXT_SUFFIXES:
+        hits += scan_bytes(key, source.read_bytes(), names)
+    return hits
+
+
+def scan_bytes(artefact: str, data: bytes, names: RedactionList) -> list[Hit]:
+    """Hits in an in-memory text artefact, by its name's suffix (feed XML, JSON, HTML, VTT/SRT/TXT)."""
+    suffix = Path(artefact).suffix.lower()
+    if suffix == ".xml":
+        return scan_xml(artefact, data, names)
+    text = data.decode("utf-8", errors="replace")
+    if suffix == ".json":
+        return scan_json(artefact, text, names)
+    if suffix in (".html", ".htm", ".vtt"):  # VTT cues may carry <v Speaker> and <i> tags
+        return scan_markup(artefact, text, names)
+    return scan_text(artefact, text, names)
+
+
+# --- the gate ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Artefact:
+    """Something about to be published: an object key plus its file, or in-memory bytes."""
+
+    key: str
+    source: Path | None = None
+    data: bytes | None = None
+
+
+def scan_artefacts(artefacts: Iterable[Artefact], names: RedactionList) -> list[Hit]:
+    """Every hit in every artefact (empty when the list is empty)."""
+    if not names:
+        return []
+    hits: list[Hit] = []
+    for artefact in artefacts:
+        if artefact.data is not None:
+            hits += scan_key(artefact.key, names) + scan_bytes(artefact.key, artefact.data, names)
+        elif artefact.source is not None:
+            hits += scan_object(artefact.key, artefact.source, names)
+        else:
+            hits += scan_key(artefact.key, names)
+    # An object name or a JSON path can itself hold the name: redact them before anyone sees a hit.
+    return [Hit(names.redact(hit.artefact), names.redact(hit.place), hit.entry_line) for hit in hits]
+
+
+def refuse_if_hits(hits: list[Hit], *, action: str = "publishing") -> None:
+    """Raise one SafeguardingRefusal listing the places (never the names) when there are hits."""
+    if not hits:
+        return
+    for hit in hits:
+        log.info("safeguarding: listed name (redaction list line %d) at %s", hit.entry_line, hit.render())
+    shown = "; ".join(f"{hit.render()} (redaction list line {hit.entry_line})" for hit in hits[:MAX_PLACES_SHOWN])
+    more = f"; and {len(hits) - MAX_PLACES_SHOWN} more" if len(hits) > MAX_PLACES_SHOWN else ""
+    raise SafeguardingRefusal(
+        f"safeguarding: {action} refused, {len(hits)} place(s) contain a name from the redaction list: {shown}{more}",
+        fix="nothing was uploaded; change the name at those places (transcript files, episode folder names, "
+        "artwork metadata) or in episode.toml, then run the command again",
+    )
+
+
+def release_artefacts(release: Release, feed: bytes, *, feed_key: str = "feed.xml", state: bytes | None = None) -> list[Artefact]:
+    """Everything a release plan publishes: its objects, the feed and the state record."""
+    artefacts = [Artefact(obj.key, source=obj.source) for obj in release.objects]
+    artefacts.append(Artefact(feed_key, data=feed))
+    state_bytes = state if state is not None else json.dumps(release.episodes, sort_keys=True).encode()
+    artefacts.append(Artefact(".podcast/state.json", data=state_bytes))
+    return artefacts
+
+
+def gate_release(show: Show, release: Release, feed: bytes, *, names: RedactionList | None = None) -> None:
+    """The publish gate: call after planning, before the first upload. Raises SafeguardingRefusal.
+
+    Other artefacts a branch adds to ``release.objects`` (transcripts, chapters JSON) are
+    scanned automatically by their suffix; anything uploaded from memory must be passed
+    through :func:`scan_artefacts` with ``Artefact(key, data=...)`` before it goes up.
+    """
+    names = show_redactions(show) if names is None else names
+    refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names))

@@ -1,0 +1,446 @@
+"""The two files a producer writes: ``podcast.toml`` and ``episodes/<slug>/episode.toml``.
+
+The schemas are pydantic models that mirror DESIGN.md key for key. Loading turns any
+TOML or schema problem into one :class:`~podcast.errors.PodcastError` line naming the
+file, the field and the fix. Unknown keys are kept out of the models but reported as
+warnings, because a typo (``titel``) silently ignored is worse than a noisy one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from podcast.errors import EpisodeInvalid, PodcastError, ShowInvalid
+from podcast.files import read_text
+from podcast.timecode import parse_time
+
+log = logging.getLogger(__name__)
+
+SHOW_FILE = "podcast.toml"
+EPISODE_FILE = "episode.toml"
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+# BCP 47 as Apple and the RSS spec use it: "en", "en-GB", "pt-BR".
+LANGUAGE_PATTERN = r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
+URL_PATTERN = r"^https?://[^\s]+$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Text255 = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+def _no_control_chars(value: str) -> str:
+    if CONTROL_CHARS.search(value):
+        raise ValueError("contains control characters (invisible bytes that break feeds)")
+    return value
+
+
+class _Section(BaseModel):
+    """Strict types (a number must be a number, not "3"); unknown keys are collected for a warning."""
+
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+
+
+class Owner(_Section):
+    name: Text255
+    email: Annotated[str, Field(pattern=EMAIL_PATTERN)]
+
+
+class Funding(_Section):
+    url: Annotated[str, Field(pattern=URL_PATTERN)]
+    text: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class Person(_Section):
+    """podcast:person: someone heard or credited (channel: the regulars; episode: that episode's people).
+
+    Safeguarding: use only names the person has agreed to publish; survivors' names are changed.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    role: Annotated[str, Field(min_length=1, max_length=64)] = "host"
+    group: Annotated[str, Field(min_length=1, max_length=64)] = "cast"
+    href: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    img: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+
+    _check_text = field_validator("name", "role", "group")(_no_control_chars)
+
+
+# podcast:medium values from the Podcasting 2.0 namespace (list variants left out).
+Medium = Literal["podcast", "music", "video", "film", "audiobook", "newsletter", "blog"]
+
+
+class ShowInfo(_Section):
+    title: Text255
+    description: Annotated[str, Field(min_length=1)]
+    author: Text255
+    language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)]
+    link: Annotated[str, Field(pattern=URL_PATTERN)]
+    artwork: Annotated[str, Field(min_length=1)]
+    categories: Annotated[list[str], Field(min_length=1)]
+    explicit: bool = False
+    type: Literal["episodic", "serial"] = "episodic"
+    copyright: str | None = None
+    owner: Owner
+    funding: Funding | None = None
+    locked: bool = False
+    support_notice: str | None = None
+    guid: str | None = None  # podcast:guid; written once by `podcast init`
+    persons: list[Person] = []  # podcast:person on the channel (hosts)
+    apple_verify: Annotated[str, Field(min_length=1, max_length=4000)] | None = None  # podcast:txt applepodcastsverify
+    license: Annotated[str, Field(min_length=1, max_length=128)] | None = None  # podcast:license, e.g. "cc-by-nc-nd-4.0"
+    license_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    medium: Medium = "podcast"  # podcast:medium
+    block: bool = False  # itunes:block: hide the show from Apple's directory
+    complete: bool = False  # itunes:complete: no more episodes will be published
+
+    _check_title = field_validator("title", "author", "description", "support_notice", "copyright")(_no_control_chars)
+
+
+class AudioSettings(_Section):
+    loudness_lufs: Annotated[float, Field(ge=-30.0, le=-10.0)] = -16.0
+    true_peak_dbtp: Annotated[float, Field(ge=-9.0, le=0.0)] = -1.0
+    channels: Literal[1, 2] = 1
+    bitrate_kbps: Literal[48, 64, 96, 112, 128, 160, 192, 256, 320] = 96
+    sample_rate_hz: Literal[22050, 24000, 32000, 44100, 48000] = 44100
+    leveler: bool = False  # ride speakers' levels (dynaudnorm) before normalising; see README "Loudness"
+    crossfade_ms: Annotated[int, Field(ge=0, le=10000)] = 0  # between the parts of an audio list
+    max_silence_s: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0  # silence kept at each end, in seconds
+
+
+class PublishSettings(_Section):
+    target: Annotated[str, Field(min_length=1)] = "feed"
+    base_url: Annotated[str, Field(pattern=URL_PATTERN)]
+    endpoint_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    region: str | None = None
+    acl: Literal["public-read", "private"] | None = None  # S3: canned ACL for public objects; None = bucket policy
+    cloudfront_distribution_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{8,20}$")] | None = None
+    new_feed_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None  # itunes:new-feed-url when moving hosts
+
+
+class FeedSettings(_Section):
+    max_items: Annotated[int, Field(ge=1)] | None = None  # list only the newest N episodes
+
+
+class SafeguardingSettings(_Section):
+    """[safeguarding]: see podcast/redaction.py, podcast/censor.py and podcast/takedown.py."""
+
+    redactions: Annotated[str, Field(min_length=1)] | None = None  # path to the private list, outside the show folder
+    require_redactions: bool = False  # refuse to work without a list (e.g. a cron job missing PODCAST_REDACTIONS)
+    audio: Literal["bleep", "mute"] = "bleep"  # what a listed name sounds like where word timestamps exist
+    audit_log: Annotated[str, Field(min_length=1)] = "safeguarding/audit.log"  # relative to podcast.toml
+    review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]?$")] = "7d"  # default lifetime of review links
+
+
+class TagSettings(_Section):
+    id3_version: Literal[3, 4] = 3  # ID3v2.3 by default: older players and car stereos do not read v2.4
+
+
+class TranscriptSettings(_Section):
+    """[transcripts]: generate transcripts offline when an episode supplies none (see podcast/transcripts.py)."""
+
+    auto: bool = False
+    model: Annotated[str, Field(min_length=1)] | None = None  # a CTranslate2 Whisper folder, relative to podcast.toml
+    language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = None  # default: [show] language
+
+
+class ShowManifest(_Section):
+    show: ShowInfo
+    audio: AudioSettings = AudioSettings()
+    publish: PublishSettings
+    safeguarding: SafeguardingSettings = SafeguardingSettings()
+    feed: FeedSettings = FeedSettings()
+    tags: TagSettings = TagSettings()
+    transcripts: TranscriptSettings = TranscriptSettings()
+
+
+class Chapter(_Section):
+    start: float
+    title: Text255
+    url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    image: Annotated[str, Field(min_length=1)] | None = None  # a picture file next to episode.toml
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _parse_start(cls, value: Any) -> float:
+        if not isinstance(value, (str, int, float)):  # parse_time would raise AttributeError, not a field error
+            raise ValueError(f"must be a time such as \"00:01:30\", not {type(value).__name__}")
+        return parse_time(value)
+
+
+class Track(_Section):
+    """One speaker's own recording; the tracks are mixed for the episode and transcribed one by one."""
+
+    file: Annotated[str, Field(min_length=1)]
+    speaker: Text255
+
+
+class EpisodeManifest(_Section):
+    title: Text255
+    number: Annotated[int, Field(ge=0)]
+    season: Annotated[int, Field(ge=1)] | None = None
+    type: Literal["full", "trailer", "bonus"] = "full"
+    published: datetime
+    audio: Annotated[str, Field(min_length=1)] | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    description: Annotated[str, Field(min_length=1)]
+    content_warning: str | None = None
+    explicit: bool = False
+    transcript: str | None = None
+    artwork: str | None = None
+    guid: Annotated[str, Field(min_length=8, max_length=255)]
+    withdrawn: bool = False
+    # [[chapters]] tables, or the name of a chapters file (Audacity labels, HH:MM:SS lines, chapters JSON)
+    chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
+    persons: list[Person] = []  # podcast:person on this episode (guests)
+    tracks: list[Track] = []  # [[tracks]]: one file per speaker, mixed into the episode audio
+
+    _check_text = field_validator("title", "description", "content_warning")(_no_control_chars)
+
+    @field_validator("published")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("has no time zone")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tracks_are_the_audio(cls, data: Any) -> Any:
+        """With [[tracks]] and no ``audio``, the track files are the audio (mixed, not played in order)."""
+        if isinstance(data, dict) and "audio" not in data and isinstance(data.get("tracks"), list):
+            files = [t.get("file") for t in data["tracks"] if isinstance(t, dict)]
+            if files and all(isinstance(f, str) for f in files):
+                return {**data, "audio": files}
+        return data
+
+    @field_validator("tracks")
+    @classmethod
+    def _tracks_alone(cls, value: list[Track], info: ValidationInfo) -> list[Track]:
+        audio = info.data.get("audio")
+        if value and (audio if isinstance(audio, list) else [audio]) != [t.file for t in value]:
+            raise ValueError("cannot be combined with audio: the tracks are mixed into the episode audio")
+        return value
+
+    @property
+    def audio_files(self) -> list[str]:
+        return [self.audio] if isinstance(self.audio, str) else list(self.audio)
+
+
+# How to fix each field when it is wrong: the second half of every error line.
+FIELD_HINTS: dict[str, str] = {
+    "title": 'write it as text in quotes, e.g. title = "Episode one"',
+    "number": "write a whole number without quotes, e.g. number = 3",
+    "season": "write a whole number without quotes, e.g. season = 1",
+    "type": 'use one of the allowed words, e.g. type = "full"',
+    "published": "write a date, time and time zone without quotes, e.g. published = 2026-11-20T09:00:00Z",
+    "audio": 'name the master file, e.g. audio = "master.wav", or a list ["intro.wav", "master.wav"]',
+    "description": 'write the show notes as text, e.g. description = """Notes..."""',
+    "guid": "run `podcast new` to create episodes; it writes a fresh guid once",
+    "explicit": "write true or false without quotes",
+    "language": 'use a language code such as "en" or "en-GB"',
+    "link": "use a full web address starting with https://",
+    "base_url": "use the public web address that serves the target, starting with https://",
+    "email": "use a real email address, e.g. podcast@example.org",
+    "categories": 'list at least one Apple category, e.g. categories = ["Society & Culture/Documentary"]',
+    "loudness_lufs": "pick a target between -30 and -10; -16 is the podcast standard",
+    "true_peak_dbtp": "pick a ceiling between -9 and 0; -1 is the podcast standard",
+    "channels": "use 1 (mono, speech) or 2 (stereo)",
+    "bitrate_kbps": "use a standard MP3 bitrate such as 64, 96 or 128",
+    "sample_rate_hz": "use 44100 or 48000",
+    "leveler": "write true or false without quotes",
+    "crossfade_ms": "write a whole number of milliseconds between 0 and 10000, e.g. crossfade_ms = 1500",
+    "max_silence_s": "write seconds between 0 and 60, e.g. max_silence_s = 2.0",
+    "redactions": 'write the path of the private list in quotes, e.g. redactions = "~/.config/survivor-voices/redactions.txt"',
+    "audit_log": 'write a path relative to podcast.toml, e.g. audit_log = "safeguarding/audit.log"',
+    "review_expires": 'write a lifetime such as "7d", "12h" or "30m"',
+    "safeguarding.audio": 'use audio = "bleep" (a 1 kHz tone over listed names) or audio = "mute" (silence)',
+    "acl": 'use acl = "public-read" where the store uses ACLs, or leave it out and grant public read with a bucket policy',
+    "cloudfront_distribution_id": 'copy the distribution ID from the CloudFront console, e.g. "E2QWRUHAPOMQZL"',
+    "start": 'write HH:MM:SS, MM:SS or seconds, e.g. start = "00:01:30"',
+    "persons": 'write [[persons]] tables with name = "..." and role = "host" or "guest"',
+    "medium": 'write medium = "podcast" (or music, video, film, audiobook, newsletter, blog)',
+    "new_feed_url": "use the full address of the feed's new home, starting with https://",
+    "max_items": "write a whole number of 1 or more, e.g. max_items = 300",
+    "name": 'write the name as text in quotes, e.g. name = "Alex Example" (only names people agreed to publish)',
+    "id3_version": "use 3 (ID3v2.3, read by every player) or 4 (ID3v2.4)",
+    "chapters": 'use [[chapters]] tables with start and title, or name a file: chapters = "chapters.txt"',
+    "tracks": "remove the audio line and list one [[tracks]] per speaker, e.g. file = \"host.wav\" speaker = \"Host\"",
+    "speaker": 'name the speaker as text, e.g. speaker = "Host"',
+    "file": 'name the track file, e.g. file = "host.wav"',
+    "transcript": 'name a transcript file next to episode.toml, e.g. transcript = "transcript.srt"',
+    "auto": "write true or false without quotes",
+    "model": 'name a folder holding a CTranslate2 Whisper model (model.bin), e.g. model = "models/whisper-base"',
+}
+
+
+# pydantic error kinds -> what the producer should have written.
+_WANTED = {
+    "string_type": "text in quotes",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false (without quotes)",
+    "datetime_type": "a date and time",
+    "list_type": "a list in [brackets]",
+    "model_type": "a table",
+    "dict_type": "a table",
+}
+_GIVEN = {"str": "text", "int": "a number", "float": "a number", "bool": "true/false", "list": "a list",
+          "dict": "a table", "datetime": "a date", "date": "a date without time", "time": "a time"}  # fmt: skip
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """``('chapters', 0, 'start')`` -> ``chapters[0].start``; union branch tags like 'constrained-str' dropped.
+
+    >>> _field_path(("audio", "constrained-str"))
+    'audio'
+    >>> _field_path(("chapters", 1, "title"))
+    'chapters[1].title'
+    """
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif "-" in part or "[" in part or part in ("str", "int", "float", "bool", "list"):
+            continue  # pydantic names the union member it tried; the producer never wrote that
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    """Turn one pydantic error into (field path, what is wrong), in a producer's words."""
+    loc = _field_path(error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return loc, "is missing"
+    if kind in _WANTED:
+        given = _GIVEN.get(type(error.get("input")).__name__, type(error.get("input")).__name__)
+        return loc, f"must be {_WANTED[kind]}, not {given}"
+    message = error["msg"].removeprefix("Value error, ")
+    return loc, f"is wrong: {message[0].lower() + message[1:]}"
+
+
+def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> PodcastError:
+    # A union field (audio = text or list) fails once per branch: report the branch that matches
+    # what was written (a value problem) rather than "must be text".
+    errors = sorted(exc.errors(), key=lambda error: error["type"] in _WANTED)
+    # The branches not taken (chapters = tables, so not a file name) are not more problems.
+    taken = [e for e in errors if not (e["type"] in _WANTED and _field_path(e["loc"]) == _field_path(e["loc"][:-1]))]
+    errors = taken or errors
+    loc, what = _describe(errors[0])
+    leaf = re.sub(r"\[\d+\]", "", loc).rsplit(".", 1)[-1]
+    fix = FIELD_HINTS.get(loc) or FIELD_HINTS.get(leaf, "see the manifest format in README.md")
+    others = len({_field_path(error["loc"]) for error in errors} - {loc})
+    more = f" (and {others} more problem{'s' * (others > 1)})" if others else ""
+    return exc_type(f"field '{loc}' {what}{more}", path=path, fix=fix)
+
+
+def read_toml(path: Path, exc_type: type[PodcastError]) -> dict[str, Any]:
+    """Parse a TOML file, or raise ``exc_type`` naming the line that is wrong."""
+    text = read_text(path, exc_type, missing_fix="create it (see `podcast init` and `podcast new`)")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise exc_type(
+            f"is not valid TOML: {exc}", path=path, fix="check the quotes, brackets and = signs on that line"
+        ) from None
+
+
+def _warn_unknown(model: BaseModel, path: Path, prefix: str = "") -> None:
+    for key in model.model_extra or {}:
+        log.warning("%s: unknown key '%s%s' is ignored (a typo?)", path, prefix, key)
+    for name, value in model:
+        if isinstance(value, BaseModel):
+            _warn_unknown(value, path, f"{prefix}{name}.")
+        elif isinstance(value, list):
+            for index, element in enumerate(value):
+                if isinstance(element, BaseModel):
+                    _warn_unknown(element, path, f"{prefix}{name}[{index}].")
+
+
+# Keys that hold secrets. Credentials come from the AWS credential chain, never from a file in the show
+# folder: the show folder is shared, copied and committed to git, so a key written there leaks.
+CREDENTIAL_KEY = re.compile(
+    r"(^|_)(secret|password|passwd|token|credentials?|access_key|access_key_id|secret_access_key|api_key|private_key)$",
+    re.IGNORECASE,
+)
+CREDENTIAL_FIX = (
+    "delete it from the file and rotate that key (it may already have leaked); give credentials through the "
+    "AWS credential chain instead: the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables, "
+    "a profile in ~/.aws/credentials (AWS_PROFILE) or an IAM role"
+)
+
+
+def _credential_key(data: dict[str, Any], prefix: str = "") -> str | None:
+    """The dotted name of the first key that looks like a credential (the value is never looked at or shown).
+
+    >>> _credential_key({"publish": {"target": "s3://b", "aws_secret_access_key": "x"}})
+    'publish.aws_secret_access_key'
+    >>> _credential_key({"show": {"title": "Tokens of hope"}}) is None
+    True
+    """
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if CREDENTIAL_KEY.search(str(key)):
+            return name
+        if isinstance(value, dict):
+            found = _credential_key(value, f"{name}.")
+            if found:
+                return found
+    return None
+
+
+def _refuse_credentials(data: dict[str, Any], path: Path, exc_type: type[PodcastError]) -> None:
+    """Refuse a manifest holding credentials, naming the key but never echoing its value."""
+    key = _credential_key(data)
+    if key:
+        raise exc_type(
+            f"'{key}' looks like a credential; never write credentials in {path.name}",
+            path=path,
+            fix=CREDENTIAL_FIX,
+        )
+
+
+_Manifest = TypeVar("_Manifest", bound=BaseModel)
+
+
+def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError]) -> _Manifest:
+    data = read_toml(path, exc_type)
+    _refuse_credentials(data, path, exc_type)
+    try:
+        manifest = model.model_validate(data)
+    except ValidationError as exc:
+        raise _fail(exc_type, path, exc) from None
+    _warn_unknown(manifest, path)
+    return manifest
+
+
+def load_show_manifest(path: Path) -> ShowManifest:
+    return _load(path, ShowManifest, ShowInvalid)
+
+
+def load_episode_manifest(path: Path) -> EpisodeManifest:
+    return _load(path, EpisodeManifest, EpisodeInvalid)
+
+
+def new_guid() -> str:
+    """A random, permanent episode GUID (never derived from a URL, so moving hosts never changes it)."""
+    return str(uuid.uuid4())
+
+
+def show_guid(feed_url: str) -> str:
+    """podcast:guid per the Podcasting 2.0 spec: UUIDv5 of the feed URL without scheme or trailing slash.
+
+    >>> show_guid("https://mp3s.nashownotes.com/pc20rss.xml")
+    '917393e3-1b1e-5cef-ace4-edaa54e1f810'
+    """
+    bare = re.sub(r"^[a-zA-Z]+://", "", feed_url).rstrip("/")
+    return str(uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), bare))

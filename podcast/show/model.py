@@ -1,0 +1,179 @@
+"""The show folder as data: one :class:`Show` holding its :class:`Episode` objects.
+
+Loading checks everything that can be checked without audio work (manifests, file
+paths, duplicate numbers and GUIDs), so a command fails before it writes anything.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from podcast.errors import AudioInvalid, EpisodeInvalid, EpisodeNotFound, ShowInvalid
+from podcast.show.manifest import (
+    EPISODE_FILE,
+    SHOW_FILE,
+    SLUG_PATTERN,
+    EpisodeManifest,
+    ShowManifest,
+    load_episode_manifest,
+    load_show_manifest,
+)
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode folder: its slug, its manifest and the resolved source files."""
+
+    slug: str
+    folder: Path
+    manifest: EpisodeManifest
+    audio_paths: tuple[Path, ...]
+    artwork_path: Path | None = None
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / EPISODE_FILE
+
+    @property
+    def guid(self) -> str:
+        return self.manifest.guid
+
+    def is_embargoed(self, now: datetime) -> bool:
+        """True while the release time is in the future: nothing about it may be public yet."""
+        return self.manifest.published > now
+
+
+@dataclass(frozen=True)
+class Show:
+    """A show folder: ``podcast.toml`` plus every episode under ``episodes/``."""
+
+    root: Path
+    manifest: ShowManifest
+    artwork_path: Path
+    episodes: tuple[Episode, ...] = field(default=())
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    def episode(self, slug: str) -> Episode:
+        for episode in self.episodes:
+            if episode.slug == slug:
+                return episode
+        raise EpisodeNotFound(
+            f"no episode '{slug}'",
+            path=self.root / "episodes",
+            fix=f"check the spelling, or create it with `podcast new {slug} --audio FILE`",
+        )
+
+    def select(self, slugs: list[str] | None) -> list[Episode]:
+        """The episodes named on the command line, or all of them."""
+        return [self.episode(slug) for slug in slugs] if slugs else list(self.episodes)
+
+
+def utc_now() -> datetime:
+    """The clock, overridable with PODCAST_NOW (ISO 8601) for rehearsing a release in tests."""
+    forced = os.environ.get("PODCAST_NOW")
+    if forced:
+        try:
+            when = datetime.fromisoformat(forced.replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+        if when is None or when.tzinfo is None:  # a naive time cannot be compared with release times
+            raise ShowInvalid(
+                f"PODCAST_NOW='{forced}' is not a date, time and time zone",
+                fix="write it like 2026-12-01T09:00:00Z, or unset PODCAST_NOW to use the real clock",
+            )
+        return when
+    return datetime.now(timezone.utc)
+
+
+def _inside(root: Path, relative: str, owner: Path, what: str, exc_type: type) -> Path:
+    """Resolve a path from a manifest and refuse anything that escapes the show folder."""
+    path = (owner.parent / relative).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise exc_type(
+            f"{what} '{relative}' points outside the show folder",
+            path=owner,
+            fix="copy the file into the episode folder and name it without '..' or an absolute path",
+        )
+    if not path.is_file():
+        raise exc_type(
+            f"{what} file '{relative}' not found",
+            path=owner,
+            fix=f"put the file next to {owner.name} or correct the name",
+        )
+    return path
+
+
+def load_episode(root: Path, folder: Path) -> Episode:
+    slug = folder.name
+    manifest_path = folder / EPISODE_FILE
+    if not SLUG_PATTERN.match(slug):
+        raise EpisodeInvalid(
+            f"'{slug}' is not a valid episode slug",
+            path=folder,
+            fix="rename the folder using lowercase letters, digits and dashes, e.g. 'episode-3'",
+        )
+    manifest = load_episode_manifest(manifest_path)
+    audio = tuple(_inside(root, name, manifest_path, "audio", AudioInvalid) for name in manifest.audio_files)
+    for path in audio:
+        if path.stat().st_size == 0:
+            raise AudioInvalid(f"audio file '{path.name}' is empty", path=manifest_path, fix="export the master again")
+    artwork = _inside(root, manifest.artwork, manifest_path, "artwork", EpisodeInvalid) if manifest.artwork else None
+    return Episode(slug=slug, folder=folder, manifest=manifest, audio_paths=audio, artwork_path=artwork)
+
+
+def find_show_root(start: Path) -> Path:
+    """The folder holding podcast.toml: ``start`` itself or one of its parents (like git)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / SHOW_FILE).is_file():
+            return folder
+    raise ShowInvalid(
+        f"no {SHOW_FILE} here or in any parent folder",
+        path=start,
+        fix="run the command inside a show folder, pass -C SHOW_DIR, or create one with `podcast init`",
+    )
+
+
+def load_show(root: Path) -> Show:
+    """Load and cross-check the whole show. Raises a PodcastError on the first problem."""
+    root = find_show_root(root)
+    show_path = root / SHOW_FILE
+    manifest = load_show_manifest(show_path)
+    artwork = _inside(root, manifest.show.artwork, show_path, "artwork", ShowInvalid)
+    episodes_dir = root / "episodes"
+    folders = sorted(p for p in episodes_dir.iterdir() if p.is_dir()) if episodes_dir.is_dir() else []
+    episodes = tuple(load_episode(root, folder) for folder in folders if not folder.name.startswith("."))
+    _check_unique(episodes)
+    from podcast.show.redactions import redact_show  # safeguarding: every artefact is built from redacted text
+
+    return redact_show(Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes))
+
+
+def _check_unique(episodes: tuple[Episode, ...]) -> None:
+    """GUIDs identify episodes in every podcast app; numbers identify them for listeners."""
+    seen_guid: dict[str, Episode] = {}
+    seen_number: dict[tuple[int | None, str, int], Episode] = {}
+    for episode in episodes:
+        other = seen_guid.setdefault(episode.guid.lower(), episode)
+        if other is not episode:
+            raise EpisodeInvalid(
+                f"guid is the same as episode '{other.slug}'",
+                path=episode.manifest_path,
+                fix="every episode needs its own guid: create episodes with `podcast new` instead of copying folders",
+            )
+        if episode.manifest.withdrawn:
+            continue
+        key = (episode.manifest.season, episode.manifest.type, episode.manifest.number)
+        other = seen_number.setdefault(key, episode)
+        if other is not episode:
+            raise EpisodeInvalid(
+                f"episode number {episode.manifest.number} is already used by '{other.slug}'",
+                path=episode.manifest_path,
+                fix="give each episode of a season its own number",
+            )

@@ -1,0 +1,147 @@
+"""`podcast init` and `podcast new`: create show and episode folders.
+
+`new` is the only place a GUID is ever written. Nothing rewrites an existing
+episode.toml, so an episode's GUID is permanent and every app keeps recognising it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import tomlkit
+
+from podcast.errors import EpisodeInvalid, ShowInvalid
+from podcast.files import write_atomic
+from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, URL_PATTERN, load_episode_manifest, new_guid, show_guid
+
+SHOW_TEMPLATE = """\
+# The show: metadata, audio targets and where to publish. See README.md for every key.
+[show]
+title = {title}
+description = "What the show is about, in a few sentences. Plain text or Markdown."
+author = "Example Charity"
+language = "en-GB"
+link = "https://example.org/podcast"
+artwork = "artwork.jpg"                 # square JPEG or PNG, 1400-3000 px
+categories = ["Society & Culture/Documentary"]
+explicit = false
+type = "episodic"                       # or "serial"
+copyright = "© {year} Example Charity"
+owner = {{ name = "Podcast team", email = "podcast@example.org" }}
+locked = true
+support_notice = "If you have been affected by anything in this episode, help is available at https://example.org/support."
+guid = "{guid}"   # podcast:guid: keep it forever, even if the feed moves
+
+[audio]
+loudness_lufs = -16.0                   # the podcast standard (Apple: -16 +/- 1)
+true_peak_dbtp = -1.0
+channels = 1                            # 1 = mono speech, 2 = stereo
+bitrate_kbps = 96
+sample_rate_hz = 44100
+
+[publish]
+target = "feed"                         # a local folder, or "s3://bucket/prefix"
+base_url = {base_url}
+# S3 only (credentials come from the AWS chain: AWS_PROFILE or AWS_ACCESS_KEY_ID, never from this file):
+# region = "eu-west-2"
+# endpoint_url = "https://<account>.r2.cloudflarestorage.com"   # S3-compatible stores (R2, B2, MinIO)
+# acl = "public-read"                                           # where the store grants public read by ACL
+# cloudfront_distribution_id = "E2QWRUHAPOMQZL"                 # invalidate the feed after each publish
+"""
+
+# The example address a new show starts with. Its podcast:guid is the same for every show that keeps
+# it, so `podcast validate` asks for the real one once base_url is changed (rule podcast-guid-placeholder).
+PLACEHOLDER_BASE_URL = "https://media.example.org/podcast"
+
+GITIGNORE = "build/\nfeed/*\n!feed/feed.xml\n"
+
+
+def init_show(directory: Path, *, title: str, base_url: str | None = None) -> list[Path]:
+    """Create podcast.toml, placeholder artwork, episodes/ and feed/ in ``directory``.
+
+    ``[show] guid`` is written once, as the UUIDv5 of ``<base_url>/feed.xml`` (podcast:guid):
+    pass the real ``base_url`` so the show gets its own permanent guid from the start.
+    """
+    from PIL import Image, ImageDraw
+
+    manifest = directory / SHOW_FILE
+    base_url = (base_url or PLACEHOLDER_BASE_URL).rstrip("/")
+    if not re.match(URL_PATTERN, base_url):
+        raise ShowInvalid(f"base URL '{base_url}' is not a web address", path=manifest,
+                          fix="pass --base-url with the public address that will serve the feed, starting with https://")  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    if manifest.exists():
+        raise ShowInvalid("already exists", path=manifest, fix="edit it, or run `podcast init` in an empty folder")
+    created = []
+    text = SHOW_TEMPLATE.format(
+        title=tomlkit.string(title).as_string(), year=datetime.now(timezone.utc).year,
+        guid=show_guid(f"{base_url}/feed.xml"), base_url=tomlkit.string(base_url).as_string(),
+    )  # fmt: skip
+    manifest.write_text(text, encoding="utf-8")
+    created.append(manifest)
+    artwork = directory / "artwork.jpg"
+    if not artwork.exists():
+        image = Image.new("RGB", (1400, 1400), (40, 60, 90))
+        ImageDraw.Draw(image).text((60, 60), "Replace this artwork", fill=(255, 255, 255))
+        image.save(artwork, "JPEG", quality=80)
+        created.append(artwork)
+    for name in ("episodes", "feed"):
+        (directory / name).mkdir(exist_ok=True)
+        created.append(directory / name)
+    gitignore = directory / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text(GITIGNORE, encoding="utf-8")
+        created.append(gitignore)
+    return created
+
+
+def _next_number(root: Path) -> int:
+    numbers = []
+    for path in (root / "episodes").glob(f"*/{EPISODE_FILE}"):
+        try:
+            numbers.append(load_episode_manifest(path).number)
+        except Exception:  # noqa: BLE001 - a broken sibling must not stop a new episode; validate reports it
+            continue
+    return max(numbers, default=0) + 1
+
+
+def new_episode(
+    root: Path,
+    slug: str,
+    audio: Path,
+    *,
+    title: str | None,
+    number: int | None,
+    published: datetime | None,
+) -> Path:
+    """Create ``episodes/<slug>/`` with a copy of ``audio`` and an episode.toml holding a fresh GUID."""
+    if not SLUG_PATTERN.match(slug):
+        raise EpisodeInvalid(
+            f"'{slug}' is not a valid episode slug",
+            fix="use lowercase letters, digits and dashes, e.g. 'episode-3'",
+        )
+    folder = root / "episodes" / slug
+    if folder.exists():
+        raise EpisodeInvalid("already exists", path=folder, fix="pick another slug; existing episodes keep their GUID")
+    when = (published or datetime.now(timezone.utc)).replace(microsecond=0)
+    document = tomlkit.document()
+    document.add("title", title or re.sub(r"-+", " ", slug).strip().capitalize())
+    document.add("number", number if number is not None else _next_number(root))
+    document.add("type", "full")
+    document.add("published", when)
+    document.add("audio", audio.name)
+    document.add("description", tomlkit.string("Show notes in Markdown.\n", multiline=True))
+    document.add("explicit", False)
+    document.add("guid", new_guid())
+    document["guid"].comment("permanent: never change or copy it")
+    folder.mkdir(parents=True)
+    try:
+        shutil.copyfile(audio, folder / audio.name)
+        write_atomic(folder / EPISODE_FILE, tomlkit.dumps(document))
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise EpisodeInvalid(f"cannot create the episode ({exc.strerror})", path=folder, fix="check free space") from None
+    return folder
