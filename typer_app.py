@@ -349,8 +349,7 @@ def transcribe(
     the file before publishing. Example: podcast transcribe episode-3 --output transcript.vtt
     """
     from podcast.show.model import load_show
-    from podcast.transcripts.whisper import transcribe_episode
-    from podcast.transcripts.formats import adopt_transcript
+    from podcast.build.transcripts import adopt_transcript, transcribe_episode
 
     obj = _state(ctx, json_flag)
     with reported_errors():

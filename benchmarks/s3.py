@@ -32,7 +32,8 @@ BUDGET_S = 2.0
 
 def make_show(root: Path, episodes: int) -> dict[str, object]:
     """A show folder with ``episodes`` episodes and fake built MP3s (a few KB each)."""
-    from podcast.build.stages import BuiltEpisode, sha256_file
+    from podcast.build.keys import sha256_file
+    from podcast.build.stages import BuiltEpisode
 
     shutil.copy2(REPO / "artwork.jpg", root / "artwork.jpg")
     toml = (REPO / "podcast.toml").read_text()

@@ -10,6 +10,7 @@ the module that runs ffmpeg.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from podcast.errors import PodcastError
@@ -57,3 +58,14 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def hashed_key(folder: str, stem: str, sha256: str, suffix: str) -> str:
+    """``folder/stem-<12 hex>.suffix``: URL-safe and different whenever the bytes differ.
+
+    >>> hashed_key("media", "trailer", "0123456789abcdef" * 4, ".mp3")
+    'media/trailer-0123456789ab.mp3'
+    """
+    safe = re.sub(r"[^a-z0-9-]", "-", stem.lower())
+    return f"{folder}/{safe}-{sha256[:12]}{suffix}"
+

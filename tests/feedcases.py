@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from podcast.build.stages import episode_notes_markdown
-from podcast.publishing.feed import ChapterMark, FeedChannel, FeedItem, TranscriptLink
+from podcast.build.chapters import ChapterMark
+from podcast.publishing.feed import FeedChannel, FeedItem, TranscriptLink
 from podcast.show.manifest import EpisodeManifest, ShowManifest
 from podcast.notes import render_html
 from podcast.show.model import Episode, Show

@@ -20,7 +20,7 @@ from mutagen.mp3 import MP3
 
 from conftest import make_audio
 from podcast.audio.render import measure_loudness
-from podcast.build.stages import sha256_file
+from podcast.build.keys import sha256_file
 from reliability import children_of, kill_after, make_small_show, podcast_argv, run_podcast
 
 SLUG = "ep-one"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from podcast.build.stages import sha256_file
+from podcast.build.keys import sha256_file
 from podcast.errors import StateConflict, StorageError
 from podcast.publishing.s3 import S3Location, S3Target, make_client
 from podcast.publishing.target import LocalFolderTarget

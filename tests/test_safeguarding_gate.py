@@ -12,7 +12,8 @@ from PIL import Image
 from conftest import make_audio
 from podcast.publishing.publish import PlannedObject, Release, plan_release
 from podcast.show.redactions import parse_redactions
-from podcast.safeguarding.gate import Artefact, SafeguardingRefusal, gate_release, scan_artefacts
+from podcast.publishing.publish import gate_release
+from podcast.safeguarding.gate import Artefact, SafeguardingRefusal, scan_artefacts
 from safeguarding_helpers import add_episode, write_redactions, copy_built_demo
 
 

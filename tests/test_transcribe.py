@@ -14,7 +14,8 @@ import pytest
 from mutagen.id3 import ID3
 
 from podcast.audio.render import ffmpeg_exe, probe
-from podcast.transcripts.whisper import decode_audio, default_model_path, load_model, transcribe_samples, word_error_rate
+from podcast.audio.decode import decode_samples as decode_audio
+from podcast.transcripts.whisper import default_model_path, load_model, transcribe_samples, word_error_rate
 
 # Neutral words a listener could check by ear; digits where Whisper writes digits.
 CLIP_TEXT = ("The library now opens on Saturday mornings, and the reading group meets every second Tuesday. "
@@ -341,7 +342,8 @@ def test_transcripts_reach_s3_with_their_content_types(cli, make_s3_show, s3):
 
 
 def test_generated_transcripts_are_redacted_and_their_words_bleep_the_audio(demo_show, cli, tmp_path):
-    from podcast.safeguarding.censor import censor_plan
+    from podcast.build.keys import render_key
+    from podcast.build.stages import censor_stage
     from podcast.show.model import load_show
 
     private = tmp_path / "private"  # the list lives outside the show folder
@@ -365,7 +367,8 @@ def test_generated_transcripts_are_redacted_and_their_words_bleep_the_audio(demo
     name = next(w for w in words if w["body"].startswith("Sam"))  # the name's word, its timing kept
 
     show = load_show(demo_show)
-    plan = censor_plan(show, show.episode("trailer"))
+    trailer = show.episode("trailer")
+    plan = censor_stage(show, trailer, render_key(show, trailer))
     assert plan is not None and len(plan.regions) == 1
     start, end = plan.regions[0]
     assert name["startTime"] - 0.5 <= start < name["endTime"] <= end <= name["endTime"] + 0.5

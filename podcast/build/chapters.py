@@ -32,11 +32,9 @@ from typing import Any
 
 from podcast.artwork import embedded_cover, inspect_artwork
 from podcast.errors import EpisodeInvalid
-from podcast.files import write_atomic
-from podcast.publishing.feed import ChapterMark
+from podcast.files import hashed_key, write_atomic
 from podcast.show.manifest import URL_PATTERN, Chapter
 from podcast.show.model import Episode
-from podcast.publishing.target import hashed_key
 from podcast.audio.tags import TagChapter
 from podcast.timecode import parse_time
 
@@ -54,6 +52,16 @@ FORMAT_HINT = (
 
 class ChaptersInvalid(EpisodeInvalid):
     """A chapter list is unreadable or breaks a rule (order, start, title, duration)."""
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """One chapter as the feed lists it (Podlove Simple Chapters)."""
+
+    start_s: float
+    title: str
+    url: str | None = None
+    image_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
-import hashlib
 import json
 import logging
 import os
@@ -30,9 +29,12 @@ from typing import Any
 from podcast import __version__
 from podcast.artwork import embedded_cover, require_usable_artwork
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
-from podcast.audio.render import RenderSettings, render_episode_audio
-from podcast.safeguarding.censor import censor_plan, censored_audio
-from podcast.show.redactions import redact_chapters, show_redactions
+from podcast.audio.render import render_episode_audio
+from podcast.build.censor import censored_audio
+from podcast.build.keys import audio_key, render_key, render_settings, sha256_file, tags_key
+from podcast.build.transcripts import build_transcripts, episode_words, transcript_text, warn_if_untimed
+from podcast.safeguarding.censor import CensorPlan, censor_plan
+from podcast.show.redactions import redact_chapters
 from podcast.errors import PodcastError
 from podcast.files import write_atomic
 from podcast.notes import compose_markdown, render_text
@@ -40,12 +42,9 @@ from podcast.show.settings import PublishSettings
 from podcast.show.model import Episode, Show
 from podcast.audio.tags import TagValues, read_duration, write_tags
 from podcast.audio.tracks import episode_sources
-from podcast.transcripts.formats import build_transcripts, transcript_text
 
 log = logging.getLogger(__name__)
 
-# Bump when rendering changes in a way that should invalidate every cached build.
-BUILD_FORMAT = 1
 
 Progress = Callable[[str, float], None]
 
@@ -71,48 +70,6 @@ class BuiltEpisode:
         return data
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def render_settings(show: Show) -> RenderSettings:
-    audio = show.manifest.audio
-    return RenderSettings(
-        loudness_lufs=audio.loudness_lufs,
-        true_peak_dbtp=audio.true_peak_dbtp,
-        channels=audio.channels,
-        bitrate_kbps=audio.bitrate_kbps,
-        sample_rate_hz=audio.sample_rate_hz,
-        leveler=audio.leveler,
-        crossfade_ms=audio.crossfade_ms,
-        max_silence_s=audio.max_silence_s,
-    )
-
-
-def render_key(show: Show, episode: Episode) -> str:
-    """The rendered (assembled, normalised, encoded) audio's cache key: sources and [audio] settings."""
-    sources = [sha256_file(path) for path in episode.audio_paths]
-    return _key(BUILD_FORMAT, sources, asdict(render_settings(show)))
-
-
-def audio_key(show: Show, episode: Episode, rendered_key: str | None = None) -> str:
-    """The published audio's key: the render, plus where listed names are bleeped or muted (if anywhere).
-
-    Pass ``rendered_key`` when it is already known: it hashes every source file.
-    """
-    key = rendered_key or render_key(show, episode)
-    censor = censor_plan(show, episode)  # safeguarding: see podcast/censor.py
-    return _key(key, censor.signature()) if censor else key
-
-
 def episode_notes_markdown(show: Show, episode: Episode) -> str:
     """Notes as listeners get them: content warning first, support notice last."""
     return compose_markdown(
@@ -122,7 +79,7 @@ def episode_notes_markdown(show: Show, episode: Episode) -> str:
     )
 
 
-def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagValues:
+def tag_values(show: Show, episode: Episode, settings: PublishSettings, rendered_key: str) -> TagValues:
     info = show.manifest.show
     cover_path = episode.artwork_path or show.artwork_path
     for art in {show.artwork_path, cover_path}:  # fail before any audio work on art no repair can save
@@ -140,14 +97,9 @@ def tag_values(show: Show, episode: Episode, settings: PublishSettings) -> TagVa
         episode_url=info.link,
         copyright=info.copyright,
         cover_jpeg=embedded_cover(cover_path),
-        chapters=tag_chapters(redact_chapters(load_chapters(episode), show_redactions(show))),
-        transcript_text=transcript_text(show, episode),
+        chapters=tag_chapters(redact_chapters(load_chapters(episode), show.redactions)),
+        transcript_text=transcript_text(show, episode, rendered_key),
     )
-
-
-def tags_key(audio_key: str, values: TagValues, id3_version: int) -> str:
-    """The tagged MP3's cache key: the audio, every tag value (chapters and pictures included), the ID3 version."""
-    return _key(audio_key, asdict(values), id3_version)
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -176,10 +128,17 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
     built = read_build(show, episode)
     if built is None:
         return False
-    values = tag_values(show, episode, settings)
-    return built.audio_key == audio_key(show, episode) and built.tags_key == tags_key(
-        built.audio_key, values, show.manifest.tags.id3_version
-    )
+    rendered_key = render_key(show, episode)
+    values = tag_values(show, episode, settings, rendered_key)
+    key = audio_key(rendered_key, censor_stage(show, episode, rendered_key))
+    return built.audio_key == key and built.tags_key == tags_key(key, values, show.manifest.tags.id3_version)
+
+
+def censor_stage(show: Show, episode: Episode, rendered_key: str) -> CensorPlan | None:
+    """Safeguarding: where listed names are spoken, from the episode's word timings (None: nowhere known)."""
+    words = episode_words(show, episode, rendered_key)
+    warn_if_untimed(show, episode, words)
+    return censor_plan(show, episode, words)
 
 
 @contextlib.contextmanager
@@ -218,9 +177,9 @@ def build_episode(
     """Render ``episode`` (or reuse the cached render) and return the tagged MP3's facts."""
     folder = show.build_dir / episode.slug
     folder.mkdir(parents=True, exist_ok=True)
-    values = tag_values(show, episode, settings)  # first: bad chapters or artwork fail before audio work
+    rendered_key = render_key(show, episode)  # hashes every source file: once per build, passed down
+    values = tag_values(show, episode, settings, rendered_key)  # first: bad chapters or artwork fail before audio work
     previous = read_build(show, episode)
-    rendered_key = render_key(show, episode)
     untagged = folder / f"audio-{rendered_key[:16]}.mp3"
     audio_record = folder / "audio.json"
 
@@ -244,14 +203,14 @@ def build_episode(
 
     # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
     build_transcripts(show, episode, audio_key=rendered_key, duration_s=read_duration(untagged), on_progress=on_progress)
-    values = replace(values, transcript_text=transcript_text(show, episode))  # now that they are built
+    values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
 
     # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
-    censor = censor_plan(show, episode)
+    censor = censor_stage(show, episode, rendered_key)
     audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
-    key = audio_key(show, episode, rendered_key)
+    key = audio_key(rendered_key, censor)
 
-    chapters = check_chapters(redact_chapters(load_chapters(episode), show_redactions(show)), duration_s=read_duration(untagged))
+    chapters = check_chapters(redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged))
     write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
     id3_version = show.manifest.tags.id3_version
     new_tags_key = tags_key(key, values, id3_version)

@@ -35,6 +35,7 @@ from feedgen.util import xml_elem
 from lxml import etree
 
 from podcast import __version__
+from podcast.build.chapters import ChapterMark
 from podcast.files import write_atomic
 from podcast.show.manifest import Person
 from podcast.notes import render_text
@@ -65,16 +66,6 @@ class TranscriptLink:
     type: str  # text/vtt, application/x-subrip, application/json, text/html, text/plain
     language: str
     rel: str | None = None  # "captions" for timed formats
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    """One chapter as the feed lists it (Podlove Simple Chapters)."""
-
-    start_s: float
-    title: str
-    url: str | None = None
-    image_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 from podcast.artwork import prepare_artwork
 from podcast.errors import EpisodeInvalid, StateConflict
 from podcast.publishing.lock import publish_lock
-from podcast.build.stages import BuiltEpisode, build_episode, episode_notes_markdown, read_build, sha256_file
+from podcast.build.keys import sha256_file
+from podcast.build.stages import BuiltEpisode, build_episode, episode_notes_markdown, read_build
 from podcast.build.chapters import (
     CHAPTERS_FILE,
     CHAPTERS_FOLDER,
@@ -31,13 +32,15 @@ from podcast.build.chapters import (
     marks_to_records,
     read_chapters_json,
 )
-from podcast.publishing.feed import FeedChannel, FeedItem, build_feed
+from podcast.publishing.feed import FeedChannel, FeedItem, TranscriptLink, build_feed
 from podcast.notes import render_html
-from podcast.safeguarding.gate import gate_release
+from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
 from podcast.show.settings import PublishSettings
 from podcast.show.model import Episode, Show
-from podcast.transcripts.formats import built_transcript_files, feed_links
-from podcast.publishing.target import FEED_CACHE, FEED_KEY, LONG_CACHE, STATE_KEY, Target, content_type_for, hashed_key
+from podcast.show.redactions import RedactionList
+from podcast.build.transcripts import built_transcript_files
+from podcast.files import hashed_key
+from podcast.publishing.target import FEED_CACHE, FEED_KEY, LONG_CACHE, STATE_KEY, Target, content_type_for
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +173,31 @@ def plan_release(
         )
     channel = FeedChannel(show=show, feed_url=settings.feed_url, image_url=settings.url_for(show_art.key))
     return Release(objects=list(objects.values()), items=items, episodes=records, channel=channel)
+
+
+def release_artefacts(release: Release, feed: bytes, *, feed_key: str = "feed.xml", state: bytes | None = None) -> list[Artefact]:
+    """Everything a release plan publishes: its objects, the feed and the state record."""
+    artefacts = [Artefact(obj.key, source=obj.source) for obj in release.objects]
+    artefacts.append(Artefact(feed_key, data=feed))
+    state_bytes = state if state is not None else json.dumps(release.episodes, sort_keys=True).encode()
+    artefacts.append(Artefact(STATE_KEY, data=state_bytes))
+    return artefacts
+
+
+def gate_release(show: Show, release: Release, feed: bytes, *, names: RedactionList | None = None) -> None:
+    """The publish gate: call after planning, before the first upload. Raises SafeguardingRefusal.
+
+    Other artefacts a branch adds to ``release.objects`` (transcripts, chapters JSON) are
+    scanned automatically by their suffix; anything uploaded from memory must be passed
+    through :func:`scan_artefacts` with ``Artefact(key, data=...)`` before it goes up.
+    """
+    names = show.redactions if names is None else names
+    refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names))
+
+
+def feed_links(records: Iterable[dict[str, Any]], url_for: Callable[[str], str]) -> tuple[TranscriptLink, ...]:
+    """<podcast:transcript> entries from the state records ``{key, type, language, rel}``."""
+    return tuple(TranscriptLink(url_for(r["key"]), r["type"], r["language"], r.get("rel")) for r in records)
 
 
 def read_state(target: Target) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.build.stages import build_episode
 from podcast.errors import PodcastError
-from podcast.show.redactions import show_redactions
+
 from podcast.safeguarding.gate import Artefact, SafeguardingRefusal, refuse_if_hits, scan_artefacts
 from podcast.show.settings import PublishSettings
 from podcast.show.model import Show
@@ -121,7 +121,7 @@ def review(show: Show, settings: PublishSettings, target: Target, slug: str, *, 
     token = secrets.token_hex(12)
     planned = [(what, f"{REVIEW_FOLDER}/{slug}-{token}/{slug}{path.suffix.lower()}", path)
                for what, path in review_files(show, slug, built.mp3_path)]  # fmt: skip
-    refuse_if_hits(scan_artefacts([Artefact(key, source=path) for _what, key, path in planned], show_redactions(show)),
+    refuse_if_hits(scan_artefacts([Artefact(key, source=path) for _what, key, path in planned], show.redactions),
                    action="review")  # fmt: skip
 
     report = ReviewReport(slug=slug, expires_at=(now + timedelta(seconds=expires_s)).isoformat())

@@ -35,13 +35,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from podcast.safeguarding.audit import append_audit, audit_log_path
-from podcast.errors import EpisodeInvalid, EpisodeNotFound, PodcastError, StorageError
+from podcast.errors import EpisodeNotFound, PodcastError, StorageError
 from podcast.publishing.feed import build_feed
-from podcast.files import write_atomic
 from podcast.publishing.lock import publish_lock
 from podcast.publishing.publish import live_episodes, plan_release, read_state_versioned
-from podcast.show.redactions import show_redactions
+
 from podcast.show.settings import PublishSettings
+from podcast.show.edits import set_episode_field
 from podcast.show.model import Episode, Show
 from podcast.publishing.target import FEED_CACHE, FEED_KEY, STATE_KEY, LocalFolderTarget, Target, content_type_for
 
@@ -70,22 +70,9 @@ class TakedownReport:
 
 
 def mark_withdrawn(manifest_path: Path) -> bool:
-    """Set ``withdrawn = true`` in episode.toml, keeping every comment and the layout; True if it changed.
-
-    The file is rewritten under a temporary name and renamed, so it is never half-written.
-    """
-    import tomlkit
-
-    try:
-        document = tomlkit.parse(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, tomlkit.exceptions.TOMLKitError) as exc:
-        raise EpisodeInvalid(f"cannot mark the episode withdrawn ({exc.__class__.__name__})", path=manifest_path,
-                             fix="fix the file so it is valid TOML, then run the takedown again") from None  # fmt: skip
-    if document.get("withdrawn") is True:
-        return False
-    document["withdrawn"] = True  # tomlkit places a new top-level key before the [[chapters]] tables
-    write_atomic(manifest_path, tomlkit.dumps(document))
-    return True
+    """Set ``withdrawn = true`` in episode.toml, keeping every comment and the layout; True if it changed."""
+    return set_episode_field(manifest_path, "withdrawn", True, doing="mark the episode withdrawn",
+                             then="run the takedown again")
 
 
 def episode_key_pattern(slug: str) -> re.Pattern[str]:
@@ -200,7 +187,7 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
         episode: Episode | None = show.episode(slug)
     except EpisodeNotFound:
         episode = None  # its folder was deleted, but it may still be online: take down what the target holds
-    names = show_redactions(show)
+    names = show.redactions
     clean_reason = names.redact(" ".join(reason.split()))
 
     marked = mark_withdrawn(episode.manifest_path) if episode is not None else False

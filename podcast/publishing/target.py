@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Callable
 from glob import escape as glob_escape
 from pathlib import Path
@@ -43,16 +42,6 @@ CONTENT_TYPES = {
 
 def content_type_for(key: str) -> str:
     return CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
-
-
-def hashed_key(folder: str, stem: str, sha256: str, suffix: str) -> str:
-    """``folder/stem-<12 hex>.suffix``: URL-safe and different whenever the bytes differ.
-
-    >>> hashed_key("media", "trailer", "0123456789abcdef" * 4, ".mp3")
-    'media/trailer-0123456789ab.mp3'
-    """
-    safe = re.sub(r"[^a-z0-9-]", "-", stem.lower())
-    return f"{folder}/{safe}-{sha256[:12]}{suffix}"
 
 
 class Target(Protocol):

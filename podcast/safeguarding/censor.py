@@ -4,17 +4,19 @@ Words come as ``(start_s, end_s, word)`` on the published episode's timeline (th
 assembled programme: the timeline a transcript of the episode uses). The pure part,
 :func:`censor_regions`, finds the words that make up a listed name (multi-word names,
 possessives and accents included, exactly as text redaction matches them) and returns
-padded, merged time ranges. :func:`censor_audio` then runs one ffmpeg pass that
+padded, merged time ranges. :func:`censor_filter` is the one ffmpeg pass (run by the
+build's censor stage, :mod:`podcast.build.censor`) that
 silences those ranges and, for ``[safeguarding] audio = "bleep"``, mixes in a 1 kHz
 tone there (``volume=enable='between(t,a,b)'`` plus a gated ``sine``).
 
-Where do word timestamps come from? :func:`episode_words` reads an episode's JSON
+Where do word timestamps come from? The build's transcript stage
+(:func:`podcast.build.transcripts.episode_words`) reads an episode's JSON
 transcript when it has word timings (``{"words": [...]}``, Whisper-style
 ``segments[].words[]``, or Podcast Index ``segments[]`` of single words). Generated
 transcripts (the transcripts module) should pass their words to
 :func:`censor_regions` / :func:`censor_plan` the same way.
 
-The build applies the plan to its cached render (:func:`censored_audio`) and folds the
+The build applies the plan to its cached render (``censored_audio``) and folds the
 plan's signature into the audio key, so changing the list or the transcript redoes only
 this quick pass and the tags, and an unchanged episode is not re-encoded. Generated
 transcripts must be written before the build asks for the plan (render, transcribe,
@@ -23,26 +25,21 @@ censor, tag), so their words count from the first build.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from podcast.audio.render import RenderSettings, run_ffmpeg
-from podcast.errors import EpisodeInvalid
-from podcast.show.redactions import RedactionList, show_redactions
+from podcast.show.redactions import RedactionList
 
 if TYPE_CHECKING:
     from podcast.show.model import Episode, Show
 
 log = logging.getLogger(__name__)
 
-Word = tuple[float, float, str]
+TimedWord = tuple[float, float, str]
 Mode = Literal["bleep", "mute"]
 
 BLEEP_HZ = 1000
@@ -77,7 +74,7 @@ def merge_regions(regions: Iterable[tuple[float, float]]) -> list[tuple[float, f
     return merged
 
 
-def censor_regions(words: Sequence[Word], names: RedactionList, *, pad_s: float = PAD_S) -> list[tuple[float, float]]:
+def censor_regions(words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S) -> list[tuple[float, float]]:
     """Time ranges covering every listed name spoken in ``words`` (padded, merged, rounded to ms).
 
     >>> from podcast.redaction import parse_redactions
@@ -103,8 +100,8 @@ def censor_regions(words: Sequence[Word], names: RedactionList, *, pad_s: float 
     return merge_regions(regions)
 
 
-def words_from_json(document: Any) -> list[Word]:
-    """Word timings from the JSON transcript shapes in common use; [] when it has none.
+def words_from_json(document: Any) -> list[TimedWord]:
+    """TimedWord timings from the JSON transcript shapes in common use; [] when it has none.
 
     >>> words_from_json({"words": [{"start": 1, "end": 1.5, "word": "Ana"}]})
     [(1.0, 1.5, 'Ana')]
@@ -114,7 +111,7 @@ def words_from_json(document: Any) -> list[Word]:
     [(2.0, 2.4, 'Ana')]
     """
 
-    def word(item: Any) -> Word | None:
+    def word(item: Any) -> TimedWord | None:
         if not isinstance(item, dict):
             return None
         start = item.get("start", item.get("startTime"))
@@ -139,51 +136,15 @@ def words_from_json(document: Any) -> list[Word]:
     return [w for w in (word(item) for item in items) if w is not None]
 
 
-def episode_words(show: Show, episode: Episode) -> list[Word]:
-    """Word timings for ``episode`` from its JSON transcript, if it has one with timings."""
-    name = episode.manifest.transcript
-    if not name:
-        from podcast.transcripts.formats import generated_words  # [transcripts] auto = true: Whisper's word timings
+def censor_plan(show: Show, episode: Episode, words: Sequence[TimedWord]) -> CensorPlan | None:
+    """The plan for ``episode``, or None when no listed name is spoken at a known time.
 
-        return generated_words(show, episode)
-    if not name.lower().endswith(".json"):
-        return []
-    path = episode.folder / name
-    try:
-        return words_from_json(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return []  # a missing transcript is reported by whoever publishes it
-    except (OSError, ValueError) as exc:
-        raise EpisodeInvalid(f"transcript '{name}' cannot be read for word timings ({exc.__class__.__name__})",
-                             path=episode.manifest_path, fix="save the transcript as valid UTF-8 JSON") from None  # fmt: skip
-
-
-@functools.lru_cache(maxsize=64)
-def _warn_untimed(path: Path, mtime_ns: int, names: RedactionList) -> None:
-    """Warn (once per file version) where a listed name is spoken but no word timings say when."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return
-    lines = sorted({text.count("\n", 0, match.start) + 1 for match in names.find(text)})
-    if lines:
-        shown = ", ".join(str(line) for line in lines[:10]) + (" ..." if len(lines) > 10 else "")
-        log.warning("%s line %s: a name from the redaction list is spoken there, but this transcript has no word "
-                    "timings, so the audio is NOT bleeped; edit the master audio, or use a JSON transcript with "
-                    "word timings", path, shown)  # fmt: skip
-
-
-def censor_plan(show: Show, episode: Episode, *, names: RedactionList | None = None,
-                words: Sequence[Word] | None = None) -> CensorPlan | None:  # fmt: skip
-    """The plan for ``episode``, or None when no listed name is spoken at a known time."""
-    names = show_redactions(show) if names is None else names
+    ``words`` are the episode's word timings (the build's transcript stage finds them).
+    """
+    names = show.redactions
     if not names:
         return None
-    timed = episode_words(show, episode) if words is None else list(words)
-    transcript = episode.folder / episode.manifest.transcript if episode.manifest.transcript else None
-    if not timed and transcript is not None and transcript.is_file():
-        _warn_untimed(transcript, transcript.stat().st_mtime_ns, names)
-    regions = censor_regions(timed, names)
+    regions = censor_regions(list(words), names)
     if not regions:
         return None
     safeguarding = getattr(show.manifest, "safeguarding", None)
@@ -214,35 +175,3 @@ def censor_filter(plan: CensorPlan, *, sample_rate_hz: int, channels: int) -> st
     return f"{muted}[speech];{tone}[tone];[speech][tone]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]"
 
 
-def censor_audio(source: Path, output: Path, plan: CensorPlan, settings: RenderSettings) -> None:
-    """Write ``output``: ``source`` (an MP3) with the plan's ranges muted or bleeped, re-encoded alike."""
-    tmp = output.with_name(f".{output.name}.censor.tmp")
-    args = [
-        "-i", str(source),
-        "-filter_complex", censor_filter(plan, sample_rate_hz=settings.sample_rate_hz, channels=settings.channels),
-        "-map", "[out]", "-map_metadata", "-1",
-        "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
-        "-ar", str(settings.sample_rate_hz), "-ac", str(settings.channels),
-        "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", "-y", str(tmp),
-    ]  # fmt: skip
-    try:
-        run_ffmpeg(args, source=source)
-        os.replace(tmp, output)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def censored_audio(rendered: Path, plan: CensorPlan, settings: RenderSettings) -> Path:
-    """``rendered`` with the plan applied, cached beside it by the plan's signature.
-
-    The slow render (loudness, encoding) is keyed by the sources alone, so changing the
-    redaction list or the transcript redoes only this quick pass; older censored copies
-    of the same render are removed.
-    """
-    output = rendered.with_name(f"{rendered.stem}-{plan.mode}-{plan.signature()}.mp3")
-    if not output.is_file():
-        censor_audio(rendered, output, plan, settings)
-    for stale in rendered.parent.glob(f"{rendered.stem}-*.mp3"):
-        if stale != output:
-            stale.unlink(missing_ok=True)
-    return output

@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podcast.errors import PodcastError
-from podcast.show.redactions import RedactionList, show_redactions
+from podcast.show.redactions import RedactionList
 
 if TYPE_CHECKING:
-    from podcast.publishing.publish import Release
-    from podcast.show.model import Show
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -322,21 +321,3 @@ def refuse_if_hits(hits: list[Hit], *, action: str = "publishing") -> None:
     )
 
 
-def release_artefacts(release: Release, feed: bytes, *, feed_key: str = "feed.xml", state: bytes | None = None) -> list[Artefact]:
-    """Everything a release plan publishes: its objects, the feed and the state record."""
-    artefacts = [Artefact(obj.key, source=obj.source) for obj in release.objects]
-    artefacts.append(Artefact(feed_key, data=feed))
-    state_bytes = state if state is not None else json.dumps(release.episodes, sort_keys=True).encode()
-    artefacts.append(Artefact(".podcast/state.json", data=state_bytes))
-    return artefacts
-
-
-def gate_release(show: Show, release: Release, feed: bytes, *, names: RedactionList | None = None) -> None:
-    """The publish gate: call after planning, before the first upload. Raises SafeguardingRefusal.
-
-    Other artefacts a branch adds to ``release.objects`` (transcripts, chapters JSON) are
-    scanned automatically by their suffix; anything uploaded from memory must be passed
-    through :func:`scan_artefacts` with ``Artefact(key, data=...)`` before it goes up.
-    """
-    names = show_redactions(show) if names is None else names
-    refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names))

