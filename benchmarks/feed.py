@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from podcast.publishing.feed import FeedChannel, FeedItem, build_feed  # noqa: E402
 from podcast.show.manifest import EpisodeManifest, ShowManifest  # noqa: E402
-from podcast.notes import compose_markdown, render_html  # noqa: E402
+from podcast.notes import compose_markdown, markdown_to_html  # noqa: E402
 from podcast.show.model import Episode, Show  # noqa: E402
 from podcast.validate.rules import validate_feed_bytes  # noqa: E402
 
@@ -59,7 +59,7 @@ def synthetic_show(episodes: int) -> tuple[FeedChannel, list[FeedItem]]:
     root = Path("/nonexistent/bench")
     show = Show(root=root, manifest=ShowManifest.model_validate(SHOW), artwork_path=root / "artwork.jpg")
     start = datetime(2000, 1, 3, 9, tzinfo=timezone.utc)
-    notes = render_html(compose_markdown(NOTES, content_warning="Discusses difficult experiences.",
+    notes = markdown_to_html(compose_markdown(NOTES, content_warning="Discusses difficult experiences.",
                                          support_notice="Help is available at https://example.org/support."))  # fmt: skip
     items = []
     for number in range(1, episodes + 1):

@@ -69,9 +69,27 @@ class StorageError(PodcastError):
 
 class StateConflict(StorageError):
     """Another producer changed the target's state record while this publish was running."""
+
+
 class TranscriptInvalid(PodcastError):
     """A supplied transcript cannot be read, or its cue times do not fit the audio."""
 
 
 class TranscriberUnavailable(ExternalToolError):
     """faster-whisper or its model is missing or failed (exit 3, like a missing ffmpeg)."""
+
+
+class SafeguardingRefusal(PodcastError):
+    """A safeguarding check refused to publish (exit 1): a listed name is in an artefact."""
+
+
+class ReviewUnavailable(PodcastError):
+    """Review links need a target that can keep objects private and sign URLs (S3)."""
+
+
+class ChaptersInvalid(EpisodeInvalid):
+    """A chapter list is unreadable or breaks a rule (order, start, title, duration)."""
+
+
+class RedactionListInvalid(PodcastError):
+    """The redaction list is missing, unreadable, inside the show folder or has a bad line."""

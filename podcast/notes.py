@@ -34,10 +34,10 @@ def compose_markdown(description: str, *, content_warning: str | None, support_n
     return "\n\n".join(parts)
 
 
-def render_html(markdown: str) -> str:
+def markdown_to_html(markdown: str) -> str:
     """Markdown to sanitised HTML (p, ol, ul, li, a, em, strong, br only).
 
-    >>> render_html("Hi *there* <script>x</script> [site](https://example.org)")
+    >>> markdown_to_html("Hi *there* <script>x</script> [site](https://example.org)")
     '<p>Hi <em>there</em> &lt;script&gt;x&lt;/script&gt; <a href="https://example.org" rel="noopener noreferrer">site</a></p>'
     """
     rendered = _markdown.render(markdown)
@@ -54,13 +54,13 @@ def render_html(markdown: str) -> str:
     return re.sub(r">\n+<", "><", cleaned.strip()).replace("\n", " ")
 
 
-def render_text(markdown: str) -> str:
+def markdown_to_text(markdown: str) -> str:
     """Plain text for ID3 COMM/TDES: paragraphs separated by blank lines, links as 'text (url)'.
 
-    >>> render_text("A **bold** [link](https://example.org).\\n\\n- one\\n- two")
+    >>> markdown_to_text("A **bold** [link](https://example.org).\\n\\n- one\\n- two")
     'A bold link (https://example.org).\\n\\n- one\\n- two'
     """
-    rendered = render_html(markdown)
+    rendered = markdown_to_html(markdown)
     rendered = re.sub(r'<a href="([^"]*)"[^>]*>(.*?)</a>', r"\2 (\1)", rendered)
     rendered = re.sub(r"<li>", "- ", rendered)
     rendered = re.sub(r"</li>|<br\s*/?>", "\n", rendered)

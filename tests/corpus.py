@@ -1,6 +1,6 @@
 """A generated loudness corpus: synthetic speech (espeak-ng) and tones, in every shape masters arrive in.
 
-Neutral words only. Used by tests/test_loudness.py (short clips, made once per session)
+Neutral words only. Used by tests/audio/test_loudness.py (short clips, made once per session)
 and by benchmarks/loudness.py (the same generators at full length). Every level is set
 by measuring with ffmpeg's ebur128 and applying the difference, so "-35 LUFS speech" is
 -35 LUFS within a few tenths.

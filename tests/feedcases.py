@@ -21,7 +21,7 @@ from podcast.build.stages import episode_notes_markdown
 from podcast.build.chapters import ChapterMark
 from podcast.publishing.feed import FeedChannel, FeedItem, TranscriptLink
 from podcast.show.manifest import EpisodeManifest, ShowManifest
-from podcast.notes import render_html
+from podcast.notes import markdown_to_html
 from podcast.show.model import Episode, Show
 
 CASES = Path(__file__).parent / "data" / "feeds"
@@ -68,7 +68,7 @@ def case_from_dict(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedItem]]:
         items.append(
             FeedItem(
                 episode=episode,
-                notes_html=render_html(episode_notes_markdown(show, episode)),
+                notes_html=markdown_to_html(episode_notes_markdown(show, episode)),
                 media_url=entry["media_url"],
                 media_length=entry["media_length"],
                 media_type=entry.get("media_type", "audio/mpeg"),

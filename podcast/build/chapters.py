@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from podcast.artwork import embedded_cover, inspect_artwork
-from podcast.errors import EpisodeInvalid
+from podcast.errors import ChaptersInvalid, EpisodeInvalid
 from podcast.files import hashed_key, write_atomic
 from podcast.show.manifest import URL_PATTERN, Chapter
 from podcast.show.model import Episode
@@ -48,10 +48,6 @@ FORMAT_HINT = (
     "write one chapter per line as 'HH:MM:SS Title', export Audacity labels (Edit > Labels > Export), "
     "or use Podcast Index chapters JSON"
 )
-
-
-class ChaptersInvalid(EpisodeInvalid):
-    """A chapter list is unreadable or breaks a rule (order, start, title, duration)."""
 
 
 @dataclass(frozen=True)

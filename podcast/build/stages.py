@@ -37,7 +37,7 @@ from podcast.safeguarding.censor import CensorPlan, censor_plan
 from podcast.show.redactions import redact_chapters
 from podcast.errors import PodcastError
 from podcast.files import write_atomic
-from podcast.notes import compose_markdown, render_text
+from podcast.notes import compose_markdown, markdown_to_text
 from podcast.show.settings import PublishSettings
 from podcast.show.model import Episode, Show
 from podcast.audio.tags import TagValues, read_duration, write_tags
@@ -91,7 +91,7 @@ def tag_values(show: Show, episode: Episode, settings: PublishSettings, rendered
         number=episode.manifest.number,
         season=episode.manifest.season,
         published=episode.manifest.published,
-        notes=render_text(episode_notes_markdown(show, episode)),
+        notes=markdown_to_text(episode_notes_markdown(show, episode)),
         guid=episode.guid,
         feed_url=settings.feed_url,
         episode_url=info.link,

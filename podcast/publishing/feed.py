@@ -38,7 +38,7 @@ from podcast import __version__
 from podcast.build.chapters import ChapterMark
 from podcast.files import write_atomic
 from podcast.show.manifest import Person
-from podcast.notes import render_text
+from podcast.notes import markdown_to_text
 from podcast.show.model import Episode, Show
 from podcast.timecode import format_duration
 
@@ -351,7 +351,7 @@ def build_feed(channel: FeedChannel, items: list[FeedItem], *, built_at: datetim
     fg.link(href=channel.feed_url, rel="self", type="application/rss+xml")
     fg.link(href=info.link, rel="alternate")
     # The show's description is Markdown or plain text; directories show the channel's as plain text.
-    fg.description(xml_text(fit_text(render_text(info.description))))
+    fg.description(xml_text(fit_text(markdown_to_text(info.description))))
     fg.language(info.language)
     if info.copyright:
         fg.copyright(xml_text(info.copyright))

@@ -33,7 +33,7 @@ from podcast.build.chapters import (
     read_chapters_json,
 )
 from podcast.publishing.feed import FeedChannel, FeedItem, TranscriptLink, build_feed
-from podcast.notes import render_html
+from podcast.notes import markdown_to_html
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
 from podcast.show.settings import PublishSettings
 from podcast.show.model import Episode, Show
@@ -127,7 +127,7 @@ def plan_release(
     items: list[FeedItem] = []
     records: dict[str, dict[str, Any]] = {}
     for episode in live:
-        notes = render_html(episode_notes_markdown(show, episode))
+        notes = markdown_to_html(episode_notes_markdown(show, episode))
         if episode.slug in built:
             result = built[episode.slug]
             media = PlannedObject(hashed_key("media", episode.slug, result.sha256, ".mp3"), result.mp3_path,

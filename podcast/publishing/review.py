@@ -30,9 +30,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.build.stages import build_episode
-from podcast.errors import PodcastError
+from podcast.errors import PodcastError, ReviewUnavailable
 
-from podcast.safeguarding.gate import Artefact, SafeguardingRefusal, refuse_if_hits, scan_artefacts
+from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
+from podcast.errors import SafeguardingRefusal
 from podcast.show.settings import PublishSettings
 from podcast.show.model import Show
 from podcast.publishing.target import Target, content_type_for
@@ -43,10 +44,6 @@ log = logging.getLogger(__name__)
 MAX_EXPIRES_S = 7 * 24 * 3600  # the longest a SigV4 presigned URL can live
 REVIEW_CACHE = "private, no-store"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-class ReviewUnavailable(PodcastError):
-    """Review links need a target that can keep objects private and sign URLs (S3)."""
 
 
 @dataclass

@@ -168,7 +168,7 @@ def purge_old_versions_mentioning(target: Target, key: str, needle: bytes) -> in
     return removed
 
 
-def invalidate_cdn(settings: PublishSettings, keys: list[str]) -> str | None:
+def invalidate_withdrawn_paths(settings: PublishSettings, keys: list[str]) -> str | None:
     """Ask the CDN to forget ``keys`` when a CloudFront distribution is configured; the id, or None."""
     distribution = getattr(settings, "cloudfront_distribution_id", None)
     if not distribution:
@@ -225,7 +225,7 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
         for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode
             needle = guid.encode() if key == FEED_KEY and guid else slug.encode()
             versions += purge_old_versions_mentioning(target, key, needle)
-    invalidation = invalidate_cdn(settings, [FEED_KEY, *removed])
+    invalidation = invalidate_withdrawn_paths(settings, [FEED_KEY, *removed])
 
     audit = audit_log_path(show)
     report = TakedownReport(

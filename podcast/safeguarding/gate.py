@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from podcast.errors import PodcastError
+from podcast.errors import SafeguardingRefusal
 from podcast.show.redactions import RedactionList
 
 if TYPE_CHECKING:
@@ -40,10 +40,6 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
 MAX_PLACES_SHOWN = 5
 _TAG = re.compile(r"<[^>]*>")
 _ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|\w+);")
-
-
-class SafeguardingRefusal(PodcastError):
-    """A safeguarding check refused to publish (exit 1): a listed name is in an artefact."""
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ class AudioSettings(_Section):
     max_silence_s: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0  # silence kept at each end, in seconds
 
 
-class PublishSettings(_Section):
+class PublishSection(_Section):
     target: Annotated[str, Field(min_length=1)] = "feed"
     base_url: Annotated[str, Field(pattern=URL_PATTERN)]
     endpoint_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
@@ -154,7 +154,7 @@ class TranscriptSettings(_Section):
 class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
-    publish: PublishSettings
+    publish: PublishSection
     safeguarding: SafeguardingSettings = SafeguardingSettings()
     feed: FeedSettings = FeedSettings()
     tags: TagSettings = TagSettings()

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from podcast.errors import PodcastError
+from podcast.errors import RedactionListInvalid
 
 if TYPE_CHECKING:
     from podcast.show.manifest import ShowManifest
@@ -59,10 +59,6 @@ _SUFFIX = r"(?P<suffix>'s|'|s|es)?"
 _BEFORE = r"(?<![^\W_])"
 _AFTER = r"(?![^\W_])"
 _SEPARATOR = r"[\s\-_]+"
-
-
-class RedactionListInvalid(PodcastError):
-    """The redaction list is missing, unreadable, inside the show folder or has a bad line."""
 
 
 def fold(text: str) -> str:

@@ -729,7 +729,7 @@ def turns(transcript: Transcript) -> list[tuple[str | None, int | None, str]]:
     return paragraphs
 
 
-def render_text(transcript: Transcript) -> str:
+def render_txt(transcript: Transcript) -> str:
     """Plain text (also the ID3 USLT lyrics frame): one paragraph per turn, ``Name: `` before it."""
     return "\n\n".join(f"{speaker}: {text}" if speaker else text for speaker, _, text in turns(transcript)) + "\n"
 
@@ -774,7 +774,7 @@ def render_all(transcript: Transcript, *, title: str, language: str) -> dict[str
         ".srt": lambda: render_srt(transcript),
         ".json": lambda: render_json(transcript),
         ".html": lambda: render_html(transcript, title=title, language=language),
-        ".txt": lambda: render_text(transcript),
+        ".txt": lambda: render_txt(transcript),
     }
     return {suffix: renderers[suffix]() for suffix, _, timed in OUTPUTS if transcript.timed or not timed}
 

@@ -27,7 +27,7 @@ from podcast.publishing.publish import plan_release
 from podcast.show.settings import resolve_settings
 from podcast.show.model import load_show
 
-GOLDEN_DIR = Path(__file__).parent / "data" / "feeds"
+GOLDEN_DIR = Path(__file__).resolve().parents[1] / "data" / "feeds"
 CASES = sorted(GOLDEN_DIR.glob("*.toml"))
 NS = {"itunes": ITUNES_NS}
 

@@ -27,7 +27,7 @@ from podcast.transcripts.formats import (
     render_html,
     render_json,
     render_srt,
-    render_text,
+    render_txt,
     render_vtt,
 )
 
@@ -209,7 +209,7 @@ def test_captions_respect_two_lines_of_42_characters():
 def test_text_html_and_json_renderings():
     transcript = Transcript((Cue(0, 1000, "Hello <there>.", "Host"), Cue(1000, 2000, "Still me.", "Host"),
                              Cue(2500, 3000, "Hi & bye.", "Guest")))  # fmt: skip
-    assert render_text(transcript) == "Host: Hello <there>. Still me.\n\nGuest: Hi & bye.\n"
+    assert render_txt(transcript) == "Host: Hello <there>. Still me.\n\nGuest: Hi & bye.\n"
     page = render_html(transcript, title="Episode <1>", language="en-GB")
     assert '<html lang="en-GB">' in page and "<title>Transcript: Episode &lt;1&gt;</title>" in page
     assert '<cite>Host:</cite>\n<time datetime="PT0.000S">0:00</time>\n<p>Hello &lt;there&gt;. Still me.</p>' in page
@@ -266,7 +266,7 @@ def test_round_trip_keeps_words_in_json(tmp_path):
 
 def test_parse_transcript_round_trips_text_and_script(tmp_path):
     script = Transcript((Cue(0, 0, "Hello there.", "Host"), Cue(0, 0, "Hi.", "Guest")), timed=False)
-    assert parse_transcript(render_text(script), tmp_path / "t.txt") == script
+    assert parse_transcript(render_txt(script), tmp_path / "t.txt") == script
 
 
 @settings(max_examples=80, deadline=None)

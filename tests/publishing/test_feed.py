@@ -18,7 +18,7 @@ from podcast.publishing.feed import MAX_DESCRIPTION_BYTES, build_feed, fit_html
 from podcast.validate.rules import NS, validate_feed_bytes
 
 CASES = case_paths()
-FULL = Path(__file__).parent / "data" / "feeds" / "full.toml"
+FULL = Path(__file__).resolve().parents[1] / "data" / "feeds" / "full.toml"
 
 
 def _parse(data: bytes) -> etree._Element:
@@ -234,9 +234,9 @@ def test_manifest_refuses_control_characters_clearly(demo_show: Path, cli) -> No
 @given(st.text(max_size=3000), st.integers(min_value=200, max_value=5000))
 @settings(max_examples=60, deadline=None)
 def test_fit_html_never_exceeds_limit(text: str, limit: int) -> None:
-    from podcast.notes import render_html
+    from podcast.notes import markdown_to_html
 
-    html = render_html(text + "\n\nHelp is available.")
+    html = markdown_to_html(text + "\n\nHelp is available.")
     fitted = fit_html(html, limit)
     assert len(fitted.encode()) <= limit or len(html.encode()) <= limit
     etree.fromstring(f"<div>{fitted}</div>".encode(), etree.HTMLParser())  # still parses
@@ -255,7 +255,7 @@ def test_5000_episode_feed_builds_fast() -> None:
     import importlib.util
     import time
 
-    spec = importlib.util.spec_from_file_location("bench_feed", Path(__file__).parent.parent / "benchmarks" / "feed.py")
+    spec = importlib.util.spec_from_file_location("bench_feed", Path(__file__).resolve().parents[2] / "benchmarks" / "feed.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     channel, items = bench.synthetic_show(5000)

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from conftest import make_audio
 from reliability import BASE_URL, assert_feed_complete, make_small_show, snapshot
 
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 CASES: list[dict[str, Any]] = tomllib.loads((BAD / "cases.toml").read_text(encoding="utf-8"))["case"]
 EPISODE = Path("episodes/ep-one")
 
@@ -356,7 +356,7 @@ def test_fuzz_episode_field(tmp_path: Path, field: str, value: Any) -> None:
 @_HYPOTHESIS
 @given(section=st.sampled_from(sorted(SHOW_FIELDS)), data=st.data(), value=TOML_VALUES)
 def test_fuzz_show_field(tmp_path: Path, section: str, data: st.DataObject, value: Any) -> None:
-    manifest = tomllib.loads((Path(__file__).parent.parent / "podcast.toml").read_text(encoding="utf-8"))
+    manifest = tomllib.loads((Path(__file__).resolve().parents[2] / "podcast.toml").read_text(encoding="utf-8"))
     field = data.draw(st.sampled_from(SHOW_FIELDS[section] + ["unknown_key"]))
     manifest[section][field] = value
     _load_or_refuse(load_show_manifest, tmp_path / "podcast.toml", manifest)
@@ -393,7 +393,7 @@ def test_fuzz_chapters(tmp_path: Path, chapters: list[dict[str, Any]]) -> None:
 @given(key=st.sampled_from(["aws_secret_access_key", "aws_access_key_id", "aws_session_token", "secret_access_key"]),
        secret=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/+", min_size=8, max_size=40))  # fmt: skip
 def test_fuzz_credentials_refused_without_echo(tmp_path: Path, key: str, secret: str) -> None:
-    manifest = tomllib.loads((Path(__file__).parent.parent / "podcast.toml").read_text(encoding="utf-8"))
+    manifest = tomllib.loads((Path(__file__).resolve().parents[2] / "podcast.toml").read_text(encoding="utf-8"))
     manifest["publish"][key] = secret
     path = tmp_path / "podcast.toml"
     path.write_text(tomlkit.dumps(manifest), encoding="utf-8")

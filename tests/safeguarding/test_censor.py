@@ -16,7 +16,8 @@ import pytest
 
 from conftest import make_audio
 from podcast.audio.render import RenderSettings, ffmpeg_exe
-from podcast.safeguarding.censor import CensorPlan, censor_audio, censor_regions
+from podcast.build.censor import censor_audio
+from podcast.safeguarding.censor import CensorPlan, censor_regions
 from podcast.show.redactions import parse_redactions
 from safeguarding_helpers import add_episode, copy_built_demo, write_redactions
 

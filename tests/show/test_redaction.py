@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.id3 import ID3
 
-from podcast.show.redactions import DEFAULT_REPLACEMENT, RedactionListInvalid, fold, load_redactions, parse_redactions
+from podcast.show.redactions import DEFAULT_REPLACEMENT, fold, load_redactions, parse_redactions
+from podcast.errors import RedactionListInvalid
 from safeguarding_helpers import edit_episode, write_redactions, copy_built_demo
 
 

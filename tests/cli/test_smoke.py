@@ -9,7 +9,7 @@ from pathlib import Path
 
 from podcast.audio.render import measure_loudness
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_build_and_publish_demo(demo_show, cli):

@@ -13,7 +13,8 @@ from conftest import make_audio
 from podcast.publishing.publish import PlannedObject, Release, plan_release
 from podcast.show.redactions import parse_redactions
 from podcast.publishing.publish import gate_release
-from podcast.safeguarding.gate import Artefact, SafeguardingRefusal, scan_artefacts
+from podcast.safeguarding.gate import Artefact, scan_artefacts
+from podcast.errors import SafeguardingRefusal
 from safeguarding_helpers import add_episode, write_redactions, copy_built_demo
 
 
