@@ -32,7 +32,7 @@ fi
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test,transcribe]'
+.venv/bin/python -m pip install -q -e '.[test,transcribe,lint]'
 if [ -f package.json ] && command -v npm >/dev/null 2>&1; then
     npm ci --silent --no-audit --no-fund
 fi
