@@ -34,7 +34,8 @@ def validate_show(show_dir: Path, *, online: bool = False, base_url: str | None 
             findings += check_artwork(episode.artwork_path, str(episode.artwork_path.relative_to(show.root)))
     feed = write_feed_for(show, settings, now=now)
     try:
-        previous = open_target(settings.target, show.root).get_bytes(FEED_KEY)
+        # The show's settings carry [publish] endpoint_url and region (R2, MinIO): without them boto3 asks AWS.
+        previous = open_target(settings.target, show.root, settings).get_bytes(FEED_KEY)
     except PodcastError as exc:
         previous = None
         findings.append(rule("history-unreadable").finding(settings.target, exc.problem))
