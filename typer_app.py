@@ -413,7 +413,9 @@ def validate(
     Example: podcast validate --online --json
     """
     from podcast.show.model import utc_now
-    from podcast.validate.rules import check_online, validate_feed_bytes, validate_show
+    from podcast.validate.probes import check_online
+    from podcast.validate.runner import validate_feed_bytes
+    from podcast.validate.show import validate_show
 
     obj = _state(ctx, json_flag)
     with reported_errors():

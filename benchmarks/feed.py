@@ -25,7 +25,7 @@ from podcast.publishing.feed import FeedChannel, FeedItem, build_feed  # noqa: E
 from podcast.show.manifest import EpisodeManifest, ShowManifest  # noqa: E402
 from podcast.notes import compose_markdown, markdown_to_html  # noqa: E402
 from podcast.show.model import Episode, Show  # noqa: E402
-from podcast.validate.rules import validate_feed_bytes  # noqa: E402
+from podcast.validate.runner import validate_feed_bytes  # noqa: E402
 
 SHOW = {
     "show": {

@@ -2,7 +2,7 @@
 
 Every rule is one row of :data:`RULES`: an id, a severity, what is wrong, how to fix it,
 the scope it looks at and a small check. Adding a rule is adding a row (and a failing
-and a passing case in tests/test_validate.py, which refuses a rule without them).
+and a passing case in tests/validate/test_validate.py, which refuses a rule without them).
 
 Scopes, i.e. what a check is given:
 
@@ -12,38 +12,51 @@ Scopes, i.e. what a check is given:
   (cross-item rules: GUID uniqueness, order, embargo leaks, namespace values);
 * ``history``: the feed against the last published one; yields ``(where, detail)``;
 * ``artwork``: one image file (:class:`~podcast.artwork.ArtworkInfo`);
-* ``online``: one published URL as a directory fetches it (:class:`Probe`).
+* ``online``: one published URL as a directory fetches it (:class:`~podcast.validate.probes.Probe`).
 
 Sources: Apple Podcasts' RSS requirements, Spotify's podcast delivery specification,
 the Podcast Standards Project's PSP-1 and the Podcasting 2.0 namespace (value limits).
-The core is pure (bytes in, findings out); only :func:`validate_show` reads the show and
-the target, and only :func:`probe_url` touches the network.
+The rules are pure (elements in, details out). :mod:`podcast.validate.runner` runs them over
+feed bytes and artwork files; only :func:`~podcast.validate.show.validate_show` reads the show
+and the target, and only :mod:`podcast.validate.probes` touches the network.
 """
 
 from __future__ import annotations
 
-import email.utils
 import re
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from lxml import etree
 
-from podcast.artwork import MIN_SIZE_PX, ArtworkInfo, fixable_problems, inspect_artwork
-from podcast.errors import PodcastError
-from podcast.publishing.feed import ATOM_NS, CONTENT_NS, ITUNES_NS, MAX_DESCRIPTION_BYTES, PODCAST_NS, PSC_NS
+from podcast.artwork import MIN_SIZE_PX, ArtworkInfo, fixable_problems
+from podcast.publishing.feed import MAX_DESCRIPTION_BYTES
 from podcast.show.manifest import show_guid
+from podcast.validate.elements import (
+    NS,
+    attr,
+    has,
+    image_url,
+    is_url,
+    item_name,
+    max_bytes,
+    max_chars,
+    one_of,
+    optional_format,
+    parse_date,
+    positive_int,
+    self_href,
+    text_of,
+)
+
+if TYPE_CHECKING:
+    from podcast.validate.probes import Probe
 
 Severity = Literal["error", "warning"]
 Scope = Literal["channel", "item", "feed", "history", "artwork", "online"]
-NS = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": ATOM_NS, "content": CONTENT_NS, "psc": PSC_NS}
 MAX_TEXT_CHARS = 255  # titles, authors: Apple and Spotify truncate or reject longer
 MAX_NAMESPACE_TEXT = 128  # podcast:funding, podcast:person, podcast:license, podcast:txt purpose
 MAX_TXT_CHARS = 4000  # podcast:txt
@@ -67,8 +80,6 @@ PERSON_ROLES = frozenset({
     "social media manager", "consultant", "intern", "camera operator", "lighting designer", "camera grip",
     "assistant camera", "assistant editor",
 })
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
-USER_AGENT = "survivor-voices-podcast-validate/1 (like a podcast directory)"
 
 
 # --- findings and rules ----------------------------------------------------------------------
@@ -123,121 +134,23 @@ class HistoryView:
     retired: frozenset[str] = frozenset()  # withdrawn episodes, and ones trimmed by [feed] max_items
 
 
-@dataclass(frozen=True)
-class Probe:
-    """What a directory sees when it fetches one URL named by the feed."""
-
-    url: str
-    kind: str  # "enclosure", "image", "transcript", "chapters"
-    expected_type: str | None
-    expected_length: int | None
-    head_status: int | None = None  # None: no answer at all
-    head_type: str | None = None
-    head_length: int | None = None
-    range_status: int | None = None
-    range_total: int | None = None  # from Content-Range
-    error: str | None = None
-
-
-# --- small check builders -------------------------------------------------------------------
-
-
-def _text(element: etree._Element, path: str) -> str:
-    found = element.find(path, NS)
-    return (found.text or "").strip() if found is not None else ""
-
-
-def _has(path: str) -> Callable[[etree._Element], str | None]:
-    return lambda element: None if _text(element, path) else ""
-
-
-def _attr(path: str, name: str) -> Callable[[etree._Element], str | None]:
-    def check(element: etree._Element) -> str | None:
-        found = element.find(path, NS)
-        return None if found is not None and (found.get(name) or "").strip() else ""
-
-    return check
-
-
-def _one_of(path: str, values: set[str], *, optional: bool = False) -> Callable[[etree._Element], str | None]:
-    def check(element: etree._Element) -> str | None:
-        if optional and element.find(path, NS) is None:
-            return None
-        value = _text(element, path)
-        return None if value in values else (f"found '{value[:40]}'" if value else "missing")
-
-    return check
-
-
-def _max_chars(path: str, limit: int) -> Callable[[etree._Element], str | None]:
-    def check(element: etree._Element) -> str | None:
-        length = len(_text(element, path))
-        return None if length <= limit else f"{length} characters"
-
-    return check
-
-
-def _max_bytes(path: str, limit: int) -> Callable[[etree._Element], str | None]:
-    def check(element: etree._Element) -> str | None:
-        size = len(_text(element, path).encode("utf-8"))
-        return None if size <= limit else f"{size} bytes"
-
-    return check
-
-
-def _positive_int(path: str) -> Callable[[etree._Element], str | None]:
-    def check(element: etree._Element) -> str | None:
-        if element.find(path, NS) is None:
-            return None  # optional
-        value = _text(element, path)
-        return None if value.isdigit() and int(value) > 0 else f"found '{value[:20]}'"
-
-    return check
-
-
-def _is_url(value: str | None) -> bool:
-    """An absolute http(s) address without spaces.
-
-    >>> _is_url("https://example.org/a.mp3"), _is_url("/a.mp3"), _is_url("javascript:alert(1)")
-    (True, False, False)
-    """
-    return bool(value) and re.match(r"^https?://[^\s]+$", value or "") is not None
-
-
-def _image_url(path: str) -> Callable[[etree._Element], str | None]:
-    def check(element: etree._Element) -> str | None:
-        found = element.find(path, NS)
-        if found is None:
-            return None  # missing is a separate rule
-        href = found.get("href") or ""
-        if _is_url(href) and href.split("?")[0].lower().endswith(IMAGE_SUFFIXES):
-            return None
-        return f"href '{href[:80]}'"
-
-    return check
+# --- channel and item checks --------------------------------------------------------------
 
 
 def _self_link(channel: etree._Element) -> str | None:
-    ok = any(link.get("rel") == "self" and _is_url(link.get("href")) for link in channel.findall("atom:link", NS))
+    ok = any(link.get("rel") == "self" and is_url(link.get("href")) for link in channel.findall("atom:link", NS))
     return None if ok else ""
 
 
-def _self_href(channel: etree._Element) -> str | None:
-    for link in channel.findall("atom:link", NS):
-        if link.get("rel") == "self" and link.get("href"):
-            return link.get("href")
-    return None
-
-
 def _channel_guid_present(channel: etree._Element) -> str | None:
-    if _text(channel, "podcast:guid"):
+    if text_of(channel, "podcast:guid"):
         return None
-    href = _self_href(channel)
+    href = self_href(channel)
     return f'add guid = "{show_guid(href)}" under [show]' if href else ""
 
 
 def _podcast_guid_format(channel: etree._Element) -> str | None:
-    value = _text(channel, "podcast:guid")
+    value = text_of(channel, "podcast:guid")
     if not value:
         return None
     try:
@@ -252,8 +165,8 @@ def _podcast_guid_placeholder(channel: etree._Element) -> str | None:
     from podcast.show.scaffold import PLACEHOLDER_BASE_URL
 
     placeholder_feed = f"{PLACEHOLDER_BASE_URL}/feed.xml"
-    href = _self_href(channel)
-    if _text(channel, "podcast:guid") != show_guid(placeholder_feed) or not href or href == placeholder_feed:
+    href = self_href(channel)
+    if text_of(channel, "podcast:guid") != show_guid(placeholder_feed) or not href or href == placeholder_feed:
         return None
     return f'set guid = "{show_guid(href)}" under [show]'
 
@@ -270,24 +183,24 @@ def _locked_value(channel: etree._Element) -> str | None:
 
 
 def _language(channel: etree._Element) -> str | None:
-    value = _text(channel, "language")
+    value = text_of(channel, "language")
     return None if re.match(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", value) else (f"found '{value[:20]}'" if value else "missing")
 
 
 def _new_feed_url(channel: etree._Element) -> str | None:
     if channel.find("itunes:new-feed-url", NS) is None:
         return None
-    value = _text(channel, "itunes:new-feed-url")
-    if not _is_url(value):
+    value = text_of(channel, "itunes:new-feed-url")
+    if not is_url(value):
         return f"found '{value[:80]}'"
-    if value == _self_href(channel):
+    if value == self_href(channel):
         return "it is this feed's own address"
     return None
 
 
 def _enclosure_present(item: etree._Element) -> str | None:
     enclosure = item.find("enclosure")
-    return None if enclosure is not None and _is_url(enclosure.get("url")) else ""
+    return None if enclosure is not None and is_url(enclosure.get("url")) else ""
 
 
 def _enclosure_length(item: etree._Element) -> str | None:
@@ -306,32 +219,12 @@ def _enclosure_type(item: etree._Element) -> str | None:
     return None if re.match(r"^(audio|video)/[\w.+-]+$", kind) else f"type '{kind[:40]}'"
 
 
-def _parse_date(text: str) -> datetime | None:
-    try:
-        parsed = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def _pub_date(item: etree._Element) -> str | None:
-    text = _text(item, "pubDate")
-    return None if text and _parse_date(text) else (f"found '{text[:40]}'" if text else "missing")
+    text = text_of(item, "pubDate")
+    return None if text and parse_date(text) else (f"found '{text[:40]}'" if text else "missing")
 
 
-def _optional_format(path: str, pattern: str) -> Callable[[etree._Element], str | None]:
-    """A check that passes when ``path`` is absent, or present with text matching ``pattern``."""
-
-    def check(item: etree._Element) -> str | None:
-        if item.find(path, NS) is None:
-            return None
-        value = _text(item, path)
-        return None if re.match(pattern, value) else f"found '{value[:20]}'"
-
-    return check
-
-
-_duration_format = _optional_format("itunes:duration", r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
+_duration_format = optional_format("itunes:duration", r"^(\d+|(\d+:)?[0-5]?\d:[0-5]\d)$")
 
 
 def _guid_not_permalink(item: etree._Element) -> str | None:
@@ -339,12 +232,12 @@ def _guid_not_permalink(item: etree._Element) -> str | None:
     return None if guid is None or guid.get("isPermaLink") == "false" else ""
 
 
-_podcast_episode = _optional_format("podcast:episode", r"^\d+(\.\d+)?$")
+_podcast_episode = optional_format("podcast:episode", r"^\d+(\.\d+)?$")
 
 
 def _transcripts(item: etree._Element) -> str | None:
     for element in item.findall("podcast:transcript", NS):
-        if not _is_url(element.get("url")) or not (element.get("type") or "").strip():
+        if not is_url(element.get("url")) or not (element.get("type") or "").strip():
             return f"url '{(element.get('url') or '')[:80]}', type '{element.get('type') or ''}'"
     return None
 
@@ -353,7 +246,7 @@ def _chapters(item: etree._Element) -> str | None:
     element = item.find("podcast:chapters", NS)
     if element is None:
         return None
-    if not _is_url(element.get("url")) or element.get("type") != "application/json+chapters":
+    if not is_url(element.get("url")) or element.get("type") != "application/json+chapters":
         return f"url '{(element.get('url') or '')[:80]}', type '{element.get('type') or ''}'"
     return None
 
@@ -369,26 +262,21 @@ def _psc_chapters(item: etree._Element) -> str | None:
 # --- whole-feed checks ----------------------------------------------------------------------
 
 
-def _item_name(item: etree._Element, index: int) -> str:
-    title = _text(item, "title")
-    return f"item {index + 1}" + (f" ({title[:40]})" if title else "")
-
-
 def _guid_unique(view: FeedView) -> Iterator[tuple[str, str]]:
     seen: dict[str, int] = {}
     for index, item in enumerate(view.items):
-        guid = _text(item, "guid")
+        guid = text_of(item, "guid")
         if guid and guid in seen:
-            yield _item_name(item, index), f"same as item {seen[guid] + 1}"
+            yield item_name(item, index), f"same as item {seen[guid] + 1}"
         seen.setdefault(guid, index)
 
 
 def _newest_first(view: FeedView) -> Iterator[tuple[str, str]]:
-    dates = [_parse_date(_text(item, "pubDate")) for item in view.items]
+    dates = [parse_date(text_of(item, "pubDate")) for item in view.items]
     for index in range(1, len(dates)):
         before, this = dates[index - 1], dates[index]
         if before is not None and this is not None and this > before:
-            yield _item_name(view.items[index], index), f"newer than item {index}"
+            yield item_name(view.items[index], index), f"newer than item {index}"
             return
 
 
@@ -396,9 +284,9 @@ def _not_before_release(view: FeedView) -> Iterator[tuple[str, str]]:
     if view.now is None:
         return
     for index, item in enumerate(view.items):
-        published = _parse_date(_text(item, "pubDate"))
+        published = parse_date(text_of(item, "pubDate"))
         if published is not None and published > view.now:
-            yield _item_name(item, index), f"pubDate {published.isoformat()} is after now"
+            yield item_name(item, index), f"pubDate {published.isoformat()} is after now"
 
 
 def _persons(view: FeedView) -> Iterator[tuple[str, etree._Element]]:
@@ -406,7 +294,7 @@ def _persons(view: FeedView) -> Iterator[tuple[str, etree._Element]]:
         yield "channel", element
     for index, item in enumerate(view.items):
         for element in item.findall("podcast:person", NS):
-            yield _item_name(item, index), element
+            yield item_name(item, index), element
 
 
 def _person_values(view: FeedView) -> Iterator[tuple[str, str]]:
@@ -415,7 +303,7 @@ def _person_values(view: FeedView) -> Iterator[tuple[str, str]]:
         if not name or len(name) > MAX_NAMESPACE_TEXT:
             yield where, f"name of {len(name)} characters"
         for attribute in ("href", "img"):
-            if element.get(attribute) is not None and not _is_url(element.get(attribute)):
+            if element.get(attribute) is not None and not is_url(element.get(attribute)):
                 yield where, f"{attribute} '{element.get(attribute, '')[:60]}' is not a web address"
 
 
@@ -429,7 +317,7 @@ def _person_roles(view: FeedView) -> Iterator[tuple[str, str]]:
 def _funding_values(view: FeedView) -> Iterator[tuple[str, str]]:
     for element in view.channel.findall("podcast:funding", NS):
         text = (element.text or "").strip()
-        if not _is_url(element.get("url")) or len(text) > MAX_NAMESPACE_TEXT:
+        if not is_url(element.get("url")) or len(text) > MAX_NAMESPACE_TEXT:
             yield "channel", f"url '{(element.get('url') or '')[:60]}', text of {len(text)} characters"
 
 
@@ -444,7 +332,7 @@ def _license_values(view: FeedView) -> Iterator[tuple[str, str]]:
     for element in view.channel.findall("podcast:license", NS):
         text = (element.text or "").strip()
         url = element.get("url")
-        if not text or len(text) > MAX_NAMESPACE_TEXT or (url is not None and not _is_url(url)):
+        if not text or len(text) > MAX_NAMESPACE_TEXT or (url is not None and not is_url(url)):
             yield "channel", f"'{text[:40]}' ({len(text)} characters)"
 
 
@@ -458,35 +346,35 @@ def _medium_value(view: FeedView) -> Iterator[tuple[str, str]]:
 
 
 def _guid_changes(view: HistoryView) -> Iterator[tuple[str, str]]:
-    current = {_text(item, "guid"): item for item in view.current}
-    previous_guids = {_text(item, "guid") for item in view.previous}
+    current = {text_of(item, "guid"): item for item in view.current}
+    previous_guids = {text_of(item, "guid") for item in view.previous}
     fresh = [item for guid, item in current.items() if guid not in previous_guids]
     for old in view.previous:
-        guid = _text(old, "guid")
+        guid = text_of(old, "guid")
         if not guid or guid in current or guid in view.retired:
             continue
         match = _same_episode(old, fresh)
         if match is not None:
-            yield f"'{_text(old, 'title')[:60]}'", f"published as {guid}, now {_text(match, 'guid')}"
+            yield f"'{text_of(old, 'title')[:60]}'", f"published as {guid}, now {text_of(match, 'guid')}"
 
 
 def _guid_disappearances(view: HistoryView) -> Iterator[tuple[str, str]]:
-    current = {_text(item, "guid") for item in view.current}
-    previous_guids = {_text(item, "guid") for item in view.previous}
-    fresh = [item for item in view.current if _text(item, "guid") not in previous_guids]
+    current = {text_of(item, "guid") for item in view.current}
+    previous_guids = {text_of(item, "guid") for item in view.previous}
+    fresh = [item for item in view.current if text_of(item, "guid") not in previous_guids]
     for old in view.previous:
-        guid = _text(old, "guid")
+        guid = text_of(old, "guid")
         if guid and guid not in current and guid not in view.retired and _same_episode(old, fresh) is None:
-            yield f"'{_text(old, 'title')[:60]}'", f"guid {guid}"
+            yield f"'{text_of(old, 'title')[:60]}'", f"guid {guid}"
 
 
 def _same_episode(old: etree._Element, candidates: list[etree._Element]) -> etree._Element | None:
     """A new item that is evidently the same episode: same title, or same release time."""
-    title, published = _text(old, "title"), _parse_date(_text(old, "pubDate"))
+    title, published = text_of(old, "title"), parse_date(text_of(old, "pubDate"))
     for item in candidates:
-        if title and _text(item, "title") == title:
+        if title and text_of(item, "title") == title:
             return item
-        if published is not None and _parse_date(_text(item, "pubDate")) == published:
+        if published is not None and parse_date(text_of(item, "pubDate")) == published:
             return item
     return None
 
@@ -541,7 +429,7 @@ def _online_length(probe: Probe) -> str | None:
     return f"{probe.url} is {served} bytes, the feed says {probe.expected_length}"
 
 
-def _reported_by_runner(*_: object) -> tuple[()]:
+def reported_by_runner(*_: object) -> tuple[()]:
     """For rules whose condition the runner itself meets (unparsable XML, an unreadable file or URL)."""
     return ()
 
@@ -553,34 +441,34 @@ _4000 = MAX_DESCRIPTION_BYTES
 
 RULES: list[Rule] = [
     # The document.
-    Rule("feed-xml", "error", "feed", "is not well-formed XML", "regenerate it with `podcast feed`; never edit feed.xml by hand", _reported_by_runner),
-    Rule("feed-rss", "error", "feed", "is not an RSS 2.0 feed (no <rss version=\"2.0\"><channel>)", "write the feed with `podcast feed`", _reported_by_runner),
+    Rule("feed-xml", "error", "feed", "is not well-formed XML", "regenerate it with `podcast feed`; never edit feed.xml by hand", reported_by_runner),
+    Rule("feed-rss", "error", "feed", "is not an RSS 2.0 feed (no <rss version=\"2.0\"><channel>)", "write the feed with `podcast feed`", reported_by_runner),
     # Channel: required by Apple, Spotify and PSP-1.
-    Rule("channel-title", "error", "channel", "the feed has no <title>", "set [show] title in podcast.toml", _has("title")),
-    Rule("channel-title-length", "error", "channel", f"<title> is over {_255} characters", "shorten [show] title", _max_chars("title", _255)),
-    Rule("channel-description", "error", "channel", "the feed has no <description>", "set [show] description", _has("description")),
-    Rule("channel-description-length", "error", "channel", f"<description> is over {_4000} bytes", "shorten [show] description", _max_bytes("description", _4000)),
-    Rule("channel-link", "error", "channel", "the feed has no <link>", "set [show] link to the show's web page", _has("link")),
+    Rule("channel-title", "error", "channel", "the feed has no <title>", "set [show] title in podcast.toml", has("title")),
+    Rule("channel-title-length", "error", "channel", f"<title> is over {_255} characters", "shorten [show] title", max_chars("title", _255)),
+    Rule("channel-description", "error", "channel", "the feed has no <description>", "set [show] description", has("description")),
+    Rule("channel-description-length", "error", "channel", f"<description> is over {_4000} bytes", "shorten [show] description", max_bytes("description", _4000)),
+    Rule("channel-link", "error", "channel", "the feed has no <link>", "set [show] link to the show's web page", has("link")),
     Rule("channel-language", "error", "channel", "<language> is missing or not a language code", 'set [show] language, e.g. "en-GB"', _language),
-    Rule("channel-image", "error", "channel", "the feed has no <itunes:image href>", "set [show] artwork", _attr("itunes:image", "href")),
-    Rule("channel-image-url", "error", "channel", "<itunes:image href> is not a web address ending in .jpg or .png", "use JPEG or PNG artwork; publish with `podcast publish`", _image_url("itunes:image")),
-    Rule("channel-category", "error", "channel", "the feed has no <itunes:category>", "set [show] categories", _attr("itunes:category", "text")),
-    Rule("channel-explicit", "error", "channel", "<itunes:explicit> is missing or not true/false", "set [show] explicit = true or false", _one_of("itunes:explicit", {"true", "false"})),
+    Rule("channel-image", "error", "channel", "the feed has no <itunes:image href>", "set [show] artwork", attr("itunes:image", "href")),
+    Rule("channel-image-url", "error", "channel", "<itunes:image href> is not a web address ending in .jpg or .png", "use JPEG or PNG artwork; publish with `podcast publish`", image_url("itunes:image")),
+    Rule("channel-category", "error", "channel", "the feed has no <itunes:category>", "set [show] categories", attr("itunes:category", "text")),
+    Rule("channel-explicit", "error", "channel", "<itunes:explicit> is missing or not true/false", "set [show] explicit = true or false", one_of("itunes:explicit", {"true", "false"})),
     Rule("channel-self-link", "error", "channel", 'the feed has no <atom:link rel="self"> with a web address', "set [publish] base_url", _self_link),
-    Rule("channel-owner-email", "error", "channel", "the feed has no <itunes:owner><itunes:email> (Spotify and Apple verify ownership with it)", "set [show] owner.email", _has("itunes:owner/itunes:email")),
+    Rule("channel-owner-email", "error", "channel", "the feed has no <itunes:owner><itunes:email> (Spotify and Apple verify ownership with it)", "set [show] owner.email", has("itunes:owner/itunes:email")),
     Rule("channel-new-feed-url", "error", "channel", "<itunes:new-feed-url> is not the web address of another feed", "set [publish] new_feed_url to the new feed's full address, or remove it", _new_feed_url),
     # Channel: recommended.
-    Rule("channel-author", "warning", "channel", "the feed has no <itunes:author>", "set [show] author", _has("itunes:author")),
-    Rule("channel-author-length", "error", "channel", f"<itunes:author> is over {_255} characters", "shorten [show] author", _max_chars("itunes:author", _255)),
-    Rule("channel-type", "warning", "channel", "<itunes:type> is missing or not episodic/serial", 'set [show] type = "episodic" or "serial"', _one_of("itunes:type", {"episodic", "serial"})),
-    Rule("channel-copyright", "warning", "channel", "the feed has no <copyright>", 'set [show] copyright, e.g. "© 2026 Example Charity"', _has("copyright")),
-    Rule("channel-block", "warning", "channel", "<itunes:block> is not Yes (any other value is ignored)", "set [show] block = true, or remove it", _one_of("itunes:block", {"Yes"}, optional=True)),
-    Rule("channel-complete", "warning", "channel", "<itunes:complete> is not Yes (any other value is ignored)", "set [show] complete = true, or remove it", _one_of("itunes:complete", {"Yes"}, optional=True)),
+    Rule("channel-author", "warning", "channel", "the feed has no <itunes:author>", "set [show] author", has("itunes:author")),
+    Rule("channel-author-length", "error", "channel", f"<itunes:author> is over {_255} characters", "shorten [show] author", max_chars("itunes:author", _255)),
+    Rule("channel-type", "warning", "channel", "<itunes:type> is missing or not episodic/serial", 'set [show] type = "episodic" or "serial"', one_of("itunes:type", {"episodic", "serial"})),
+    Rule("channel-copyright", "warning", "channel", "the feed has no <copyright>", 'set [show] copyright, e.g. "© 2026 Example Charity"', has("copyright")),
+    Rule("channel-block", "warning", "channel", "<itunes:block> is not Yes (any other value is ignored)", "set [show] block = true, or remove it", one_of("itunes:block", {"Yes"}, optional=True)),
+    Rule("channel-complete", "warning", "channel", "<itunes:complete> is not Yes (any other value is ignored)", "set [show] complete = true, or remove it", one_of("itunes:complete", {"Yes"}, optional=True)),
     # Channel: Podcasting 2.0.
     Rule("channel-guid", "warning", "channel", "the feed has no <podcast:guid>", "add [show] guid to podcast.toml (the UUIDv5 of the feed URL; never change it)", _channel_guid_present),
     Rule("podcast-guid-format", "error", "channel", "<podcast:guid> is not a UUID", "set [show] guid to the value `podcast init` writes (UUIDv5 of the feed URL)", _podcast_guid_format),
     Rule("podcast-guid-placeholder", "error", "channel", "<podcast:guid> is still the example guid every new show starts with (directories would merge this show with others)", "set [show] guid to the UUIDv5 of the real feed URL, once, and never change it again", _podcast_guid_placeholder),
-    Rule("channel-locked", "warning", "channel", "the feed has no <podcast:locked>", "set [show] locked = true so no other host can import the show", _has("podcast:locked")),
+    Rule("channel-locked", "warning", "channel", "the feed has no <podcast:locked>", "set [show] locked = true so no other host can import the show", has("podcast:locked")),
     Rule("podcast-locked-value", "error", "channel", "<podcast:locked> must be yes or no with an owner email", "set [show] locked and owner.email", _locked_value),
     Rule("podcast-funding", "error", "feed", f"<podcast:funding> needs a web address and at most {MAX_NAMESPACE_TEXT} characters of text", "fix [show] funding = { url = \"https://...\", text = \"...\" }", _funding_values),
     Rule("podcast-person", "error", "feed", f"<podcast:person> needs a name of 1-{MAX_NAMESPACE_TEXT} characters and web addresses for href/img", "fix the persons tables in podcast.toml or episode.toml", _person_values),
@@ -589,32 +477,32 @@ RULES: list[Rule] = [
     Rule("podcast-license", "error", "feed", f"<podcast:license> must be 1-{MAX_NAMESPACE_TEXT} characters (and its url a web address)", 'use a short licence id such as "cc-by-nc-nd-4.0" in [show] license', _license_values),
     Rule("podcast-medium", "error", "feed", "<podcast:medium> is not a Podcasting 2.0 medium", 'set [show] medium = "podcast"', _medium_value),
     # Items: required.
-    Rule("item-title", "error", "item", "an episode has no <title>", "set title in its episode.toml", _has("title")),
-    Rule("item-title-length", "error", "item", f"an episode's <title> is over {_255} characters", "shorten the title in its episode.toml", _max_chars("title", _255)),
+    Rule("item-title", "error", "item", "an episode has no <title>", "set title in its episode.toml", has("title")),
+    Rule("item-title-length", "error", "item", f"an episode's <title> is over {_255} characters", "shorten the title in its episode.toml", max_chars("title", _255)),
     Rule("item-enclosure", "error", "item", "an episode has no <enclosure> with an http(s) url", "rebuild and publish with `podcast publish`", _enclosure_present),
     Rule("item-enclosure-length", "error", "item", "an episode's <enclosure length> is not its size in bytes", "publish with `podcast publish`, which measures the file", _enclosure_length),
     Rule("item-enclosure-type", "error", "item", "an episode's <enclosure type> is not an audio or video MIME type", 'publish MP3s (type "audio/mpeg") with `podcast publish`', _enclosure_type),
-    Rule("item-guid", "error", "item", "an episode has no <guid>", "create episodes with `podcast new`, which writes a guid", _has("guid")),
+    Rule("item-guid", "error", "item", "an episode has no <guid>", "create episodes with `podcast new`, which writes a guid", has("guid")),
     Rule("item-guid-unique", "error", "feed", "two episodes have the same <guid>", "give every episode its own guid: create episodes with `podcast new`, never copy folders", _guid_unique),
     Rule("item-pubdate", "error", "item", "an episode has no valid RFC 822 <pubDate>", "set published (with a time zone) in its episode.toml", _pub_date),
     Rule("item-pubdate-future", "error", "feed", "an episode is listed before its release time (an embargo leak)", "remove it from the published feed: set published to the release time and republish", _not_before_release),
-    Rule("item-description-length", "error", "item", f"an episode's <description> is over {_4000} bytes", "shorten its show notes (podcast feed trims them; regenerate the feed)", _max_bytes("description", _4000)),
-    Rule("item-explicit", "error", "item", "an episode's <itunes:explicit> is not true/false", "set explicit = true or false in its episode.toml", _one_of("itunes:explicit", {"true", "false"}, optional=True)),
-    Rule("item-episode-type", "error", "item", "<itunes:episodeType> is not full, trailer or bonus", 'set type = "full", "trailer" or "bonus" in its episode.toml', _one_of("itunes:episodeType", {"full", "trailer", "bonus"}, optional=True)),
-    Rule("item-episode-number", "error", "item", "<itunes:episode> is not a whole number above 0", "set number in its episode.toml (trailers may leave it 0)", _positive_int("itunes:episode")),
-    Rule("item-season", "error", "item", "<itunes:season> is not a whole number above 0", "set season = 1 or more in its episode.toml", _positive_int("itunes:season")),
-    Rule("item-image-url", "error", "item", "an episode's <itunes:image href> is not a web address ending in .jpg or .png", "use JPEG or PNG episode artwork", _image_url("itunes:image")),
-    Rule("item-itunes-title-length", "error", "item", f"<itunes:title> is over {_255} characters", "shorten the title in its episode.toml", _max_chars("itunes:title", _255)),
+    Rule("item-description-length", "error", "item", f"an episode's <description> is over {_4000} bytes", "shorten its show notes (podcast feed trims them; regenerate the feed)", max_bytes("description", _4000)),
+    Rule("item-explicit", "error", "item", "an episode's <itunes:explicit> is not true/false", "set explicit = true or false in its episode.toml", one_of("itunes:explicit", {"true", "false"}, optional=True)),
+    Rule("item-episode-type", "error", "item", "<itunes:episodeType> is not full, trailer or bonus", 'set type = "full", "trailer" or "bonus" in its episode.toml', one_of("itunes:episodeType", {"full", "trailer", "bonus"}, optional=True)),
+    Rule("item-episode-number", "error", "item", "<itunes:episode> is not a whole number above 0", "set number in its episode.toml (trailers may leave it 0)", positive_int("itunes:episode")),
+    Rule("item-season", "error", "item", "<itunes:season> is not a whole number above 0", "set season = 1 or more in its episode.toml", positive_int("itunes:season")),
+    Rule("item-image-url", "error", "item", "an episode's <itunes:image href> is not a web address ending in .jpg or .png", "use JPEG or PNG episode artwork", image_url("itunes:image")),
+    Rule("item-itunes-title-length", "error", "item", f"<itunes:title> is over {_255} characters", "shorten the title in its episode.toml", max_chars("itunes:title", _255)),
     Rule("item-guid-permalink", "warning", "item", '<guid> should have isPermaLink="false"', "keep GUIDs as opaque ids, never URLs", _guid_not_permalink),
     # Items: recommended.
     Rule("item-order", "warning", "feed", "episodes are not listed newest first", "regenerate the feed with `podcast feed`", _newest_first),
-    Rule("item-duration", "warning", "item", "an episode has no <itunes:duration>", "rebuild it with `podcast build`", _has("itunes:duration")),
+    Rule("item-duration", "warning", "item", "an episode has no <itunes:duration>", "rebuild it with `podcast build`", has("itunes:duration")),
     Rule("item-duration-format", "error", "item", "<itunes:duration> is not HH:MM:SS or seconds", "rebuild it with `podcast build`", _duration_format),
-    Rule("item-description", "warning", "item", "an episode has no <description>", "write show notes in description", _has("description")),
-    Rule("item-content", "warning", "item", "an episode has no <content:encoded> (HTML show notes)", "write show notes in description", _has("content:encoded")),
-    Rule("item-image", "warning", "item", "an episode has no <itunes:image>", "set [show] artwork (episodes fall back to it) or the episode's artwork", _attr("itunes:image", "href")),
+    Rule("item-description", "warning", "item", "an episode has no <description>", "write show notes in description", has("description")),
+    Rule("item-content", "warning", "item", "an episode has no <content:encoded> (HTML show notes)", "write show notes in description", has("content:encoded")),
+    Rule("item-image", "warning", "item", "an episode has no <itunes:image>", "set [show] artwork (episodes fall back to it) or the episode's artwork", attr("itunes:image", "href")),
     # Items: Podcasting 2.0.
-    Rule("podcast-season", "error", "item", "<podcast:season> is not a whole number above 0", "set season = 1 or more in its episode.toml", _positive_int("podcast:season")),
+    Rule("podcast-season", "error", "item", "<podcast:season> is not a whole number above 0", "set season = 1 or more in its episode.toml", positive_int("podcast:season")),
     Rule("podcast-episode", "error", "item", "<podcast:episode> is not a number", "set number in its episode.toml", _podcast_episode),
     Rule("podcast-transcript", "error", "item", "<podcast:transcript> needs a url and a type", "rebuild and publish the transcript", _transcripts),
     Rule("podcast-chapters", "error", "item", '<podcast:chapters> needs a url and type="application/json+chapters"', "rebuild and publish the chapters", _chapters),
@@ -622,14 +510,14 @@ RULES: list[Rule] = [
     # Against the last published feed: apps know episodes only by GUID.
     Rule("guid-changed", "error", "history", "an episode's GUID changed since the last published feed: every app will list it twice and download it again", "put the old guid back in its episode.toml (GUIDs never change)", _guid_changes),
     Rule("guid-disappeared", "error", "history", "an episode in the last published feed is gone without being withdrawn", "restore its episode folder, or set withdrawn = true in its episode.toml", _guid_disappearances),
-    Rule("history-unreadable", "warning", "history", "the last published feed cannot be read, so GUID stability was not checked", "republish with `podcast publish` to replace it", _reported_by_runner),
+    Rule("history-unreadable", "warning", "history", "the last published feed cannot be read, so GUID stability was not checked", "republish with `podcast publish` to replace it", reported_by_runner),
     # Artwork files.
-    Rule("artwork-readable", "error", "artwork", "is not an image that can be read", "save the artwork as a square RGB JPEG or PNG", _reported_by_runner),
+    Rule("artwork-readable", "error", "artwork", "is not an image that can be read", "save the artwork as a square RGB JPEG or PNG", reported_by_runner),
     Rule("artwork-square", "error", "artwork", "artwork is not square", "crop it square and export it again", _artwork_square),
     Rule("artwork-size", "error", "artwork", f"artwork is smaller than {MIN_SIZE_PX}x{MIN_SIZE_PX} px (scaling up would blur it)", "export it at 1400-3000 px square (3000 is best)", _artwork_size),
     Rule("artwork-converted", "warning", "artwork", "artwork breaks Apple's format, colour or size rules; `podcast publish` publishes a repaired copy", "export a square RGB JPEG or PNG of 1400-3000 px to publish it unchanged", _artwork_converted),
     # Online (--online): what a directory does with each published URL.
-    Rule("online-feed", "error", "online", "the published feed cannot be fetched", "publish with `podcast publish` and check [publish] base_url serves the target", _reported_by_runner),
+    Rule("online-feed", "error", "online", "the published feed cannot be fetched", "publish with `podcast publish` and check [publish] base_url serves the target", reported_by_runner),
     Rule("online-head", "error", "online", "a URL in the feed does not answer HEAD with 200", "publish again with `podcast publish`; check the server or bucket is public", _online_head),
     Rule("online-range", "error", "online", "an enclosure does not answer a Range request with 206 (apps cannot seek or resume)", "serve media from a server or CDN with byte-range support", _online_range),
     Rule("online-content-type", "error", "online", "a URL's Content-Type does not match the feed", "set the object's Content-Type (e.g. audio/mpeg) and republish", _online_type),
@@ -641,223 +529,3 @@ RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 def rule(rule_id: str) -> Rule:
     return RULES_BY_ID[rule_id]
-
-
-# --- running the rules ----------------------------------------------------------------------
-
-
-def parse_feed(data: bytes) -> etree._Element:
-    """Parse feed bytes safely (no entities, no network). Raises etree.XMLSyntaxError."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    return etree.fromstring(data, parser=parser)
-
-
-def check_feed(root: etree._Element, source: str, *, now: datetime | None = None) -> Iterator[Finding]:
-    """Run every channel, item and whole-feed rule over a parsed feed."""
-    channel = root.find("channel")
-    if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
-        yield rule("feed-rss").finding(source)
-        return
-    view = FeedView(source=source, channel=channel, items=channel.findall("item"), now=now)
-    for each in RULES:
-        if each.scope == "channel":
-            detail = each.check(channel)
-            if detail is not None:
-                yield each.finding(f"{source}: channel", detail)
-        elif each.scope == "item":
-            for index, item in enumerate(view.items):
-                detail = each.check(item)
-                if detail is not None:
-                    yield each.finding(f"{source}: {_item_name(item, index)}", detail)
-        elif each.scope == "feed":
-            for where, detail in each.check(view):
-                yield each.finding(f"{source}: {where}", detail)
-
-
-def check_history(current: etree._Element, previous: bytes | None, *, source: str,
-                  retired: Iterable[str] = ()) -> Iterator[Finding]:  # fmt: skip
-    """GUID stability: compare the feed about to be published with the last published one."""
-    if not previous:
-        return
-    try:
-        old_root = parse_feed(previous)
-    except etree.XMLSyntaxError as exc:
-        yield rule("history-unreadable").finding(source, str(exc))
-        return
-    old_channel, new_channel = old_root.find("channel"), current.find("channel")
-    if old_channel is None or new_channel is None:
-        if old_channel is None:
-            yield rule("history-unreadable").finding(source, "no <channel>")
-        return
-    view = HistoryView(current=new_channel.findall("item"), previous=old_channel.findall("item"), retired=frozenset(retired))
-    for each in RULES:
-        if each.scope == "history":
-            for where, detail in each.check(view):
-                yield each.finding(f"{source}: {where}", detail)
-
-
-def validate_feed_bytes(data: bytes, *, source: str, now: datetime | None = None, previous: bytes | None = None,
-                        previous_source: str = "last published feed", retired: Iterable[str] = ()) -> list[Finding]:  # fmt: skip
-    """Every feed rule over ``data``; with ``previous``, GUID stability against it too."""
-    try:
-        root = parse_feed(data)
-    except etree.XMLSyntaxError as exc:
-        return [rule("feed-xml").finding(source, str(exc))]
-    findings = list(check_feed(root, source, now=now))
-    findings += check_history(root, previous, source=previous_source, retired=retired)
-    return findings
-
-
-def check_artwork(path: Path, where: str) -> list[Finding]:
-    """The artwork rules over one image file."""
-    try:
-        info = inspect_artwork(path)
-    except PodcastError:
-        return [rule("artwork-readable").finding(where)]
-    findings = []
-    for each in RULES:
-        if each.scope == "artwork" and each.id != "artwork-readable":
-            detail = each.check(info)
-            if detail is not None:
-                findings.append(each.finding(where, detail))
-    return findings
-
-
-# --- online ---------------------------------------------------------------------------------
-
-
-def _request(url: str, *, method: str, headers: dict[str, str], timeout: float) -> tuple[int, dict[str, str]]:
-    """(status, headers) of one request; reads at most a few bytes of any body."""
-    request = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT, **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked
-            return response.status, {k.lower(): v for k, v in response.headers.items()}
-    except urllib.error.HTTPError as exc:
-        return exc.code, {k.lower(): v for k, v in (exc.headers or {}).items()}
-
-
-def probe_url(url: str, kind: str, expected_type: str | None, expected_length: int | None, *,
-              timeout: float = 20.0) -> Probe:  # fmt: skip
-    """HEAD the URL, and for enclosures ask for the first two bytes with Range, as apps do."""
-    base = Probe(url=url, kind=kind, expected_type=expected_type, expected_length=expected_length)
-    if not _is_url(url):
-        return Probe(**{**asdict(base), "error": "not an http(s) address"})
-    try:
-        status, headers = _request(url, method="HEAD", headers={}, timeout=timeout)
-    except (OSError, ValueError) as exc:
-        return Probe(**{**asdict(base), "error": str(getattr(exc, "reason", exc))})
-    length = headers.get("content-length")
-    result: dict[str, Any] = {**asdict(base), "head_status": status, "head_type": headers.get("content-type"),
-                              "head_length": int(length) if length and length.isdigit() else None}  # fmt: skip
-    if kind == "enclosure" and status == 200:
-        try:
-            range_status, range_headers = _request(url, method="GET", headers={"Range": "bytes=0-1"}, timeout=timeout)
-        except (OSError, ValueError) as exc:
-            result["error"] = str(getattr(exc, "reason", exc))
-        else:
-            result["range_status"] = range_status
-            total = re.match(r"^bytes \d+-\d+/(\d+)$", range_headers.get("content-range", ""))
-            result["range_total"] = int(total.group(1)) if total and range_status == 206 else None
-    return Probe(**result)
-
-
-def feed_urls(root: etree._Element) -> list[tuple[str, str, str | None, int | None]]:
-    """(url, kind, expected type, expected length) for every URL a directory fetches, in feed order, once each."""
-    found: dict[str, tuple[str, str, str | None, int | None]] = {}
-
-    def add(url: str | None, kind: str, kind_type: str | None, length: int | None = None) -> None:
-        if url and url not in found:
-            found[url] = (url, kind, kind_type, length)
-
-    channel = root.find("channel")
-    if channel is None:
-        return []
-    image = channel.find("itunes:image", NS)
-    add(image.get("href") if image is not None else None, "image", "image/*")
-    for item in channel.findall("item"):
-        enclosure = item.find("enclosure")
-        if enclosure is not None:
-            length = enclosure.get("length", "")
-            add(enclosure.get("url"), "enclosure", enclosure.get("type"), int(length) if length.isdigit() else None)
-        image = item.find("itunes:image", NS)
-        add(image.get("href") if image is not None else None, "image", "image/*")
-        for transcript in item.findall("podcast:transcript", NS):
-            add(transcript.get("url"), "transcript", transcript.get("type"))
-        chapters = item.find("podcast:chapters", NS)
-        if chapters is not None:
-            add(chapters.get("url"), "chapters", None)
-    return list(found.values())
-
-
-def check_online(data: bytes, *, source: str, timeout: float = 20.0, workers: int = 8) -> list[Finding]:
-    """Fetch every URL the feed names the way a directory does and run the online rules."""
-    try:
-        root = parse_feed(data)
-    except etree.XMLSyntaxError:
-        return []  # feed-xml already reports it
-    targets = feed_urls(root)
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets) or 1))) as pool:
-        probes = list(pool.map(lambda t: probe_url(*t, timeout=timeout), targets))
-    findings = []
-    for probe in probes:
-        for each in RULES:
-            if each.scope == "online" and each.check is not _reported_by_runner:
-                detail = each.check(probe)
-                if detail is not None:
-                    findings.append(each.finding(f"{source}: {probe.kind}", detail))
-    return findings
-
-
-def fetch_feed(url: str, *, timeout: float = 20.0) -> tuple[bytes | None, Finding | None]:
-    """The published feed's bytes, or the online-feed finding that says why not."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return response.read(), None
-    except urllib.error.HTTPError as exc:
-        return None, rule("online-feed").finding(url, f"HTTP {exc.code}")
-    except (OSError, ValueError) as exc:
-        return None, rule("online-feed").finding(url, str(getattr(exc, "reason", exc)))
-
-
-# --- the show -------------------------------------------------------------------------------
-
-
-def validate_show(show_dir: Path, *, online: bool = False, base_url: str | None = None,
-                  target: str | None = None, now: datetime | None = None) -> list[Finding]:  # fmt: skip
-    """Load the show (raising on bad manifests), check artwork, the feed it would publish and,
-    against the target's current feed.xml, GUID stability. With ``online``, also fetch the
-    published feed from ``<base_url>/feed.xml`` and every URL it names."""
-    from podcast.publishing.publish import write_feed_for
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show, utc_now
-    from podcast.publishing.target import FEED_KEY, open_target
-
-    show = load_show(show_dir)
-    now = now or utc_now()
-    settings = resolve_settings(show, target=target, base_url=base_url)
-    findings = check_artwork(show.artwork_path, str(show.artwork_path.relative_to(show.root)))
-    for episode in show.episodes:
-        if episode.artwork_path:
-            findings += check_artwork(episode.artwork_path, str(episode.artwork_path.relative_to(show.root)))
-    feed = write_feed_for(show, settings, now=now)
-    try:
-        previous = open_target(settings.target, show.root).get_bytes(FEED_KEY)
-    except PodcastError as exc:
-        previous = None
-        findings.append(rule("history-unreadable").finding(settings.target, exc.problem))
-    current_guids = {_text(item, "guid") for item in parse_feed(feed).iter("item")}
-    # Withdrawn episodes may leave the feed; so may old ones trimmed by [feed] max_items.
-    retired = {e.guid for e in show.episodes if e.manifest.withdrawn}
-    if show.manifest.feed.max_items is not None:
-        retired |= {e.guid for e in show.episodes if e.guid not in current_guids}
-    findings += validate_feed_bytes(feed, source="feed.xml", now=now, previous=previous,
-                                    previous_source=f"{settings.target}/{FEED_KEY}", retired=retired)  # fmt: skip
-    if online:
-        published, problem = fetch_feed(settings.feed_url)
-        if problem is not None:
-            findings.append(problem)
-        elif published is not None:
-            findings += validate_feed_bytes(published, source=settings.feed_url, now=now)
-            findings += check_online(published, source=settings.feed_url)
-    return findings

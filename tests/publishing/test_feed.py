@@ -15,7 +15,8 @@ from lxml import etree
 
 from feedcases import case_from_dict, case_paths, load_case
 from podcast.publishing.feed import MAX_DESCRIPTION_BYTES, build_feed, fit_html
-from podcast.validate.rules import NS, validate_feed_bytes
+from podcast.validate.elements import NS
+from podcast.validate.runner import validate_feed_bytes
 
 CASES = case_paths()
 FULL = Path(__file__).resolve().parents[1] / "data" / "feeds" / "full.toml"

@@ -18,7 +18,10 @@ from podcast.publishing.feed import build_feed
 from podcast.show.manifest import show_guid
 from podcast.publishing.serve import make_server
 from http_helpers import running
-from podcast.validate.rules import NS, RULES, check_artwork, check_online, fetch_feed, validate_feed_bytes
+from podcast.validate.elements import NS
+from podcast.validate.probes import check_online, fetch_feed
+from podcast.validate.rules import RULES
+from podcast.validate.runner import check_artwork, validate_feed_bytes
 
 GOOD = build_feed(*load_case(CASES / "full.toml"))
 P = NS["podcast"]

@@ -6,8 +6,10 @@ import json
 import re
 import threading
 import tomllib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from http_helpers import running
 from podcast.show.manifest import show_guid
 from podcast.publishing.serve import make_server
 
@@ -156,3 +158,42 @@ def test_max_items_trimming_is_not_a_lost_guid(demo_show: Path, cli, tone: Path)
     result = cli("-C", demo_show, "--json", "validate")
     assert result.exit_code == 1
     assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["guid-disappeared"]
+
+
+def _recording_proxy(seen: list[str]) -> ThreadingHTTPServer:
+    """A stand-in for the internet on loopback: notes each request line (e.g. CONNECT to AWS) and refuses it."""
+
+    class Refuse(BaseHTTPRequestHandler):
+        def refuse(self) -> None:
+            seen.append(self.requestline)
+            self.send_error(502)
+
+        do_CONNECT = do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = refuse
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+
+
+def test_s3_compatible_show_reads_history_from_its_endpoint(cli, make_s3_show, monkeypatch) -> None:
+    """An R2/MinIO show: only podcast.toml's [publish] endpoint_url says where the last feed is, never AWS."""
+    show = make_s3_show()  # endpoint_url and region in podcast.toml; aws_env removed AWS_ENDPOINT_URL*
+    assert cli("-C", show.root, "publish").exit_code == 0
+    manifest = show.root / "episodes" / "trailer" / "episode.toml"
+    manifest.write_text(manifest.read_text().replace("8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b", "8a6f2c1e-3b4d-4e5f-9a7b-00000000beef"))
+
+    # Anything not on loopback (AWS) goes to a proxy that only records it; the moto store is on 127.0.0.1.
+    seen: list[str] = []
+    with running(_recording_proxy(seen)) as proxy:
+        for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+            monkeypatch.setenv(name, proxy)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+        result = cli("-C", show.root, "--json", "validate")
+    findings = json.loads(result.stdout)["findings"]
+    # The changed GUID is caught, so the previous feed was read from the store podcast.toml names.
+    assert [f["rule"] for f in findings] == ["guid-changed"], findings
+    assert findings[0]["where"] == f"{show.target}/feed.xml: 'Welcome to Survivor Voices'"
+    assert result.exit_code == 1
+    assert seen == []  # nothing asked AWS (or anywhere off this machine)
