@@ -104,11 +104,8 @@ def emit(obj: Context, data: Any, text: str) -> None:
 
 @dataclass(frozen=True)
 class Opened:
-    """A command's show and publish settings; its target opens on first use.
-
-    Opening lazily keeps commands that never touch the target (build, feed) from building
-    an S3 client, and keeps the order of failures each command had.
-    """
+    """A command's show and publish settings; its target opens on first use, so commands
+    that never touch it (build, feed) never build an S3 client."""
 
     show: Show
     settings: PublishSettings
