@@ -9,6 +9,7 @@ Tracebacks never show local variables, which could hold credentials.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import signal
@@ -18,12 +19,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from podcast import __version__
 from podcast.errors import EXIT_DATA, PodcastError
+
+if TYPE_CHECKING:
+    from podcast.publishing.publish import PublishReport
+    from podcast.publishing.review import ReviewReport
+    from podcast.publishing.takedown import TakedownReport
+    from podcast.publishing.target import Target
+    from podcast.show.model import Show
+    from podcast.show.settings import PublishSettings
+    from podcast.validate.rules import Finding
 
 app = typer.Typer(
     name="podcast",
@@ -90,6 +100,30 @@ def emit(obj: Context, data: Any, text: str) -> None:
         typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
     elif text and not obj.quiet:
         typer.echo(text)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A command's show and publish settings; its target opens on first use, so commands
+    that never touch it (build, feed) never build an S3 client."""
+
+    show: Show
+    settings: PublishSettings
+
+    @functools.cached_property
+    def target(self) -> Target:
+        from podcast.publishing.target import open_target
+
+        return open_target(self.settings.target, self.show.root, self.settings)
+
+
+def open_show(obj: Context, *, target: str | None = None, base_url: str | None = None) -> Opened:
+    """Load the -C show and resolve its settings (--target/--base-url beat env, which beats podcast.toml)."""
+    from podcast.show.model import load_show
+    from podcast.show.settings import resolve_settings
+
+    show = load_show(obj.show_dir)
+    return Opened(show, resolve_settings(show, target=target, base_url=base_url))
 
 
 def _TransferColumn() -> Any:  # noqa: N802 - builds a rich column class lazily (rich loads only on a terminal)
@@ -181,6 +215,7 @@ def main(
 
 
 # --- commands ---------------------------------------------------------------------------------
+# Each command: parse -> open (open_show) -> call podcast.* -> render (a _*_text function) -> exit code.
 
 
 @app.command()
@@ -199,8 +234,11 @@ def init(
     obj = _state(ctx)
     with reported_errors():
         created = init_show(directory or obj.show_dir, title=title, base_url=base_url)
-    emit(obj, {"created": [str(p) for p in created]},
-         "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`")  # fmt: skip
+    emit(obj, {"created": [str(p) for p in created]}, _init_text(created))
+
+
+def _init_text(created: list[Path]) -> str:
+    return "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`"
 
 
 @app.command()
@@ -246,19 +284,16 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
     Example: podcast build trailer
     """
     from podcast.build.batch import build_episodes
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show
 
     obj = _state(ctx, json_flag)
     results: list[dict[str, Any]] = []
     failures: list[str] = []
     with reported_errors():
-        show = load_show(obj.show_dir)
-        settings = resolve_settings(show)
-        episodes = show.select(slugs)
+        opened = open_show(obj)
+        episodes = opened.show.select(slugs)
     with ProgressView(obj) as progress:
         # Two episodes at a time (PODCAST_JOBS); a failing episode does not stop the others.
-        outcomes = build_episodes(show, episodes, settings, on_progress=progress.update)
+        outcomes = build_episodes(opened.show, episodes, opened.settings, on_progress=progress.update)
     for outcome in outcomes:
         if outcome.error is not None:
             log.debug("error details for %s", outcome.slug, exc_info=outcome.error)
@@ -267,12 +302,16 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
             last_code = outcome.error.exit_code
         elif outcome.built is not None:
             results.append(outcome.built.to_dict())
+    emit(obj, {"episodes": results, "failed": failures}, _build_text(results, failures))
+    if failures:
+        raise typer.Exit(last_code)
+
+
+def _build_text(results: list[dict[str, Any]], failures: list[str]) -> str:
     lines = [_describe_build(r) for r in results]
     if failures:
         lines.append(f"{len(failures)} episode(s) failed: {', '.join(failures)}")
-    emit(obj, {"episodes": results, "failed": failures}, "\n".join(lines))
-    if failures:
-        raise typer.Exit(last_code)
+    return "\n".join(lines)
 
 
 def _describe_build(result: dict[str, Any]) -> str:
@@ -306,18 +345,19 @@ def publish(
     Example: podcast publish --dry-run
     """
     from podcast.publishing.publish import publish as run_publish
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show, utc_now
-    from podcast.publishing.target import open_target
+    from podcast.show.model import utc_now
 
     obj = _state(ctx, json_flag)
     with reported_errors(), ProgressView(obj) as progress:
-        show = load_show(obj.show_dir)
-        settings = resolve_settings(show, target=target, base_url=base_url)
+        opened = open_show(obj, target=target, base_url=base_url)
         report = run_publish(
-            show, settings, open_target(settings.target, show.root, settings), slugs=slugs, now=utc_now(), dry_run=dry_run,
+            opened.show, opened.settings, opened.target, slugs=slugs, now=utc_now(), dry_run=dry_run,
             on_build_progress=progress.update, on_upload_progress=progress.transfer,
         )  # fmt: skip
+    emit(obj, report.to_dict(), _publish_text(report, dry_run))
+
+
+def _publish_text(report: PublishReport, dry_run: bool) -> str:
     verb = "would upload" if dry_run else "uploaded"
     lines = [f"{b['slug']}: {b['action']}" for b in report.built]
     lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
@@ -331,7 +371,7 @@ def publish(
         f"feed {feed_state}: {report.feed_url} — {len(report.episodes)} episode(s), "
         f"{len(report.uploaded)} object(s) {verb} ({report.uploaded_bytes:,} bytes), {report.unchanged} unchanged"
     )
-    emit(obj, report.to_dict(), "\n".join(lines))
+    return "\n".join(lines)
 
 
 @app.command()
@@ -353,6 +393,7 @@ def transcribe(
 
     obj = _state(ctx, json_flag)
     with reported_errors():
+        # Only the show: transcribing needs no publish settings, so a bad base URL does not stop it.
         show = load_show(obj.show_dir)
         episode = show.episode(slug)
         path = episode.folder / output  # an absolute --output stays as it is
@@ -362,9 +403,13 @@ def transcribe(
             result = transcribe_episode(show, episode, on_progress=lambda step, f: progress.update(slug, step, f))
         listed = adopt_transcript(show, episode, result, path)
     words = sum(len(cue.text.split()) for cue in result.cues)
-    note = f"added transcript = \"{path.name}\" to episode.toml" if listed else "episode.toml already names a transcript: point it at this file to publish it"
     emit(obj, {"slug": slug, "file": str(path), "cues": len(result.cues), "words": words, "speakers": result.speakers,
-               "listed": listed}, f"wrote {path} ({len(result.cues)} cues, {words} words) — {note}; check it before publishing")  # fmt: skip
+               "listed": listed}, _transcribe_text(path, len(result.cues), words, listed))  # fmt: skip
+
+
+def _transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:
+    note = f"added transcript = \"{path.name}\" to episode.toml" if listed else "episode.toml already names a transcript: point it at this file to publish it"
+    return f"wrote {path} ({cues} cues, {words} words) — {note}; check it before publishing"
 
 
 @app.command()
@@ -379,18 +424,16 @@ def feed(
     """
     from podcast.publishing.feed import write_feed
     from podcast.publishing.publish import write_feed_for
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show, utc_now
+    from podcast.show.model import utc_now
 
     obj = _state(ctx)
     with reported_errors(), ProgressView(obj) as progress:
-        show = load_show(obj.show_dir)
-        settings = resolve_settings(show, base_url=base_url)
-        data = write_feed_for(show, settings, now=utc_now(), on_build_progress=progress.update)
+        opened = open_show(obj, base_url=base_url)
+        data = write_feed_for(opened.show, opened.settings, now=utc_now(), on_build_progress=progress.update)
         if output is not None and str(output) == "-":
             sys.stdout.buffer.write(data)
             return
-        path = output or show.build_dir / "feed.xml"
+        path = output or opened.show.build_dir / "feed.xml"
         write_feed(path, data)
     emit(obj, {"feed": str(path), "bytes": len(data)}, f"wrote {path} ({len(data):,} bytes)")
 
@@ -429,17 +472,22 @@ def validate(
             if online:
                 findings += check_online(data, source=str(feed_file))
         else:
+            # validate_show opens the show itself: it reads everything and changes nothing.
             findings = validate_show(obj.show_dir, online=online, base_url=base_url, target=target)
-    errors = [f for f in findings if f.severity == "error"]
-    warnings = [f for f in findings if f.severity == "warning"]
-    lines = [f.render() for f in findings]
-    lines.append(f"{len(errors)} error(s), {len(warnings)} warning(s)" + ("" if errors else " — the feed is valid"))
-    emit(obj, {"valid": not errors, "errors": len(errors), "warnings": len(warnings),
-               "findings": [f.to_dict() for f in findings]}, "\n".join(lines))  # fmt: skip
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    emit(obj, {"valid": not errors, "errors": errors, "warnings": warnings,
+               "findings": [f.to_dict() for f in findings]}, _validate_text(findings, errors, warnings))  # fmt: skip
     if errors:
         if not obj.json:
-            typer.echo(f"error: validation failed with {len(errors)} error(s) — fix them as listed above", err=True)
+            typer.echo(f"error: validation failed with {errors} error(s) — fix them as listed above", err=True)
         raise typer.Exit(EXIT_DATA)
+
+
+def _validate_text(findings: list[Finding], errors: int, warnings: int) -> str:
+    lines = [f.render() for f in findings]
+    lines.append(f"{errors} error(s), {warnings} warning(s)" + ("" if errors else " — the feed is valid"))
+    return "\n".join(lines)
 
 
 @app.command()
@@ -465,13 +513,16 @@ def loudness(
             code = code or exc.exit_code
             continue
         rows.append({"file": str(path), **stats})
-    text = "\n".join(
+    emit(obj, {"files": rows}, _loudness_text(rows))
+    if code:
+        raise typer.Exit(code)
+
+
+def _loudness_text(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(
         f"{r['file']}: {r['integrated_lufs']:.1f} LUFS, range {r['range_lu']:.1f} LU, true peak {r['true_peak_dbtp']:.1f} dBTP"
         for r in rows
     )
-    emit(obj, {"files": rows}, text)
-    if code:
-        raise typer.Exit(code)
 
 
 @app.command()
@@ -480,20 +531,21 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
 
     Example: podcast status
     """
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show, utc_now
+    from podcast.show.model import utc_now
     from podcast.publishing.status import show_status
-    from podcast.publishing.target import open_target
 
     obj = _state(ctx, json_flag)
     with reported_errors():
-        show = load_show(obj.show_dir)
-        settings = resolve_settings(show, target=target)
-        rows = show_status(show, settings, open_target(settings.target, show.root, settings), now=utc_now())
+        opened = open_show(obj, target=target)
+        rows = show_status(opened.show, opened.settings, opened.target, now=utc_now())
+    emit(obj, {"episodes": rows}, _status_text(rows))
+
+
+def _status_text(rows: list[dict[str, Any]]) -> str:
     text = "\n".join(
         f"{r['slug']:<24} #{r['number']:<4} {r['published'][:16]:<17} {r['build']:<10} {r['release']}" for r in rows
     )
-    emit(obj, {"episodes": rows}, text or "no episodes yet — create one with `podcast new SLUG --audio FILE`")
+    return text or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
 
 
 @app.command()
@@ -509,18 +561,15 @@ def serve(
     download from here. Example: podcast serve --port 8000, then subscribe to http://127.0.0.1:8000/feed.xml
     """
     from podcast.publishing.serve import make_server
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show
-    from podcast.publishing.target import LocalFolderTarget, open_target
+    from podcast.publishing.target import LocalFolderTarget
 
     obj = _state(ctx)
     with reported_errors():
-        show = load_show(obj.show_dir)
-        settings = resolve_settings(show, target=target)
-        folder = open_target(settings.target, show.root)
+        opened = open_show(obj, target=target)
+        folder = opened.target
         if not isinstance(folder, LocalFolderTarget):
             raise PodcastError("`podcast serve` only serves a local folder target", fix="pass --target feed")
-        server = make_server(folder.root, host=host, port=port, published_base_url=settings.base_url)
+        server = make_server(folder.root, host=host, port=port, published_base_url=opened.settings.base_url)
     address = f"http://{host}:{server.server_address[1]}"
     typer.echo(f"serving {folder.root} at {address}/feed.xml — press Ctrl+C to stop", err=True)
     sys.stderr.flush()
@@ -552,19 +601,20 @@ def review(
     Example: podcast review episode-3 --expires 3d
     """
     from podcast.publishing.review import parse_expires, review as run_review
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show, utc_now
-    from podcast.publishing.target import open_target
+    from podcast.show.model import utc_now
 
     obj = _state(ctx, json_flag)
     with reported_errors():
-        show = load_show(obj.show_dir)
-        seconds = parse_expires(expires or show.manifest.safeguarding.review_expires)
-        settings = resolve_settings(show, target=target)
-        report = run_review(show, settings, open_target(settings.target, show.root, settings), slug, expires_s=seconds, now=utc_now())
+        opened = open_show(obj, target=target)
+        seconds = parse_expires(expires or opened.show.manifest.safeguarding.review_expires)
+        report = run_review(opened.show, opened.settings, opened.target, slug, expires_s=seconds, now=utc_now())
+    emit(obj, report.to_dict(), _review_text(report))
+
+
+def _review_text(report: ReviewReport) -> str:
     lines = [f"{link['what']}: {link['url']}" for link in report.links]
     lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
-    emit(obj, report.to_dict(), "\n".join(lines))
+    return "\n".join(lines)
 
 
 @app.command()
@@ -580,22 +630,23 @@ def takedown(
 
     Example: podcast takedown episode-3 --reason "Contributor withdrew consent"
     """
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show, utc_now
-    from podcast.publishing.target import open_target
+    from podcast.show.model import utc_now
     from podcast.publishing.takedown import takedown as run_takedown
 
     obj = _state(ctx, json_flag)
     with reported_errors():
-        show = load_show(obj.show_dir)
-        settings = resolve_settings(show, target=target, base_url=base_url)
-        report = run_takedown(show, settings, open_target(settings.target, show.root, settings), slug, reason=reason, now=utc_now())
+        opened = open_show(obj, target=target, base_url=base_url)
+        report = run_takedown(opened.show, opened.settings, opened.target, slug, reason=reason, now=utc_now())
+    emit(obj, report.to_dict(), _takedown_text(report))
+
+
+def _takedown_text(report: TakedownReport) -> str:
     lines = [f"deleted {key}" for key in report.removed]
     lines.append(f"feed {'updated' if report.feed_updated else 'already without it'}: {report.feed_url}")
     if report.cdn_invalidation:
         lines.append(f"CDN invalidation {report.cdn_invalidation} requested")
-    lines.append(f"{slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
-    emit(obj, report.to_dict(), "\n".join(lines))
+    lines.append(f"{report.slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
