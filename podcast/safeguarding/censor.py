@@ -77,7 +77,7 @@ def merge_regions(regions: Iterable[tuple[float, float]]) -> list[tuple[float, f
 def censor_regions(words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S) -> list[tuple[float, float]]:
     """Time ranges covering every listed name spoken in ``words`` (padded, merged, rounded to ms).
 
-    >>> from podcast.redaction import parse_redactions
+    >>> from podcast.show.redactions import parse_redactions
     >>> words = [(0.0, 0.4, "I"), (0.4, 0.9, "met"), (1.0, 1.5, "Jordan"), (1.5, 2.0, "Example's"), (2.1, 2.5, "dog")]
     >>> censor_regions(words, parse_redactions("Jordan Example"))
     [(0.95, 2.05)]

@@ -241,7 +241,7 @@ def scan_key(key: str, names: RedactionList) -> list[Hit]:
 
     Like every scanner here it reports raw names; :func:`scan_artefacts` redacts them.
 
-    >>> from podcast.redaction import parse_redactions
+    >>> from podcast.show.redactions import parse_redactions
     >>> [hit.render() for hit in scan_artefacts([Artefact("media/ana-story-0123456789ab.mp3")], parse_redactions("Ana"))]
     ['media/[name withheld]-story-0123456789ab.mp3 object name']
     """

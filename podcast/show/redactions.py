@@ -205,7 +205,7 @@ def parse_redactions(text: str, *, source: str | None = None) -> RedactionList:
     >>> parse_redactions("x")
     Traceback (most recent call last):
     ...
-    podcast.redaction.RedactionListInvalid: redaction list line 1: the name is shorter than 2 letters — a name that short would match ordinary words; write the full name
+    podcast.errors.RedactionListInvalid: redaction list line 1: the name is shorter than 2 letters — a name that short would match ordinary words; write the full name
     """
     where = source or "redaction list"
     entries: list[Entry] = []
