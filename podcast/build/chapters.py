@@ -232,7 +232,7 @@ def check_chapters(chapters: ChapterList, *, duration_s: float | None = None) ->
     >>> check_chapters(ChapterList(Path("c.txt"), (ChapterEntry(5, "Intro", where="line 1"),)))
     Traceback (most recent call last):
     ...
-    podcast.chapters.ChaptersInvalid: c.txt: line 1: the first chapter starts at 00:00:05.000, not at 0 — start the first chapter at 00:00:00 (the beginning of the episode)
+    podcast.errors.ChaptersInvalid: c.txt: line 1: the first chapter starts at 00:00:05.000, not at 0 — start the first chapter at 00:00:00 (the beginning of the episode)
     """
     entries = chapters.entries
     source = chapters.source
