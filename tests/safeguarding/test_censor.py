@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import make_audio
-from podcast.audio.render import RenderSettings, ffmpeg_exe
+from podcast.audio.filters import RenderSettings
+from podcast.audio.runner import ffmpeg_exe
 from podcast.build.censor import censor_audio
 from podcast.safeguarding.censor import CensorPlan, censor_regions
 from podcast.show.redactions import parse_redactions
