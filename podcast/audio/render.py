@@ -231,9 +231,11 @@ def render_episode_audio(
     #    leveler, exactly as the encoder will get them) or, when no limiter looks likely, the
     #    programme's loudness for a plain gain.
     points: list[tuple[float, float]] = []  # (gain, loudness of the limited PCM at that gain)
+    unity: float | None = None  # the programme's loudness at unity gain, when metered instead of calibrating
     with ThreadPoolExecutor(max_workers=3 + len(sources)) as pool:
         analyses = [pool.submit(analyse_part, path, settings, info) for path, info in zip(sources, infos)]
         shift = pool.submit(measure_encoder_shift, sources, infos, settings)
+        calibration = loudness = None
         if trials is not None:  # the whole programme as it comes: the trims are not known yet
             calibration = pool.submit(calibrate_limiter, whole, settings, RenderPlan.as_it_comes(settings, limiter),
                                       trials, on_progress=step("calibrate"))  # fmt: skip
@@ -241,11 +243,11 @@ def render_episode_audio(
             loudness = pool.submit(measure_programme, whole, settings, on_progress=step("measure"))
         parts = [future.result() for future in analyses]  # first: they name a damaged file
         encoder_shift = shift.result()
-        if trials is not None:
+        if calibration is not None:
             points = calibration.result()
-        else:
+        if loudness is not None:
             unity = loudness.result()["integrated_lufs"]
-    if trials is None and unity <= SILENCE_LUFS:
+    if unity is not None and unity <= SILENCE_LUFS:
         raise AudioInvalid(
             "is silent (no measurable loudness)",
             path=named,
@@ -265,7 +267,7 @@ def render_episode_audio(
         return settings.leveler or sample_peak + INTERSAMPLE_DB + gain > ceiling - PEAK_HEADROOM_DB
 
     plan = RenderPlan(trims=trims, crossfade_s=crossfade, gain_db=0.0, leveler=settings.leveler)
-    if trials is None:
+    if unity is not None:  # metered, not calibrated: the plain gain, unless the peaks need the limiter after all
         gain = aim - unity
         if peaks_pass(gain):
             trials = place_trials(gain, sample_peak, limiter)
