@@ -500,7 +500,7 @@ def loudness(
 
     Example: podcast loudness episodes/trailer/master.flac build/trailer/trailer.mp3
     """
-    from podcast.audio.render import measure_loudness
+    from podcast.audio.loudness import measure_loudness
 
     obj = _state(ctx, json_flag)
     rows: list[dict[str, Any]] = []

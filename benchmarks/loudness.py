@@ -43,7 +43,9 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 import corpus  # noqa: E402
-from podcast.audio.render import RenderSettings, ffmpeg_exe, render_episode_audio  # noqa: E402
+from podcast.audio.filters import RenderSettings  # noqa: E402
+from podcast.audio.render import render_episode_audio  # noqa: E402
+from podcast.audio.runner import ffmpeg_exe  # noqa: E402
 
 TARGET, CEILING = -16.0, -1.0
 ENCODE = ["-c:a", "libmp3lame", "-b:a", "96k", "-ar", "44100"]

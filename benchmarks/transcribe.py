@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from podcast.audio.decode import decode_samples as decode_audio  # noqa: E402
-from podcast.audio.render import ffmpeg_exe  # noqa: E402
+from podcast.audio.runner import ffmpeg_exe  # noqa: E402
 from podcast.transcripts.whisper import (  # noqa: E402
     BEAM_SIZE,
     SAMPLE_RATE,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podcast.audio.render import ffmpeg_exe
+from podcast.audio.runner import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["s3_fixtures"]  # moto S3 server, buckets and S3 shows (tests/s3_fixtures.py)

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from podcast.audio.render import ffmpeg_exe
+from podcast.audio.runner import ffmpeg_exe
 
 WORDS = (
     "weather train garden library river morning coffee bicycle window market bridge letter museum kitchen "

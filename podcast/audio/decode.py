@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-import shlex
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podcast.audio.render import ffmpeg_exe
+from podcast.audio.runner import capture_ffmpeg
 from podcast.errors import AudioInvalid, ExternalToolError
 
 if TYPE_CHECKING:
     import numpy as np
-
-log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000  # what Whisper models take
 
@@ -26,11 +21,10 @@ def decode_samples(paths: Sequence[Path], *, sample_rate: int = SAMPLE_RATE) -> 
 
     parts = []
     for path in paths:
-        argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path),
+        args = ["-loglevel", "error", "-i", str(path),
                 "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "pipe:1"]  # fmt: skip
-        log.debug("running %s", shlex.join(argv))
         try:
-            result = subprocess.run(argv, capture_output=True)
+            result = capture_ffmpeg(args)
         except OSError as exc:
             raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix="check the ffmpeg install") from None
         if result.returncode != 0:

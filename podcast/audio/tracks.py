@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podcast.audio.render import run_ffmpeg
+from podcast.audio.runner import run_ffmpeg
 
 if TYPE_CHECKING:
     from podcast.show.model import Episode, Show

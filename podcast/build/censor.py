@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from podcast.audio.render import RenderSettings, run_ffmpeg
+from podcast.audio.filters import RenderSettings
+from podcast.audio.runner import run_ffmpeg
 from podcast.safeguarding.censor import CensorPlan, censor_filter
 
 

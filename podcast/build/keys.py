@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from podcast.audio.render import RenderSettings
+from podcast.audio.filters import RenderSettings
 from podcast.audio.tags import TagValues
 
 if TYPE_CHECKING:

@@ -16,7 +16,8 @@ from mutagen.mp3 import MP3, BitrateMode
 from typer.testing import CliRunner
 
 from conftest import REPO, make_audio
-from podcast.audio.render import ffmpeg_exe, measure_loudness
+from podcast.audio.loudness import measure_loudness
+from podcast.audio.runner import ffmpeg_exe
 
 EPISODE_TOML = """\
 title = "Episode one"

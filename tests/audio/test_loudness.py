@@ -18,16 +18,10 @@ from pathlib import Path
 import pytest
 
 import corpus
-from podcast.audio.render import (
-    Limiter,
-    RenderPlan,
-    RenderSettings,
-    encode_and_verify,
-    ffmpeg_exe,
-    measure_loudness,
-    probe,
-    render_episode_audio,
-)
+from podcast.audio.filters import Limiter, RenderPlan, RenderSettings
+from podcast.audio.loudness import measure_loudness, probe
+from podcast.audio.render import encode_and_verify, render_episode_audio
+from podcast.audio.runner import ffmpeg_exe
 from podcast.errors import ExternalToolError
 
 MONO = RenderSettings(loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100)

@@ -19,7 +19,7 @@ import pytest
 from mutagen.mp3 import MP3
 
 from conftest import make_audio
-from podcast.audio.render import measure_loudness
+from podcast.audio.loudness import measure_loudness
 from podcast.build.keys import sha256_file
 from reliability import children_of, kill_after, make_small_show, podcast_argv, run_podcast
 

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import REPO
 from reliability import EPISODE_TOML as RELIABILITY_EPISODE_TOML
-from podcast.audio.render import ffmpeg_exe
+from podcast.audio.runner import ffmpeg_exe
 
 # The reliability tests' episode, with this file's own GUID (tests below derive a second one from it).
 EPISODE_TOML = RELIABILITY_EPISODE_TOML.format(guid="0b7b3f1e-1111-4aaa-8bbb-000000000001")

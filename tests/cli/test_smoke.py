@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from podcast.audio.render import measure_loudness
+from podcast.audio.loudness import measure_loudness
 
 REPO = Path(__file__).resolve().parents[2]
 

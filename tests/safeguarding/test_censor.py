@@ -8,6 +8,7 @@ both measured with real ffmpeg (narrow band-pass, then astats) on the output MP3
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 from pathlib import Path
@@ -15,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from conftest import make_audio
-from podcast.audio.render import RenderSettings, ffmpeg_exe
+from podcast.audio.clips import cut_clip
+from podcast.audio.filters import RenderSettings
+from podcast.audio.runner import ffmpeg_exe
 from podcast.build.censor import censor_audio
-from podcast.safeguarding.censor import CensorPlan, censor_regions
+from podcast.safeguarding.censor import BLEEP_HZ, CensorPlan, censor_regions
 from podcast.show.redactions import parse_redactions
 from safeguarding_helpers import add_episode, copy_built_demo, write_redactions
 
@@ -35,6 +38,15 @@ def band_level_db(path: Path, start: float, duration: float, hz: int) -> float:
             "-af", f"{bandpass},astats", "-f", "null", "-"]  # fmt: skip
     result = subprocess.run(argv, capture_output=True, text=True, check=True)
     return float(re.findall(r"RMS level dB: (\S+)", result.stderr)[-1])
+
+
+def tone_power(samples: list[int], rate: int, hz: float) -> float:
+    """Power of ``samples`` at ``hz`` (Goertzel), in squared sample units (compare two frequencies of one clip)."""
+    coeff = 2 * math.cos(2 * math.pi * hz / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+    return (s1 * s1 + s2 * s2 - coeff * s1 * s2) / len(samples) ** 2
 
 
 @pytest.fixture
@@ -66,6 +78,24 @@ def test_bleep_puts_1khz_exactly_over_the_names(speech, tmp_path):
     for start, end in [(0.3, 1.4), (4.8, 5.8)]:  # everything else untouched
         assert band_level_db(out, start, end - start, 1000) < ABSENT_DB
         assert band_level_db(out, start, end - start, 440) > PRESENT_DB
+
+
+def test_listen_back_clips_hear_the_bleep_over_each_name(speech, tmp_path):
+    """A clip cut (with pydub) from inside each bleeped region is the 1 kHz tone at its level, not the speech."""
+    plan = CensorPlan("bleep", tuple(censor_regions(WORDS, NAMES)))
+    out = tmp_path / "bleeped.mp3"
+    censor_audio(speech, out, plan, SETTINGS)
+    for start, end in plan.regions:
+        clip = cut_clip(out, start + 0.05, end - start - 0.1)
+        assert clip.frame_rate == SETTINGS.sample_rate_hz and clip.channels == 1
+        assert abs(len(clip) - round((end - start - 0.1) * 1000)) <= 30  # milliseconds
+        samples = list(clip.get_array_of_samples())
+        bleep, word = tone_power(samples, clip.frame_rate, BLEEP_HZ), tone_power(samples, clip.frame_rate, 440)
+        assert bleep > 1000 * word  # 30 dB: the tone, and nothing of the name under it
+        assert clip.dBFS > -40.0  # heard, not a near-silence that happens to be mostly 1 kHz
+    untouched = cut_clip(out, 0.3, 1.1)  # before the first name: the speech, no tone
+    samples = list(untouched.get_array_of_samples())
+    assert tone_power(samples, untouched.frame_rate, 440) > 1000 * tone_power(samples, untouched.frame_rate, BLEEP_HZ)
 
 
 def test_mute_silences_the_names_without_a_tone(speech, tmp_path):

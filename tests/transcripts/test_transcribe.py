@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
-from podcast.audio.render import ffmpeg_exe, probe
+from podcast.audio.loudness import probe
+from podcast.audio.runner import ffmpeg_exe
 from podcast.audio.decode import decode_samples as decode_audio
 from podcast.transcripts.whisper import default_model_path, load_model, transcribe_samples, word_error_rate
 
