@@ -1,0 +1,48 @@
+"""The censor stage: apply a safeguarding censor plan to the rendered MP3 with the real ffmpeg.
+
+The plan (which seconds, bleep or mute) and its filter graph are pure and live in
+:mod:`podcast.safeguarding.censor`; this stage is the side effect, cached beside the
+render by the plan's signature.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from podcast.audio.render import RenderSettings, run_ffmpeg
+from podcast.safeguarding.censor import CensorPlan, censor_filter
+
+
+def censor_audio(source: Path, output: Path, plan: CensorPlan, settings: RenderSettings) -> None:
+    """Write ``output``: ``source`` (an MP3) with the plan's ranges muted or bleeped, re-encoded alike."""
+    tmp = output.with_name(f".{output.name}.censor.tmp")
+    args = [
+        "-i", str(source),
+        "-filter_complex", censor_filter(plan, sample_rate_hz=settings.sample_rate_hz, channels=settings.channels),
+        "-map", "[out]", "-map_metadata", "-1",
+        "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
+        "-ar", str(settings.sample_rate_hz), "-ac", str(settings.channels),
+        "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", "-y", str(tmp),
+    ]  # fmt: skip
+    try:
+        run_ffmpeg(args, source=source)
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def censored_audio(rendered: Path, plan: CensorPlan, settings: RenderSettings) -> Path:
+    """``rendered`` with the plan applied, cached beside it by the plan's signature.
+
+    The slow render (loudness, encoding) is keyed by the sources alone, so changing the
+    redaction list or the transcript redoes only this quick pass; older censored copies
+    of the same render are removed.
+    """
+    output = rendered.with_name(f"{rendered.stem}-{plan.mode}-{plan.signature()}.mp3")
+    if not output.is_file():
+        censor_audio(rendered, output, plan, settings)
+    for stale in rendered.parent.glob(f"{rendered.stem}-*.mp3"):
+        if stale != output:
+            stale.unlink(missing_ok=True)
+    return output

@@ -1,0 +1,74 @@
+"""Cache keys of a build, each computed once and passed down to the stages that need it.
+
+Keys are content hashes, never timestamps: the same sources and settings give the same
+key on any machine. The render key hashes every source file (the slow part), so the
+build computes it once per episode and hands it to the transcript and censor stages
+instead of letting them work it out again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from podcast.audio.render import RenderSettings
+from podcast.audio.tags import TagValues
+
+if TYPE_CHECKING:
+    from podcast.safeguarding.censor import CensorPlan
+    from podcast.show.model import Episode, Show
+
+# Bump when rendering changes in a way that should invalidate every cached build.
+BUILD_FORMAT = 1
+
+
+def sha256_file(path: Path) -> str:
+    """The file's SHA-256, read in 1 MiB blocks (masters can be gigabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_key(*parts: Any) -> str:
+    """A stable hash of JSON-able parts.
+
+    >>> content_key(1, "a") == content_key(1, "a") != content_key("a", 1)
+    True
+    """
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def render_settings(show: Show) -> RenderSettings:
+    """The ``[audio]`` table as the renderer takes it."""
+    audio = show.manifest.audio
+    return RenderSettings(
+        loudness_lufs=audio.loudness_lufs,
+        true_peak_dbtp=audio.true_peak_dbtp,
+        channels=audio.channels,
+        bitrate_kbps=audio.bitrate_kbps,
+        sample_rate_hz=audio.sample_rate_hz,
+        leveler=audio.leveler,
+        crossfade_ms=audio.crossfade_ms,
+        max_silence_s=audio.max_silence_s,
+    )
+
+
+def render_key(show: Show, episode: Episode) -> str:
+    """The rendered (assembled, normalised, encoded) audio's cache key: sources and [audio] settings."""
+    sources = [sha256_file(path) for path in episode.audio_paths]
+    return content_key(BUILD_FORMAT, sources, asdict(render_settings(show)))
+
+
+def audio_key(rendered_key: str, censor: CensorPlan | None) -> str:
+    """The published audio's key: the render, plus where listed names are bleeped or muted (if anywhere)."""
+    return content_key(rendered_key, censor.signature()) if censor else rendered_key
+
+
+def tags_key(audio_key: str, values: TagValues, id3_version: int) -> str:
+    """The tagged MP3's cache key: the audio, every tag value (chapters and pictures included), the ID3 version."""
+    return content_key(audio_key, asdict(values), id3_version)
