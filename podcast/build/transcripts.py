@@ -24,20 +24,10 @@ from podcast.files import write_atomic
 from podcast.safeguarding.censor import TimedWord, words_from_json
 from podcast.show.edits import set_episode_field
 from podcast.show.redactions import RedactionList, redact_dataclass
-from podcast.transcripts.formats import (
-    OUTPUTS,
-    RECORD_FILE,
-    TRANSCRIPT_FORMAT,
-    Transcript,
-    TranscriptFile,
-    check_timing,
-    parse_json,
-    read_transcript,
-    render_all,
-    render_as,
-    render_json,
-    resolve_overlaps,
-)
+from podcast.transcripts.model import OUTPUTS, RECORD_FILE, TRANSCRIPT_FORMAT, Transcript, TranscriptFile
+from podcast.transcripts.readers import parse_json, read_transcript
+from podcast.transcripts.renderers import render_all, render_as, render_json
+from podcast.transcripts.timing import check_timing, resolve_overlaps
 from podcast.transcripts.whisper import SAMPLE_RATE, TRANSCRIBE_FORMAT, load_model, model_id, model_path, transcribe_samples
 
 if TYPE_CHECKING:

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from podcast.errors import ShowInvalid, TranscriberUnavailable
-from podcast.transcripts.formats import Cue, Word, join_fragments, to_ms
+from podcast.transcripts.model import Cue, Word, to_ms
+from podcast.transcripts.timing import join_fragments
 
 if TYPE_CHECKING:
     import numpy as np

@@ -10,26 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podcast.errors import TranscriptInvalid
-from podcast.transcripts.formats import (
-    MAX_LINE_CHARS,
-    MAX_LINES,
-    Cue,
-    Transcript,
-    Word,
-    captions,
-    check_timing,
-    detect_format,
-    parse_json,
-    parse_srt,
-    parse_transcript,
-    parse_vtt,
-    read_transcript,
-    render_html,
-    render_json,
-    render_srt,
-    render_txt,
-    render_vtt,
-)
+from podcast.transcripts.model import MAX_LINE_CHARS, MAX_LINES, Cue, Transcript, Word
+from podcast.transcripts.readers import detect_format, parse_json, parse_srt, parse_transcript, parse_vtt, read_transcript
+from podcast.transcripts.renderers import captions, render_html, render_json, render_srt, render_txt, render_vtt
+from podcast.transcripts.timing import check_timing
 
 VTT = """WEBVTT
 
