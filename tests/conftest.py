@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,24 @@ def cli() -> Callable[..., object]:
         return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
 
     return invoke
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[str | datetime], datetime]:
+    """A fake clock for in-process commands: ``clock("2026-12-01T09:00:01Z")`` is "now" until set again.
+
+    The product has no clock override (a stray one would release embargoed episodes early), so the
+    fake replaces ``podcast.show.model.utc_now``, which every command looks up when it runs. Only
+    in-process runs (the ``cli`` fixture, CliRunner) see it; a subprocess has the real clock.
+    """
+
+    def set_now(when: str | datetime) -> datetime:
+        moment = when if isinstance(when, datetime) else datetime.fromisoformat(when.replace("Z", "+00:00"))
+        assert moment.tzinfo is not None, "a fake time needs its time zone, as release times do"
+        monkeypatch.setattr("podcast.show.model.utc_now", lambda: moment.astimezone(UTC))
+        return moment
+
+    return set_now
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,9 @@
 The schemas are pydantic models that mirror DESIGN.md key for key. Loading turns any
 TOML or schema problem into one :class:`~podcast.errors.PodcastError` line naming the
 file, the field and the fix. Unknown keys are kept out of the models but reported as
-warnings, because a typo (``titel``) silently ignored is worse than a noisy one.
+warnings with a "did you mean …?", because a typo (``titel``) silently ignored is worse
+than a noisy one; one that stands for a safety key (``content_waring``) is an error
+(see :mod:`podcast.show.unknown_keys`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from podcast.errors import EpisodeInvalid, PodcastError, ShowInvalid
 from podcast.files import read_text
+from podcast.show.unknown_keys import lost_safety_key, suggestion, unknown_keys
 from podcast.timecode import parse_time
 
 log = logging.getLogger(__name__)
@@ -354,16 +357,30 @@ def read_toml(path: Path, exc_type: type[PodcastError]) -> dict[str, Any]:
         ) from None
 
 
-def _warn_unknown(model: BaseModel, path: Path, prefix: str = "") -> None:
-    for key in model.model_extra or {}:
-        log.warning("%s: unknown key '%s%s' is ignored (a typo?)", path, prefix, key)
-    for name, value in model:
-        if isinstance(value, BaseModel):
-            _warn_unknown(value, path, f"{prefix}{name}.")
-        elif isinstance(value, list):
-            for index, element in enumerate(value):
-                if isinstance(element, BaseModel):
-                    _warn_unknown(element, path, f"{prefix}{name}[{index}].")
+# Keys whose loss silently weakens safeguarding: misspelt or misplaced, they are errors, not warnings.
+# The [safeguarding] keys are read from the model, so a key added there is strict from the start.
+EPISODE_SAFETY_KEYS = ("content_warning", "published", "withdrawn")
+SHOW_SAFETY_KEYS = ("safeguarding", *(f"safeguarding.{name}" for name in SafeguardingSettings.model_fields))
+SAFETY_KEY_FIX = (
+    "did you mean '{wanted}'? A safety key that is misspelt or in the wrong table is ignored, and publishing "
+    "would go ahead without it; correct that line"
+)
+
+
+def _check_unknown(data: dict[str, Any], model: type[BaseModel], path: Path, exc_type: type[PodcastError],
+                   safety_keys: tuple[str, ...]) -> list[str]:  # fmt: skip
+    """Refuse an unknown key that stands for a safety key; return the warnings for the others."""
+    unknown = list(unknown_keys(data, model))
+    for found in unknown:
+        wanted = lost_safety_key(found, safety_keys)
+        if wanted is not None:
+            raise exc_type(f"unknown key '{found.key}'", path=path, fix=SAFETY_KEY_FIX.format(wanted=wanted))
+    warnings = []
+    for found in unknown:
+        near = suggestion(found)
+        hint = f"— did you mean '{near}'?" if near else "(a typo?)"
+        warnings.append(f"{path}: unknown key '{found.key}' is ignored {hint}")
+    return warnings
 
 
 # Keys that hold secrets. Credentials come from the AWS credential chain, never from a file in the show
@@ -412,23 +429,25 @@ def _refuse_credentials(data: dict[str, Any], path: Path, exc_type: type[Podcast
 _Manifest = TypeVar("_Manifest", bound=BaseModel)
 
 
-def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError]) -> _Manifest:
+def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError], safety_keys: tuple[str, ...]) -> _Manifest:
     data = read_toml(path, exc_type)
     _refuse_credentials(data, path, exc_type)
+    warnings = _check_unknown(data, model, path, exc_type, safety_keys)  # before validation: `publshed` is a slip
     try:
         manifest = model.model_validate(data)
     except ValidationError as exc:
         raise _fail(exc_type, path, exc) from None
-    _warn_unknown(manifest, path)
+    for warning in warnings:
+        log.warning("%s", warning)
     return manifest
 
 
 def load_show_manifest(path: Path) -> ShowManifest:
-    return _load(path, ShowManifest, ShowInvalid)
+    return _load(path, ShowManifest, ShowInvalid, SHOW_SAFETY_KEYS)
 
 
 def load_episode_manifest(path: Path) -> EpisodeManifest:
-    return _load(path, EpisodeManifest, EpisodeInvalid)
+    return _load(path, EpisodeManifest, EpisodeInvalid, EPISODE_SAFETY_KEYS)
 
 
 def new_guid() -> str:

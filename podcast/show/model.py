@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -82,19 +81,11 @@ class Show:
 
 
 def utc_now() -> datetime:
-    """The clock, overridable with PODCAST_NOW (ISO 8601) for rehearsing a release in tests."""
-    forced = os.environ.get("PODCAST_NOW")
-    if forced:
-        try:
-            when = datetime.fromisoformat(forced.replace("Z", "+00:00"))
-        except ValueError:
-            when = None
-        if when is None or when.tzinfo is None:  # a naive time cannot be compared with release times
-            raise ShowInvalid(
-                f"PODCAST_NOW='{forced}' is not a date, time and time zone",
-                fix="write it like 2026-12-01T09:00:00Z, or unset PODCAST_NOW to use the real clock",
-            )
-        return when
+    """The real clock, in UTC: what embargo and release times are compared with.
+
+    No setting or environment variable moves it: a stray override would release an embargoed
+    episode early. Tests that need another time replace this function in-process.
+    """
     return datetime.now(timezone.utc)
 
 

@@ -46,9 +46,9 @@ def test_blank_warning_or_notice_adds_no_empty_heading(blank):
     assert compose_markdown("Notes.", content_warning=blank, support_notice=blank) == "Notes."
 
 
-def test_embargoed_episode_is_not_uploaded_until_its_time(show, cli, tone, monkeypatch):
+def test_embargoed_episode_is_not_uploaded_until_its_time(show, cli, tone, clock):
     add_episode(show, "episode-1", tone, number=1, published="2026-12-01T09:00:00Z")
-    monkeypatch.setenv("PODCAST_NOW", "2026-11-25T12:00:00Z")
+    clock("2026-11-25T12:00:00Z")
     assert cli("-C", show, "build", "episode-1").exit_code == 0  # a producer may build ahead of time
     built = json.loads((show / "build" / "episode-1" / "build.json").read_text())
 
@@ -63,7 +63,7 @@ def test_embargoed_episode_is_not_uploaded_until_its_time(show, cli, tone, monke
     assert len(feed_items(feed_dir / "feed.xml")) == 1
     assert b"Episode 1" not in (feed_dir / "feed.xml").read_bytes()
 
-    monkeypatch.setenv("PODCAST_NOW", "2026-12-01T09:00:01Z")  # cron, one second after release
+    clock("2026-12-01T09:00:01Z")  # cron, one second after release
     released = json.loads(cli("-C", show, "--json", "publish").stdout)
     assert released["embargoed"] == [] and sorted(released["episodes"]) == ["episode-1", "trailer"]
     media = f"media/episode-1-{built['sha256'][:12]}.mp3"

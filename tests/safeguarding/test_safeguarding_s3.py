@@ -34,10 +34,10 @@ def unsigned(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-def test_embargoed_episode_is_not_readable_until_released(cli, make_s3_show, s3, tone, monkeypatch):
+def test_embargoed_episode_is_not_readable_until_released(cli, make_s3_show, s3, tone, clock):
     show = make_s3_show()
     add_episode(show.root, "episode-1", tone, number=1, published="2026-12-01T09:00:00Z")
-    monkeypatch.setenv("PODCAST_NOW", "2026-11-25T12:00:00Z")
+    clock("2026-11-25T12:00:00Z")
     assert cli("-C", show.root, "build", "episode-1").exit_code == 0
     sha = json.loads((show.root / "build" / "episode-1" / "build.json").read_text())["sha256"]
     media_url = f"{show.base_url}/media/episode-1-{sha[:12]}.mp3"
@@ -49,7 +49,7 @@ def test_embargoed_episode_is_not_readable_until_released(cli, make_s3_show, s3,
     status, _, feed = anonymous(f"{show.base_url}/feed.xml")
     assert status == 200 and b"Episode 1" not in feed
 
-    monkeypatch.setenv("PODCAST_NOW", "2026-12-01T09:00:01Z")
+    clock("2026-12-01T09:00:01Z")
     assert cli("-C", show.root, "publish").exit_code == 0
     status, _, body = anonymous(media_url)
     assert status == 200 and len(body) == (show.root / "build" / "episode-1" / "episode-1.mp3").stat().st_size

@@ -37,7 +37,8 @@ def test_demo_show_history_and_online(demo_show: Path, cli) -> None:
     assert (demo_show / "feed" / "feed.xml").read_bytes() == live_feed
 
     # Withdrawing an episode is the one way its GUID may leave the feed.
-    manifest.write_text(original + "withdrawn = true\n")
+    # (above [[chapters]]: written after it, TOML files the key into the chapter, and it is refused)
+    manifest.write_text(original.replace("\n[[chapters]]", "withdrawn = true\n\n[[chapters]]", 1))
     assert cli("-C", demo_show, "validate").exit_code == 0
     manifest.write_text(original)
 
