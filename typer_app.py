@@ -509,7 +509,8 @@ def serve(
     from podcast.publishing.serve import make_server
     from podcast.show.settings import resolve_settings
     from podcast.show.model import load_show
-    from podcast.publishing.target import LocalFolderTarget, open_target
+    from podcast.publishing.local import LocalFolderTarget
+    from podcast.publishing.target import open_target
 
     obj = _state(ctx)
     with reported_errors():
