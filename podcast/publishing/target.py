@@ -1,5 +1,9 @@
 """Publishing targets. The pipeline talks to a small ``Target`` protocol; each target owns its failures.
 
+Two implement it: :class:`~podcast.publishing.local.LocalFolderTarget` (a folder) and
+:class:`~podcast.publishing.s3.S3Target` (S3 and compatible stores, the only module
+that touches boto3). :func:`open_target` picks one from a ``[publish] target`` value.
+
 Object names (keys) carry a content hash for everything except the feed and the
 state file, so an object's bytes never change under a URL: caches and CDNs can keep
 media forever, and a listener never downloads a stale file.
