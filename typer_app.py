@@ -561,7 +561,7 @@ def serve(
     download from here. Example: podcast serve --port 8000, then subscribe to http://127.0.0.1:8000/feed.xml
     """
     from podcast.publishing.serve import make_server
-    from podcast.publishing.target import LocalFolderTarget
+    from podcast.publishing.local import LocalFolderTarget
 
     obj = _state(ctx)
     with reported_errors():

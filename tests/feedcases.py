@@ -42,7 +42,7 @@ def load_case(path: Path) -> tuple[FeedChannel, list[FeedItem]]:
 
 def case_from_show_folder(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedItem]]:
     """A real show folder plus pinned published objects, planned as `podcast publish` would."""
-    from podcast.publishing.publish import live_episodes, plan_release
+    from podcast.publishing.plan import live_episodes, plan_release
     from podcast.show.settings import resolve_settings
     from podcast.show.model import load_show
 

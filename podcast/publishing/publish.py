@@ -9,54 +9,48 @@ complete objects, and running it again finishes the job.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from podcast.artwork import prepare_artwork
+from podcast.build.stages import BuiltEpisode, build_episode, read_build
 from podcast.errors import EpisodeInvalid, StateConflict
+from podcast.publishing.feed import build_feed
 from podcast.publishing.lock import publish_lock
-from podcast.build.keys import sha256_file
-from podcast.build.stages import BuiltEpisode, build_episode, episode_notes_markdown, read_build
-from podcast.build.chapters import (
-    CHAPTERS_FILE,
-    CHAPTERS_FOLDER,
-    chapter_image_files,
-    feed_marks,
-    marks_from_records,
-    marks_to_records,
-    read_chapters_json,
+from podcast.publishing.plan import (
+    PlannedObject,
+    Release,
+    carried_objects,
+    live_episodes,
+    plan_release,
+    upload_rank,
 )
-from podcast.publishing.feed import FeedChannel, FeedItem, TranscriptLink, build_feed
-from podcast.notes import markdown_to_html
+from podcast.publishing.state import (
+    ObjectRecord,
+    StateRecord,
+    encode_episodes_for_scan,
+    encode_state,
+    read_state_versioned,
+)
+from podcast.publishing.target import (
+    FEED_CACHE,
+    FEED_KEY,
+    LONG_CACHE,
+    STATE_KEY,
+    Target,
+    content_type_for,
+)
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
-from podcast.show.settings import PublishSettings
 from podcast.show.model import Episode, Show
 from podcast.show.redactions import RedactionList
-from podcast.build.transcripts import built_transcript_files
-from podcast.files import hashed_key
-from podcast.publishing.target import FEED_CACHE, FEED_KEY, LONG_CACHE, STATE_KEY, Target, content_type_for
+from podcast.show.settings import PublishSettings
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, str, float], None]  # (slug or key, step, fraction)
-
-
-@dataclass(frozen=True)
-class PlannedObject:
-    key: str
-    source: Path
-    sha256: str
-    size: int
-
-    @property
-    def content_type(self) -> str:
-        return content_type_for(self.key)
 
 
 @dataclass
@@ -84,102 +78,11 @@ class PublishReport:
         return {**asdict(self), "uploaded_bytes": self.uploaded_bytes}
 
 
-@dataclass(frozen=True)
-class Release:
-    """Everything one feed needs: the objects to be online and the feed's items."""
-
-    objects: list[PlannedObject]
-    items: list[FeedItem]
-    episodes: dict[str, dict[str, Any]]  # slug -> what the state file records about it
-    channel: FeedChannel
-
-
-def _object(folder: str, stem: str, path: Path) -> PlannedObject:
-    sha = sha256_file(path)
-    return PlannedObject(hashed_key(folder, stem, sha, path.suffix.lower()), path, sha, path.stat().st_size)
-
-
-def artwork_object(stem: str, path: Path, build_dir: Path) -> PlannedObject:
-    """The artwork object: the producer's file, or its repaired copy (see artwork.prepare_artwork).
-
-    The key hashes the published bytes, so it changes whenever the image does (Apple caches art by URL).
-    """
-    published = prepare_artwork(path, build_dir).path
-    sha = sha256_file(published)
-    suffix = ".png" if published.suffix.lower() == ".png" else ".jpg"
-    return PlannedObject(hashed_key("artwork", stem, sha, suffix), published, sha, published.stat().st_size)
-
-
-def plan_release(
-    show: Show,
-    settings: PublishSettings,
-    built: dict[str, BuiltEpisode],
-    previous: dict[str, dict[str, Any]],
-    live: list[Episode],
-) -> Release:
-    """Pure planning: which objects must be online and what the feed lists.
-
-    ``built`` has fresh builds of the episodes being published now; any other live
-    episode keeps what ``previous`` (the last state record) says is online for it.
-    """
-    show_art = artwork_object("show", show.artwork_path, show.build_dir)
-    objects: dict[str, PlannedObject] = {show_art.key: show_art}
-    items: list[FeedItem] = []
-    records: dict[str, dict[str, Any]] = {}
-    for episode in live:
-        notes = markdown_to_html(episode_notes_markdown(show, episode))
-        if episode.slug in built:
-            result = built[episode.slug]
-            media = PlannedObject(hashed_key("media", episode.slug, result.sha256, ".mp3"), result.mp3_path,
-                                  result.sha256, result.size_bytes)  # fmt: skip
-            objects[media.key] = media
-            art = artwork_object(episode.slug, episode.artwork_path, show.build_dir) if episode.artwork_path else None
-            if art:
-                objects[art.key] = art
-            record = {"guid": episode.guid, "media_key": media.key, "size": media.size, "sha256": media.sha256,
-                      "duration_s": result.duration_s, "artwork_key": art.key if art else None}  # fmt: skip
-            chapters_file = result.mp3_path.parent / CHAPTERS_FILE  # written by the build with the tags
-            if chapters_file.is_file():
-                chapters = _object("chapters", episode.slug, chapters_file)
-                objects[chapters.key] = chapters
-                record["chapters_key"] = chapters.key
-                record["chapters"] = marks_to_records(feed_marks(read_chapters_json(chapters_file)))
-                pictures = [PlannedObject(f"{CHAPTERS_FOLDER}/{p.name}", p, sha256_file(p), p.stat().st_size)
-                            for p in chapter_image_files(result.mp3_path.parent)]  # fmt: skip
-                objects.update({picture.key: picture for picture in pictures})
-                record["chapter_image_keys"] = [picture.key for picture in pictures]
-            transcripts = [(_object("transcripts", episode.slug, f.path), f) for f in built_transcript_files(show, episode)]
-            objects.update({obj.key: obj for obj, _ in transcripts})
-            record["transcripts"] = [{"key": o.key, "type": f.type, "language": f.language, "rel": f.rel} for o, f in transcripts]
-            record["transcript_keys"] = [o.key for o, _ in transcripts]  # carried while other episodes publish
-        elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
-            record = previous[episode.slug]
-        else:
-            continue  # never published and not being published now
-        records[episode.slug] = record
-        items.append(
-            FeedItem(
-                episode=episode,
-                notes_html=notes,
-                media_url=settings.url_for(record["media_key"]),
-                media_length=record["size"],
-                media_type="audio/mpeg",
-                duration_s=record["duration_s"],
-                image_url=settings.url_for(record["artwork_key"]) if record.get("artwork_key") else None,
-                chapters_url=settings.url_for(record["chapters_key"]) if record.get("chapters_key") else None,
-                chapters=marks_from_records(record.get("chapters")),
-                transcripts=feed_links(record.get("transcripts", ()), settings.url_for),
-            )
-        )
-    channel = FeedChannel(show=show, feed_url=settings.feed_url, image_url=settings.url_for(show_art.key))
-    return Release(objects=list(objects.values()), items=items, episodes=records, channel=channel)
-
-
 def release_artefacts(release: Release, feed: bytes, *, feed_key: str = "feed.xml", state: bytes | None = None) -> list[Artefact]:
     """Everything a release plan publishes: its objects, the feed and the state record."""
     artefacts = [Artefact(obj.key, source=obj.source) for obj in release.objects]
     artefacts.append(Artefact(feed_key, data=feed))
-    state_bytes = state if state is not None else json.dumps(release.episodes, sort_keys=True).encode()
+    state_bytes = state if state is not None else encode_episodes_for_scan(release.episodes)
     artefacts.append(Artefact(STATE_KEY, data=state_bytes))
     return artefacts
 
@@ -195,59 +98,13 @@ def gate_release(show: Show, release: Release, feed: bytes, *, names: RedactionL
     refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names))
 
 
-def feed_links(records: Iterable[dict[str, Any]], url_for: Callable[[str], str]) -> tuple[TranscriptLink, ...]:
-    """<podcast:transcript> entries from the state records ``{key, type, language, rel}``."""
-    return tuple(TranscriptLink(url_for(r["key"]), r["type"], r["language"], r.get("rel")) for r in records)
-
-
-def read_state(target: Target) -> dict[str, Any]:
-    return _parse_state(target.get_bytes(STATE_KEY))
-
-
-def read_state_versioned(target: Target) -> tuple[dict[str, Any], bytes | None, str | None]:
-    """The state record parsed, as stored, and its version tag (for the conditional write)."""
-    raw, version = target.get_versioned(STATE_KEY)
-    return _parse_state(raw), raw, version
-
-
-def upload_rank(obj: PlannedObject) -> tuple[int, str]:
-    """Upload order: media, then transcripts and chapters, then artwork (then anything else).
-
-    >>> [upload_rank(PlannedObject(k, Path(k), "", 0))[0] for k in ("artwork/a.jpg", "media/a.mp3", "transcripts/a.vtt")]
-    [2, 0, 1]
-    """
-    folder = obj.key.split("/", 1)[0]
-    return {"media": 0, "transcripts": 1, "chapters": 1, "artwork": 2}.get(folder, 3), obj.key
-
-
-def carried_objects(release: Release, state: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """State entries for objects of episodes not rebuilt now but still in the feed (``*_key``/``*_keys`` fields).
-
-    Without them, publishing one episode would record (and then delete) the others' media.
-
-    >>> record = {"media_key": "media/a-1.mp3", "size": 3, "chapter_image_keys": ["chapters/c-2.jpg"]}
-    >>> release = Release(objects=[], items=[], channel=None, episodes={"a": record})
-    >>> stored = {"media/a-1.mp3": {"size": 3}, "chapters/c-2.jpg": {"size": 5}, "media/old.mp3": {}}
-    >>> carried_objects(release, {"objects": stored})
-    {'chapters/c-2.jpg': {'size': 5}, 'media/a-1.mp3': {'size': 3}}
-    """
-    keys: set[str] = set()
-    for record in release.episodes.values():
-        for name, value in record.items():
-            if name.endswith("_key") and isinstance(value, str):
-                keys.add(value)
-            elif name.endswith("_keys") and isinstance(value, list):  # e.g. chapter_image_keys
-                keys.update(key for key in value if isinstance(key, str))
-    return {key: state["objects"][key] for key in sorted(keys) if key in state["objects"]}
-
-
-def _check_no_episode_lost(state: dict[str, Any], first_seen: set[str], release: Release, target: Target) -> None:
+def _check_no_episode_lost(state: StateRecord, first_seen: set[str], release: Release, target: Target) -> None:
     """Refuse to drop an episode another producer published while this publish ran.
 
     Its folder is not in this show folder, so this feed cannot list it; writing the feed
     anyway would silently unpublish it.
     """
-    missing = sorted(set(state["episodes"]) - first_seen - set(release.episodes))
+    missing = sorted(set(state.episodes) - first_seen - set(release.episodes))
     if missing:
         raise StateConflict(
             f"someone else published {', '.join(missing)} while this publish ran, and this show folder does not have it",
@@ -255,14 +112,14 @@ def _check_no_episode_lost(state: dict[str, Any], first_seen: set[str], release:
         )
 
 
-def _check_guids_kept(live: list[Episode], state: dict[str, Any]) -> None:
+def _check_guids_kept(live: list[Episode], state: StateRecord) -> None:
     """Refuse to publish an episode under another GUID than the one it was published with.
 
     Apps know an episode by its GUID: a new one makes every app list the episode twice and
     download it again. (``podcast validate`` reports the same against the live feed.)
     """
     for episode in live:
-        published = state["episodes"].get(episode.slug, {}).get("guid")
+        published = state.episodes.get(episode.slug, {}).get("guid")
         if published and published != episode.guid:
             raise EpisodeInvalid(
                 f"its guid changed since it was published (it was {published}): every podcast app would list "
@@ -270,33 +127,6 @@ def _check_guids_kept(live: list[Episode], state: dict[str, Any]) -> None:
                 path=episode.manifest_path,
                 fix=f'put back guid = "{published}" (to replace an episode, withdraw it and publish a new one)',
             )
-
-
-def _parse_state(raw: bytes | None) -> dict[str, Any]:
-    if not raw:
-        return {"objects": {}, "episodes": {}}
-    try:
-        state = json.loads(raw)
-        parsed = {"objects": dict(state.get("objects", {})), "episodes": dict(state.get("episodes", {}))}
-        if not all(isinstance(record, dict) for part in parsed.values() for record in part.values()):
-            raise ValueError("a record is not a table")
-        return parsed
-    except (ValueError, TypeError, AttributeError):  # not JSON, or JSON of the wrong shape (hand-edited, half-synced)
-        log.warning("%s is unreadable; treating the target as empty", STATE_KEY)
-        return {"objects": {}, "episodes": {}}
-
-
-def live_episodes(show: Show, now: datetime) -> tuple[list[Episode], list[Episode], list[Episode]]:
-    """(live, embargoed, withdrawn): only live episodes may appear anywhere public."""
-    live, embargoed, withdrawn = [], [], []
-    for episode in show.episodes:
-        if episode.manifest.withdrawn:
-            withdrawn.append(episode)
-        elif episode.is_embargoed(now):
-            embargoed.append(episode)
-        else:
-            live.append(episode)
-    return live, embargoed, withdrawn
 
 
 def publish(
@@ -314,7 +144,7 @@ def publish(
     """Build what is stale, upload what changed, write the feed, record state, clean up.
 
     Uploads need no lock (content-hashed names); the feed, the state record and deletions
-    happen under the target's publish lock (:mod:`podcast.locking`). If another producer
+    happen under the target's publish lock (:mod:`podcast.publishing.lock`). If another producer
     published while this one uploaded, the release is planned again on top of theirs.
     """
     live, embargoed, withdrawn = live_episodes(show, now)
@@ -341,20 +171,20 @@ def publish(
             report.built.append({"slug": episode.slug, "action": "built" if result.audio_rebuilt else "retagged"})
 
     state, raw_state, version = read_state_versioned(target)
-    first_seen, sent = set(state["episodes"]), set[str]()
+    first_seen, sent = set(state.episodes), set[str]()
 
-    def stage(state: dict[str, Any]) -> tuple[Release, bytes, bytes]:
+    def stage(state: StateRecord) -> tuple[Release, bytes, bytes]:
         """Plan on top of ``state`` and upload what the target lacks: (release, feed, state record)."""
         _check_guids_kept(live, state)
-        release = plan_release(show, settings, built, state["episodes"], live)
+        release = plan_release(show, settings, built, state.episodes, live)
         _check_no_episode_lost(state, first_seen, release, target)
         report.episodes = [item.episode.slug for item in release.items]
         gate_release(show, release, build_feed(release.channel, release.items))  # safeguarding: refuse before any upload
         report.unchanged = 0
         # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
         for obj in sorted(release.objects, key=upload_rank):
-            known = state["objects"].get(obj.key)
-            vouched = obj.key in sent or (known or {}).get("sha256") == obj.sha256 or obj.sha256[:12] in obj.key
+            known = state.objects.get(obj.key)
+            vouched = obj.key in sent or (known.get("sha256") if known else None) == obj.sha256 or obj.sha256[:12] in obj.key
             if vouched and target.exists(obj.key, obj.size):  # a content-hashed name of the right size is complete
                 report.unchanged += obj.key not in sent
                 continue
@@ -366,10 +196,10 @@ def publish(
                                 sha256=obj.sha256, on_progress=progress)  # fmt: skip
                 if on_upload:
                     on_upload(obj)
-        objects = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
+        objects: dict[str, ObjectRecord] = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
         objects.update(carried_objects(release, state))
-        report.deleted = sorted(set(state["objects"]) - set(objects))
-        encoded = (json.dumps({"objects": objects, "episodes": release.episodes}, indent=2, sort_keys=True) + "\n").encode()
+        report.deleted = sorted(set(state.objects) - set(objects))
+        encoded = encode_state(StateRecord(objects=objects, episodes=release.episodes))
         return release, build_feed(release.channel, release.items), encoded
 
     release, feed, encoded = stage(state)

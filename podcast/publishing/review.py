@@ -12,7 +12,7 @@ publish gate as ``podcast publish`` runs first, because a contributor may not be
 only person who sees the link.
 
 Presigned URLs need S3 (or an S3-compatible store): a local folder target has no way
-to keep a file private, so it gets a clear error instead.
+to keep a file private, so it gets a clear error instead (``Target.check_private_links``).
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.build.stages import build_episode
-from podcast.errors import PodcastError, ReviewUnavailable
+from podcast.errors import PodcastError
 
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
 from podcast.errors import SafeguardingRefusal
 from podcast.show.settings import PublishSettings
 from podcast.show.model import Show
 from podcast.publishing.target import Target, content_type_for
-from podcast.publishing.takedown import REVIEW_FOLDER, purge
+from podcast.publishing.takedown import REVIEW_FOLDER
 
 log = logging.getLogger(__name__)
 
@@ -106,13 +106,7 @@ def review_files(show: Show, episode_slug: str, mp3: Path) -> list[tuple[str, Pa
 
 def review(show: Show, settings: PublishSettings, target: Target, slug: str, *, expires_s: int, now: datetime) -> ReviewReport:
     """Upload ``slug`` privately and return presigned links (see the module doc)."""
-    sign = getattr(target, "presigned_get_url", None)
-    if not callable(sign):
-        raise ReviewUnavailable(
-            f"review links need an S3 target, and this show publishes to {target.describe()}",
-            fix="pass --target s3://bucket/prefix (a local folder cannot keep a file private); "
-            "or share the built file build/<slug>/<slug>.mp3 by hand",
-        )
+    target.check_private_links()  # before building: a local folder cannot keep a review copy private
     episode = show.episode(slug)
     built = build_episode(show, episode, settings)
     token = secrets.token_hex(12)
@@ -123,10 +117,10 @@ def review(show: Show, settings: PublishSettings, target: Target, slug: str, *, 
 
     report = ReviewReport(slug=slug, expires_at=(now + timedelta(seconds=expires_s)).isoformat())
     for what, key, path in planned:
-        target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)  # type: ignore[call-arg]
-        url = str(sign(key, expires_s=expires_s))
+        target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)
+        url = target.presigned_get_url(key, expires_s=expires_s)
         if is_publicly_readable(url):
-            purge(target, key)
+            target.delete_all_versions(key)
             raise SafeguardingRefusal(
                 f"safeguarding: the review copy {key} was readable without a signature, so it was deleted",
                 fix="the bucket makes every object public (bucket policy or ACL); publish review copies to a private "

@@ -1,6 +1,6 @@
 """Publishing to Amazon S3 and S3-compatible stores (Cloudflare R2, Backblaze B2, MinIO, Spaces).
 
-:class:`S3Target` implements the :class:`~podcast.storage.Target` protocol with boto3, and
+:class:`S3Target` implements the :class:`~podcast.publishing.target.Target` protocol with boto3, and
 it is the only place boto3/botocore failures are caught: every ``ClientError`` or
 ``BotoCoreError`` becomes a :class:`~podcast.errors.StorageError` (exit code 4) whose message
 says what failed and how to fix it, and never carries a credential.
@@ -21,21 +21,23 @@ How the pieces fit:
 * **State and lock.** :meth:`S3Target.get_versioned`/:meth:`S3Target.put_if` read and
   conditionally write small objects (``If-Match`` on the ETag, ``If-None-Match: *`` when new):
   the publish lock and ``.podcast/state.json``, so two producers publishing at once never
-  overwrite each other (see :mod:`podcast.locking`).
+  overwrite each other (see :mod:`podcast.publishing.lock`).
 * **Safeguarding hooks.** ``private=True`` uploads without a public ACL,
   :meth:`S3Target.presigned_get_url` shares a private object for review, and
-  :meth:`S3Target.delete_all_versions` removes every version of a key (takedown).
+  :meth:`S3Target.list_all_keys`, :meth:`S3Target.delete_all_versions` and
+  :meth:`S3Target.purge_old_versions` find and remove every version of a key (takedown).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -431,6 +433,52 @@ class S3Target:
         self._call("delete every version of", key, run)
         self._remember(key, None)
         return removed
+
+    def list_all_keys(self) -> set[str]:
+        """Every key under the prefix, paging through ``list_object_versions`` so names that
+        survive only as old versions behind a delete marker are found too."""
+        keys: set[str] = set()
+        paginator = self.client.get_paginator("list_object_versions")
+        with self._versions_errors("list the objects and their versions"):
+            for page in paginator.paginate(Bucket=self.location.bucket, Prefix=self.location.prefix):
+                for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                    keys.add(item["Key"][len(self.location.prefix) :])
+        return keys
+
+    def purge_old_versions(self, key: str, *, containing: bytes) -> int:
+        """Delete the *old* versions of ``key`` whose bytes contain ``containing`` (the latest stays).
+
+        Old feed versions still list a withdrawn episode (title, notes, media URL) to anyone
+        allowed to read object versions. 0 on an unversioned bucket.
+        """
+        client, bucket, full = self.client, self.location.bucket, self.location.key(key)
+        removed = 0
+        with self._versions_errors(f"remove old versions of {key}"):
+            for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=full):
+                for version in page.get("Versions", []):
+                    if version["Key"] != full or version.get("IsLatest") or version.get("VersionId") in (None, "null"):
+                        continue
+                    body = client.get_object(Bucket=bucket, Key=full, VersionId=version["VersionId"])["Body"].read()
+                    if containing in body:
+                        client.delete_object(Bucket=bucket, Key=full, VersionId=version["VersionId"])
+                        removed += 1
+        return removed
+
+    @contextlib.contextmanager
+    def _versions_errors(self, action: str) -> Iterator[None]:
+        """Turn failures of the takedown's version handling into one StorageError line (exit 4)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError) as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", exc.__class__.__name__)
+            raise StorageError(f"{self.describe()}: cannot {action} ({code})",
+                               fix="check your connection and permissions (s3:ListBucketVersions, s3:GetObjectVersion, "
+                               "s3:DeleteObjectVersion), then run the takedown again") from None  # fmt: skip
+
+    def check_private_links(self) -> None:
+        """S3 keeps objects private without a public ACL and signs links to them: nothing to refuse."""
 
 
 def _md5(data: bytes) -> bytes:

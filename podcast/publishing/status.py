@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from podcast.build.stages import is_up_to_date, read_build
-from podcast.publishing.publish import read_state
+from podcast.publishing.state import read_state
 from podcast.show.settings import PublishSettings
 from podcast.show.model import Show
 from podcast.publishing.target import Target
@@ -14,7 +14,7 @@ from podcast.publishing.target import Target
 
 def show_status(show: Show, settings: PublishSettings, target: Target, *, now: datetime) -> list[dict[str, Any]]:
     """One row per episode: build state (not built / stale / built) and release state."""
-    published = read_state(target)["episodes"]
+    published = read_state(target).episodes
     rows = []
     for episode in show.episodes:
         built = read_build(show, episode)

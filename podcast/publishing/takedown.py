@@ -23,11 +23,9 @@ because the old feed held a name would keep that name online.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,15 +33,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from podcast.safeguarding.audit import append_audit, audit_log_path
-from podcast.errors import EpisodeNotFound, PodcastError, StorageError
+from podcast.errors import EpisodeNotFound, PodcastError
 from podcast.publishing.feed import build_feed
 from podcast.publishing.lock import publish_lock
-from podcast.publishing.publish import live_episodes, plan_release, read_state_versioned
+from podcast.publishing.plan import live_episodes, plan_release
+from podcast.publishing.state import encode_state, read_state_versioned
 
 from podcast.show.settings import PublishSettings
 from podcast.show.edits import set_episode_field
 from podcast.show.model import Episode, Show
-from podcast.publishing.target import FEED_CACHE, FEED_KEY, STATE_KEY, LocalFolderTarget, Target, content_type_for
+from podcast.publishing.target import FEED_CACHE, FEED_KEY, STATE_KEY, Target, content_type_for
 
 log = logging.getLogger(__name__)
 
@@ -97,86 +96,15 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
-@contextlib.contextmanager
-def _s3_errors(action: str, target: Target) -> Iterator[None]:
-    """Turn botocore failures in the S3-only helpers below into one StorageError line (exit 4)."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        yield
-    except (BotoCoreError, ClientError) as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", exc.__class__.__name__)
-        raise StorageError(f"{target.describe()}: cannot {action} ({code})",
-                           fix="check your connection and permissions (s3:ListBucketVersions, s3:GetObjectVersion, "
-                           "s3:DeleteObjectVersion), then run the takedown again") from None  # fmt: skip
-
-
-def list_target_keys(target: Target) -> set[str] | None:
-    """Every object name the target holds (all versions' names on S3), or None if it cannot list.
-
-    The S3 part is isolated here: it pages through ``list_object_versions`` so keys that
-    survive only as old versions behind a delete marker are found too.
-    """
-    if isinstance(target, LocalFolderTarget):
-        root = target.root
-        if not root.is_dir():
-            return set()
-        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(root).parts)}  # fmt: skip
-    client, location = getattr(target, "client", None), getattr(target, "location", None)
-    if client is None or location is None:
-        return None
-    keys: set[str] = set()
-    paginator = client.get_paginator("list_object_versions")
-    with _s3_errors("list the objects and their versions", target):
-        for page in paginator.paginate(Bucket=location.bucket, Prefix=location.prefix):
-            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
-                keys.add(item["Key"][len(location.prefix) :])
-    return keys
-
-
-def purge(target: Target, key: str) -> int:
-    """Delete ``key`` for good: every version where the target keeps versions. Returns versions removed."""
-    delete_all = getattr(target, "delete_all_versions", None)
-    if callable(delete_all):
-        return int(delete_all(key))
-    target.delete(key)
-    return 1
-
-
-def purge_old_versions_mentioning(target: Target, key: str, needle: bytes) -> int:
-    """On a versioned S3 bucket, delete the *old* versions of ``key`` whose bytes contain ``needle``.
-
-    Old feed versions still list the withdrawn episode (title, notes, media URL) to anyone
-    allowed to read object versions. The current version is left alone (it was just
-    rewritten without the episode). Returns the versions deleted; 0 for other targets.
-    """
-    client, location = getattr(target, "client", None), getattr(target, "location", None)
-    if client is None or location is None:
-        return 0
-    full = location.key(key)
-    removed = 0
-    with _s3_errors(f"remove old versions of {key}", target):
-        for page in client.get_paginator("list_object_versions").paginate(Bucket=location.bucket, Prefix=full):
-            for version in page.get("Versions", []):
-                if version["Key"] != full or version.get("IsLatest") or version.get("VersionId") in (None, "null"):
-                    continue
-                body = client.get_object(Bucket=location.bucket, Key=full, VersionId=version["VersionId"])["Body"].read()
-                if needle in body:
-                    client.delete_object(Bucket=location.bucket, Key=full, VersionId=version["VersionId"])
-                    removed += 1
-    return removed
-
-
 def invalidate_withdrawn_paths(settings: PublishSettings, keys: list[str]) -> str | None:
     """Ask the CDN to forget ``keys`` when a CloudFront distribution is configured; the id, or None."""
     distribution = getattr(settings, "cloudfront_distribution_id", None)
     if not distribution:
         return None
-    from podcast.publishing import s3  # type: ignore[attr-defined]  # the S3 module ships with S3 publishing
+    from podcast.publishing.s3 import invalidate_cdn
 
     paths = sorted({urlsplit(settings.url_for(key)).path or "/" for key in keys})
-    return str(s3.invalidate_cdn(distribution, paths))
+    return str(invalidate_cdn(distribution, paths))
 
 
 def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *, reason: str, now: datetime) -> TakedownReport:
@@ -194,37 +122,37 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
 
     with publish_lock(target):  # never interleave with a colleague's publish of the same target
         state, _raw, version = read_state_versioned(target)
-        record = state["episodes"].pop(slug, None) or {}
-        listed = list_target_keys(target) or set()
+        record = state.episodes.pop(slug, None) or {}
+        listed = target.list_all_keys()
         pattern = episode_key_pattern(slug)
-        if episode is None and not record and not any(pattern.match(key) for key in set(state["objects"]) | listed):
+        if episode is None and not record and not any(pattern.match(key) for key in set(state.objects) | listed):
             show.episode(slug)  # raises EpisodeNotFound: nothing local and nothing online by that name
         guid = episode.guid if episode is not None else str(record.get("guid", ""))
         live, _embargoed, _withdrawn = live_episodes(show, now)
         live = [e for e in live if e.slug != slug]
-        release = plan_release(show, settings, {}, state["episodes"], live)
+        release = plan_release(show, settings, {}, state.episodes, live)
         feed = build_feed(release.channel, release.items)
         feed_updated = target.get_bytes(FEED_KEY) != feed
         if feed_updated:
             target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
         log.info("%s: feed published without the episode", slug)
 
-        known = set(state["objects"])
+        known = set(state.objects)
         candidates = {value for value in _strings(record) if value in known or pattern.match(value)}
         candidates |= {key for key in known | listed if pattern.match(key)}
-        still_needed = {obj.key for obj in release.objects} | {v for other in state["episodes"].values() for v in _strings(other)}
+        still_needed = {obj.key for obj in release.objects} | {v for other in state.episodes.values() for v in _strings(other)}
         removed = sorted(candidates - still_needed - {FEED_KEY, STATE_KEY})
         versions = 0
         for key in removed:
-            versions += purge(target, key)
+            versions += target.delete_all_versions(key)
             log.info("%s: deleted %s", slug, key)
 
-        state["objects"] = {key: value for key, value in state["objects"].items() if key not in removed}
-        encoded = (json.dumps(state, indent=2, sort_keys=True) + "\n").encode()
+        state.objects = {key: value for key, value in state.objects.items() if key not in removed}
+        encoded = encode_state(state)
         target.put_if(STATE_KEY, encoded, expected=version, content_type="application/json", cache_control="no-store")
         for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode
             needle = guid.encode() if key == FEED_KEY and guid else slug.encode()
-            versions += purge_old_versions_mentioning(target, key, needle)
+            versions += target.purge_old_versions(key, containing=needle)
     invalidation = invalidate_withdrawn_paths(settings, [FEED_KEY, *removed])
 
     audit = audit_log_path(show)

@@ -1,5 +1,9 @@
 """Publishing targets. The pipeline talks to a small ``Target`` protocol; each target owns its failures.
 
+Two implement it: :class:`~podcast.publishing.local.LocalFolderTarget` (a folder) and
+:class:`~podcast.publishing.s3.S3Target` (S3 and compatible stores, the only module
+that touches boto3). :func:`open_target` picks one from a ``[publish] target`` value.
+
 Object names (keys) carry a content hash for everything except the feed and the
 state file, so an object's bytes never change under a URL: caches and CDNs can keep
 media forever, and a listener never downloads a stale file.
@@ -7,19 +11,14 @@ media forever, and a listener never downloads a stale file.
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Callable
-from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from podcast.errors import StateConflict, StorageError
+from podcast.publishing.local import LocalFolderTarget
 
 if TYPE_CHECKING:
     from podcast.show.settings import PublishSettings
-
-log = logging.getLogger(__name__)
 
 FEED_KEY = "feed.xml"
 STATE_KEY = ".podcast/state.json"
@@ -52,7 +51,9 @@ class Target(Protocol):
     def exists(self, key: str, size: int) -> bool: ...
 
     def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str, sha256: str | None = None,
-                 on_progress: Callable[[int], None] | None = None) -> None: ...  # fmt: skip
+                 on_progress: Callable[[int], None] | None = None, private: bool = False) -> None:  # fmt: skip
+        """Upload a file. ``private=True`` keeps it unreadable without a signed link (review copies)."""
+        ...
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None: ...
 
@@ -72,115 +73,30 @@ class Target(Protocol):
         """
         ...
 
+    # --- what takedown and review need: versions, private copies, signed links ---------------
 
-class LocalFolderTarget:
-    """A folder on disk (``feed/`` by default), served by any web server or `podcast serve`."""
+    def list_all_keys(self) -> set[str]:
+        """Every object name the target holds, including names that survive only as old versions."""
+        ...
 
-    def __init__(self, root: Path):
-        self.root = root
+    def delete_all_versions(self, key: str) -> int:
+        """Delete ``key`` for good, every version where the target keeps versions; how many were removed."""
+        ...
 
-    def describe(self) -> str:
-        return str(self.root)
+    def purge_old_versions(self, key: str, *, containing: bytes) -> int:
+        """Delete the *old* versions of ``key`` whose bytes contain ``containing``; how many were removed.
 
-    def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root.resolve()):
-            raise StorageError(f"object name '{key}' escapes the target folder", path=self.root, fix="report this bug")
-        return path
+        The current version is left alone. Targets without versions remove nothing (0).
+        """
+        ...
 
-    def exists(self, key: str, size: int) -> bool:
-        path = self._path(key)
-        return path.is_file() and path.stat().st_size == size
+    def check_private_links(self) -> None:
+        """Raise ReviewUnavailable when this target cannot keep an object private and sign links to it."""
+        ...
 
-    def _write(self, key: str, writer) -> None:  # type: ignore[no-untyped-def]
-        # The temporary name is per process: uploads run outside the publish lock, and two
-        # publishes writing one fixed name could rename each other's half-written file into place.
-        path = self._path(key)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _sweep_dead_leftovers(path)
-            writer(tmp)
-            os.replace(tmp, path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise StorageError(
-                f"cannot write '{key}' ({exc.strerror})", path=self.root, fix="check free space and permissions"
-            ) from None
-
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str, sha256: str | None = None,
-                 on_progress: Callable[[int], None] | None = None) -> None:  # fmt: skip
-        import shutil
-
-        self._write(key, lambda tmp: shutil.copyfile(path, tmp))
-        if on_progress:
-            on_progress(path.stat().st_size)
-
-    def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
-        self._write(key, lambda tmp: tmp.write_bytes(data))
-
-    def get_bytes(self, key: str) -> bytes | None:
-        try:
-            return self._path(key).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StorageError(f"cannot read '{key}' ({exc.strerror})", path=self.root, fix="check permissions") from None
-
-    def delete(self, key: str) -> None:
-        try:
-            self._path(key).unlink(missing_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot delete '{key}' ({exc.strerror})", path=self.root, fix="check permissions") from None
-
-
-    def get_versioned(self, key: str) -> tuple[bytes | None, str | None]:
-        data = self.get_bytes(key)
-        return (data, _digest(data)) if data is not None else (None, None)
-
-    def put_if(self, key: str, data: bytes, *, expected: str | None, content_type: str, cache_control: str) -> str:
-        """Compare-and-swap under an exclusive lock file: the local twin of S3's If-Match/If-None-Match."""
-        import fcntl
-
-        lock_path = self._path(".podcast/cas.lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if self.get_versioned(key)[1] != expected:
-                raise StateConflict(
-                    f"cannot write '{key}': someone else is publishing to this folder at the same time",
-                    path=self.root, fix="wait for the other publish to finish, then run `podcast publish` again",
-                )
-            self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
-        return _digest(data)
-
-
-def _sweep_dead_leftovers(path: Path) -> None:
-    """Delete ``.<name>.<pid>.tmp`` files of ``path`` left by a killed process (its pid is gone).
-
-    Keys carry content hashes, so the re-run of an interrupted publish writes the same key
-    and cleans up after the run that died. Files of live processes are left alone.
-    """
-    for leftover in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
-        pid = leftover.name.removeprefix(f".{path.name}.").removesuffix(".tmp")
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            leftover.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _digest(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
+    def presigned_get_url(self, key: str, *, expires_s: int = 3600) -> str:
+        """A time-limited URL that lets one reviewer GET a private object."""
+        ...
 
 
 def open_target(target: str, show_root: Path, settings: PublishSettings | None = None) -> Target:

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from conftest import REPO
 from podcast.publishing.feed import ITUNES_NS, build_feed
 from podcast.show.manifest import load_episode_manifest
-from podcast.publishing.publish import plan_release
+from podcast.publishing.plan import plan_release
 from podcast.show.settings import resolve_settings
 from podcast.show.model import load_show
 

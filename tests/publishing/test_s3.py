@@ -18,7 +18,7 @@ import pytest
 from podcast.build.keys import sha256_file
 from podcast.errors import StateConflict, StorageError
 from podcast.publishing.s3 import S3Location, S3Target, make_client
-from podcast.publishing.target import LocalFolderTarget
+from podcast.publishing.local import LocalFolderTarget
 from s3_fixtures import DUMMY_KEY_ID, DUMMY_SECRET, anonymous, run_gpo
 
 PREFIX = "survivor-voices"

@@ -156,7 +156,7 @@ def test_a_stale_lock_is_taken_over(make_s3_show, s3, cli):
 
 def test_lock_waits_for_release(tmp_path):
     """The waiting loop, on the local folder target with a fake clock: it retries until the lock is gone."""
-    from podcast.publishing.target import LocalFolderTarget
+    from podcast.publishing.local import LocalFolderTarget
 
     folder = LocalFolderTarget(tmp_path)
     folder.put_bytes(LOCK_KEY, lock_record(1000.0, "other:1"), content_type="application/json", cache_control="no-store")

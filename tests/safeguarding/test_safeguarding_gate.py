@@ -10,7 +10,7 @@ from mutagen.id3 import CHAP, COMM, ID3, TIT2
 from PIL import Image
 
 from conftest import make_audio
-from podcast.publishing.publish import PlannedObject, Release, plan_release
+from podcast.publishing.plan import PlannedObject, Release, plan_release
 from podcast.show.redactions import parse_redactions
 from podcast.publishing.publish import gate_release
 from podcast.safeguarding.gate import Artefact, scan_artefacts
@@ -144,7 +144,7 @@ def test_gate_scans_objects_other_features_add_to_the_plan(show, tmp_path, monke
     """A transcript or chapters file added to release.objects by another module is caught by its suffix."""
     from podcast.build.stages import build_episode
     from podcast.publishing.feed import build_feed
-    from podcast.publishing.publish import live_episodes
+    from podcast.publishing.plan import live_episodes
     from podcast.show.settings import resolve_settings
     from podcast.show.model import load_show, utc_now
 

@@ -1,0 +1,134 @@
+"""The state record, ``.podcast/state.json``: what a target holds and what its feed lists.
+
+Publish writes it after the feed; takedown rewrites it without the withdrawn episode;
+status reads it; the publish gate scans it before anything is uploaded. It has two tables:
+
+* ``objects``: every object the target should hold, ``key -> {sha256, size}``, so a
+  republish skips what is already online and deletes what nothing names any more;
+* ``episodes``: ``slug -> record`` for every episode in the live feed, so an episode not
+  rebuilt now keeps its media, artwork, chapters and transcripts in the feed.
+
+:func:`encode_state` is the one encoder of the bytes stored, and :func:`decode_state`
+reads them back, forgiving a record that is cut off or hand-edited out of shape.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from podcast.publishing.target import STATE_KEY
+
+if TYPE_CHECKING:
+    from podcast.publishing.target import Target
+
+log = logging.getLogger(__name__)
+
+
+class ObjectRecord(TypedDict):
+    """One object the target holds: its content hash and size (a content-hashed key of that size is complete)."""
+
+    sha256: str
+    size: int
+
+
+class TranscriptRecord(TypedDict):
+    """One ``<podcast:transcript>`` of an episode."""
+
+    key: str
+    type: str
+    language: str
+    rel: str | None
+
+
+class EpisodeRecord(TypedDict, total=False):
+    """What the feed needs of an episode that is not rebuilt now; ``*_key``/``*_keys`` fields name its objects.
+
+    Not total: records written before chapters or transcripts existed lack those fields,
+    and a record is carried forward as it was stored, unknown fields included.
+    """
+
+    guid: str
+    media_key: str
+    size: int
+    sha256: str
+    duration_s: float
+    artwork_key: str | None
+    chapters_key: str
+    chapters: list[dict[str, Any]]  # podcast.build.chapters.marks_to_records
+    chapter_image_keys: list[str]
+    transcripts: list[TranscriptRecord]
+    transcript_keys: list[str]
+
+
+@dataclass
+class StateRecord:
+    """The parsed state record; empty for a target never published to."""
+
+    objects: dict[str, ObjectRecord] = field(default_factory=dict)
+    episodes: dict[str, EpisodeRecord] = field(default_factory=dict)
+
+
+def encode_state(state: StateRecord) -> bytes:
+    """The bytes stored as ``.podcast/state.json``: sorted keys, so the same state is the same bytes.
+
+    A publish compares them with the stored bytes to skip a write that changes nothing.
+
+    >>> print(encode_state(StateRecord({"media/a-1.mp3": {"sha256": "ab", "size": 3}}, {})).decode(), end="")
+    {
+      "episodes": {},
+      "objects": {
+        "media/a-1.mp3": {
+          "sha256": "ab",
+          "size": 3
+        }
+      }
+    }
+    """
+    return (json.dumps({"objects": state.objects, "episodes": state.episodes}, indent=2, sort_keys=True) + "\n").encode()
+
+
+def decode_state(raw: bytes | None) -> StateRecord:
+    """The state record from its bytes; absent, unreadable or of the wrong shape reads as empty (with a warning).
+
+    >>> decode_state(b'{"objects": {}, "episodes": {"a": {"guid": "g"}}}')
+    StateRecord(objects={}, episodes={'a': {'guid': 'g'}})
+    >>> decode_state(None) == decode_state(b'{"episodes": []') == StateRecord()
+    True
+    """
+    if not raw:
+        return StateRecord()
+    try:
+        state = json.loads(raw)
+        parsed = {"objects": dict(state.get("objects", {})), "episodes": dict(state.get("episodes", {}))}
+        if not all(isinstance(record, dict) for part in parsed.values() for record in part.values()):
+            raise ValueError("a record is not a table")
+        return StateRecord(objects=parsed["objects"], episodes=parsed["episodes"])
+    except (ValueError, TypeError, AttributeError):  # not JSON, or JSON of the wrong shape (hand-edited, half-synced)
+        log.warning("%s is unreadable; treating the target as empty", STATE_KEY)
+        return StateRecord()
+
+
+def encode_episodes_for_scan(episodes: dict[str, EpisodeRecord]) -> bytes:
+    """The episode table as the publish gate scans it, before the state record exists.
+
+    The object table holds only object names, which the gate scans as names already; the
+    episode table is scanned on its own so a hit's place reads ``<slug>.<field>``.
+
+    >>> encode_episodes_for_scan({"a": {"guid": "g", "size": 3}})
+    b'{"a": {"guid": "g", "size": 3}}'
+    """
+    return json.dumps(episodes, sort_keys=True).encode()
+
+
+def read_state(target: Target) -> StateRecord:
+    """The target's state record (empty if it has none)."""
+    return decode_state(target.get_bytes(STATE_KEY))
+
+
+def read_state_versioned(target: Target) -> tuple[StateRecord, bytes | None, str | None]:
+    """The state record parsed, as stored, and its version tag (for the conditional write)."""
+    raw, version = target.get_versioned(STATE_KEY)
+    return decode_state(raw), raw, version
