@@ -8,32 +8,37 @@ Tracebacks never show local variables, which could hold credentials.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
 import logging
 import signal
 import sys
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from podcast import __version__
+from podcast.console.progress import ProgressView
+from podcast.console.session import (
+    Context,
+    command_context,
+    configure_logging,
+    emit,
+    open_show,
+    parse_when,
+    reported_errors,
+)
+from podcast.console.text import (
+    build_text,
+    init_text,
+    loudness_text,
+    publish_text,
+    review_text,
+    status_text,
+    takedown_text,
+    transcribe_text,
+    validate_text,
+)
 from podcast.errors import EXIT_DATA, PodcastError
-
-if TYPE_CHECKING:
-    from podcast.publishing.publish import PublishReport
-    from podcast.publishing.review import ReviewReport
-    from podcast.publishing.takedown import TakedownReport
-    from podcast.publishing.target import Target
-    from podcast.show.model import Show
-    from podcast.show.settings import PublishSettings
-    from podcast.validate.rules import Finding
 
 app = typer.Typer(
     name="podcast",
@@ -46,143 +51,7 @@ app = typer.Typer(
 log = logging.getLogger("podcast")
 
 
-@dataclass(frozen=True)
-class Context:
-    """What the global options decide, handed to every command through ``ctx.obj``."""
-
-    show_dir: Path
-    json: bool
-    verbose: bool
-    quiet: bool
-
-
 # --- output -----------------------------------------------------------------------------------
-
-
-class _StderrFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
-
-
-def _configure_logging(verbose: bool, quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_StderrFormatter())
-    root = logging.getLogger("podcast")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
-    root.propagate = False
-
-
-@contextlib.contextmanager
-def reported_errors() -> Iterator[None]:
-    """The one place a PodcastError becomes a message and an exit code."""
-    try:
-        yield
-    except PodcastError as exc:
-        log.debug("error details", exc_info=True)
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("error: interrupted — nothing half-written was kept; run the command again", err=True)
-        raise typer.Exit(130) from None
-
-
-def _state(ctx: typer.Context, json_flag: bool = False) -> Context:
-    obj: Context = ctx.obj
-    if json_flag and not obj.json:
-        obj = Context(obj.show_dir, True, obj.verbose, obj.quiet)
-    return obj
-
-
-def emit(obj: Context, data: Any, text: str) -> None:
-    """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet)."""
-    if obj.json:
-        typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
-    elif text and not obj.quiet:
-        typer.echo(text)
-
-
-@dataclass(frozen=True)
-class Opened:
-    """A command's show and publish settings; its target opens on first use, so commands
-    that never touch it (build, feed) never build an S3 client."""
-
-    show: Show
-    settings: PublishSettings
-
-    @functools.cached_property
-    def target(self) -> Target:
-        from podcast.publishing.target import open_target
-
-        return open_target(self.settings.target, self.show.root, self.settings)
-
-
-def open_show(obj: Context, *, target: str | None = None, base_url: str | None = None) -> Opened:
-    """Load the -C show and resolve its settings (--target/--base-url beat env, which beats podcast.toml)."""
-    from podcast.show.model import load_show
-    from podcast.show.settings import resolve_settings
-
-    show = load_show(obj.show_dir)
-    return Opened(show, resolve_settings(show, target=target, base_url=base_url))
-
-
-def _TransferColumn() -> Any:  # noqa: N802 - builds a rich column class lazily (rich loads only on a terminal)
-    """A rich column showing 'size speed' (e.g. '18.4 MB 6.1 MB/s') for uploads and nothing for build steps."""
-    from rich.filesize import decimal
-    from rich.progress import ProgressColumn
-    from rich.text import Text
-
-    class TransferColumn(ProgressColumn):
-        def render(self, task: Any) -> Text:
-            if not task.fields.get("bytes"):
-                return Text("")
-            speed = f"{decimal(int(task.speed))}/s" if task.speed else "?/s"
-            return Text(f"{decimal(int(task.total or 0))} {speed}")
-
-    return TransferColumn()
-
-
-class ProgressView:
-    """Progress bars on stderr when it is a terminal; silent otherwise (CI logs, pipes, --json)."""
-
-    def __init__(self, obj: Context):
-        self.enabled = sys.stderr.isatty() and not obj.quiet and not obj.json
-        self._progress = None
-        self._tasks: dict[str, Any] = {}
-        self._transfer_lock = threading.Lock()
-
-    def __enter__(self) -> ProgressView:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-            self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), _TransferColumn(),
-                console=Console(stderr=True), transient=True,
-            )  # fmt: skip
-            self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-    def transfer(self, key: str, sent: int, total: int) -> None:
-        """An upload moved ``sent`` more bytes of ``total`` (called from transfer threads)."""
-        if self._progress is None:
-            return
-        with self._transfer_lock:  # parts report from several threads at once
-            if key not in self._tasks:
-                self._tasks[key] = self._progress.add_task(f"upload {key}", total=total, bytes=True)
-        self._progress.advance(self._tasks[key], sent)
-
-    def update(self, name: str, step: str, fraction: float) -> None:
-        if self._progress is None:
-            return
-        label = f"{name}: {step}"
-        if label not in self._tasks:
-            self._tasks[label] = self._progress.add_task(label, total=1.0)
-        self._progress.update(self._tasks[label], completed=fraction)
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
@@ -210,7 +79,7 @@ def main(
 
     Example: podcast -C ~/shows/survivor-voices publish
     """
-    _configure_logging(verbose, quiet)
+    configure_logging(verbose, quiet)
     ctx.obj = Context(show_dir=show_dir, json=json_output, verbose=verbose, quiet=quiet)
 
 
@@ -231,14 +100,10 @@ def init(
     """
     from podcast.show.scaffold import init_show
 
-    obj = _state(ctx)
+    obj = command_context(ctx)
     with reported_errors():
         created = init_show(directory or obj.show_dir, title=title, base_url=base_url)
-    emit(obj, {"created": [str(p) for p in created]}, _init_text(created))
-
-
-def _init_text(created: list[Path]) -> str:
-    return "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`"
+    emit(obj, {"created": [str(p) for p in created]}, init_text(created))
 
 
 @app.command()
@@ -255,26 +120,14 @@ def new(
 
     Example: podcast new episode-3 --audio ~/Recordings/ep3.wav --title "Episode three" --published 2026-12-01T09:00:00Z
     """
-    from podcast.show.scaffold import new_episode
     from podcast.show.model import find_show_root
+    from podcast.show.scaffold import new_episode
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     with reported_errors():
-        when = _parse_when(published)
+        when = parse_when(published)
         folder = new_episode(find_show_root(obj.show_dir), slug, audio, title=title, number=number, published=when)
     emit(obj, {"slug": slug, "folder": str(folder)}, f"created {folder}/episode.toml — edit the notes, then `podcast build {slug}`")
-
-
-def _parse_when(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise PodcastError(f"--published '{value}' is not a date and time", fix="write it like 2026-12-01T09:00:00Z") from None
-    if when.tzinfo is None:
-        raise PodcastError(f"--published '{value}' has no time zone", fix="add Z for UTC or an offset such as +01:00")
-    return when
 
 
 @app.command()
@@ -285,7 +138,7 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
     """
     from podcast.build.batch import build_episodes
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     results: list[dict[str, Any]] = []
     failures: list[str] = []
     with reported_errors():
@@ -302,33 +155,9 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
             last_code = outcome.error.exit_code
         elif outcome.built is not None:
             results.append(outcome.built.to_dict())
-    emit(obj, {"episodes": results, "failed": failures}, _build_text(results, failures))
+    emit(obj, {"episodes": results, "failed": failures}, build_text(results, failures))
     if failures:
         raise typer.Exit(last_code)
-
-
-def _build_text(results: list[dict[str, Any]], failures: list[str]) -> str:
-    lines = [_describe_build(r) for r in results]
-    if failures:
-        lines.append(f"{len(failures)} episode(s) failed: {', '.join(failures)}")
-    return "\n".join(lines)
-
-
-def _describe_build(result: dict[str, Any]) -> str:
-    loud = result["loudness"]
-    before, after = loud["before"], loud["after"]
-    if result["audio_rebuilt"]:
-        action = "built"
-    elif result["tags_rewritten"]:
-        action = "retagged (audio up to date)"
-    else:
-        action = "up to date, no audio work"
-    return (
-        f"{result['slug']}: {action} — {before['integrated_lufs']:.1f} LUFS -> {after['integrated_lufs']:.1f} LUFS, "
-        f"true peak {before['true_peak_dbtp']:.1f} -> {after['true_peak_dbtp']:.1f} dBTP, "
-        f"range {before['range_lu']:.1f} -> {after['range_lu']:.1f} LU, "
-        f"{result['duration_s']:.1f} s, {result['size_bytes'] / 1e6:.2f} MB"
-    )
 
 
 @app.command()
@@ -347,31 +176,14 @@ def publish(
     from podcast.publishing.publish import publish as run_publish
     from podcast.show.model import utc_now
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     with reported_errors(), ProgressView(obj) as progress:
         opened = open_show(obj, target=target, base_url=base_url)
         report = run_publish(
             opened.show, opened.settings, opened.target, slugs=slugs, now=utc_now(), dry_run=dry_run,
             on_build_progress=progress.update, on_upload_progress=progress.transfer,
         )  # fmt: skip
-    emit(obj, report.to_dict(), _publish_text(report, dry_run))
-
-
-def _publish_text(report: PublishReport, dry_run: bool) -> str:
-    verb = "would upload" if dry_run else "uploaded"
-    lines = [f"{b['slug']}: {b['action']}" for b in report.built]
-    lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
-    lines += [f"{'would delete' if dry_run else 'deleted'} {key}" for key in report.deleted]
-    lines += [f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed]
-    lines += [f"{slug}: withdrawn — kept out of the feed" for slug in report.withdrawn]
-    feed_state = ("would update" if dry_run else "updated") if report.feed_changed else "unchanged"
-    if report.cdn_invalidation:
-        lines.append(f"CloudFront invalidation {report.cdn_invalidation} requested for the feed")
-    lines.append(
-        f"feed {feed_state}: {report.feed_url} — {len(report.episodes)} episode(s), "
-        f"{len(report.uploaded)} object(s) {verb} ({report.uploaded_bytes:,} bytes), {report.unchanged} unchanged"
-    )
-    return "\n".join(lines)
+    emit(obj, report.to_dict(), publish_text(report, dry_run))
 
 
 @app.command()
@@ -388,10 +200,10 @@ def transcribe(
     adds transcript = "..." so the next build publishes it. Correct names and mishearings in
     the file before publishing. Example: podcast transcribe episode-3 --output transcript.vtt
     """
-    from podcast.show.model import load_show
     from podcast.build.transcripts import adopt_transcript, transcribe_episode
+    from podcast.show.model import load_show
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     with reported_errors():
         # Only the show: transcribing needs no publish settings, so a bad base URL does not stop it.
         show = load_show(obj.show_dir)
@@ -404,12 +216,7 @@ def transcribe(
         listed = adopt_transcript(show, episode, result, path)
     words = sum(len(cue.text.split()) for cue in result.cues)
     emit(obj, {"slug": slug, "file": str(path), "cues": len(result.cues), "words": words, "speakers": result.speakers,
-               "listed": listed}, _transcribe_text(path, len(result.cues), words, listed))  # fmt: skip
-
-
-def _transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:
-    note = f"added transcript = \"{path.name}\" to episode.toml" if listed else "episode.toml already names a transcript: point it at this file to publish it"
-    return f"wrote {path} ({cues} cues, {words} words) — {note}; check it before publishing"
+               "listed": listed}, transcribe_text(path, len(result.cues), words, listed))  # fmt: skip
 
 
 @app.command()
@@ -426,7 +233,7 @@ def feed(
     from podcast.publishing.publish import write_feed_for
     from podcast.show.model import utc_now
 
-    obj = _state(ctx)
+    obj = command_context(ctx)
     with reported_errors(), ProgressView(obj) as progress:
         opened = open_show(obj, base_url=base_url)
         data = write_feed_for(opened.show, opened.settings, now=utc_now(), on_build_progress=progress.update)
@@ -460,7 +267,7 @@ def validate(
     from podcast.validate.runner import validate_feed_bytes
     from podcast.validate.show import validate_show
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     with reported_errors():
         if previous_file is not None and feed_file is None:
             raise PodcastError("--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed")
@@ -477,17 +284,11 @@ def validate(
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     emit(obj, {"valid": not errors, "errors": errors, "warnings": warnings,
-               "findings": [f.to_dict() for f in findings]}, _validate_text(findings, errors, warnings))  # fmt: skip
+               "findings": [f.to_dict() for f in findings]}, validate_text(findings, errors, warnings))  # fmt: skip
     if errors:
         if not obj.json:
             typer.echo(f"error: validation failed with {errors} error(s) — fix them as listed above", err=True)
         raise typer.Exit(EXIT_DATA)
-
-
-def _validate_text(findings: list[Finding], errors: int, warnings: int) -> str:
-    lines = [f.render() for f in findings]
-    lines.append(f"{errors} error(s), {warnings} warning(s)" + ("" if errors else " — the feed is valid"))
-    return "\n".join(lines)
 
 
 @app.command()
@@ -502,7 +303,7 @@ def loudness(
     """
     from podcast.audio.loudness import measure_loudness
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     rows: list[dict[str, Any]] = []
     code = 0
     for path in files:
@@ -513,16 +314,9 @@ def loudness(
             code = code or exc.exit_code
             continue
         rows.append({"file": str(path), **stats})
-    emit(obj, {"files": rows}, _loudness_text(rows))
+    emit(obj, {"files": rows}, loudness_text(rows))
     if code:
         raise typer.Exit(code)
-
-
-def _loudness_text(rows: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"{r['file']}: {r['integrated_lufs']:.1f} LUFS, range {r['range_lu']:.1f} LU, true peak {r['true_peak_dbtp']:.1f} dBTP"
-        for r in rows
-    )
 
 
 @app.command()
@@ -531,21 +325,14 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
 
     Example: podcast status
     """
-    from podcast.show.model import utc_now
     from podcast.publishing.status import show_status
+    from podcast.show.model import utc_now
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     with reported_errors():
         opened = open_show(obj, target=target)
         rows = show_status(opened.show, opened.settings, opened.target, now=utc_now())
-    emit(obj, {"episodes": rows}, _status_text(rows))
-
-
-def _status_text(rows: list[dict[str, Any]]) -> str:
-    text = "\n".join(
-        f"{r['slug']:<24} #{r['number']:<4} {r['published'][:16]:<17} {r['build']:<10} {r['release']}" for r in rows
-    )
-    return text or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
+    emit(obj, {"episodes": rows}, status_text(rows))
 
 
 @app.command()
@@ -560,10 +347,10 @@ def serve(
     The feed is served with its base URL rewritten to this server's address, so episodes
     download from here. Example: podcast serve --port 8000, then subscribe to http://127.0.0.1:8000/feed.xml
     """
-    from podcast.publishing.serve import make_server
     from podcast.publishing.local import LocalFolderTarget
+    from podcast.publishing.serve import make_server
 
-    obj = _state(ctx)
+    obj = command_context(ctx)
     with reported_errors():
         opened = open_show(obj, target=target)
         folder = opened.target
@@ -600,21 +387,16 @@ def review(
     Needs an S3 target; the copies are never public and nothing is added to the feed.
     Example: podcast review episode-3 --expires 3d
     """
-    from podcast.publishing.review import parse_expires, review as run_review
+    from podcast.publishing.review import parse_expires
+    from podcast.publishing.review import review as run_review
     from podcast.show.model import utc_now
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     with reported_errors():
         opened = open_show(obj, target=target)
         seconds = parse_expires(expires or opened.show.manifest.safeguarding.review_expires)
         report = run_review(opened.show, opened.settings, opened.target, slug, expires_s=seconds, now=utc_now())
-    emit(obj, report.to_dict(), _review_text(report))
-
-
-def _review_text(report: ReviewReport) -> str:
-    lines = [f"{link['what']}: {link['url']}" for link in report.links]
-    lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
-    return "\n".join(lines)
+    emit(obj, report.to_dict(), review_text(report))
 
 
 @app.command()
@@ -630,23 +412,14 @@ def takedown(
 
     Example: podcast takedown episode-3 --reason "Contributor withdrew consent"
     """
-    from podcast.show.model import utc_now
     from podcast.publishing.takedown import takedown as run_takedown
+    from podcast.show.model import utc_now
 
-    obj = _state(ctx, json_flag)
+    obj = command_context(ctx, json_flag)
     with reported_errors():
         opened = open_show(obj, target=target, base_url=base_url)
         report = run_takedown(opened.show, opened.settings, opened.target, slug, reason=reason, now=utc_now())
-    emit(obj, report.to_dict(), _takedown_text(report))
-
-
-def _takedown_text(report: TakedownReport) -> str:
-    lines = [f"deleted {key}" for key in report.removed]
-    lines.append(f"feed {'updated' if report.feed_updated else 'already without it'}: {report.feed_url}")
-    if report.cdn_invalidation:
-        lines.append(f"CDN invalidation {report.cdn_invalidation} requested")
-    lines.append(f"{report.slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
-    return "\n".join(lines)
+    emit(obj, report.to_dict(), takedown_text(report))
 
 
 if __name__ == "__main__":

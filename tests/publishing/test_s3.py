@@ -388,7 +388,7 @@ def test_progress_view_shows_bytes_per_second():
     from rich.console import Console
     from rich.progress import Progress
 
-    from typer_app import _TransferColumn
+    from podcast.console.progress import transfer_column as _TransferColumn
 
     progress = Progress(_TransferColumn(), console=Console(file=None, force_terminal=False, width=80))
     task = progress.add_task("upload media/a.mp3", total=2_000_000, bytes=True)

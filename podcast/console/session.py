@@ -1,0 +1,119 @@
+"""A command's session: global options, logging, the one error handler, output, opening the show.
+
+Errors become messages in exactly one place, :func:`reported_errors`: a PodcastError
+prints one ``error: <file>: <what> — <how to fix>`` line on stderr and exits with its
+code (1 data, 3 ffmpeg, 4 storage); Click keeps exit code 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from podcast.errors import PodcastError
+
+if TYPE_CHECKING:
+    from podcast.publishing.target import Target
+    from podcast.show.model import Show
+    from podcast.show.settings import PublishSettings
+
+log = logging.getLogger("podcast")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the global options decide, handed to every command through ``ctx.obj``."""
+
+    show_dir: Path
+    json: bool
+    verbose: bool
+    quiet: bool
+
+
+class StderrFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def configure_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(StderrFormatter())
+    root = logging.getLogger("podcast")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    root.propagate = False
+
+
+@contextlib.contextmanager
+def reported_errors() -> Iterator[None]:
+    """The one place a PodcastError becomes a message and an exit code."""
+    try:
+        yield
+    except PodcastError as exc:
+        log.debug("error details", exc_info=True)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted — nothing half-written was kept; run the command again", err=True)
+        raise typer.Exit(130) from None
+
+
+def command_context(ctx: typer.Context, json_flag: bool = False) -> Context:
+    obj: Context = ctx.obj
+    if json_flag and not obj.json:
+        obj = Context(obj.show_dir, True, obj.verbose, obj.quiet)
+    return obj
+
+
+def emit(obj: Context, data: Any, text: str) -> None:
+    """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet)."""
+    if obj.json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+    elif text and not obj.quiet:
+        typer.echo(text)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A command's show and publish settings; its target opens on first use, so commands
+    that never touch it (build, feed) never build an S3 client."""
+
+    show: Show
+    settings: PublishSettings
+
+    @functools.cached_property
+    def target(self) -> Target:
+        from podcast.publishing.target import open_target
+
+        return open_target(self.settings.target, self.show.root, self.settings)
+
+
+def open_show(obj: Context, *, target: str | None = None, base_url: str | None = None) -> Opened:
+    """Load the -C show and resolve its settings (--target/--base-url beat env, which beats podcast.toml)."""
+    from podcast.show.model import load_show
+    from podcast.show.settings import resolve_settings
+
+    show = load_show(obj.show_dir)
+    return Opened(show, resolve_settings(show, target=target, base_url=base_url))
+
+
+def parse_when(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PodcastError(f"--published '{value}' is not a date and time", fix="write it like 2026-12-01T09:00:00Z") from None
+    if when.tzinfo is None:
+        raise PodcastError(f"--published '{value}' has no time zone", fix="add Z for UTC or an offset such as +01:00")
+    return when
