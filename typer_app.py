@@ -12,7 +12,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -55,9 +55,17 @@ log = logging.getLogger("podcast")
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
-SlugsArgument = Annotated[Optional[list[str]], typer.Argument(help="Episode slugs (default: every episode).", show_default=False)]
-TargetOption = Annotated[Optional[str], typer.Option("--target", help="Folder or s3://bucket/prefix (overrides podcast.toml and PODCAST_TARGET).")]
-BaseUrlOption = Annotated[Optional[str], typer.Option("--base-url", help="Public URL that serves the target (overrides podcast.toml and PODCAST_BASE_URL).")]
+SlugsArgument = Annotated[
+    list[str] | None, typer.Argument(help="Episode slugs (default: every episode).", show_default=False)
+]
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--target", help="Folder or s3://bucket/prefix (overrides podcast.toml and PODCAST_TARGET)."),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Public URL that serves the target (overrides podcast.toml and PODCAST_BASE_URL)."),
+]
 
 
 def _version(value: bool) -> None:
@@ -69,11 +77,17 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    show_dir: Annotated[Path, typer.Option("-C", "--show", help="The show folder (holding podcast.toml).", file_okay=False)] = Path("."),
+    show_dir: Annotated[
+        Path, typer.Option("-C", "--show", help="The show folder (holding podcast.toml).", file_okay=False)
+    ] = Path("."),
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Explain each step, including ffmpeg commands.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Explain each step, including ffmpeg commands.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only print errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     """Publish the Survivor Voices podcast.
 
@@ -90,9 +104,15 @@ def main(
 @app.command()
 def init(
     ctx: typer.Context,
-    directory: Annotated[Optional[Path], typer.Argument(help="Where to create the show (default: the -C folder).")] = None,
+    directory: Annotated[Path | None, typer.Argument(help="Where to create the show (default: the -C folder).")] = None,
     title: Annotated[str, typer.Option(help="The show's title.")] = "My Podcast",
-    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Public URL that will serve the feed; the show's permanent podcast:guid is derived from it.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Public URL that will serve the feed; the show's permanent podcast:guid is derived from it.",
+        ),
+    ] = None,
 ) -> None:
     """Scaffold a show folder: podcast.toml, placeholder artwork, episodes/ and feed/.
 
@@ -110,10 +130,24 @@ def init(
 def new(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="Folder name: lowercase letters, digits and dashes.")],
-    audio: Annotated[Path, typer.Option("--audio", help="The master audio file (copied into the episode folder).", exists=True, dir_okay=False, readable=True)],
-    title: Annotated[Optional[str], typer.Option(help="Episode title (default: from the slug).")] = None,
-    number: Annotated[Optional[int], typer.Option(help="Episode number (default: the next one).", min=0)] = None,
-    published: Annotated[Optional[str], typer.Option(help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z (default: now). A future time embargoes the episode.")] = None,
+    audio: Annotated[
+        Path,
+        typer.Option(
+            "--audio",
+            help="The master audio file (copied into the episode folder).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    title: Annotated[str | None, typer.Option(help="Episode title (default: from the slug).")] = None,
+    number: Annotated[int | None, typer.Option(help="Episode number (default: the next one).", min=0)] = None,
+    published: Annotated[
+        str | None,
+        typer.Option(
+            help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z (default: now). A future time embargoes the episode."
+        ),
+    ] = None,
     json_flag: JsonOption = False,
 ) -> None:
     """Create episodes/SLUG/ with the audio, an episode.toml and a fresh permanent GUID.
@@ -127,7 +161,11 @@ def new(
     with reported_errors():
         when = parse_when(published)
         folder = new_episode(find_show_root(obj.show_dir), slug, audio, title=title, number=number, published=when)
-    emit(obj, {"slug": slug, "folder": str(folder)}, f"created {folder}/episode.toml — edit the notes, then `podcast build {slug}`")
+    emit(
+        obj,
+        {"slug": slug, "folder": str(folder)},
+        f"created {folder}/episode.toml — edit the notes, then `podcast build {slug}`",
+    )
 
 
 @app.command()
@@ -166,7 +204,9 @@ def publish(
     slugs: SlugsArgument = None,
     target: TargetOption = None,
     base_url: BaseUrlOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; build, upload and delete nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; build, upload and delete nothing.")
+    ] = False,
     json_flag: JsonOption = False,
 ) -> None:
     """Build what is stale, upload media that changed, then write the feed (always last).
@@ -180,9 +220,15 @@ def publish(
     with reported_errors(), ProgressView(obj) as progress:
         opened = open_show(obj, target=target, base_url=base_url)
         report = run_publish(
-            opened.show, opened.settings, opened.target, slugs=slugs, now=utc_now(), dry_run=dry_run,
-            on_build_progress=progress.update, on_upload_progress=progress.transfer,
-        )  # fmt: skip
+            opened.show,
+            opened.settings,
+            opened.target,
+            slugs=slugs,
+            now=utc_now(),
+            dry_run=dry_run,
+            on_build_progress=progress.update,
+            on_upload_progress=progress.transfer,
+        )
     emit(obj, report.to_dict(), publish_text(report, dry_run))
 
 
@@ -190,7 +236,14 @@ def publish(
 def transcribe(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to transcribe.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write, relative to the episode folder (.json keeps word timings; .vtt, .srt, .txt, .html also work).")] = Path("transcript.json"),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write, relative to the episode folder (.json keeps word timings; .vtt, .srt, .txt, .html also work).",
+        ),
+    ] = Path("transcript.json"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing transcript file.")] = False,
     json_flag: JsonOption = False,
 ) -> None:
@@ -215,14 +268,27 @@ def transcribe(
             result = transcribe_episode(show, episode, on_progress=lambda step, f: progress.update(slug, step, f))
         listed = adopt_transcript(show, episode, result, path)
     words = sum(len(cue.text.split()) for cue in result.cues)
-    emit(obj, {"slug": slug, "file": str(path), "cues": len(result.cues), "words": words, "speakers": result.speakers,
-               "listed": listed}, transcribe_text(path, len(result.cues), words, listed))  # fmt: skip
+    emit(
+        obj,
+        {
+            "slug": slug,
+            "file": str(path),
+            "cues": len(result.cues),
+            "words": words,
+            "speakers": result.speakers,
+            "listed": listed,
+        },
+        transcribe_text(path, len(result.cues), words, listed),
+    )
 
 
 @app.command()
 def feed(
     ctx: typer.Context,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the feed ('-' for stdout; default build/feed.xml).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write the feed ('-' for stdout; default build/feed.xml)."),
+    ] = None,
     base_url: BaseUrlOption = None,
 ) -> None:
     """Write the feed from the local builds without uploading anything (builds what is stale).
@@ -248,9 +314,31 @@ def feed(
 @app.command()
 def validate(
     ctx: typer.Context,
-    feed_file: Annotated[Optional[Path], typer.Option("--feed", help="Check this feed file instead of the one the show would publish.", exists=True, dir_okay=False)] = None,
-    previous_file: Annotated[Optional[Path], typer.Option("--previous", help="With --feed: the last published feed, to check GUID stability against.", exists=True, dir_okay=False)] = None,
-    online: Annotated[bool, typer.Option("--online", help="Also fetch the published feed and every URL it names, as a directory does (HEAD, Range, type, length).")] = False,
+    feed_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--feed",
+            help="Check this feed file instead of the one the show would publish.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    previous_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="With --feed: the last published feed, to check GUID stability against.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Also fetch the published feed and every URL it names, as a directory does (HEAD, Range, type, length).",
+        ),
+    ] = False,
     base_url: BaseUrlOption = None,
     target: TargetOption = None,
     json_flag: JsonOption = False,
@@ -270,12 +358,15 @@ def validate(
     obj = command_context(ctx, json_flag)
     with reported_errors():
         if previous_file is not None and feed_file is None:
-            raise PodcastError("--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed")
+            raise PodcastError(
+                "--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed"
+            )
         if feed_file is not None:
             data = feed_file.read_bytes()
             previous = previous_file.read_bytes() if previous_file is not None else None
-            findings = validate_feed_bytes(data, source=str(feed_file), now=utc_now(), previous=previous,
-                                           previous_source=str(previous_file))  # fmt: skip
+            findings = validate_feed_bytes(
+                data, source=str(feed_file), now=utc_now(), previous=previous, previous_source=str(previous_file)
+            )
             if online:
                 findings += check_online(data, source=str(feed_file))
         else:
@@ -283,8 +374,11 @@ def validate(
             findings = validate_show(obj.show_dir, online=online, base_url=base_url, target=target)
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
-    emit(obj, {"valid": not errors, "errors": errors, "warnings": warnings,
-               "findings": [f.to_dict() for f in findings]}, validate_text(findings, errors, warnings))  # fmt: skip
+    emit(
+        obj,
+        {"valid": not errors, "errors": errors, "warnings": warnings, "findings": [f.to_dict() for f in findings]},
+        validate_text(findings, errors, warnings),
+    )
     if errors:
         if not obj.json:
             typer.echo(f"error: validation failed with {errors} error(s) — fix them as listed above", err=True)
@@ -339,7 +433,9 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
 def serve(
     ctx: typer.Context,
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).", min=0, max=65535)] = 8000,
-    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 lets phones on your network subscribe.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 lets phones on your network subscribe.")
+    ] = "127.0.0.1",
     target: TargetOption = None,
 ) -> None:
     """Serve the local publishing folder over HTTP (HEAD and Range) so a podcast app can subscribe.
@@ -378,7 +474,13 @@ def _stop_serving(signum: int, frame: object) -> None:
 def review(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to share privately.")],
-    expires: Annotated[Optional[str], typer.Option("--expires", help="How long the links work: 7d, 12h, 30m (at most 7d; default [safeguarding] review_expires or 7d).")] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            help="How long the links work: 7d, 12h, 30m (at most 7d; default [safeguarding] review_expires or 7d).",
+        ),
+    ] = None,
     target: TargetOption = None,
     json_flag: JsonOption = False,
 ) -> None:
@@ -403,7 +505,9 @@ def review(
 def takedown(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to withdraw.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log (names on the redaction list are redacted).")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, for the audit log (names on the redaction list are redacted).")
+    ],
     target: TargetOption = None,
     base_url: BaseUrlOption = None,
     json_flag: JsonOption = False,

@@ -16,14 +16,14 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from podcast.notes import compose_markdown, markdown_to_html  # noqa: E402
 from podcast.publishing.feed import FeedChannel, FeedItem, build_feed  # noqa: E402
 from podcast.show.manifest import EpisodeManifest, ShowManifest  # noqa: E402
-from podcast.notes import compose_markdown, markdown_to_html  # noqa: E402
 from podcast.show.model import Episode, Show  # noqa: E402
 from podcast.validate.runner import validate_feed_bytes  # noqa: E402
 
@@ -58,29 +58,44 @@ def synthetic_show(episodes: int) -> tuple[FeedChannel, list[FeedItem]]:
     """A show with ``episodes`` published episodes, weekly from 2000-01-03."""
     root = Path("/nonexistent/bench")
     show = Show(root=root, manifest=ShowManifest.model_validate(SHOW), artwork_path=root / "artwork.jpg")
-    start = datetime(2000, 1, 3, 9, tzinfo=timezone.utc)
-    notes = markdown_to_html(compose_markdown(NOTES, content_warning="Discusses difficult experiences.",
-                                         support_notice="Help is available at https://example.org/support."))  # fmt: skip
+    start = datetime(2000, 1, 3, 9, tzinfo=UTC)
+    notes = markdown_to_html(
+        compose_markdown(
+            NOTES,
+            content_warning="Discusses difficult experiences.",
+            support_notice="Help is available at https://example.org/support.",
+        )
+    )
     items = []
     for number in range(1, episodes + 1):
         slug = f"episode-{number}"
-        manifest = EpisodeManifest.model_validate({
-            "title": f"Episode {number}: a conversation about recovery",
-            "number": number,
-            "season": 1 + number // 100,
-            "published": start + timedelta(days=7 * number),
-            "audio": "master.wav",
-            "description": NOTES,
-            "guid": str(uuid.UUID(int=number)),
-        })  # fmt: skip
+        manifest = EpisodeManifest.model_validate(
+            {
+                "title": f"Episode {number}: a conversation about recovery",
+                "number": number,
+                "season": 1 + number // 100,
+                "published": start + timedelta(days=7 * number),
+                "audio": "master.wav",
+                "description": NOTES,
+                "guid": str(uuid.UUID(int=number)),
+            }
+        )
         episode = Episode(slug=slug, folder=root / "episodes" / slug, manifest=manifest, audio_paths=())
-        items.append(FeedItem(
-            episode=episode, notes_html=notes,
-            media_url=f"https://media.example.org/bench/media/{slug}-0123456789ab.mp3",
-            media_length=20_000_000 + number, media_type="audio/mpeg", duration_s=1800.0 + number,
-        ))  # fmt: skip
-    channel = FeedChannel(show=show, feed_url="https://media.example.org/bench/feed.xml",
-                          image_url="https://media.example.org/bench/artwork/show-0123456789ab.jpg")  # fmt: skip
+        items.append(
+            FeedItem(
+                episode=episode,
+                notes_html=notes,
+                media_url=f"https://media.example.org/bench/media/{slug}-0123456789ab.mp3",
+                media_length=20_000_000 + number,
+                media_type="audio/mpeg",
+                duration_s=1800.0 + number,
+            )
+        )
+    channel = FeedChannel(
+        show=show,
+        feed_url="https://media.example.org/bench/feed.xml",
+        image_url="https://media.example.org/bench/artwork/show-0123456789ab.jpg",
+    )
     return channel, items
 
 
@@ -98,17 +113,21 @@ def main() -> None:
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
     # Wall time on a shared machine includes the neighbours; CPU time is this process's own work.
-    print(f"build_feed, {args.episodes} episodes, {size:,} bytes, {args.runs} runs: "
-          f"wall median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}); "
-          f"CPU median {statistics.median(cpu):.3f} s")  # fmt: skip
+    print(
+        f"build_feed, {args.episodes} episodes, {size:,} bytes, {args.runs} runs: "
+        f"wall median {statistics.median(times):.3f} s (min {min(times):.3f}, max {max(times):.3f}); "
+        f"CPU median {statistics.median(cpu):.3f} s"
+    )
     data = build_feed(channel, items)
     checks = []
     for _ in range(3):
         started_cpu = time.process_time()
         findings = validate_feed_bytes(data, source="bench", previous=data)
         checks.append(time.process_time() - started_cpu)
-    print(f"validate_feed_bytes (every rule, history against itself), {args.episodes} episodes: "
-          f"CPU median {statistics.median(checks):.3f} s, {len(findings)} finding(s)")
+    print(
+        f"validate_feed_bytes (every rule, history against itself), {args.episodes} episodes: "
+        f"CPU median {statistics.median(checks):.3f} s, {len(findings)} finding(s)"
+    )
 
 
 if __name__ == "__main__":

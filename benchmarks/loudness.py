@@ -27,8 +27,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 import corpus  # noqa: E402
+
 from podcast.audio.filters import RenderSettings  # noqa: E402
 from podcast.audio.render import render_episode_audio  # noqa: E402
 from podcast.audio.runner import ffmpeg_exe  # noqa: E402
@@ -159,14 +160,27 @@ def make_speech(path: Path, minutes: float, *, seed: int = 7) -> Path:
         turn += 1
     total = 0.0
     while total < minutes * 60:
-        for piece, seconds in (unique if total == 0 else rng.sample(unique, len(unique))):
+        for piece, seconds in unique if total == 0 else rng.sample(unique, len(unique)):
             listing += [f"file '{piece}'", f"file '{pause}'"]
             total += seconds + 0.7
             if total >= minutes * 60:
                 break
     (work / "list.txt").write_text("\n".join(listing) + "\n")
-    corpus.ffmpeg("-f", "concat", "-safe", "0", "-i", str(work / "list.txt"), "-t", f"{minutes * 60}",
-                  "-ar", "44100", "-c:a", "pcm_s16le", str(path))  # fmt: skip
+    corpus.ffmpeg(
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        str(work / "list.txt"),
+        "-t",
+        f"{minutes * 60}",
+        "-ar",
+        "44100",
+        "-c:a",
+        "pcm_s16le",
+        str(path),
+    )
     shutil.rmtree(work)
     return path
 
@@ -179,7 +193,9 @@ def make_show(folder: Path, audio: Path) -> Path:
     episode.mkdir(parents=True)
     shutil.copy2(REPO / "podcast.toml", folder / "podcast.toml")
     shutil.copy2(REPO / "artwork.jpg", folder / "artwork.jpg")
-    os.link(audio, episode / audio.name) if audio.stat().st_dev == episode.stat().st_dev else shutil.copy2(audio, episode)
+    os.link(audio, episode / audio.name) if audio.stat().st_dev == episode.stat().st_dev else shutil.copy2(
+        audio, episode
+    )
     (episode / "episode.toml").write_text(
         'title = "Benchmark"\nnumber = 1\npublished = 2026-01-01T09:00:00Z\n'
         f'audio = "{audio.name}"\ndescription = "Synthetic speech for the loudness benchmark."\n'
@@ -195,10 +211,32 @@ def bench_file(source: Path, work: Path, repeat: int) -> list[dict[str, object]]
     ffmpeg = ffmpeg_exe()
     rows = []
     commands = {
-        "floor (ffmpeg decode+encode)": lambda out: [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", str(source),
-                                                     *ENCODE, "-ac", "1", str(out)],  # fmt: skip
-        "ffmpeg-normalize": lambda out: [str(BIN / "ffmpeg-normalize"), str(source), "-o", str(out), *ENCODE,
-                                         "-t", str(TARGET), "-tp", str(CEILING), "-f", "-q"],  # fmt: skip
+        "floor (ffmpeg decode+encode)": lambda out: [
+            ffmpeg,
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            *ENCODE,
+            "-ac",
+            "1",
+            str(out),
+        ],
+        "ffmpeg-normalize": lambda out: [
+            str(BIN / "ffmpeg-normalize"),
+            str(source),
+            "-o",
+            str(out),
+            *ENCODE,
+            "-t",
+            str(TARGET),
+            "-tp",
+            str(CEILING),
+            "-f",
+            "-q",
+        ],
         "podcast build": None,
     }
     for name, command in commands.items():
@@ -216,8 +254,17 @@ def bench_file(source: Path, work: Path, repeat: int) -> list[dict[str, object]]
                 walls.append(wall)
                 cpus.append(cpu)
         lufs, tp = landed(out)
-        rows.append({"tool": name, "wall": statistics.median(walls), "walls": walls, "peak_mb": peak,
-                     "cpu": statistics.median(cpus), "lufs": lufs, "tp": tp})  # fmt: skip
+        rows.append(
+            {
+                "tool": name,
+                "wall": statistics.median(walls),
+                "walls": walls,
+                "peak_mb": peak,
+                "cpu": statistics.median(cpus),
+                "lufs": lufs,
+                "tp": tp,
+            }
+        )
     return rows
 
 
@@ -229,8 +276,25 @@ def accuracy(work: Path, seconds: float) -> list[tuple[str, float, float, float,
         ours = work / f"{name}.ours.mp3"
         render_episode_audio([clip.path], ours, settings)
         theirs = work / f"{name}.fn.mp3"
-        subprocess.run([str(BIN / "ffmpeg-normalize"), str(clip.path), "-o", str(theirs), *ENCODE, "-t", str(TARGET),
-                        "-tp", str(CEILING), "-f", "-q", "-e", "-ac 1"], check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                str(BIN / "ffmpeg-normalize"),
+                str(clip.path),
+                "-o",
+                str(theirs),
+                *ENCODE,
+                "-t",
+                str(TARGET),
+                "-tp",
+                str(CEILING),
+                "-f",
+                "-q",
+                "-e",
+                "-ac 1",
+            ],
+            check=True,
+            capture_output=True,
+        )
         table.append((name, *landed(ours), *landed(theirs)))
     return table
 
@@ -251,7 +315,9 @@ def main() -> None:
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="loudness-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"ffmpeg: {ffmpeg_exe()}  ({subprocess.run([ffmpeg_exe(), '-version'], capture_output=True, text=True).stdout.split()[2]})")
+    print(
+        f"ffmpeg: {ffmpeg_exe()}  ({subprocess.run([ffmpeg_exe(), '-version'], capture_output=True, text=True).stdout.split()[2]})"
+    )
     print(f"cpus: {os.cpu_count()}  load average at start: {os.getloadavg()[0]:.1f}")
     source = work / f"speech-{args.minutes:g}min.wav"
     if not source.exists():
@@ -260,15 +326,25 @@ def main() -> None:
 
     rows = bench_file(source, work, args.repeat)
     floor, normalize, ours = rows[0]["wall"], rows[1]["wall"], rows[2]["wall"]
-    print(f"\n{args.minutes:g}-minute speech, 44.1 kHz 16-bit mono WAV -> CBR 96 kb/s MP3, target {TARGET} LUFS / {CEILING} dBTP")
+    print(
+        f"\n{args.minutes:g}-minute speech, 44.1 kHz 16-bit mono WAV -> CBR 96 kb/s MP3, target {TARGET} LUFS / {CEILING} dBTP"
+    )
     floor_cpu = rows[0]["cpu"]
-    print(f"{'tool':<30} {'wall s':>8} {'x floor':>8} {'cpu s':>8} {'x floor':>8} {'peak MB':>8} {'landed LUFS':>12} {'true peak':>10}")
+    print(
+        f"{'tool':<30} {'wall s':>8} {'x floor':>8} {'cpu s':>8} {'x floor':>8} {'peak MB':>8} {'landed LUFS':>12} {'true peak':>10}"
+    )
     for row in rows:
-        print(f"{row['tool']:<30} {row['wall']:8.1f} {row['wall'] / floor:8.2f} {row['cpu']:8.1f} "  # type: ignore[operator]
-              f"{row['cpu'] / floor_cpu:8.2f} {row['peak_mb']:8d} {row['lufs']:12.1f} {row['tp']:10.1f}")  # type: ignore[operator]
-    print(f"wall: podcast build / floor = {ours / floor:.2f}   podcast build / ffmpeg-normalize = {ours / normalize:.2f}")  # type: ignore[operator]
-    print(f"cpu:  podcast build / floor = {rows[2]['cpu'] / floor_cpu:.2f}   "  # type: ignore[operator]
-          f"podcast build / ffmpeg-normalize = {rows[2]['cpu'] / rows[1]['cpu']:.2f}   load average now: {os.getloadavg()[0]:.1f}")  # type: ignore[operator]
+        print(
+            f"{row['tool']:<30} {row['wall']:8.1f} {row['wall'] / floor:8.2f} {row['cpu']:8.1f} "  # type: ignore[operator]
+            f"{row['cpu'] / floor_cpu:8.2f} {row['peak_mb']:8d} {row['lufs']:12.1f} {row['tp']:10.1f}"
+        )  # type: ignore[operator]
+    print(
+        f"wall: podcast build / floor = {ours / floor:.2f}   podcast build / ffmpeg-normalize = {ours / normalize:.2f}"
+    )  # type: ignore[operator]
+    print(
+        f"cpu:  podcast build / floor = {rows[2]['cpu'] / floor_cpu:.2f}   "  # type: ignore[operator]
+        f"podcast build / ffmpeg-normalize = {rows[2]['cpu'] / rows[1]['cpu']:.2f}   load average now: {os.getloadavg()[0]:.1f}"
+    )  # type: ignore[operator]
     if args.repeat > 1:
         for row in rows:
             print(f"  {row['tool']}: runs {', '.join(f'{w:.1f}' for w in row['walls'])}")  # type: ignore[union-attr]
@@ -281,19 +357,25 @@ def main() -> None:
         show = make_show(work / "show3h", long)
         wall, peak, cpu = run_measured([str(BIN / "podcast"), "-q", "-C", str(show), "build"], memory=True)
         lufs, tp = landed(show / "build" / "bench" / "bench.mp3")
-        print(f"\n3-hour input: podcast build {wall:.1f} s ({cpu:.1f} s CPU), peak memory {peak} MB (process tree PSS), "
-              f"landed {lufs:.1f} LUFS / {tp:.1f} dBTP")  # fmt: skip
+        print(
+            f"\n3-hour input: podcast build {wall:.1f} s ({cpu:.1f} s CPU), peak memory {peak} MB (process tree PSS), "
+            f"landed {lufs:.1f} LUFS / {tp:.1f} dBTP"
+        )
 
     if not args.skip_accuracy:
         table = accuracy(work, args.clip_seconds)
         print(f"\naccuracy over the corpus ({args.clip_seconds:g} s clips), landed LUFS / true peak dBTP of the MP3:")
         print(f"{'clip':<24} {'podcast build':>16} {'ffmpeg-normalize':>18}")
         for name, a, b, c, d in table:
-            print(f"{name:<24} {a:7.1f} / {b:5.1f}{'' if ok(a, b) else ' ✗':2} {c:9.1f} / {d:5.1f}{'' if ok(c, d) else ' ✗':2}")
+            print(
+                f"{name:<24} {a:7.1f} / {b:5.1f}{'' if ok(a, b) else ' ✗':2} {c:9.1f} / {d:5.1f}{'' if ok(c, d) else ' ✗':2}"
+            )
         ours_ok = sum(ok(a, b) for _, a, b, _, _ in table)
         theirs_ok = sum(ok(c, d) for _, _, _, c, d in table)
-        print(f"within ±0.5 LU and <= {CEILING} dBTP: podcast build {ours_ok}/{len(table)}, "
-              f"ffmpeg-normalize {theirs_ok}/{len(table)}")
+        print(
+            f"within ±0.5 LU and <= {CEILING} dBTP: podcast build {ours_ok}/{len(table)}, "
+            f"ffmpeg-normalize {theirs_ok}/{len(table)}"
+        )
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 

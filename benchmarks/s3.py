@@ -37,7 +37,9 @@ def make_show(root: Path, episodes: int) -> dict[str, object]:
 
     shutil.copy2(REPO / "artwork.jpg", root / "artwork.jpg")
     toml = (REPO / "podcast.toml").read_text()
-    (root / "podcast.toml").write_text(toml[: toml.index("[publish]")] + '[publish]\nbase_url = "https://example.org"\n')
+    (root / "podcast.toml").write_text(
+        toml[: toml.index("[publish]")] + '[publish]\nbase_url = "https://example.org"\n'
+    )
     built: dict[str, object] = {}
     for number in range(1, episodes + 1):
         slug = f"episode-{number:03d}"
@@ -51,8 +53,16 @@ def make_show(root: Path, episodes: int) -> dict[str, object]:
         mp3 = root / "build" / slug / f"{slug}.mp3"
         mp3.parent.mkdir(parents=True)
         mp3.write_bytes(os.urandom(2048 + number))
-        built[slug] = BuiltEpisode(slug=slug, mp3_path=mp3, size_bytes=mp3.stat().st_size, sha256=sha256_file(mp3),
-                                   duration_s=60.0 + number, audio_key="", tags_key="", loudness={})  # fmt: skip
+        built[slug] = BuiltEpisode(
+            slug=slug,
+            mp3_path=mp3,
+            size_bytes=mp3.stat().st_size,
+            sha256=sha256_file(mp3),
+            duration_s=60.0 + number,
+            audio_key="",
+            tags_key="",
+            loudness={},
+        )
     return built
 
 
@@ -60,17 +70,22 @@ def bench_noop_republish(endpoint: str, work: Path, episodes: int, repeat: int) 
     import boto3
 
     from podcast.publishing import publish as pipeline
-    from podcast.show.settings import PublishSettings
-    from podcast.show.model import load_show, utc_now
     from podcast.publishing.target import open_target
+    from podcast.show.model import load_show, utc_now
+    from podcast.show.settings import PublishSettings
 
     show_root = work / "show"
     show_root.mkdir()
     built = make_show(show_root, episodes)
     pipeline.build_episode = lambda show, episode, settings, on_progress=None: built[episode.slug]  # type: ignore[assignment]
     boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="bench-noop")
-    settings = PublishSettings(target="s3://bench-noop/show", base_url=f"{endpoint}/bench-noop/show",
-                               endpoint_url=endpoint, region="us-east-1", acl="public-read")  # fmt: skip
+    settings = PublishSettings(
+        target="s3://bench-noop/show",
+        base_url=f"{endpoint}/bench-noop/show",
+        endpoint_url=endpoint,
+        region="us-east-1",
+        acl="public-read",
+    )
     show = load_show(show_root)
 
     def run() -> tuple[float, int, int]:
@@ -87,10 +102,14 @@ def bench_noop_republish(endpoint: str, work: Path, episodes: int, repeat: int) 
     median = statistics.median(t for t, _, _ in runs)
     uploaded = max(b for _, b, _ in runs)
     requests = max(r for _, _, r in runs)
-    print(f"no-op republish of {episodes} episodes: median {median:.3f} s over {repeat} runs "
-          f"(min {min(t for t, _, _ in runs):.3f}, max {max(t for t, _, _ in runs):.3f}); "
-          f"{uploaded} media bytes uploaded; {requests} S3 requests")  # fmt: skip
-    print(f"  ratio to the {BUDGET_S:.0f} s budget: {median / BUDGET_S:.2f} ({'OK' if median <= BUDGET_S and uploaded == 0 else 'OVER'})")
+    print(
+        f"no-op republish of {episodes} episodes: median {median:.3f} s over {repeat} runs "
+        f"(min {min(t for t, _, _ in runs):.3f}, max {max(t for t, _, _ in runs):.3f}); "
+        f"{uploaded} media bytes uploaded; {requests} S3 requests"
+    )
+    print(
+        f"  ratio to the {BUDGET_S:.0f} s budget: {median / BUDGET_S:.2f} ({'OK' if median <= BUDGET_S and uploaded == 0 else 'OVER'})"
+    )
 
 
 def bench_upload(endpoint: str, work: Path, size_mb: int, repeat: int) -> None:
@@ -104,14 +123,17 @@ def bench_upload(endpoint: str, work: Path, size_mb: int, repeat: int) -> None:
             handle.write(os.urandom(1024 * 1024))
     reference = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")  # defaults, as a user would
     reference.create_bucket(Bucket="bench-upload")
-    ours = S3Target(S3Location("bench-upload", "ours/"), make_client(endpoint_url=endpoint, region="us-east-1"),
-                    endpoint=endpoint)  # fmt: skip
+    ours = S3Target(
+        S3Location("bench-upload", "ours/"), make_client(endpoint_url=endpoint, region="us-east-1"), endpoint=endpoint
+    )
     times: dict[str, list[float]] = {"ours": [], "boto3": []}
     for i in range(repeat):
         for name in ("ours", "boto3") if i % 2 == 0 else ("boto3", "ours"):
             start = time.perf_counter()
             if name == "ours":
-                ours.put_file("media/big.mp3", big, content_type="audio/mpeg", cache_control="public, max-age=31536000, immutable")
+                ours.put_file(
+                    "media/big.mp3", big, content_type="audio/mpeg", cache_control="public, max-age=31536000, immutable"
+                )
                 key = "ours/media/big.mp3"
             else:
                 reference.upload_file(str(big), "bench-upload", "ref/big.mp3")
@@ -119,9 +141,11 @@ def bench_upload(endpoint: str, work: Path, size_mb: int, repeat: int) -> None:
             times[name].append(time.perf_counter() - start)
             reference.delete_object(Bucket="bench-upload", Key=key)
     ours_s, ref_s = statistics.median(times["ours"]), statistics.median(times["boto3"])
-    print(f"upload {size_mb} MB: S3Target.put_file median {ours_s:.2f} s ({size_mb / ours_s:.1f} MB/s); "
-          f"boto3 upload_file (defaults) median {ref_s:.2f} s ({size_mb / ref_s:.1f} MB/s); "
-          f"throughput ratio ours/boto3 = {ref_s / ours_s:.2f} over {repeat} runs each")  # fmt: skip
+    print(
+        f"upload {size_mb} MB: S3Target.put_file median {ours_s:.2f} s ({size_mb / ours_s:.1f} MB/s); "
+        f"boto3 upload_file (defaults) median {ref_s:.2f} s ({size_mb / ref_s:.1f} MB/s); "
+        f"throughput ratio ours/boto3 = {ref_s / ours_s:.2f} over {repeat} runs each"
+    )
 
 
 def main() -> None:
@@ -137,8 +161,12 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from moto.server import ThreadedMotoServer
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_EC2_METADATA_DISABLED": "true"}.items():  # fmt: skip
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
         os.environ[name] = value
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

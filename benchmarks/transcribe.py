@@ -55,7 +55,9 @@ SCRIPT = (
 def synthesise(text: str, out: Path, *, voice: str, speed: int) -> Path:
     raw = out.with_suffix(".raw.wav")
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True)
-    subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(raw), "-ar", "44100", "-ac", "1", str(out)], check=True)
+    subprocess.run(
+        [ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(raw), "-ar", "44100", "-ac", "1", str(out)], check=True
+    )
     return out
 
 
@@ -89,13 +91,22 @@ def main() -> None:
         hypothesis = " ".join(cue.text for cue in cues)
         rtfs.append(elapsed / duration)
         wers.append(word_error_rate(text, hypothesis))
-        print(f"run {run}: {elapsed:.2f} s for {duration:.1f} s of audio, RTF {rtfs[-1]:.3f}, WER {wers[-1]:.1%}", file=sys.stderr)
-    print(f"model: {model_dir.name} ({model_dir}), int8, beam {args.beam or BEAM_SIZE}, CPU threads {min(4, os.cpu_count() or 1)}, "
-          f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}")
-    print(f"audio: {duration:.1f} s espeak-ng {args.voice} at {args.speed} wpm, {len(text.split())} words; model load {load_s:.2f} s")
+        print(
+            f"run {run}: {elapsed:.2f} s for {duration:.1f} s of audio, RTF {rtfs[-1]:.3f}, WER {wers[-1]:.1%}",
+            file=sys.stderr,
+        )
+    print(
+        f"model: {model_dir.name} ({model_dir}), int8, beam {args.beam or BEAM_SIZE}, CPU threads {min(4, os.cpu_count() or 1)}, "
+        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}"
+    )
+    print(
+        f"audio: {duration:.1f} s espeak-ng {args.voice} at {args.speed} wpm, {len(text.split())} words; model load {load_s:.2f} s"
+    )
     print(f"median RTF {statistics.median(rtfs):.3f} (min {min(rtfs):.3f}, max {max(rtfs):.3f}) over {args.runs} runs")
-    print(f"median CPU seconds per audio second {statistics.median(cpus):.3f}; "
-          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(
+        f"median CPU seconds per audio second {statistics.median(cpus):.3f}; "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     print(f"median WER {statistics.median(wers):.1%} (min {min(wers):.1%}, max {max(wers):.1%})")
     print("last hypothesis:", hypothesis)
 

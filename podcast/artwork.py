@@ -79,8 +79,14 @@ def inspect_artwork(path: Path) -> ArtworkInfo:
             # refuses it before anything decodes it (and no Python warning reaches the producer).
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:
-                return ArtworkInfo(path, image.width, image.height, image.format or "", image.mode,
-                                   transparency="transparency" in image.info)  # fmt: skip
+                return ArtworkInfo(
+                    path,
+                    image.width,
+                    image.height,
+                    image.format or "",
+                    image.mode,
+                    transparency="transparency" in image.info,
+                )
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise PodcastError(
             "is not an image that can be read", path=path, fix="save the artwork as a square JPEG or PNG"
@@ -193,8 +199,11 @@ def prepare_artwork(path: Path, build_dir: Path) -> PreparedArtwork:
         except (UnidentifiedImageError, ValueError, Image.DecompressionBombError):
             raise PodcastError("artwork cannot be converted", path=path, fix=FIX_HINT) from None
         except OSError as exc:
-            raise PodcastError(f"cannot write converted artwork ({exc.strerror or exc})", path=out,
-                               fix="check free disk space and permissions") from None  # fmt: skip
+            raise PodcastError(
+                f"cannot write converted artwork ({exc.strerror or exc})",
+                path=out,
+                fix="check free disk space and permissions",
+            ) from None
     log.warning("%s: artwork %s; publishing the converted copy %s — %s", path, "; ".join(fixes), out, FIX_HINT)
     return PreparedArtwork(source=path, path=out, fixes=tuple(fixes))
 

@@ -68,4 +68,3 @@ def hashed_key(folder: str, stem: str, sha256: str, suffix: str) -> str:
     """
     safe = re.sub(r"[^a-z0-9-]", "-", stem.lower())
     return f"{folder}/{safe}-{sha256[:12]}{suffix}"
-

@@ -26,11 +26,26 @@ def make_audio() -> None:
         subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "150", "-w", str(wav), SCRIPT], check=True)
         # A quiet master (about -28 LUFS) so the build's normalisation has real work to do.
         subprocess.run(
-            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(wav),
-             "-af", "volume=-12dB", "-ar", "22050", "-ac", "1", "-sample_fmt", "s16",
-             str(ROOT / "episodes" / "trailer" / "master.flac")],
+            [
+                "ffmpeg",
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(wav),
+                "-af",
+                "volume=-12dB",
+                "-ar",
+                "22050",
+                "-ac",
+                "1",
+                "-sample_fmt",
+                "s16",
+                str(ROOT / "episodes" / "trailer" / "master.flac"),
+            ],
             check=True,
-        )  # fmt: skip
+        )
 
 
 def make_artwork() -> None:

@@ -21,8 +21,15 @@ REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["s3_fixtures"]  # moto S3 server, buckets and S3 shows (tests/s3_fixtures.py)
 
 
-def make_audio(path: Path, *, source: str = "sine=frequency=440:duration=3", filters: str = "volume=-20dB",
-               rate: int = 44100, channels: int = 1, codec_args: tuple[str, ...] = ()) -> Path:  # fmt: skip
+def make_audio(
+    path: Path,
+    *,
+    source: str = "sine=frequency=440:duration=3",
+    filters: str = "volume=-20dB",
+    rate: int = 44100,
+    channels: int = 1,
+    codec_args: tuple[str, ...] = (),
+) -> Path:
     """Render a lavfi source with real ffmpeg (e.g. a tone at a chosen level) into ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source]

@@ -33,8 +33,9 @@ class Clip:
 
 
 def ffmpeg(*args: str) -> str:
-    result = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-y", *args],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-y", *args], capture_output=True, text=True
+    )
     if result.returncode != 0:
         raise RuntimeError(f"ffmpeg {' '.join(args)} failed: {result.stderr[-800:]}")
     return result.stderr
@@ -64,14 +65,26 @@ def speech(path: Path, seconds: float, *, seed: int = 1, voice: str = VOICES[0])
     words_needed = max(1, int(seconds / 4.5))
     text = " ".join(sentence(rng) for _ in range(words_needed))
     raw = speak(path.with_suffix(".raw.wav"), text, voice=voice, wpm=rng.randint(150, 170))
-    ffmpeg("-i", str(raw), "-af", f"apad=whole_dur={seconds}", "-t", f"{seconds}", "-ar", "44100", "-c:a", "pcm_f32le",
-           str(path))  # fmt: skip
+    ffmpeg(
+        "-i",
+        str(raw),
+        "-af",
+        f"apad=whole_dur={seconds}",
+        "-t",
+        f"{seconds}",
+        "-ar",
+        "44100",
+        "-c:a",
+        "pcm_f32le",
+        str(path),
+    )
     raw.unlink()
     return path
 
 
-def dialogue(path: Path, turns: int, *, quiet_db: float = 10.0, seed: int = 2, turn_s: float = 6.0,
-             pause_s: float = 0.4) -> tuple[Path, tuple[tuple[float, float, int], ...]]:  # fmt: skip
+def dialogue(
+    path: Path, turns: int, *, quiet_db: float = 10.0, seed: int = 2, turn_s: float = 6.0, pause_s: float = 0.4
+) -> tuple[Path, tuple[tuple[float, float, int], ...]]:
     """Two voices taking turns of about ``turn_s``; the second ``quiet_db`` quieter. Returns the passages."""
     rng = random.Random(seed)
     pieces: list[Path] = []
@@ -92,8 +105,16 @@ def dialogue(path: Path, turns: int, *, quiet_db: float = 10.0, seed: int = 2, t
     for piece in pieces:
         inputs += ["-i", str(piece)]
     joined = "".join(f"[{i}:a]" for i in range(len(pieces)))
-    ffmpeg(*inputs, "-filter_complex", f"{joined}concat=n={len(pieces)}:v=0:a=1[a]", "-map", "[a]",
-           "-c:a", "pcm_f32le", str(path))  # fmt: skip
+    ffmpeg(
+        *inputs,
+        "-filter_complex",
+        f"{joined}concat=n={len(pieces)}:v=0:a=1[a]",
+        "-map",
+        "[a]",
+        "-c:a",
+        "pcm_f32le",
+        str(path),
+    )
     for piece in pieces:
         piece.unlink()
     return path, tuple(passages)
@@ -109,14 +130,24 @@ def music(path: Path, seconds: float) -> Path:
         mix = "".join(f"[n{i}{j}]" for j in range(len(notes)))
         graph.append(f"{tones}{mix}amix=inputs={len(notes)},afade=t=in:d=0.25,afade=t=out:st={bar - 0.25}:d=0.25[c{i}]")
     bars = "".join(f"[c{i}]" for i in range(len(chords)))
-    graph.append(f"{bars}concat=n={len(chords)}:v=0:a=1,asplit[l][r];[r]volume=-1dB[rr];"
-                 "[l][rr]join=inputs=2:channel_layout=stereo[out]")
+    graph.append(
+        f"{bars}concat=n={len(chords)}:v=0:a=1,asplit[l][r];[r]volume=-1dB[rr];"
+        "[l][rr]join=inputs=2:channel_layout=stereo[out]"
+    )
     ffmpeg("-filter_complex", ";".join(graph), "-map", "[out]", "-c:a", "pcm_f32le", str(path))
     return path
 
 
-def level_to(src: Path, dst: Path, lufs: float, *, extra_filters: str = "", codec: tuple[str, ...] = (),
-             rate: int | None = None, channels: int | None = None) -> Path:  # fmt: skip
+def level_to(
+    src: Path,
+    dst: Path,
+    lufs: float,
+    *,
+    extra_filters: str = "",
+    codec: tuple[str, ...] = (),
+    rate: int | None = None,
+    channels: int | None = None,
+) -> Path:
     """Copy ``src`` to ``dst`` at ``lufs`` (measured, then gained), in ``dst``'s format and ``codec``."""
     gain = lufs - loudness(src)
     filters = f"volume={gain:.3f}dB" + (f",{extra_filters}" if extra_filters else "")
@@ -131,8 +162,15 @@ def level_to(src: Path, dst: Path, lufs: float, *, extra_filters: str = "", code
 
 def stereo(src: Path, dst: Path) -> Path:
     """Make a mono recording stereo with a little width (the right channel slightly later and softer)."""
-    ffmpeg("-i", str(src), "-af", "asplit[l][r];[r]adelay=3,volume=-2dB[rr];[l][rr]join=inputs=2:channel_layout=stereo",
-           "-c:a", "pcm_f32le", str(dst))  # fmt: skip
+    ffmpeg(
+        "-i",
+        str(src),
+        "-af",
+        "asplit[l][r];[r]adelay=3,volume=-2dB[rr];[l][rr]join=inputs=2:channel_layout=stereo",
+        "-c:a",
+        "pcm_f32le",
+        str(dst),
+    )
     return dst
 
 
@@ -146,15 +184,24 @@ def make_corpus(folder: Path, *, seconds: float = 8.0) -> dict[str, Clip]:
     clips = {
         "quiet_speech": level_to(base, folder / "quiet-speech.wav", -35.0, codec=("-c:a", "pcm_s16le")),
         # Driven past full scale and hard-clipped: flat-topped peaks, as on an overloaded recording.
-        "hot_clipped": level_to(base, folder / "hot-clipped.wav", -8.0,
-                                extra_filters="volume=2.6dB,asoftclip=type=hard:threshold=1",
-                                codec=("-c:a", "pcm_s16le")),  # fmt: skip
+        "hot_clipped": level_to(
+            base,
+            folder / "hot-clipped.wav",
+            -8.0,
+            extra_filters="volume=2.6dB,asoftclip=type=hard:threshold=1",
+            codec=("-c:a", "pcm_s16le"),
+        ),
         "interview": level_to(interview, folder / "interview.wav", -20.0, codec=("-c:a", "pcm_s16le")),
         "music_intro": level_to(bed, folder / "music-intro.wav", -18.0, codec=("-c:a", "pcm_s16le")),
-        "wav_48k_24bit_stereo": level_to(base_stereo, folder / "speech-48k-24bit-stereo.wav", -24.0,
-                                         codec=("-c:a", "pcm_s24le"), rate=48000),  # fmt: skip
-        "mp3_stereo": level_to(base_stereo, folder / "speech-stereo.mp3", -19.0, codec=("-c:a", "libmp3lame", "-b:a", "128k")),
-        "m4a_aac_mono": level_to(base, folder / "speech-mono.m4a", -22.0, codec=("-c:a", "aac", "-b:a", "96k"), rate=48000),
+        "wav_48k_24bit_stereo": level_to(
+            base_stereo, folder / "speech-48k-24bit-stereo.wav", -24.0, codec=("-c:a", "pcm_s24le"), rate=48000
+        ),
+        "mp3_stereo": level_to(
+            base_stereo, folder / "speech-stereo.mp3", -19.0, codec=("-c:a", "libmp3lame", "-b:a", "128k")
+        ),
+        "m4a_aac_mono": level_to(
+            base, folder / "speech-mono.m4a", -22.0, codec=("-c:a", "aac", "-b:a", "96k"), rate=48000
+        ),
         "flac_stereo": level_to(base_stereo, folder / "speech-stereo.flac", -27.0, codec=("-c:a", "flac")),
     }
     result = {name: Clip(name, path) for name, path in clips.items()}

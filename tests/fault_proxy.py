@@ -40,8 +40,10 @@ class Request:
 
 Policy = Callable[[Request], str | None]
 
-SERVICE_UNAVAILABLE = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code>'
-                       b"<Message>Please reduce your request rate.</Message></Error>")  # fmt: skip
+SERVICE_UNAVAILABLE = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code>'
+    b"<Message>Please reduce your request rate.</Message></Error>"
+)
 
 
 def feed_references(feed: bytes) -> list[tuple[str, int | None]]:
@@ -152,7 +154,9 @@ class FaultProxy:
             self._check_feed(body)
         if request.method == "DELETE" and not request.query.startswith("uploadId"):
             self._check_delete(request.path)
-        headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host", "transfer-encoding", "connection")}
+        headers = {
+            k: v for k, v in handler.headers.items() if k.lower() not in ("host", "transfer-encoding", "connection")
+        }
         headers["Content-Length"] = str(len(body))
         connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=60)
         try:

@@ -13,15 +13,15 @@ so its feed goes through ``plan_release`` exactly as a publish would build it.
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from podcast.build.stages import episode_notes_markdown
 from podcast.build.chapters import ChapterMark
+from podcast.build.stages import episode_notes_markdown
+from podcast.notes import markdown_to_html
 from podcast.publishing.feed import FeedChannel, FeedItem, TranscriptLink
 from podcast.show.manifest import EpisodeManifest, ShowManifest
-from podcast.notes import markdown_to_html
 from podcast.show.model import Episode, Show
 
 CASES = Path(__file__).parent / "data" / "feeds"
@@ -43,14 +43,16 @@ def load_case(path: Path) -> tuple[FeedChannel, list[FeedItem]]:
 def case_from_show_folder(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedItem]]:
     """A real show folder plus pinned published objects, planned as `podcast publish` would."""
     from podcast.publishing.plan import live_episodes, plan_release
-    from podcast.show.settings import resolve_settings
     from podcast.show.model import load_show
+    from podcast.show.settings import resolve_settings
 
     show = load_show(REPO / data["show"])
     settings = resolve_settings(show, base_url=data["publish"]["base_url"])
-    live, _, _ = live_episodes(show, datetime(2100, 1, 1, tzinfo=timezone.utc))
-    previous = {slug: {"guid": show.episode(slug).guid, "artwork_key": None, **record}
-                for slug, record in data["episodes"].items()}  # fmt: skip
+    live, _, _ = live_episodes(show, datetime(2100, 1, 1, tzinfo=UTC))
+    previous = {
+        slug: {"guid": show.episode(slug).guid, "artwork_key": None, **record}
+        for slug, record in data["episodes"].items()
+    }
     release = plan_release(show, settings, {}, previous, live)
     assert [item.episode.slug for item in release.items] == list(data["episodes"])
     return release.channel, release.items
@@ -58,7 +60,9 @@ def case_from_show_folder(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedI
 
 def case_from_dict(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedItem]]:
     root = Path("/nonexistent/show")
-    manifest = ShowManifest.model_validate({key: data[key] for key in ("show", "publish", "feed", "audio") if key in data})
+    manifest = ShowManifest.model_validate(
+        {key: data[key] for key in ("show", "publish", "feed", "audio") if key in data}
+    )
     show = Show(root=root, manifest=manifest, artwork_path=root / manifest.show.artwork)
     items = []
     for entry in data.get("episodes", []):

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from lxml import etree
-
 from conftest import REPO, make_audio
+from lxml import etree
 
 BASE_URL = "https://media.example.org/survivor-voices"
 EPISODE_TOML = """\
@@ -48,7 +47,9 @@ def make_small_show(root: Path, *, episodes: int = 1, seconds: int = 3) -> Path:
     for index in range(episodes):
         folder = root / "episodes" / f"ep-{names[index]}"
         make_audio(folder / "master.wav", source=f"sine=frequency={330 + 110 * index}:duration={seconds}")
-        text = EPISODE_TOML.replace("Episode one", f"Episode {names[index]}").replace("number = 1", f"number = {index + 1}")
+        text = EPISODE_TOML.replace("Episode one", f"Episode {names[index]}").replace(
+            "number = 1", f"number = {index + 1}"
+        )
         (folder / "episode.toml").write_text(text.format(guid=GUIDS[index]), encoding="utf-8")
     return root
 
@@ -111,7 +112,9 @@ def podcast_argv(*args: object) -> list[str]:
     return [sys.executable, "-m", "typer_app", *(str(a) for a in args)]
 
 
-def run_podcast(*args: object, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_podcast(
+    *args: object, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(podcast_argv(*args), capture_output=True, text=True, env=env, timeout=timeout, cwd=REPO)
 
 

@@ -41,8 +41,17 @@ def moto_url() -> Iterator[str]:
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     """Dummy credentials and a clean AWS environment (no profile, no endpoint, no metadata service)."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_CLOUDFRONT",
-                 "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "PODCAST_TARGET", "PODCAST_BASE_URL"):  # fmt: skip
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL_CLOUDFRONT",
+        "AWS_SESSION_TOKEN",
+        "AWS_RETRY_MODE",
+        "AWS_MAX_ATTEMPTS",
+        "PODCAST_TARGET",
+        "PODCAST_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     env = {
         "AWS_ACCESS_KEY_ID": DUMMY_KEY_ID,
@@ -63,8 +72,9 @@ def s3(moto_url: str, aws_env: dict[str, str]) -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1",
-                        config=Config(s3={"addressing_style": "path"}))  # fmt: skip
+    return boto3.client(
+        "s3", endpoint_url=moto_url, region_name="us-east-1", config=Config(s3={"addressing_style": "path"})
+    )
 
 
 @pytest.fixture
@@ -76,7 +86,9 @@ def bucket(s3: Any, request: pytest.FixtureRequest) -> str:
     return name
 
 
-def anonymous(url: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def anonymous(
+    url: str, *, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     """An unsigned HTTP request, the way a podcast app fetches: (status, headers, body)."""
     request = urllib.request.Request(url, method=method, headers=headers or {})
     try:
@@ -136,12 +148,23 @@ def make_s3_show(built_demo: Path, tmp_path: Path, moto_url: str, bucket: str) -
 
     ``source`` is a built show folder to copy (default: the demo show)."""
 
-    def make(name: str = "show", *, acl: str | None = "public-read", extra: str = "", endpoint_in_toml: bool = True,
-             prefix: str = "survivor-voices", source: Path | None = None) -> S3Show:  # fmt: skip
+    def make(
+        name: str = "show",
+        *,
+        acl: str | None = "public-read",
+        extra: str = "",
+        endpoint_in_toml: bool = True,
+        prefix: str = "survivor-voices",
+        source: Path | None = None,
+    ) -> S3Show:
         root = tmp_path / name
         shutil.copytree(source or built_demo, root)
-        lines = ["[publish]", f'target = "s3://{bucket}/{prefix}"', f'base_url = "{moto_url}/{bucket}/{prefix}"',
-                 'region = "us-east-1"']  # fmt: skip
+        lines = [
+            "[publish]",
+            f'target = "s3://{bucket}/{prefix}"',
+            f'base_url = "{moto_url}/{bucket}/{prefix}"',
+            'region = "us-east-1"',
+        ]
         if endpoint_in_toml:
             lines.append(f'endpoint_url = "{moto_url}"')
         if acl:
@@ -172,8 +195,13 @@ def gpo_available() -> str:
 
 def run_gpo(home: Path, downloads: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run gPodder's CLI isolated in ``home`` (database, settings) and ``downloads``."""
-    env = {"GPODDER_HOME": str(home), "GPODDER_DOWNLOAD_DIR": str(downloads), "PATH": "/usr/bin:/bin",
-           "HOME": str(home), "LANG": "C.UTF-8"}  # fmt: skip
+    env = {
+        "GPODDER_HOME": str(home),
+        "GPODDER_DOWNLOAD_DIR": str(downloads),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+    }
     return subprocess.run([gpo_available(), *args], capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -184,12 +212,24 @@ def distribution(moto_url: str, aws_env: dict[str, str], monkeypatch: pytest.Mon
     import boto3
 
     client = boto3.client("cloudfront", region_name="us-east-1")
-    created = client.create_distribution(DistributionConfig={
-        "CallerReference": uuid.uuid4().hex, "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "media.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https", "MinTTL": 0,
-                                 "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                                 "TrustedSigners": {"Enabled": False, "Quantity": 0}},
-    })  # fmt: skip
+    created = client.create_distribution(
+        DistributionConfig={
+            "CallerReference": uuid.uuid4().hex,
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {"Id": "s3", "DomainName": "media.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )
     return client, created["Distribution"]["Id"]

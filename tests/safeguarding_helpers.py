@@ -14,7 +14,9 @@ import pytest
 import tomlkit
 
 
-def write_redactions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str = "Ana\nJordan Example => Sam\n") -> Path:
+def write_redactions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str = "Ana\nJordan Example => Sam\n"
+) -> Path:
     """Write the list outside the show folder (tmp_path/private/) and point PODCAST_REDACTIONS at it."""
     path = tmp_path / "private" / "redactions.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,8 +37,16 @@ def edit_episode(show: Path, slug: str, **fields: Any) -> None:
     path.write_text(tomlkit.dumps(document), encoding="utf-8")
 
 
-def add_episode(show: Path, slug: str, audio: Path, *, number: int, title: str | None = None,
-                published: str = "2026-11-21T09:00:00Z", **fields: Any) -> Path:  # fmt: skip
+def add_episode(
+    show: Path,
+    slug: str,
+    audio: Path,
+    *,
+    number: int,
+    title: str | None = None,
+    published: str = "2026-11-21T09:00:00Z",
+    **fields: Any,
+) -> Path:
     """A new episode folder with a copy of ``audio`` and a minimal episode.toml."""
     folder = show / "episodes" / slug
     folder.mkdir(parents=True)
@@ -44,7 +54,9 @@ def add_episode(show: Path, slug: str, audio: Path, *, number: int, title: str |
     document = tomlkit.document()
     document["title"] = title or f"Episode {number}"
     document["number"] = number
-    document["published"] = tomlkit.item(__import__("datetime").datetime.fromisoformat(published.replace("Z", "+00:00")))
+    document["published"] = tomlkit.item(
+        __import__("datetime").datetime.fromisoformat(published.replace("Z", "+00:00"))
+    )
     document["audio"] = audio.name
     document["description"] = f"Notes for episode {number}."
     document["guid"] = str(uuid.uuid4())

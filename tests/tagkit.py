@@ -12,9 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from conftest import make_audio
+from PIL import Image
 
 EPISODE = "trailer"
 
@@ -23,8 +22,12 @@ def ffprobe(path: Path) -> dict[str, Any]:
     """``ffprobe -show_chapters -show_format -of json`` of ``path`` (a missing ffprobe fails, never skips)."""
     exe = shutil.which("ffprobe")
     assert exe, "ffprobe is missing: run scripts/setup.sh (Debian's ffmpeg package provides it)"
-    result = subprocess.run([exe, "-v", "error", "-show_chapters", "-show_format", "-of", "json", str(path)],
-                            capture_output=True, text=True, check=True)  # fmt: skip
+    result = subprocess.run(
+        [exe, "-v", "error", "-show_chapters", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout)
 
 
@@ -48,8 +51,9 @@ def set_chapters(show: Path, toml: str) -> Path:
     return manifest
 
 
-def save_image(path: Path, size: tuple[int, int] = (1400, 1400), mode: str = "RGB", fmt: str = "JPEG",
-               color: Any = (200, 60, 40)) -> Path:  # fmt: skip
+def save_image(
+    path: Path, size: tuple[int, int] = (1400, 1400), mode: str = "RGB", fmt: str = "JPEG", color: Any = (200, 60, 40)
+) -> Path:
     """A plain test picture made with Pillow."""
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new(mode, size, color).save(path, fmt)

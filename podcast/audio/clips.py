@@ -51,5 +51,6 @@ def cut_clip(path: Path, start_s: float, duration_s: float) -> AudioSegment:
     try:
         return AudioSegment.from_file(path, codec=info.codec, start_second=start_s, duration=duration_s)
     except CouldntDecodeError:
-        raise AudioInvalid("cannot be decoded as audio (corrupt, truncated or not an audio file)", path=path,
-                           fix=REEXPORT_HINT) from None  # fmt: skip
+        raise AudioInvalid(
+            "cannot be decoded as audio (corrupt, truncated or not an audio file)", path=path, fix=REEXPORT_HINT
+        ) from None

@@ -21,15 +21,33 @@ def decode_samples(paths: Sequence[Path], *, sample_rate: int = SAMPLE_RATE) -> 
 
     parts = []
     for path in paths:
-        args = ["-loglevel", "error", "-i", str(path),
-                "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "pipe:1"]  # fmt: skip
+        args = [
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-map",
+            "0:a:0",
+            "-ac",
+            "1",
+            "-ar",
+            str(sample_rate),
+            "-f",
+            "f32le",
+            "pipe:1",
+        ]
         try:
             result = capture_ffmpeg(args)
         except OSError as exc:
-            raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix="check the ffmpeg install") from None
+            raise ExternalToolError(
+                f"ffmpeg could not be started ({exc.strerror})", fix="check the ffmpeg install"
+            ) from None
         if result.returncode != 0:
             last = (result.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-            raise AudioInvalid(f"cannot be decoded for transcription ({last})", path=path,
-                               fix="export the master again as WAV, FLAC, MP3 or M4A")  # fmt: skip
+            raise AudioInvalid(
+                f"cannot be decoded for transcription ({last})",
+                path=path,
+                fix="export the master again as WAV, FLAC, MP3 or M4A",
+            )
         parts.append(np.frombuffer(result.stdout, dtype=np.float32))
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)

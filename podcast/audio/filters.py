@@ -100,8 +100,15 @@ def limiter_chain(limiter: Limiter, rate: int) -> str:
     return chain
 
 
-def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, output: str = "out",
-                 tap: str | None = None, for_meter: bool = False) -> str:  # fmt: skip
+def render_graph(
+    n_parts: int,
+    settings: RenderSettings,
+    plan: RenderPlan,
+    *,
+    output: str = "out",
+    tap: str | None = None,
+    for_meter: bool = False,
+) -> str:
     """The filter graph that assembles, levels, gains and limits ``n_parts`` inputs into ``[output]``.
 
     Each part is conformed to the show's rate and layout and cut to its trim; parts are
@@ -151,7 +158,9 @@ def render_graph(n_parts: int, settings: RenderSettings, plan: RenderPlan, *, ou
         steps.append(limiter_chain(plan.limiter, rate))
     if not for_meter:
         steps.append(f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={channel_layout(settings)}")
-    chains.append(body + ",".join(steps) + f"[{output}]")  # "concat=...," ends with its comma, a label does not need one
+    chains.append(
+        body + ",".join(steps) + f"[{output}]"
+    )  # "concat=...," ends with its comma, a label does not need one
     return ";".join(chains)
 
 

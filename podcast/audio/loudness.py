@@ -67,8 +67,12 @@ class Reading:
 
     @classmethod
     def whole(cls, sources: Sequence[Path], infos: Sequence[AudioInfo]) -> Reading:
-        return cls(tuple(input_args(sources)), len(sources), sum(info.duration_s for info in infos),
-                   sources[0] if len(sources) == 1 else None)  # fmt: skip
+        return cls(
+            tuple(input_args(sources)),
+            len(sources),
+            sum(info.duration_s for info in infos),
+            sources[0] if len(sources) == 1 else None,
+        )
 
     @classmethod
     def excerpts(cls, sources: Sequence[Path], infos: Sequence[AudioInfo]) -> Reading:
@@ -106,7 +110,9 @@ def probe(path: Path) -> AudioInfo:
     return info
 
 
-def measure_loudness(path: Path, *, on_progress: Progress | None = None, duration_s: float | None = None) -> LoudnessStats:
+def measure_loudness(
+    path: Path, *, on_progress: Progress | None = None, duration_s: float | None = None
+) -> LoudnessStats:
     """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of a file, per ITU-R BS.1770."""
     if not path.is_file():  # bad input (exit 1), not an ffmpeg failure (exit 3)
         raise AudioInvalid("audio file not found", path=path, fix="check the file name")
@@ -128,10 +134,7 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartA
     spare); the true peak of the programme is read by the encoder's feeder (``encode_and_verify``),
     on the core the encoder leaves free, instead of here, where it would delay the encoding.
     """
-    graph = (
-        f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},"
-        f"{PEAK_METER}[out]"
-    )
+    graph = f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}[out]"
     run = FFmpeg(["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"], progress=True)
     run.follow_progress(None, None)
     stderr = run.wait(source=path)
@@ -151,19 +154,31 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartA
     return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr))
 
 
-def measure_programme(reading: Reading, settings: RenderSettings, *, on_progress: Progress | None = None) -> LoudnessStats:
+def measure_programme(
+    reading: Reading, settings: RenderSettings, *, on_progress: Progress | None = None
+) -> LoudnessStats:
     """Integrated loudness and range of the programme (through the leveler, if set), at unity gain."""
     plan = RenderPlan.as_it_comes(settings)
-    graph = render_graph(reading.parts, settings, plan, output="m", for_meter=True) + ";[m]ebur128=framelog=verbose[out]"
-    stderr = run_ffmpeg([*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
-                        source=reading.source, duration_s=reading.duration_s, on_progress=on_progress)  # fmt: skip
+    graph = (
+        render_graph(reading.parts, settings, plan, output="m", for_meter=True) + ";[m]ebur128=framelog=verbose[out]"
+    )
+    stderr = run_ffmpeg(
+        [*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
+        source=reading.source,
+        duration_s=reading.duration_s,
+        on_progress=on_progress,
+    )
     return parse_ebur128_summary(stderr, peak=False)
 
 
 def calibrate_limiter(
-    reading: Reading, settings: RenderSettings, plan: RenderPlan, trials: Sequence[float], *,
+    reading: Reading,
+    settings: RenderSettings,
+    plan: RenderPlan,
+    trials: Sequence[float],
+    *,
     on_progress: Progress | None = None,
-) -> list[tuple[float, float]]:  # fmt: skip
+) -> list[tuple[float, float]]:
     """Where the limited (and levelled) programme lands at each trial gain: [(gain, LUFS)].
 
     Each trial gain gets its own ffmpeg run, side by side (one per core): the whole
@@ -183,9 +198,16 @@ def calibrate_limiter(
                 on_progress(min(done))
 
         trial = replace(plan, gain_db=gain)
-        graph = render_graph(reading.parts, settings, trial, output="t", for_meter=True) + ";[t]ebur128=framelog=verbose[out]"
-        stderr = run_ffmpeg([*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
-                            source=reading.source, duration_s=reading.duration_s, on_progress=progress)  # fmt: skip
+        graph = (
+            render_graph(reading.parts, settings, trial, output="t", for_meter=True)
+            + ";[t]ebur128=framelog=verbose[out]"
+        )
+        stderr = run_ffmpeg(
+            [*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
+            source=reading.source,
+            duration_s=reading.duration_s,
+            on_progress=progress,
+        )
         return parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
 
     with ThreadPoolExecutor(max_workers=len(trials), thread_name_prefix="calibrate") as pool:
@@ -231,15 +253,32 @@ def scout_programme(excerpts: Reading, settings: RenderSettings) -> tuple[float,
         f";[m]asplit[a][b];[a]ebur128=framelog=verbose[loud];[b]{PEAK_METER}[peak]"
     )
     try:
-        stderr = run_ffmpeg([*excerpts.inputs, "-filter_complex", graph, "-map", "[loud]", "-f", "null", "-",
-                             "-map", "[peak]", "-f", "null", "-"])  # fmt: skip
+        stderr = run_ffmpeg(
+            [
+                *excerpts.inputs,
+                "-filter_complex",
+                graph,
+                "-map",
+                "[loud]",
+                "-f",
+                "null",
+                "-",
+                "-map",
+                "[peak]",
+                "-f",
+                "null",
+                "-",
+            ]
+        )
         lufs = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
     except PodcastError:
         return None  # the full analysis names what is wrong with the file
     return lufs, parse_peak(stderr)
 
 
-def scout_trials(excerpts: Reading, settings: RenderSettings, limiter: Limiter, *, aim: float) -> tuple[float, float] | None:
+def scout_trials(
+    excerpts: Reading, settings: RenderSettings, limiter: Limiter, *, aim: float
+) -> tuple[float, float] | None:
     """Trial gains for the full calibration, placed by calibrating the excerpts first; None if no limiter is likely.
 
     The excerpts' loudness and peaks tell whether the limiter will work at all; if so, the
@@ -298,10 +337,30 @@ def measure_encoder_shift(sources: Sequence[Path], infos: Sequence[AudioInfo], s
     with tempfile.TemporaryDirectory(prefix="podcast-shift-") as tmp:
         mp3_path = Path(tmp) / "excerpt.mp3"
         stderr = run_ffmpeg(
-            [*excerpt, "-filter_complex", graph, "-map", "[m]", "-f", "null", "-", "-map", "[e]", "-c:a", "libmp3lame",
-             "-b:a", f"{settings.bitrate_kbps}k", "-ac", str(settings.channels), "-f", "mp3", "-y", str(mp3_path)],
+            [
+                *excerpt,
+                "-filter_complex",
+                graph,
+                "-map",
+                "[m]",
+                "-f",
+                "null",
+                "-",
+                "-map",
+                "[e]",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                f"{settings.bitrate_kbps}k",
+                "-ac",
+                str(settings.channels),
+                "-f",
+                "mp3",
+                "-y",
+                str(mp3_path),
+            ],
             source=sources[longest],
-        )  # fmt: skip
+        )
         pcm = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
         mp3 = parse_ebur128_summary(
             run_ffmpeg(["-i", str(mp3_path), "-af", "ebur128=framelog=verbose", "-f", "null", "-"]), peak=False

@@ -79,11 +79,15 @@ TOLERANCE_LU = 0.3  # re-render when the encoded file lands further than this fr
 ACCEPT_LU = 0.5  # the contract: the encoded MP3 is within this of the target
 PEAK_HEADROOM_DB = 0.5  # peaks closer than this to the ceiling (before encoding) get a limiter
 INTERSAMPLE_DB = 0.5  # the analysis reads sample peaks; a true peak sits up to about this much higher (speech, music)
-LIMIT_MARGIN_DB = 2.0  # the limiter works on samples: room for inter-sample peaks and MP3 overshoot (1.3 dB seen over 60 min)
+LIMIT_MARGIN_DB = (
+    2.0  # the limiter works on samples: room for inter-sample peaks and MP3 overshoot (1.3 dB seen over 60 min)
+)
 MAX_RENDERS = 3
 MAX_CALIBRATIONS = 2  # rounds of two metered trial gains
 MIN_DURATION_S = 1.0  # BS.1770 integrated loudness needs 400 ms blocks; less than a second is a mistake
-TRUE_PEAK_GUARD_DB = 0.5  # an encoded file whose 4x peak estimate is this close to the ceiling is re-read by ebur128=peak=true
+TRUE_PEAK_GUARD_DB = (
+    0.5  # an encoded file whose 4x peak estimate is this close to the ceiling is re-read by ebur128=peak=true
+)
 ENCODER_SHIFT_GUESS = -0.4  # LAME's usual loudness shift, until measure_encoder_shift has measured this one
 
 
@@ -140,27 +144,83 @@ def encode_and_verify(
     graph = render_graph(len(sources), settings, plan, tap="src") + (
         f";[src]asplit[sa][sb];[sa]ebur128=framelog=verbose[loud];[sb]{oversampled_peak(rate)}[peak]"
     )
-    feeder = FFmpeg([*input_args(sources), "-filter_complex", graph, "-map", "[out]", "-f", "f32le", "pipe:1",
-                     "-map", "[loud]", "-f", "null", "-", "-map", "[peak]", "-f", "null", "-"],
-                    stdout=subprocess.PIPE)  # fmt: skip
+    feeder = FFmpeg(
+        [
+            *input_args(sources),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[out]",
+            "-f",
+            "f32le",
+            "pipe:1",
+            "-map",
+            "[loud]",
+            "-f",
+            "null",
+            "-",
+            "-map",
+            "[peak]",
+            "-f",
+            "null",
+            "-",
+        ],
+        stdout=subprocess.PIPE,
+    )
     running = [feeder]
     try:
         assert feeder.process.stdout is not None
         encoder = FFmpeg(
-            ["-f", "f32le", "-ar", str(rate), "-ac", str(settings.channels), "-i", "pipe:0", "-map", "0:a", "-map_metadata", "-1",
-             "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
-             "-y", "-f", "tee", f"[f=mp3:id3v2_version=0:write_id3v1=0]{_tee_escape(output)}|[f=mp3]pipe:1"],
-            stdin=feeder.process.stdout, stdout=subprocess.PIPE,
-        )  # fmt: skip
+            [
+                "-f",
+                "f32le",
+                "-ar",
+                str(rate),
+                "-ac",
+                str(settings.channels),
+                "-i",
+                "pipe:0",
+                "-map",
+                "0:a",
+                "-map_metadata",
+                "-1",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                f"{settings.bitrate_kbps}k",
+                "-y",
+                "-f",
+                "tee",
+                f"[f=mp3:id3v2_version=0:write_id3v1=0]{_tee_escape(output)}|[f=mp3]pipe:1",
+            ],
+            stdin=feeder.process.stdout,
+            stdout=subprocess.PIPE,
+        )
         running.append(encoder)
         feeder.process.stdout.close()  # the encoder holds the pipe now; the feeder sees EPIPE if it dies
         assert encoder.process.stdout is not None
         meter = FFmpeg(
-            ["-f", "mp3", "-i", "pipe:0", "-filter_complex",
-             f"[0:a:0]asplit[a][b];[a]ebur128=framelog=verbose[m];[b]{oversampled_peak(rate)}[p]",
-             "-map", "[m]", "-f", "null", "-", "-map", "[p]", "-f", "null", "-"],
-            stdin=encoder.process.stdout, progress=True,
-        )  # fmt: skip
+            [
+                "-f",
+                "mp3",
+                "-i",
+                "pipe:0",
+                "-filter_complex",
+                f"[0:a:0]asplit[a][b];[a]ebur128=framelog=verbose[m];[b]{oversampled_peak(rate)}[p]",
+                "-map",
+                "[m]",
+                "-f",
+                "null",
+                "-",
+                "-map",
+                "[p]",
+                "-f",
+                "null",
+                "-",
+            ],
+            stdin=encoder.process.stdout,
+            progress=True,
+        )
         running.append(meter)
         encoder.process.stdout.close()
         meter.follow_progress(duration_s, on_progress)
@@ -175,7 +235,9 @@ def encode_and_verify(
     stats["true_peak_dbtp"] = round(parse_peak(stderr), 1)
     if stats["true_peak_dbtp"] > settings.true_peak_dbtp - TRUE_PEAK_GUARD_DB:
         # Close to the ceiling: let the reference meter decide (one more decode of the MP3).
-        log.debug("true-peak estimate %.2f dBTP is near the ceiling: checking with ebur128=peak=true", stats["true_peak_dbtp"])
+        log.debug(
+            "true-peak estimate %.2f dBTP is near the ceiling: checking with ebur128=peak=true", stats["true_peak_dbtp"]
+        )
         stats = measure_loudness(output)
     if on_progress:
         on_progress(1.0)
@@ -237,8 +299,14 @@ def render_episode_audio(
         shift = pool.submit(measure_encoder_shift, sources, infos, settings)
         calibration = loudness = None
         if trials is not None:  # the whole programme as it comes: the trims are not known yet
-            calibration = pool.submit(calibrate_limiter, whole, settings, RenderPlan.as_it_comes(settings, limiter),
-                                      trials, on_progress=step("calibrate"))  # fmt: skip
+            calibration = pool.submit(
+                calibrate_limiter,
+                whole,
+                settings,
+                RenderPlan.as_it_comes(settings, limiter),
+                trials,
+                on_progress=step("calibrate"),
+            )
         else:
             loudness = pool.submit(measure_programme, whole, settings, on_progress=step("measure"))
         parts = [future.result() for future in analyses]  # first: they name a damaged file
@@ -298,10 +366,17 @@ def render_episode_audio(
     renders = 0
     try:
         for renders in range(1, MAX_RENDERS + 1):
-            after, before = encode_and_verify(sources, tmp, settings, plan, duration_s=duration,
-                                              on_progress=step("encode"))  # fmt: skip
-            history.append({"stage": float(renders), "gain_db": round(plan.gain_db, 3), "lufs": after["integrated_lufs"],
-                            "true_peak_dbtp": after["true_peak_dbtp"]})  # fmt: skip
+            after, before = encode_and_verify(
+                sources, tmp, settings, plan, duration_s=duration, on_progress=step("encode")
+            )
+            history.append(
+                {
+                    "stage": float(renders),
+                    "gain_db": round(plan.gain_db, 3),
+                    "lufs": after["integrated_lufs"],
+                    "true_peak_dbtp": after["true_peak_dbtp"],
+                }
+            )
             log.debug("render %d: %s -> %s", renders, plan, after)
             off_by = target - after["integrated_lufs"]
             over_peak = after["true_peak_dbtp"] - ceiling
@@ -320,11 +395,18 @@ def render_episode_audio(
     finally:
         tmp.unlink(missing_ok=True)
     return RenderReport(
-        before=before, after=after, gain_db=round(plan.gain_db, 3), limited=plan.limiter is not None,
-        renders=renders, duration_s=round(duration, 3), calibrations=calibrations,
-        encoder_shift_lu=encoder_shift, leveler=settings.leveler,
-        trimmed_s=round(sum(p.duration_s for p in parts) - kept, 3), history=history,
-    )  # fmt: skip
+        before=before,
+        after=after,
+        gain_db=round(plan.gain_db, 3),
+        limited=plan.limiter is not None,
+        renders=renders,
+        duration_s=round(duration, 3),
+        calibrations=calibrations,
+        encoder_shift_lu=encoder_shift,
+        leveler=settings.leveler,
+        trimmed_s=round(sum(p.duration_s for p in parts) - kept, 3),
+        history=history,
+    )
 
 
 def _crossfade_s(settings: RenderSettings, lengths: Sequence[float]) -> float:

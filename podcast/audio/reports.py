@@ -34,7 +34,6 @@ class AudioInfo:
     duration_estimated: bool = False
 
 
-
 @dataclass(frozen=True)
 class PartAnalysis:
     """One source file as decoded: its length, silent ends and sample peak."""

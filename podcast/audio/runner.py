@@ -153,18 +153,26 @@ def _die_with_parent() -> None:
 class FFmpeg:
     """One running ffmpeg: argv logged, stderr drained on a thread, failures turned into PodcastErrors."""
 
-    def __init__(self, args: Sequence[str], *, stdin: IO[bytes] | int | None = None, stdout: int | None = None,
-                 progress: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        args: Sequence[str],
+        *,
+        stdin: IO[bytes] | int | None = None,
+        stdout: int | None = None,
+        progress: bool = False,
+    ) -> None:
         extra = ["-progress", "pipe:1"] if progress else []
         quiet_stdin = ["-nostdin"] if stdin is None else []
         self.argv = [ffmpeg_exe(), *quiet_stdin, "-hide_banner", "-nostats", *extra, *args]
         log.debug("running %s", shlex.join(self.argv))
         try:
             self.process = subprocess.Popen(
-                self.argv, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                self.argv,
+                stdin=stdin if stdin is not None else subprocess.DEVNULL,
                 stdout=stdout if stdout is not None else (subprocess.PIPE if progress else subprocess.DEVNULL),
-                stderr=subprocess.PIPE, preexec_fn=_die_with_parent if _PRCTL is not None else None,
-            )  # fmt: skip
+                stderr=subprocess.PIPE,
+                preexec_fn=_die_with_parent if _PRCTL is not None else None,
+            )
         except OSError as exc:
             raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix=INSTALL_HINT) from None
         self.log = _StderrLog()
@@ -202,8 +210,10 @@ class FFmpeg:
                 fix="nothing half-written was kept; run the command again",
             )
         if "No space left on device" in stderr:
-            raise PodcastError("ffmpeg could not write its output: no space left on device",
-                               fix="free some disk space and run the command again")  # fmt: skip
+            raise PodcastError(
+                "ffmpeg could not write its output: no space left on device",
+                fix="free some disk space and run the command again",
+            )
         if self.process.returncode != 0:
             lines = [line.strip() for line in self.log.tail if line.strip()]
             last = lines[-1] if lines else f"exit status {self.process.returncode}"
@@ -211,7 +221,9 @@ class FFmpeg:
                 raise AudioInvalid("uses an audio codec this ffmpeg cannot decode", path=source, fix=REEXPORT_HINT)
             if source is not None and any(marker in stderr for marker in _NOT_AUDIO):
                 raise AudioInvalid(
-                    "cannot be decoded as audio (corrupt, truncated or not an audio file)", path=source, fix=REEXPORT_HINT
+                    "cannot be decoded as audio (corrupt, truncated or not an audio file)",
+                    path=source,
+                    fix=REEXPORT_HINT,
                 )
             where = f" on {source}" if source else ""
             raise ExternalToolError(
@@ -246,7 +258,9 @@ def capture_ffmpeg(args: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
     """
     argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", *args]
     log.debug("running %s", shlex.join(argv))
-    return subprocess.run(argv, capture_output=True, check=False, preexec_fn=_die_with_parent if _PRCTL is not None else None)
+    return subprocess.run(
+        argv, capture_output=True, check=False, preexec_fn=_die_with_parent if _PRCTL is not None else None
+    )
 
 
 def wait_pipeline(stages: Sequence[tuple[FFmpeg, Path | None]]) -> list[str]:

@@ -98,12 +98,23 @@ def chapter_frames(values: TagValues) -> list[Frame]:
         if chapter.image_jpeg:
             sub_frames.append(APIC(encoding=3, mime="image/jpeg", type=0, desc="", data=chapter.image_jpeg))
         # 0xFFFFFFFF offsets: "use the times", which is what every player does anyway.
-        frames.append(CHAP(element_id=f"chp{index}", start_time=chapter.start_ms, end_time=end,
-                           start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub_frames))  # fmt: skip
+        frames.append(
+            CHAP(
+                element_id=f"chp{index}",
+                start_time=chapter.start_ms,
+                end_time=end,
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=sub_frames,
+            )
+        )
     frames.append(
-        CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-             child_element_ids=[f"chp{index}" for index in range(len(ordered))],
-             sub_frames=[TIT2(encoding=3, text="Chapters")])  # fmt: skip
+        CTOC(
+            element_id="toc",
+            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            child_element_ids=[f"chp{index}" for index in range(len(ordered))],
+            sub_frames=[TIT2(encoding=3, text="Chapters")],
+        )
     )
     return frames
 
@@ -124,12 +135,12 @@ ID3_FRAMES: dict[str, Callable[[TagValues], Frame | list[Frame] | None]] = {
     "episode_url": lambda v: WOAS(url=v.episode_url),
     "guid": lambda v: TGID(encoding=3, text=v.guid),
     "podcast": lambda v: PCST(value=1),
-    "transcript": lambda v: USLT(encoding=3, lang="eng", desc="Transcript", text=v.transcript_text)
-    if v.transcript_text
-    else None,
-    "cover": lambda v: APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover", data=v.cover_jpeg)
-    if v.cover_jpeg
-    else None,
+    "transcript": lambda v: (
+        USLT(encoding=3, lang="eng", desc="Transcript", text=v.transcript_text) if v.transcript_text else None
+    ),
+    "cover": lambda v: (
+        APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover", data=v.cover_jpeg) if v.cover_jpeg else None
+    ),
     "chapters": chapter_frames,
 }
 
@@ -170,8 +181,11 @@ def build_tag(values: TagValues, *, id3_version: int = 3) -> ID3:
 def write_tags(path: Path, values: TagValues, *, id3_version: int = 3) -> None:
     """Replace every tag in ``path`` (ID3v1, ID3v2, whatever the encoder left) with ``ID3_FRAMES``."""
     if id3_version not in (3, 4):
-        raise PodcastError(f"ID3 version {id3_version} is not supported", path=path,
-                           fix="set [tags] id3_version = 3 or 4 in podcast.toml")  # fmt: skip
+        raise PodcastError(
+            f"ID3 version {id3_version} is not supported",
+            path=path,
+            fix="set [tags] id3_version = 3 or 4 in podcast.toml",
+        )
     try:
         if values.chapters and values.duration_ms is None:
             values = replace(values, duration_ms=int(round(read_duration(path) * 1000)))
@@ -192,7 +206,9 @@ def read_duration(path: Path) -> float:
             raise MutagenError("no MPEG audio frames")
         return float(info.length)
     except MutagenError as exc:
-        raise PodcastError(f"cannot read the MP3's length ({exc})", path=path, fix="rebuild with `podcast build`") from None
+        raise PodcastError(
+            f"cannot read the MP3's length ({exc})", path=path, fix="rebuild with `podcast build`"
+        ) from None
 
 
 def read_tags(path: Path) -> ID3:

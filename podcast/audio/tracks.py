@@ -20,6 +20,7 @@ from podcast.audio.runner import run_ffmpeg
 if TYPE_CHECKING:
     from podcast.show.model import Episode, Show
 
+
 def mix_filter(n_inputs: int) -> str:
     """An ``amix`` graph that sums the tracks at equal weight without ever clipping.
 
@@ -39,8 +40,22 @@ def mix_tracks(paths: Sequence[Path], output: Path) -> Path:
     for path in paths:
         args += ["-i", str(path)]
     tmp = output.with_name(f".{output.name}.tmp")
-    args += ["-filter_complex", mix_filter(len(paths)), "-map", "[out]", "-map_metadata", "-1",
-             "-c:a", "flac", "-sample_fmt", "s32", "-f", "flac", "-y", str(tmp)]  # fmt: skip
+    args += [
+        "-filter_complex",
+        mix_filter(len(paths)),
+        "-map",
+        "[out]",
+        "-map_metadata",
+        "-1",
+        "-c:a",
+        "flac",
+        "-sample_fmt",
+        "s32",
+        "-f",
+        "flac",
+        "-y",
+        str(tmp),
+    ]
     try:
         run_ffmpeg(args, source=paths[0] if len(paths) == 1 else None)
         tmp.replace(output)

@@ -25,7 +25,7 @@ def censor_audio(source: Path, output: Path, plan: CensorPlan, settings: RenderS
         "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
         "-ar", str(settings.sample_rate_hz), "-ac", str(settings.channels),
         "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", "-y", str(tmp),
-    ]  # fmt: skip
+    ]
     try:
         run_ffmpeg(args, source=source)
         os.replace(tmp, output)

@@ -51,10 +51,10 @@ def supplied_path(episode: Episode) -> Path | None:
     path = (episode.folder / name).resolve()
     if not path.is_relative_to(episode.folder.resolve()):
         raise EpisodeInvalid(f"transcript '{name}' points outside the episode folder", path=episode.manifest_path,
-                             fix="copy the transcript next to episode.toml and name it without '..'")  # fmt: skip
+                             fix="copy the transcript next to episode.toml and name it without '..'")
     if not path.is_file():
         raise EpisodeInvalid(f"transcript file '{name}' not found", path=episode.manifest_path,
-                             fix="put the file next to episode.toml or correct the name")  # fmt: skip
+                             fix="put the file next to episode.toml or correct the name")
     return path
 
 
@@ -136,7 +136,7 @@ def build_transcripts(
             if stale.name not in {item["file"] for item in files}:
                 stale.unlink(missing_ok=True)
         write_atomic(folder / RECORD_FILE, json.dumps(
-            {"key": _render_key(show, episode, source), "files": files, "language": language}, indent=2) + "\n")  # fmt: skip
+            {"key": _render_key(show, episode, source), "files": files, "language": language}, indent=2) + "\n")
         log.info("%s: wrote %d transcript files", episode.slug, len(files))
     return built_transcript_files(show, episode)
 
@@ -218,7 +218,7 @@ def transcribe_episode(show: Show, episode: Episode, *, on_progress: Progress | 
             step = f"transcribe {track.speaker}"
             progress = (lambda f, s=step: on_progress(s, f)) if on_progress else None
             cues += transcribe_samples(model, decode_samples([path], sample_rate=SAMPLE_RATE), language=language, speaker=track.speaker,
-                                       on_progress=progress)  # fmt: skip
+                                       on_progress=progress)
         cues = resolve_overlaps(cues)
     if on_progress:
         on_progress("transcribe", 1.0)
@@ -262,7 +262,7 @@ def episode_words(show: Show, episode: Episode, rendered_key: str) -> list[Timed
         return []  # a missing transcript is reported by whoever publishes it
     except (OSError, ValueError) as exc:
         raise EpisodeInvalid(f"transcript '{name}' cannot be read for word timings ({exc.__class__.__name__})",
-                             path=episode.manifest_path, fix="save the transcript as valid UTF-8 JSON") from None  # fmt: skip
+                             path=episode.manifest_path, fix="save the transcript as valid UTF-8 JSON") from None
 
 
 def warn_if_untimed(show: Show, episode: Episode, words: list[TimedWord]) -> None:
@@ -284,4 +284,4 @@ def _warn_untimed(path: Path, mtime_ns: int, names: RedactionList) -> None:
         shown = ", ".join(str(line) for line in lines[:10]) + (" ..." if len(lines) > 10 else "")
         log.warning("%s line %s: a name from the redaction list is spoken there, but this transcript has no word "
                     "timings, so the audio is NOT bleeped; edit the master audio, or use a JSON transcript with "
-                    "word timings", path, shown)  # fmt: skip
+                    "word timings", path, shown)

@@ -113,7 +113,9 @@ def parse_when(value: str | None) -> datetime | None:
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise PodcastError(f"--published '{value}' is not a date and time", fix="write it like 2026-12-01T09:00:00Z") from None
+        raise PodcastError(
+            f"--published '{value}' is not a date and time", fix="write it like 2026-12-01T09:00:00Z"
+        ) from None
     if when.tzinfo is None:
         raise PodcastError(f"--published '{value}' has no time zone", fix="add Z for UTC or an offset such as +01:00")
     return when

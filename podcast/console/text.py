@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 
 def init_text(created: list[Path]) -> str:
-    return "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`"
+    return (
+        "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`"
+    )
 
 
 def build_text(results: list[dict[str, Any]], failures: list[str]) -> str:
@@ -45,7 +47,9 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
     lines = [f"{b['slug']}: {b['action']}" for b in report.built]
     lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
     lines += [f"{'would delete' if dry_run else 'deleted'} {key}" for key in report.deleted]
-    lines += [f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed]
+    lines += [
+        f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed
+    ]
     lines += [f"{slug}: withdrawn — kept out of the feed" for slug in report.withdrawn]
     feed_state = ("would update" if dry_run else "updated") if report.feed_changed else "unchanged"
     if report.cdn_invalidation:
@@ -58,7 +62,11 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
 
 
 def transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:
-    note = f"added transcript = \"{path.name}\" to episode.toml" if listed else "episode.toml already names a transcript: point it at this file to publish it"
+    note = (
+        f'added transcript = "{path.name}" to episode.toml'
+        if listed
+        else "episode.toml already names a transcript: point it at this file to publish it"
+    )
     return f"wrote {path} ({cues} cues, {words} words) — {note}; check it before publishing"
 
 

@@ -37,8 +37,8 @@ from lxml import etree
 from podcast import __version__
 from podcast.build.chapters import ChapterMark
 from podcast.files import write_atomic
-from podcast.show.manifest import Person
 from podcast.notes import markdown_to_text
+from podcast.show.manifest import Person
 from podcast.show.model import Episode, Show
 from podcast.timecode import format_duration
 
@@ -304,7 +304,9 @@ class EpisodeExtension(BaseEntryExtension):
         if self.item.chapters:
             psc = xml_elem(f"{{{PSC_NS}}}chapters", entry, version="1.2")
             for mark in self.item.chapters:
-                chapter = xml_elem(f"{{{PSC_NS}}}chapter", psc, start=format_npt(mark.start_s), title=xml_text(mark.title))
+                chapter = xml_elem(
+                    f"{{{PSC_NS}}}chapter", psc, start=format_npt(mark.start_s), title=xml_text(mark.title)
+                )
                 if mark.url:
                     chapter.set("href", mark.url)
                 if mark.image_url:

@@ -52,8 +52,17 @@ class LocalFolderTarget:
                 f"cannot write '{key}' ({exc.strerror})", path=self.root, fix="check free space and permissions"
             ) from None
 
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str, sha256: str | None = None,
-                 on_progress: Callable[[int], None] | None = None, private: bool = False) -> None:  # fmt: skip
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        sha256: str | None = None,
+        on_progress: Callable[[int], None] | None = None,
+        private: bool = False,
+    ) -> None:
         import shutil
 
         if private:  # a folder served as-is cannot keep a file private: refuse rather than publish it
@@ -72,14 +81,17 @@ class LocalFolderTarget:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StorageError(f"cannot read '{key}' ({exc.strerror})", path=self.root, fix="check permissions") from None
+            raise StorageError(
+                f"cannot read '{key}' ({exc.strerror})", path=self.root, fix="check permissions"
+            ) from None
 
     def delete(self, key: str) -> None:
         try:
             self._path(key).unlink(missing_ok=True)
         except OSError as exc:
-            raise StorageError(f"cannot delete '{key}' ({exc.strerror})", path=self.root, fix="check permissions") from None
-
+            raise StorageError(
+                f"cannot delete '{key}' ({exc.strerror})", path=self.root, fix="check permissions"
+            ) from None
 
     def get_versioned(self, key: str) -> tuple[bytes | None, str | None]:
         data = self.get_bytes(key)
@@ -96,7 +108,8 @@ class LocalFolderTarget:
             if self.get_versioned(key)[1] != expected:
                 raise StateConflict(
                     f"cannot write '{key}': someone else is publishing to this folder at the same time",
-                    path=self.root, fix="wait for the other publish to finish, then run `podcast publish` again",
+                    path=self.root,
+                    fix="wait for the other publish to finish, then run `podcast publish` again",
                 )
             self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
         return _digest(data)
@@ -108,8 +121,11 @@ class LocalFolderTarget:
         root = self.root
         if not root.is_dir():
             return set()
-        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(root).parts)}  # fmt: skip
+        return {
+            p.relative_to(root).as_posix()
+            for p in root.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        }
 
     def delete_all_versions(self, key: str) -> int:
         """A file has one version: delete it and count it (1)."""

@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from podcast.errors import StateConflict
 from podcast.publishing.target import Target
@@ -42,7 +42,7 @@ def lock_record(now: float, owner: str, token: str = "") -> bytes:
     >>> lock_record(0.0, "studio-laptop:123")
     b'{"owner": "studio-laptop:123", "since": "1970-01-01T00:00:00+00:00", "since_s": 0.0, "token": ""}'
     """
-    since = datetime.fromtimestamp(now, timezone.utc).isoformat()
+    since = datetime.fromtimestamp(now, UTC).isoformat()
     return json.dumps({"owner": owner, "since": since, "since_s": now, "token": token}).encode()
 
 
@@ -104,20 +104,27 @@ def publish_lock(
                 # Our own create went through but its answer was lost (and the retry hit 412),
                 # or a publish from this machine died without releasing it: the lock is ours.
                 try:
-                    target.put_if(LOCK_KEY, body, expected=etag, content_type="application/json", cache_control="no-store")
+                    target.put_if(
+                        LOCK_KEY, body, expected=etag, content_type="application/json", cache_control="no-store"
+                    )
                     break
                 except StateConflict:
                     continue
             if clock() - since > stale_s:
-                log.warning("taking over a publish lock left by %s at %s (a crashed publish?)", who,
-                            datetime.fromtimestamp(since, timezone.utc).isoformat())  # fmt: skip
+                log.warning(
+                    "taking over a publish lock left by %s at %s (a crashed publish?)",
+                    who,
+                    datetime.fromtimestamp(since, UTC).isoformat(),
+                )
                 try:
-                    target.put_if(LOCK_KEY, body, expected=etag, content_type="application/json", cache_control="no-store")
+                    target.put_if(
+                        LOCK_KEY, body, expected=etag, content_type="application/json", cache_control="no-store"
+                    )
                     break
                 except StateConflict:
                     continue  # someone else took it over first
         if clock() >= deadline:
-            started = datetime.fromtimestamp(since, timezone.utc).strftime("%H:%M:%S UTC")
+            started = datetime.fromtimestamp(since, UTC).strftime("%H:%M:%S UTC")
             raise StateConflict(
                 f"someone else is publishing to {target.describe()} ({who}, since {started})",
                 fix="wait for that publish to finish, then run `podcast publish` again; "

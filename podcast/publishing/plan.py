@@ -97,27 +97,43 @@ def plan_release(
         notes = markdown_to_html(episode_notes_markdown(show, episode))
         if episode.slug in built:
             result = built[episode.slug]
-            media = PlannedObject(hashed_key("media", episode.slug, result.sha256, ".mp3"), result.mp3_path,
-                                  result.sha256, result.size_bytes)  # fmt: skip
+            media = PlannedObject(
+                hashed_key("media", episode.slug, result.sha256, ".mp3"),
+                result.mp3_path,
+                result.sha256,
+                result.size_bytes,
+            )
             objects[media.key] = media
             art = artwork_object(episode.slug, episode.artwork_path, show.build_dir) if episode.artwork_path else None
             if art:
                 objects[art.key] = art
-            record: EpisodeRecord = {"guid": episode.guid, "media_key": media.key, "size": media.size, "sha256": media.sha256,
-                      "duration_s": result.duration_s, "artwork_key": art.key if art else None}  # fmt: skip
+            record: EpisodeRecord = {
+                "guid": episode.guid,
+                "media_key": media.key,
+                "size": media.size,
+                "sha256": media.sha256,
+                "duration_s": result.duration_s,
+                "artwork_key": art.key if art else None,
+            }
             chapters_file = result.mp3_path.parent / CHAPTERS_FILE  # written by the build with the tags
             if chapters_file.is_file():
                 chapters = _object("chapters", episode.slug, chapters_file)
                 objects[chapters.key] = chapters
                 record["chapters_key"] = chapters.key
                 record["chapters"] = marks_to_records(feed_marks(read_chapters_json(chapters_file)))
-                pictures = [PlannedObject(f"{CHAPTERS_FOLDER}/{p.name}", p, sha256_file(p), p.stat().st_size)
-                            for p in chapter_image_files(result.mp3_path.parent)]  # fmt: skip
+                pictures = [
+                    PlannedObject(f"{CHAPTERS_FOLDER}/{p.name}", p, sha256_file(p), p.stat().st_size)
+                    for p in chapter_image_files(result.mp3_path.parent)
+                ]
                 objects.update({picture.key: picture for picture in pictures})
                 record["chapter_image_keys"] = [picture.key for picture in pictures]
-            transcripts = [(_object("transcripts", episode.slug, f.path), f) for f in built_transcript_files(show, episode)]
+            transcripts = [
+                (_object("transcripts", episode.slug, f.path), f) for f in built_transcript_files(show, episode)
+            ]
             objects.update({obj.key: obj for obj, _ in transcripts})
-            record["transcripts"] = [{"key": o.key, "type": f.type, "language": f.language, "rel": f.rel} for o, f in transcripts]
+            record["transcripts"] = [
+                {"key": o.key, "type": f.type, "language": f.language, "rel": f.rel} for o, f in transcripts
+            ]
             record["transcript_keys"] = [o.key for o, _ in transcripts]  # carried while other episodes publish
         elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
             record = previous[episode.slug]

@@ -78,7 +78,9 @@ class PublishReport:
         return {**asdict(self), "uploaded_bytes": self.uploaded_bytes}
 
 
-def release_artefacts(release: Release, feed: bytes, *, feed_key: str = "feed.xml", state: bytes | None = None) -> list[Artefact]:
+def release_artefacts(
+    release: Release, feed: bytes, *, feed_key: str = "feed.xml", state: bytes | None = None
+) -> list[Artefact]:
     """Everything a release plan publishes: its objects, the feed and the state record."""
     artefacts = [Artefact(obj.key, source=obj.source) for obj in release.objects]
     artefacts.append(Artefact(feed_key, data=feed))
@@ -108,7 +110,8 @@ def _check_no_episode_lost(state: StateRecord, first_seen: set[str], release: Re
     if missing:
         raise StateConflict(
             f"someone else published {', '.join(missing)} while this publish ran, and this show folder does not have it",
-            path=target.describe(), fix="update your show folder (e.g. git pull), then run `podcast publish` again",
+            path=target.describe(),
+            fix="update your show folder (e.g. git pull), then run `podcast publish` again",
         )
 
 
@@ -164,7 +167,11 @@ def publish(
                 continue
             built[episode.slug] = cached
             continue
-        progress = (lambda step, fraction, slug=episode.slug: on_build_progress(slug, step, fraction)) if on_build_progress else None
+        progress = (
+            (lambda step, fraction, slug=episode.slug: on_build_progress(slug, step, fraction))
+            if on_build_progress
+            else None
+        )
         result = build_episode(show, episode, settings, on_progress=progress)
         built[episode.slug] = result
         if result.audio_rebuilt or result.tags_rewritten:
@@ -179,24 +186,40 @@ def publish(
         release = plan_release(show, settings, built, state.episodes, live)
         _check_no_episode_lost(state, first_seen, release, target)
         report.episodes = [item.episode.slug for item in release.items]
-        gate_release(show, release, build_feed(release.channel, release.items))  # safeguarding: refuse before any upload
+        gate_release(
+            show, release, build_feed(release.channel, release.items)
+        )  # safeguarding: refuse before any upload
         report.unchanged = 0
         # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
         for obj in sorted(release.objects, key=upload_rank):
             known = state.objects.get(obj.key)
-            vouched = obj.key in sent or (known.get("sha256") if known else None) == obj.sha256 or obj.sha256[:12] in obj.key
+            vouched = (
+                obj.key in sent or (known.get("sha256") if known else None) == obj.sha256 or obj.sha256[:12] in obj.key
+            )
             if vouched and target.exists(obj.key, obj.size):  # a content-hashed name of the right size is complete
                 report.unchanged += obj.key not in sent
                 continue
             sent.add(obj.key)
             report.uploaded.append({"key": obj.key, "bytes": obj.size})
             if not dry_run:
-                progress = (lambda n, key=obj.key, total=obj.size: on_upload_progress(key, n, total)) if on_upload_progress else None
-                target.put_file(obj.key, obj.source, content_type=obj.content_type, cache_control=LONG_CACHE,
-                                sha256=obj.sha256, on_progress=progress)  # fmt: skip
+                progress = (
+                    (lambda n, key=obj.key, total=obj.size: on_upload_progress(key, n, total))
+                    if on_upload_progress
+                    else None
+                )
+                target.put_file(
+                    obj.key,
+                    obj.source,
+                    content_type=obj.content_type,
+                    cache_control=LONG_CACHE,
+                    sha256=obj.sha256,
+                    on_progress=progress,
+                )
                 if on_upload:
                     on_upload(obj)
-        objects: dict[str, ObjectRecord] = {obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects}
+        objects: dict[str, ObjectRecord] = {
+            obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects
+        }
         objects.update(carried_objects(release, state))
         report.deleted = sorted(set(state.objects) - set(objects))
         encoded = encode_state(StateRecord(objects=objects, episodes=release.episodes))
@@ -227,7 +250,9 @@ def publish(
         # 4. The state record, conditional on the version read under the lock (belt and braces).
         if raw_state != encoded:
             try:
-                target.put_if(STATE_KEY, encoded, expected=latest, content_type="application/json", cache_control="no-store")
+                target.put_if(
+                    STATE_KEY, encoded, expected=latest, content_type="application/json", cache_control="no-store"
+                )
             except StateConflict:
                 if target.get_versioned(STATE_KEY)[0] != encoded:  # else: our write landed, its answer was lost
                     raise
@@ -240,14 +265,24 @@ def publish(
     return report
 
 
-def write_feed_for(show: Show, settings: PublishSettings, *, now: datetime, build: bool = True,
-                   on_build_progress: Callable[[str, str, float], None] | None = None) -> bytes:  # fmt: skip
+def write_feed_for(
+    show: Show,
+    settings: PublishSettings,
+    *,
+    now: datetime,
+    build: bool = True,
+    on_build_progress: Callable[[str, str, float], None] | None = None,
+) -> bytes:
     """The feed as publish would write it, from local builds only (for `podcast feed` and `validate`)."""
     live, _, _ = live_episodes(show, now)
     built: dict[str, BuiltEpisode] = {}
     for episode in live:
         if build:
-            progress = (lambda step, fraction, slug=episode.slug: on_build_progress(slug, step, fraction)) if on_build_progress else None
+            progress = (
+                (lambda step, fraction, slug=episode.slug: on_build_progress(slug, step, fraction))
+                if on_build_progress
+                else None
+            )
             built[episode.slug] = build_episode(show, episode, settings, on_progress=progress)
         else:
             cached = read_build(show, episode)

@@ -28,16 +28,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.build.stages import build_episode
-from podcast.errors import PodcastError
-
-from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
-from podcast.errors import SafeguardingRefusal
-from podcast.show.settings import PublishSettings
-from podcast.show.model import Show
-from podcast.publishing.target import Target, content_type_for
+from podcast.errors import PodcastError, SafeguardingRefusal
 from podcast.publishing.takedown import REVIEW_FOLDER
+from podcast.publishing.target import Target, content_type_for
+from podcast.safeguarding.audit import append_audit, audit_log_path
+from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
+from podcast.show.model import Show
+from podcast.show.settings import PublishSettings
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +66,15 @@ def parse_expires(text: str) -> int:
     """
     match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
     if not match or int(match.group(1)) == 0:
-        raise PodcastError(f"--expires '{text}' is not a lifetime", fix="write a number and a unit, e.g. 7d, 12h or 30m")
+        raise PodcastError(
+            f"--expires '{text}' is not a lifetime", fix="write a number and a unit, e.g. 7d, 12h or 30m"
+        )
     seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
     if seconds > MAX_EXPIRES_S:
-        raise PodcastError(f"--expires '{text}' is longer than 7 days",
-                           fix="S3 signed links last at most 7 days; use 7d or less and send a new link later")  # fmt: skip
+        raise PodcastError(
+            f"--expires '{text}' is longer than 7 days",
+            fix="S3 signed links last at most 7 days; use 7d or less and send a new link later",
+        )
     return seconds
 
 
@@ -81,7 +83,9 @@ def is_publicly_readable(signed_url: str) -> bool:
     parts = urlsplit(signed_url)
     bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     try:
-        with urllib.request.urlopen(urllib.request.Request(bare, headers={"Range": "bytes=0-0"}), timeout=30) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(bare, headers={"Range": "bytes=0-0"}), timeout=30
+        ) as response:
             return 200 <= response.status < 300
     except urllib.error.HTTPError:
         return False
@@ -104,16 +108,21 @@ def review_files(show: Show, episode_slug: str, mp3: Path) -> list[tuple[str, Pa
     return files
 
 
-def review(show: Show, settings: PublishSettings, target: Target, slug: str, *, expires_s: int, now: datetime) -> ReviewReport:
+def review(
+    show: Show, settings: PublishSettings, target: Target, slug: str, *, expires_s: int, now: datetime
+) -> ReviewReport:
     """Upload ``slug`` privately and return presigned links (see the module doc)."""
     target.check_private_links()  # before building: a local folder cannot keep a review copy private
     episode = show.episode(slug)
     built = build_episode(show, episode, settings)
     token = secrets.token_hex(12)
-    planned = [(what, f"{REVIEW_FOLDER}/{slug}-{token}/{slug}{path.suffix.lower()}", path)
-               for what, path in review_files(show, slug, built.mp3_path)]  # fmt: skip
-    refuse_if_hits(scan_artefacts([Artefact(key, source=path) for _what, key, path in planned], show.redactions),
-                   action="review")  # fmt: skip
+    planned = [
+        (what, f"{REVIEW_FOLDER}/{slug}-{token}/{slug}{path.suffix.lower()}", path)
+        for what, path in review_files(show, slug, built.mp3_path)
+    ]
+    refuse_if_hits(
+        scan_artefacts([Artefact(key, source=path) for _what, key, path in planned], show.redactions), action="review"
+    )
 
     report = ReviewReport(slug=slug, expires_at=(now + timedelta(seconds=expires_s)).isoformat())
     for what, key, path in planned:
@@ -127,7 +136,15 @@ def review(show: Show, settings: PublishSettings, target: Target, slug: str, *, 
                 "bucket with --target s3://private-bucket/prefix",
             )
         report.links.append({"what": what, "key": key, "url": url})
-    append_audit(audit_log_path(show), {"action": "review", "when": now.isoformat(), "slug": slug,
-                                        "expires_at": report.expires_at, "objects": [link["key"] for link in report.links],
-                                        "target": target.describe()})  # fmt: skip
+    append_audit(
+        audit_log_path(show),
+        {
+            "action": "review",
+            "when": now.isoformat(),
+            "slug": slug,
+            "expires_at": report.expires_at,
+            "objects": [link["key"] for link in report.links],
+            "target": target.describe(),
+        },
+    )
     return report

@@ -61,12 +61,20 @@ ACLS = ("public-read", "private")
 # Error codes the store answers with, sorted into what the producer can do about them.
 _MISSING_BUCKET = {"NoSuchBucket"}
 _DENIED = {"AccessDenied", "AllAccessDisabled", "403", "Forbidden", "AccessControlListNotSupported"}
-_BAD_CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired"}
+_BAD_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "TokenRefreshRequired",
+}
 _WRONG_REGION = {"PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException", "301"}
 _CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
 _NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
 # Access key ids and 40-character secrets, in case a library ever echoes one back.
-_SECRET_PATTERN = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{12,}|(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_SECRET_PATTERN = re.compile(
+    r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{12,}|(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
+)
 
 
 @dataclass(frozen=True)
@@ -145,8 +153,10 @@ def make_client(
 
     endpoint = custom_endpoint(endpoint_url) if service == "s3" else None
     try:
-        retries = {"mode": os.environ.get("AWS_RETRY_MODE", "standard"),
-                   "max_attempts": max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))}  # fmt: skip
+        retries = {
+            "mode": os.environ.get("AWS_RETRY_MODE", "standard"),
+            "max_attempts": max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)),
+        }
         options: dict[str, Any] = {"retries": retries, "connect_timeout": 10, "read_timeout": 60}
         if service == "s3":
             options["signature_version"] = "s3v4"  # presigned review links: SigV4, what AWS and R2/B2 require
@@ -156,8 +166,12 @@ def make_client(
             options["response_checksum_validation"] = "when_required"
         session = boto3.session.Session()
         region = region or session.region_name or ("us-east-1" if endpoint or service == "cloudfront" else None)
-        return session.client(service, endpoint_url=endpoint_url if service == "s3" else None, region_name=region,
-                              config=Config(**options))  # fmt: skip
+        return session.client(
+            service,
+            endpoint_url=endpoint_url if service == "s3" else None,
+            region_name=region,
+            config=Config(**options),
+        )
     except Exception as exc:  # ProfileNotFound, NoRegionError, a bad retry mode, a malformed endpoint (ValueError)
         raise StorageError(
             f"cannot set up the {service} client ({redact(str(exc))})",
@@ -205,9 +219,11 @@ class S3Target:
         self.endpoint = endpoint or "Amazon S3"
         self.checksums = checksums
         self.transfer_config = transfer_config or TransferConfig(
-            multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNKSIZE,
-            max_concurrency=MAX_CONCURRENCY, use_threads=True,
-        )  # fmt: skip
+            multipart_threshold=MULTIPART_THRESHOLD,
+            multipart_chunksize=MULTIPART_CHUNKSIZE,
+            max_concurrency=MAX_CONCURRENCY,
+            use_threads=True,
+        )
         self._listing: dict[str, int] | None = None
         self._state_etag: str | None = None  # the state record's ETag when last seen
         self._lock = threading.Lock()
@@ -242,26 +258,40 @@ class S3Target:
                 fix="wait for the other publish to finish, then run `podcast publish` again",
             )
         if code in _MISSING_BUCKET:
-            return StorageError(f"bucket '{bucket}' does not exist at {self.endpoint}",
-                                fix=f"create it (e.g. `aws s3 mb s3://{bucket}`) or correct [publish] target")  # fmt: skip
+            return StorageError(
+                f"bucket '{bucket}' does not exist at {self.endpoint}",
+                fix=f"create it (e.g. `aws s3 mb s3://{bucket}`) or correct [publish] target",
+            )
         if code in _BAD_CREDENTIALS:
-            return StorageError(f"the store rejected your AWS credentials ({code}) while trying to {action} {where}",
-                                fix="check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or refresh an expired session (aws sso login)")  # fmt: skip
+            return StorageError(
+                f"the store rejected your AWS credentials ({code}) while trying to {action} {where}",
+                fix="check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or refresh an expired session (aws sso login)",
+            )
         if code in _DENIED:
-            return StorageError(f"access denied: cannot {action} {where}",
-                                fix=f"give your AWS identity s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on '{bucket}'"
-                                    + ("; if the bucket disables ACLs, remove [publish] acl and use a bucket policy" if self.acl else ""))  # fmt: skip
+            return StorageError(
+                f"access denied: cannot {action} {where}",
+                fix=f"give your AWS identity s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on '{bucket}'"
+                + ("; if the bucket disables ACLs, remove [publish] acl and use a bucket policy" if self.acl else ""),
+            )
         if code in _WRONG_REGION:
-            return StorageError(f"bucket '{bucket}' is in another region ({code})",
-                                fix="set [publish] region to the bucket's region, e.g. region = \"eu-west-2\"")  # fmt: skip
+            return StorageError(
+                f"bucket '{bucket}' is in another region ({code})",
+                fix='set [publish] region to the bucket\'s region, e.g. region = "eu-west-2"',
+            )
         if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-            return StorageError("no usable AWS credentials found",
-                                fix="set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`")  # fmt: skip
+            return StorageError(
+                "no usable AWS credentials found",
+                fix="set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`",
+            )
         if isinstance(exc, BotoConnectionError | HTTPClientError):  # refused, DNS, TLS, timeouts, cut connections
-            return StorageError(f"cannot reach the store at {self.endpoint} to {action} {where} ({type(exc).__name__}, after retries)",
-                                fix="check [publish] endpoint_url (or AWS_ENDPOINT_URL) and your network, then run `podcast publish` again; the previous feed stays live")  # fmt: skip
-        return StorageError(f"cannot {action} {where}: the store answered {redact(code)}",
-                            fix="run `podcast publish` again (the previous feed stays live); if it keeps failing, check the store's status page")  # fmt: skip
+            return StorageError(
+                f"cannot reach the store at {self.endpoint} to {action} {where} ({type(exc).__name__}, after retries)",
+                fix="check [publish] endpoint_url (or AWS_ENDPOINT_URL) and your network, then run `podcast publish` again; the previous feed stays live",
+            )
+        return StorageError(
+            f"cannot {action} {where}: the store answered {redact(code)}",
+            fix="run `podcast publish` again (the previous feed stays live); if it keeps failing, check the store's status page",
+        )
 
     def _call(self, action: str, key: str | None, func: Callable[..., Any], **kwargs: Any) -> Any:
         from boto3.exceptions import Boto3Error
@@ -283,7 +313,7 @@ class S3Target:
                 def fetch() -> None:
                     for page in paginator.paginate(Bucket=self.location.bucket, Prefix=self.location.prefix):
                         for item in page.get("Contents", []):
-                            listing[item["Key"][len(self.location.prefix):]] = item["Size"]
+                            listing[item["Key"][len(self.location.prefix) :]] = item["Size"]
 
                 self._call("list", None, fetch)
                 self._listing = listing
@@ -305,8 +335,17 @@ class S3Target:
             return {"ACL": "private"} if self.acl else {}
         return {"ACL": self.acl} if self.acl else {}
 
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str, sha256: str | None = None,
-                 on_progress: Callable[[int], None] | None = None, private: bool = False) -> None:  # fmt: skip
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        sha256: str | None = None,
+        on_progress: Callable[[int], None] | None = None,
+        private: bool = False,
+    ) -> None:
         """Upload a file (multipart with parallel parts when large), then check what was stored.
 
         ``on_progress`` receives byte counts as parts go out (from several threads).
@@ -319,34 +358,67 @@ class S3Target:
         if self.checksums:
             extra["ChecksumAlgorithm"] = "SHA256"
         full = self.location.key(key)
-        self._call("upload", key, self.client.upload_file, Filename=str(path), Bucket=self.location.bucket, Key=full,
-                   ExtraArgs=extra, Callback=on_progress, Config=self.transfer_config)  # fmt: skip
+        self._call(
+            "upload",
+            key,
+            self.client.upload_file,
+            Filename=str(path),
+            Bucket=self.location.bucket,
+            Key=full,
+            ExtraArgs=extra,
+            Callback=on_progress,
+            Config=self.transfer_config,
+        )
         self._verify(key, size, sha256)
         self._remember(key, size)
 
     def _verify(self, key: str, size: int, sha256: str | None) -> None:
         """HEAD the new object: its size, and its SHA-256 where the store reports a whole-object one."""
-        head = self._call("check", key, self.client.head_object, Bucket=self.location.bucket,
-                          Key=self.location.key(key), ChecksumMode="ENABLED")  # fmt: skip
+        head = self._call(
+            "check",
+            key,
+            self.client.head_object,
+            Bucket=self.location.bucket,
+            Key=self.location.key(key),
+            ChecksumMode="ENABLED",
+        )
         problem = None
         if head.get("ContentLength") != size:
             problem = f"stored {head.get('ContentLength')} bytes instead of {size}"
         stored = head.get("ChecksumSHA256")
         whole = head.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT" and "-" not in (stored or "-")
-        if sha256 and stored and whole and size < self.transfer_config.multipart_threshold \
-                and stored != base64.b64encode(bytes.fromhex(sha256)).decode():  # multipart: a checksum of part checksums
+        if (
+            sha256
+            and stored
+            and whole
+            and size < self.transfer_config.multipart_threshold
+            and stored != base64.b64encode(bytes.fromhex(sha256)).decode()
+        ):  # multipart: a checksum of part checksums
             problem = "its SHA-256 checksum does not match the local file"
         if problem:
-            self._call("delete", key, self.client.delete_object, Bucket=self.location.bucket, Key=self.location.key(key))
-            raise StorageError(f"upload of {self.location.url}/{key} was damaged in transit ({problem})",
-                               fix="run `podcast publish` again; the damaged copy was deleted and the previous feed stays live")  # fmt: skip
+            self._call(
+                "delete", key, self.client.delete_object, Bucket=self.location.bucket, Key=self.location.key(key)
+            )
+            raise StorageError(
+                f"upload of {self.location.url}/{key} was damaged in transit ({problem})",
+                fix="run `podcast publish` again; the damaged copy was deleted and the previous feed stays live",
+            )
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str, private: bool = False) -> None:
         """One PUT with a Content-MD5, so the store itself rejects a body damaged in transit."""
         md5 = base64.b64encode(_md5(data)).decode()
-        self._call("upload", key, self.client.put_object, Bucket=self.location.bucket, Key=self.location.key(key),
-                   Body=data, ContentType=content_type, CacheControl=cache_control, ContentMD5=md5,
-                   **self._acl_args(private))  # fmt: skip
+        self._call(
+            "upload",
+            key,
+            self.client.put_object,
+            Bucket=self.location.bucket,
+            Key=self.location.key(key),
+            Body=data,
+            ContentType=content_type,
+            CacheControl=cache_control,
+            ContentMD5=md5,
+            **self._acl_args(private),
+        )
         self._remember(key, len(data))
 
     def get_bytes(self, key: str) -> bytes | None:
@@ -382,8 +454,16 @@ class S3Target:
                 self._state_etag = etag
         return data, etag
 
-    def put_if(self, key: str, data: bytes, *, expected: str | None, content_type: str, cache_control: str,
-               private: bool = True) -> str:  # fmt: skip
+    def put_if(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        expected: str | None,
+        content_type: str,
+        cache_control: str,
+        private: bool = True,
+    ) -> str:
         """Write ``key`` only if its ETag is still ``expected`` (``If-Match``), or it is absent
         (``If-None-Match: *``) when ``expected`` is None; private unless told otherwise.
 
@@ -393,10 +473,19 @@ class S3Target:
         """
         condition = {"IfMatch": expected} if expected else {"IfNoneMatch": "*"}
         md5 = base64.b64encode(_md5(data)).decode()
-        response = self._call("write", key, self.client.put_object, Bucket=self.location.bucket,
-                              Key=self.location.key(key), Body=data, ContentType=content_type,
-                              CacheControl=cache_control, ContentMD5=md5, **condition,
-                              **self._acl_args(private))  # fmt: skip
+        response = self._call(
+            "write",
+            key,
+            self.client.put_object,
+            Bucket=self.location.bucket,
+            Key=self.location.key(key),
+            Body=data,
+            ContentType=content_type,
+            CacheControl=cache_control,
+            ContentMD5=md5,
+            **condition,
+            **self._acl_args(private),
+        )
         etag = str(response["ETag"])
         with self._lock:
             if key == STATE_KEY:
@@ -409,9 +498,16 @@ class S3Target:
 
     def presigned_get_url(self, key: str, *, expires_s: int = 3600) -> str:
         """A time-limited URL that lets one reviewer GET a private object."""
-        return str(self._call("sign", key, self.client.generate_presigned_url, ClientMethod="get_object",
-                              Params={"Bucket": self.location.bucket, "Key": self.location.key(key)},
-                              ExpiresIn=expires_s))  # fmt: skip
+        return str(
+            self._call(
+                "sign",
+                key,
+                self.client.generate_presigned_url,
+                ClientMethod="get_object",
+                Params={"Bucket": self.location.bucket, "Key": self.location.key(key)},
+                ExpiresIn=expires_s,
+            )
+        )
 
     def delete_all_versions(self, key: str) -> int:
         """Delete every version and delete marker of ``key`` (a versioned bucket keeps old bytes otherwise).
@@ -473,9 +569,11 @@ class S3Target:
             yield
         except (BotoCoreError, ClientError) as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", exc.__class__.__name__)
-            raise StorageError(f"{self.describe()}: cannot {action} ({code})",
-                               fix="check your connection and permissions (s3:ListBucketVersions, s3:GetObjectVersion, "
-                               "s3:DeleteObjectVersion), then run the takedown again") from None  # fmt: skip
+            raise StorageError(
+                f"{self.describe()}: cannot {action} ({code})",
+                fix="check your connection and permissions (s3:ListBucketVersions, s3:GetObjectVersion, "
+                "s3:DeleteObjectVersion), then run the takedown again",
+            ) from None
 
     def check_private_links(self) -> None:
         """S3 keeps objects private without a public ACL and signs links to them: nothing to refuse."""
@@ -504,9 +602,15 @@ def invalidate_cdn(distribution_id: str, paths: list[str], *, caller_reference: 
         )
     except (ClientError, BotoCoreError) as exc:
         code = error_code(exc)
-        fix = ("check [publish] cloudfront_distribution_id" if code in {"NoSuchDistribution", "404"}
-               else "allow cloudfront:CreateInvalidation for your AWS identity" if code in _DENIED
-               else "the feed is published; it reaches listeners when the CDN cache expires (at most 5 minutes)")  # fmt: skip
-        raise StorageError(f"CloudFront invalidation of {', '.join(paths)} on distribution {distribution_id} failed ({redact(code)})",
-                           fix=fix) from None  # fmt: skip
+        fix = (
+            "check [publish] cloudfront_distribution_id"
+            if code in {"NoSuchDistribution", "404"}
+            else "allow cloudfront:CreateInvalidation for your AWS identity"
+            if code in _DENIED
+            else "the feed is published; it reaches listeners when the CDN cache expires (at most 5 minutes)"
+        )
+        raise StorageError(
+            f"CloudFront invalidation of {', '.join(paths)} on distribution {distribution_id} failed ({redact(code)})",
+            fix=fix,
+        ) from None
     return str(response["Invalidation"]["Id"])

@@ -72,7 +72,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not file.is_relative_to(self.root.resolve()) or not file.is_file():
             return None, None
         if path == FEED_KEY:
-            own = f"http://{self.headers.get('Host') or '%s:%d' % self.server.server_address[:2]}"
+            host, port = self.server.server_address[:2]
+            own = f"http://{self.headers.get('Host') or f'{host!s}:{port}'}"
             return file.read_bytes().replace(self.published_base_url.encode(), own.encode()), file
         return None, file
 

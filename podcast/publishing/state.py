@@ -87,7 +87,9 @@ def encode_state(state: StateRecord) -> bytes:
       }
     }
     """
-    return (json.dumps({"objects": state.objects, "episodes": state.episodes}, indent=2, sort_keys=True) + "\n").encode()
+    return (
+        json.dumps({"objects": state.objects, "episodes": state.episodes}, indent=2, sort_keys=True) + "\n"
+    ).encode()
 
 
 def decode_state(raw: bytes | None) -> StateRecord:

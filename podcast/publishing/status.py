@@ -7,9 +7,9 @@ from typing import Any
 
 from podcast.build.stages import is_up_to_date, read_build
 from podcast.publishing.state import read_state
-from podcast.show.settings import PublishSettings
-from podcast.show.model import Show
 from podcast.publishing.target import Target
+from podcast.show.model import Show
+from podcast.show.settings import PublishSettings
 
 
 def show_status(show: Show, settings: PublishSettings, target: Target, *, now: datetime) -> list[dict[str, Any]]:

@@ -32,17 +32,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.errors import EpisodeNotFound, PodcastError
 from podcast.publishing.feed import build_feed
 from podcast.publishing.lock import publish_lock
 from podcast.publishing.plan import live_episodes, plan_release
 from podcast.publishing.state import encode_state, read_state_versioned
-
-from podcast.show.settings import PublishSettings
+from podcast.publishing.target import FEED_CACHE, FEED_KEY, STATE_KEY, Target, content_type_for
+from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.show.edits import set_episode_field
 from podcast.show.model import Episode, Show
-from podcast.publishing.target import FEED_CACHE, FEED_KEY, STATE_KEY, Target, content_type_for
+from podcast.show.settings import PublishSettings
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +69,9 @@ class TakedownReport:
 
 def mark_withdrawn(manifest_path: Path) -> bool:
     """Set ``withdrawn = true`` in episode.toml, keeping every comment and the layout; True if it changed."""
-    return set_episode_field(manifest_path, "withdrawn", True, doing="mark the episode withdrawn",
-                             then="run the takedown again")
+    return set_episode_field(
+        manifest_path, "withdrawn", True, doing="mark the episode withdrawn", then="run the takedown again"
+    )
 
 
 def episode_key_pattern(slug: str) -> re.Pattern[str]:
@@ -107,7 +107,9 @@ def invalidate_withdrawn_paths(settings: PublishSettings, keys: list[str]) -> st
     return str(invalidate_cdn(distribution, paths))
 
 
-def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *, reason: str, now: datetime) -> TakedownReport:
+def takedown(
+    show: Show, settings: PublishSettings, target: Target, slug: str, *, reason: str, now: datetime
+) -> TakedownReport:
     """Withdraw ``slug``: mark it, publish a feed without it, delete its objects, record it. See the module doc."""
     if not reason.strip():
         raise PodcastError("a takedown needs a reason", fix='say why, e.g. --reason "Contributor withdrew consent"')
@@ -140,7 +142,9 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
         known = set(state.objects)
         candidates = {value for value in _strings(record) if value in known or pattern.match(value)}
         candidates |= {key for key in known | listed if pattern.match(key)}
-        still_needed = {obj.key for obj in release.objects} | {v for other in state.episodes.values() for v in _strings(other)}
+        still_needed = {obj.key for obj in release.objects} | {
+            v for other in state.episodes.values() for v in _strings(other)
+        }
         removed = sorted(candidates - still_needed - {FEED_KEY, STATE_KEY})
         versions = 0
         for key in removed:
@@ -157,11 +161,29 @@ def takedown(show: Show, settings: PublishSettings, target: Target, slug: str, *
 
     audit = audit_log_path(show)
     report = TakedownReport(
-        slug=slug, when=now.isoformat(), reason=clean_reason, feed_url=settings.feed_url, withdrawn_marked=marked,
-        feed_updated=feed_updated, removed=removed, versions_removed=versions, cdn_invalidation=invalidation,
+        slug=slug,
+        when=now.isoformat(),
+        reason=clean_reason,
+        feed_url=settings.feed_url,
+        withdrawn_marked=marked,
+        feed_updated=feed_updated,
+        removed=removed,
+        versions_removed=versions,
+        cdn_invalidation=invalidation,
         audit_log=str(audit),
-    )  # fmt: skip
-    append_audit(audit, {"action": "takedown", "when": report.when, "slug": slug, "guid": guid,
-                         "reason": clean_reason, "target": target.describe(), "objects_removed": removed,
-                         "versions_removed": versions, "cdn_invalidation": invalidation})  # fmt: skip
+    )
+    append_audit(
+        audit,
+        {
+            "action": "takedown",
+            "when": report.when,
+            "slug": slug,
+            "guid": guid,
+            "reason": clean_reason,
+            "target": target.describe(),
+            "objects_removed": removed,
+            "versions_removed": versions,
+            "cdn_invalidation": invalidation,
+        },
+    )
     return report

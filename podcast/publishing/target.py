@@ -50,8 +50,17 @@ class Target(Protocol):
 
     def exists(self, key: str, size: int) -> bool: ...
 
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str, sha256: str | None = None,
-                 on_progress: Callable[[int], None] | None = None, private: bool = False) -> None:  # fmt: skip
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        sha256: str | None = None,
+        on_progress: Callable[[int], None] | None = None,
+        private: bool = False,
+    ) -> None:
         """Upload a file. ``private=True`` keeps it unreadable without a signed link (review copies)."""
         ...
 

@@ -38,8 +38,11 @@ def append_audit(path: Path, record: dict[str, Any]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
     except OSError as exc:
-        raise PodcastError(f"cannot append to the audit log ({exc.strerror})", path=path,
-                           fix="check the folder exists and is writable, then run the command again") from None  # fmt: skip
+        raise PodcastError(
+            f"cannot append to the audit log ({exc.strerror})",
+            path=path,
+            fix="check the folder exists and is writable, then run the command again",
+        ) from None
 
 
 def read_audit(path: Path) -> list[dict[str, Any]]:

@@ -74,7 +74,9 @@ def merge_regions(regions: Iterable[tuple[float, float]]) -> list[tuple[float, f
     return merged
 
 
-def censor_regions(words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S) -> list[tuple[float, float]]:
+def censor_regions(
+    words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S
+) -> list[tuple[float, float]]:
     """Time ranges covering every listed name spoken in ``words`` (padded, merged, rounded to ms).
 
     >>> from podcast.show.redactions import parse_redactions
@@ -170,8 +172,10 @@ def censor_filter(plan: CensorPlan, *, sample_rate_hz: int, channels: int) -> st
     muted = f"[0:a]{fmt},volume=volume=0:enable='{inside}'"
     if plan.mode == "mute":
         return f"{muted}[out]"
-    tone = (f"sine=frequency={BLEEP_HZ}:sample_rate={sample_rate_hz},{fmt},"
-            f"volume=volume='{BLEEP_AMPLITUDE}*({inside})':eval=frame")  # fmt: skip
-    return f"{muted}[speech];{tone}[tone];[speech][tone]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]"
-
-
+    tone = (
+        f"sine=frequency={BLEEP_HZ}:sample_rate={sample_rate_hz},{fmt},"
+        f"volume=volume='{BLEEP_AMPLITUDE}*({inside})':eval=frame"
+    )
+    return (
+        f"{muted}[speech];{tone}[tone];[speech][tone]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]"
+    )

@@ -67,7 +67,9 @@ def plain_text(markup: str) -> str:
     >>> plain_text("<p>Jordan <em>Ex&#97;mple</em>&apos;s</p>")
     "   Jordan     Example     's    "
     """
-    text = _TAG.sub(lambda tag: " " * len(tag.group()) if "\n" not in tag.group() else "\n" * tag.group().count("\n"), markup)
+    text = _TAG.sub(
+        lambda tag: " " * len(tag.group()) if "\n" not in tag.group() else "\n" * tag.group().count("\n"), markup
+    )
     return _ENTITY.sub(lambda entity: html.unescape(entity.group()), text)
 
 
@@ -155,7 +157,14 @@ def scan_xml(artefact: str, data: bytes, names: RedactionList) -> list[Hit]:
             if not isinstance(element.tag, str):
                 continue  # comments and processing instructions: covered by the raw scan below
             tag = _local(element.tag, element.nsmap)
-            item = next((a for a in element.iterancestors() if isinstance(a.tag, str) and _local(a.tag, a.nsmap) in ("item", "entry")), None)
+            item = next(
+                (
+                    a
+                    for a in element.iterancestors()
+                    if isinstance(a.tag, str) and _local(a.tag, a.nsmap) in ("item", "entry")
+                ),
+                None,
+            )
             if item is None and tag in ("item", "entry"):
                 item = element
             context = ""
@@ -201,8 +210,10 @@ def scan_id3(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
     except ID3NoHeaderError:
         return []
     except Exception as exc:  # mutagen raises several types for damaged files
-        raise SafeguardingRefusal(f"{artefact}: its ID3 tags cannot be read for the safeguarding check ({exc.__class__.__name__})",
-                                  fix="rebuild it with `podcast build`") from None  # fmt: skip
+        raise SafeguardingRefusal(
+            f"{artefact}: its ID3 tags cannot be read for the safeguarding check ({exc.__class__.__name__})",
+            fix="rebuild it with `podcast build`",
+        ) from None
     hits = []
     for frame in tags.values():
         element_id = getattr(frame, "element_id", None)
@@ -315,5 +326,3 @@ def refuse_if_hits(hits: list[Hit], *, action: str = "publishing") -> None:
         fix="nothing was uploaded; change the name at those places (transcript files, episode folder names, "
         "artwork metadata) or in episode.toml, then run the command again",
     )
-
-

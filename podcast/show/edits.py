@@ -23,8 +23,11 @@ def set_episode_field(manifest_path: Path, key: str, value: str | bool, *, doing
     try:
         document = tomlkit.parse(manifest_path.read_text(encoding="utf-8"))
     except (OSError, tomlkit.exceptions.TOMLKitError) as exc:
-        raise EpisodeInvalid(f"cannot {doing} ({exc.__class__.__name__})", path=manifest_path,
-                             fix=f"fix the file so it is valid TOML, then {then}") from None  # fmt: skip
+        raise EpisodeInvalid(
+            f"cannot {doing} ({exc.__class__.__name__})",
+            path=manifest_path,
+            fix=f"fix the file so it is valid TOML, then {then}",
+        ) from None
     if document.get(key) == value:
         return False
     document[key] = value

@@ -98,7 +98,9 @@ class ShowInfo(_Section):
     guid: str | None = None  # podcast:guid; written once by `podcast init`
     persons: list[Person] = []  # podcast:person on the channel (hosts)
     apple_verify: Annotated[str, Field(min_length=1, max_length=4000)] | None = None  # podcast:txt applepodcastsverify
-    license: Annotated[str, Field(min_length=1, max_length=128)] | None = None  # podcast:license, e.g. "cc-by-nc-nd-4.0"
+    license: Annotated[str, Field(min_length=1, max_length=128)] | None = (
+        None  # podcast:license, e.g. "cc-by-nc-nd-4.0"
+    )
     license_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
     medium: Medium = "podcast"  # podcast:medium
     block: bool = False  # itunes:block: hide the show from Apple's directory
@@ -174,7 +176,7 @@ class Chapter(_Section):
     @classmethod
     def _parse_start(cls, value: Any) -> float:
         if not isinstance(value, (str, int, float)):  # parse_time would raise AttributeError, not a field error
-            raise ValueError(f"must be a time such as \"00:01:30\", not {type(value).__name__}")
+            raise ValueError(f'must be a time such as "00:01:30", not {type(value).__name__}')
         return parse_time(value)
 
 
@@ -191,7 +193,9 @@ class EpisodeManifest(_Section):
     season: Annotated[int, Field(ge=1)] | None = None
     type: Literal["full", "trailer", "bonus"] = "full"
     published: datetime
-    audio: Annotated[str, Field(min_length=1)] | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    audio: (
+        Annotated[str, Field(min_length=1)] | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    )
     description: Annotated[str, Field(min_length=1)]
     content_warning: str | None = None
     explicit: bool = False
@@ -274,7 +278,7 @@ FIELD_HINTS: dict[str, str] = {
     "name": 'write the name as text in quotes, e.g. name = "Alex Example" (only names people agreed to publish)',
     "id3_version": "use 3 (ID3v2.3, read by every player) or 4 (ID3v2.4)",
     "chapters": 'use [[chapters]] tables with start and title, or name a file: chapters = "chapters.txt"',
-    "tracks": "remove the audio line and list one [[tracks]] per speaker, e.g. file = \"host.wav\" speaker = \"Host\"",
+    "tracks": 'remove the audio line and list one [[tracks]] per speaker, e.g. file = "host.wav" speaker = "Host"',
     "speaker": 'name the speaker as text, e.g. speaker = "Host"',
     "file": 'name the track file, e.g. file = "host.wav"',
     "transcript": 'name a transcript file next to episode.toml, e.g. transcript = "transcript.srt"',
@@ -295,8 +299,17 @@ _WANTED = {
     "model_type": "a table",
     "dict_type": "a table",
 }
-_GIVEN = {"str": "text", "int": "a number", "float": "a number", "bool": "true/false", "list": "a list",
-          "dict": "a table", "datetime": "a date", "date": "a date without time", "time": "a time"}  # fmt: skip
+_GIVEN = {
+    "str": "text",
+    "int": "a number",
+    "float": "a number",
+    "bool": "true/false",
+    "list": "a list",
+    "dict": "a table",
+    "datetime": "a date",
+    "date": "a date without time",
+    "time": "a time",
+}
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -367,8 +380,9 @@ SAFETY_KEY_FIX = (
 )
 
 
-def _check_unknown(data: dict[str, Any], model: type[BaseModel], path: Path, exc_type: type[PodcastError],
-                   safety_keys: tuple[str, ...]) -> list[str]:  # fmt: skip
+def _check_unknown(
+    data: dict[str, Any], model: type[BaseModel], path: Path, exc_type: type[PodcastError], safety_keys: tuple[str, ...]
+) -> list[str]:
     """Refuse an unknown key that stands for a safety key; return the warnings for the others."""
     unknown = list(unknown_keys(data, model))
     for found in unknown:

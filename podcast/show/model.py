@@ -10,7 +10,7 @@ import dataclasses
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from podcast.errors import AudioInvalid, EpisodeInvalid, EpisodeNotFound, ShowInvalid
@@ -86,7 +86,7 @@ def utc_now() -> datetime:
     No setting or environment variable moves it: a stray override would release an embargoed
     episode early. Tests that need another time replace this function in-process.
     """
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _inside(root: Path, relative: str, owner: Path, what: str, exc_type: type) -> Path:
@@ -168,8 +168,9 @@ def _redacted_fields(model, fields: Iterable[str], names: RedactionList, where: 
         if isinstance(value, str):
             clean = names.redact(value)
             if clean != value:
-                log.warning("%s: '%s%s' contains a name from the redaction list; it is published redacted",
-                            where, prefix, name)  # fmt: skip
+                log.warning(
+                    "%s: '%s%s' contains a name from the redaction list; it is published redacted", where, prefix, name
+                )
                 update[name] = clean
     return update
 
@@ -186,7 +187,9 @@ def redact_show(show: Show, names: RedactionList) -> Show:
         return show
     info = show.manifest.show
     show_update = _redacted_fields(info, SHOW_FIELDS, names, show.root / "podcast.toml", "show.")
-    manifest = show.manifest.model_copy(update={"show": info.model_copy(update=show_update)}) if show_update else show.manifest
+    manifest = (
+        show.manifest.model_copy(update={"show": info.model_copy(update=show_update)}) if show_update else show.manifest
+    )
     episodes = []
     for episode in show.episodes:
         update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path)
@@ -198,7 +201,9 @@ def redact_show(show: Show, names: RedactionList) -> Show:
             new_chapters.append(chapter.model_copy(update=chapter_update) if chapter_update else chapter)
         if new_chapters != chapters:
             update["chapters"] = new_chapters
-        episodes.append(dataclasses.replace(episode, manifest=episode.manifest.model_copy(update=update)) if update else episode)
+        episodes.append(
+            dataclasses.replace(episode, manifest=episode.manifest.model_copy(update=update)) if update else episode
+        )
     return dataclasses.replace(show, manifest=manifest, episodes=tuple(episodes))
 
 

@@ -49,10 +49,24 @@ MIN_TERM_LENGTH = 2  # a one-letter "name" would match every "a" in every transc
 
 # Letters that NFKD does not split into base letter + mark, folded by hand.
 _EXTRA_FOLDS = {
-    "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ı": "i", "þ": "th", "ħ": "h", "ŧ": "t", "ŋ": "n",
-    "æ": "ae", "œ": "oe",
-    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
-}  # fmt: skip
+    "ø": "o",
+    "đ": "d",
+    "ð": "d",
+    "ł": "l",
+    "ı": "i",
+    "þ": "th",
+    "ħ": "h",
+    "ŧ": "t",
+    "ŋ": "n",
+    "æ": "ae",
+    "œ": "oe",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u00b4": "'",
+}
 # A name's possessive or plural ending: Ana's, Jess', Anas, Jesses.
 _SUFFIX = r"(?P<suffix>'s|'|s|es)?"
 # Word boundaries on letters and digits only, so "ana_story" and "ana-story" both match.
@@ -217,11 +231,15 @@ def parse_redactions(text: str, *, source: str | None = None) -> RedactionList:
         term, replacement = term.strip(), replacement.strip() if arrow else DEFAULT_REPLACEMENT
         if len(fold(term).replace(" ", "")) < MIN_TERM_LENGTH:
             problem = "has no name before '=>'" if not term else f"the name is shorter than {MIN_TERM_LENGTH} letters"
-            raise RedactionListInvalid(f"{where} line {number}: {problem}",
-                                       fix="a name that short would match ordinary words; write the full name")  # fmt: skip
+            raise RedactionListInvalid(
+                f"{where} line {number}: {problem}",
+                fix="a name that short would match ordinary words; write the full name",
+            )
         if arrow and not replacement:
-            raise RedactionListInvalid(f"{where} line {number}: nothing after '=>'",
-                                       fix=f"write the replacement after '=>', or drop '=>' to use \"{DEFAULT_REPLACEMENT}\"")  # fmt: skip
+            raise RedactionListInvalid(
+                f"{where} line {number}: nothing after '=>'",
+                fix=f"write the replacement after '=>', or drop '=>' to use \"{DEFAULT_REPLACEMENT}\"",
+            )
         entries.append(Entry(term=" ".join(term.split()), replacement=replacement, line=number))
     names = compile_entries(entries, source)
     for entry in names.entries:
@@ -316,7 +334,9 @@ def redact_dataclass(value: _C, names: RedactionList) -> _C:
         return names.redact(value)  # type: ignore[return-value]
     if isinstance(value, (tuple, list)):
         items = [redact_dataclass(item, names) for item in value]
-        if items and all(dataclasses.is_dataclass(item) and isinstance(getattr(item, "text", None), str) for item in items):
+        if items and all(
+            dataclasses.is_dataclass(item) and isinstance(getattr(item, "text", None), str) for item in items
+        ):
             texts = _redact_texts([item.text for item in items], names)  # type: ignore[union-attr]
             items = [dataclasses.replace(item, text=text) for item, text in zip(items, texts, strict=True)]  # type: ignore[type-var]
         return type(value)(items)  # type: ignore[return-value]
@@ -377,7 +397,9 @@ def load_redactions(show_root: Path, configured: str | None, *, required: bool =
             )
         log.debug("no redaction list configured")
         return RedactionList()
-    where = "PODCAST_REDACTIONS" if os.environ.get(ENV_VAR) else f"{show_root / 'podcast.toml'} [safeguarding] redactions"
+    where = (
+        "PODCAST_REDACTIONS" if os.environ.get(ENV_VAR) else f"{show_root / 'podcast.toml'} [safeguarding] redactions"
+    )
     resolved = path.resolve()
     if resolved.is_relative_to(show_root.resolve()):
         raise RedactionListInvalid(
@@ -388,14 +410,19 @@ def load_redactions(show_root: Path, configured: str | None, *, required: bool =
     try:
         text = resolved.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RedactionListInvalid(f"the redaction list {path} does not exist", path=where,
-                                   fix="check the path (is the drive holding it mounted?); nothing is published without it") from None  # fmt: skip
+        raise RedactionListInvalid(
+            f"the redaction list {path} does not exist",
+            path=where,
+            fix="check the path (is the drive holding it mounted?); nothing is published without it",
+        ) from None
     except UnicodeDecodeError:
-        raise RedactionListInvalid(f"the redaction list {path} is not UTF-8 text", path=where,
-                                   fix="save it as UTF-8 in your editor") from None  # fmt: skip
+        raise RedactionListInvalid(
+            f"the redaction list {path} is not UTF-8 text", path=where, fix="save it as UTF-8 in your editor"
+        ) from None
     except OSError as exc:
-        raise RedactionListInvalid(f"the redaction list {path} cannot be read ({exc.strerror})", path=where,
-                                   fix="check the file's permissions") from None  # fmt: skip
+        raise RedactionListInvalid(
+            f"the redaction list {path} cannot be read ({exc.strerror})", path=where, fix="check the file's permissions"
+        ) from None
     names = parse_redactions(text, source=str(path))
     log.debug("redaction list %s: %d entries", path, len(names.entries))
     return names

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tomlkit
 
 from podcast.errors import EpisodeInvalid, ShowInvalid
 from podcast.files import write_atomic
-from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, URL_PATTERN, load_episode_manifest, new_guid, show_guid
+from podcast.show.manifest import (
+    EPISODE_FILE,
+    SHOW_FILE,
+    SLUG_PATTERN,
+    URL_PATTERN,
+    load_episode_manifest,
+    new_guid,
+    show_guid,
+)
 
 SHOW_TEMPLATE = """\
 # The show: metadata, audio targets and where to publish. See README.md for every key.
@@ -70,16 +78,21 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
     manifest = directory / SHOW_FILE
     base_url = (base_url or PLACEHOLDER_BASE_URL).rstrip("/")
     if not re.match(URL_PATTERN, base_url):
-        raise ShowInvalid(f"base URL '{base_url}' is not a web address", path=manifest,
-                          fix="pass --base-url with the public address that will serve the feed, starting with https://")  # fmt: skip
+        raise ShowInvalid(
+            f"base URL '{base_url}' is not a web address",
+            path=manifest,
+            fix="pass --base-url with the public address that will serve the feed, starting with https://",
+        )
     directory.mkdir(parents=True, exist_ok=True)
     if manifest.exists():
         raise ShowInvalid("already exists", path=manifest, fix="edit it, or run `podcast init` in an empty folder")
     created = []
     text = SHOW_TEMPLATE.format(
-        title=tomlkit.string(title).as_string(), year=datetime.now(timezone.utc).year,
-        guid=show_guid(f"{base_url}/feed.xml"), base_url=tomlkit.string(base_url).as_string(),
-    )  # fmt: skip
+        title=tomlkit.string(title).as_string(),
+        year=datetime.now(UTC).year,
+        guid=show_guid(f"{base_url}/feed.xml"),
+        base_url=tomlkit.string(base_url).as_string(),
+    )
     manifest.write_text(text, encoding="utf-8")
     created.append(manifest)
     artwork = directory / "artwork.jpg"
@@ -126,7 +139,7 @@ def new_episode(
     folder = root / "episodes" / slug
     if folder.exists():
         raise EpisodeInvalid("already exists", path=folder, fix="pick another slug; existing episodes keep their GUID")
-    when = (published or datetime.now(timezone.utc)).replace(microsecond=0)
+    when = (published or datetime.now(UTC)).replace(microsecond=0)
     document = tomlkit.document()
     document.add("title", title or re.sub(r"-+", " ", slug).strip().capitalize())
     document.add("number", number if number is not None else _next_number(root))
@@ -143,5 +156,7 @@ def new_episode(
         write_atomic(folder / EPISODE_FILE, tomlkit.dumps(document))
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        raise EpisodeInvalid(f"cannot create the episode ({exc.strerror})", path=folder, fix="check free space") from None
+        raise EpisodeInvalid(
+            f"cannot create the episode ({exc.strerror})", path=folder, fix="check free space"
+        ) from None
     return folder

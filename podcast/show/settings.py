@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from podcast.errors import ShowInvalid
 from podcast.show.manifest import URL_PATTERN
 from podcast.show.model import Show
-
-import re
 
 
 @dataclass(frozen=True)

@@ -192,8 +192,15 @@ def parse_srt(text: str, path: Path) -> Transcript:
         named, rest = split_speaker(body)
         if named:
             speaker, body = named, rest
-        cues.append(Cue(to_ms(subtitle.start.total_seconds()), to_ms(subtitle.end.total_seconds()), body,
-                        speaker=speaker, line=line))  # fmt: skip
+        cues.append(
+            Cue(
+                to_ms(subtitle.start.total_seconds()),
+                to_ms(subtitle.end.total_seconds()),
+                body,
+                speaker=speaker,
+                line=line,
+            )
+        )
     return Transcript(tuple(cues))
 
 
@@ -218,8 +225,11 @@ def _json_with_lines(text: str) -> Any:
 
 def _seconds(value: Any, what: str, path: Path, line: int | None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TranscriptInvalid(f"{what} must be a number of seconds, not {value!r}", path=file_line(path, line),
-                                fix='write it like "startTime": 12.5')  # fmt: skip
+        raise TranscriptInvalid(
+            f"{what} must be a number of seconds, not {value!r}",
+            path=file_line(path, line),
+            fix='write it like "startTime": 12.5',
+        )
     return to_ms(value)
 
 
@@ -237,12 +247,17 @@ def _pick(item: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, Any]:
 
 def _json_cue(item: Any, path: Path, line: int | None, what: str) -> tuple[int, int, str]:
     if not isinstance(item, dict):
-        raise TranscriptInvalid(f"a {what} is not an object", path=file_line(path, line), fix='write it as {"startTime": ..., ...}')
+        raise TranscriptInvalid(
+            f"a {what} is not an object", path=file_line(path, line), fix='write it as {"startTime": ..., ...}'
+        )
     line = item.get("_line", line)
     key, text = _pick(item, _TEXT)
     if not isinstance(text, str):
-        raise TranscriptInvalid(f'a {what} has no "{key}" text', path=file_line(path, line),
-                                fix='give every segment "startTime", "endTime" and "body"')  # fmt: skip
+        raise TranscriptInvalid(
+            f'a {what} has no "{key}" text',
+            path=file_line(path, line),
+            fix='give every segment "startTime", "endTime" and "body"',
+        )
     start_key, start = _pick(item, _START)
     end_key, end = _pick(item, _END)
     return _seconds(start, f'"{start_key}"', path, line), _seconds(end, f'"{end_key}"', path, line), text
@@ -260,15 +275,23 @@ def parse_json(text: str, path: Path) -> Transcript:
     try:
         data = _json_with_lines(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
-        raise TranscriptInvalid(f"is not valid JSON ({exc.msg})", path=file_line(path, exc.lineno),
-                                fix="check the commas, quotes and brackets on that line") from None  # fmt: skip
+        raise TranscriptInvalid(
+            f"is not valid JSON ({exc.msg})",
+            path=file_line(path, exc.lineno),
+            fix="check the commas, quotes and brackets on that line",
+        ) from None
     if isinstance(data, dict) and not isinstance(data.get("segments"), list) and isinstance(data.get("words"), list):
-        words = [Cue(*_json_cue(w, path, None, "word"), line=w.get("_line") if isinstance(w, dict) else None)
-                 for w in data["words"]]  # fmt: skip
+        words = [
+            Cue(*_json_cue(w, path, None, "word"), line=w.get("_line") if isinstance(w, dict) else None)
+            for w in data["words"]
+        ]
         return Transcript(tuple(regroup_words([replace(w, text=w.text.strip()) for w in words])))
     if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
-        raise TranscriptInvalid('has no "segments" list', path=path,
-                                fix='use the Podcast Index format: {"version": "1.0.0", "segments": [...]}')  # fmt: skip
+        raise TranscriptInvalid(
+            'has no "segments" list',
+            path=path,
+            fix='use the Podcast Index format: {"version": "1.0.0", "segments": [...]}',
+        )
     cues = []
     for segment in data["segments"]:
         line = segment.get("_line") if isinstance(segment, dict) else None
@@ -279,8 +302,16 @@ def parse_json(text: str, path: Path) -> Transcript:
             if w_text.strip():
                 words.append(Word(w_start, w_end, w_text.strip()))
         speaker = segment.get("speaker")
-        cues.append(Cue(start, end, _one_line(body), speaker=speaker if isinstance(speaker, str) and speaker else None,
-                        words=tuple(words), line=line))  # fmt: skip
+        cues.append(
+            Cue(
+                start,
+                end,
+                _one_line(body),
+                speaker=speaker if isinstance(speaker, str) and speaker else None,
+                words=tuple(words),
+                line=line,
+            )
+        )
     if len(cues) >= WORD_LEVEL_SEGMENTS and all(len(cue.text.split()) <= 1 and not cue.words for cue in cues):
         cues = regroup_words(cues)
     return Transcript(tuple(cues))

@@ -54,8 +54,9 @@ def wrap_lines(text: str, width: int = MAX_LINE_CHARS) -> list[str]:
     return lines
 
 
-def captions(transcript: Transcript, *, speaker_prefix: bool = False, width: int = MAX_LINE_CHARS,
-             max_lines: int = MAX_LINES) -> list[Caption]:  # fmt: skip
+def captions(
+    transcript: Transcript, *, speaker_prefix: bool = False, width: int = MAX_LINE_CHARS, max_lines: int = MAX_LINES
+) -> list[Caption]:
     """Split cues into captions that fit the line limits, timing each part.
 
     A part is timed from its words when the transcriber's words match the text, else in
@@ -148,8 +149,9 @@ def render_json(transcript: Transcript) -> str:
             segment["speaker"] = cue.speaker
         segment |= {"startTime": cue.start_ms / 1000, "endTime": cue.end_ms / 1000, "body": cue.text}
         if cue.words:
-            segment["words"] = [{"startTime": w.start_ms / 1000, "endTime": w.end_ms / 1000, "body": w.text}
-                                for w in cue.words]  # fmt: skip
+            segment["words"] = [
+                {"startTime": w.start_ms / 1000, "endTime": w.end_ms / 1000, "body": w.text} for w in cue.words
+            ]
         segments.append(segment)
     return json.dumps({"version": "1.0.0", "segments": segments}, indent=2, ensure_ascii=False) + "\n"
 
@@ -167,8 +169,12 @@ def turns(transcript: Transcript) -> list[tuple[str | None, int | None, str]]:
     for cue in transcript.cues:
         if not cue.text:
             continue
-        same = previous is not None and cue.speaker == previous.speaker and transcript.timed and (
-            cue.speaker is not None or cue.start_ms - previous.end_ms < 2000)  # fmt: skip
+        same = (
+            previous is not None
+            and cue.speaker == previous.speaker
+            and transcript.timed
+            and (cue.speaker is not None or cue.start_ms - previous.end_ms < 2000)
+        )
         if same:
             speaker, start, text = paragraphs[-1]
             paragraphs[-1] = (speaker, start, f"{text} {cue.text}")
@@ -233,6 +239,9 @@ def render_as(transcript: Transcript, path: Path, *, title: str, language: str) 
     suffix = path.suffix.lower()
     rendered = render_all(transcript, title=title, language=language)
     if suffix not in rendered:
-        raise TranscriptInvalid(f"cannot write a transcript as '{suffix or path.name}'", path=path,
-                                fix="name the output .json, .vtt, .srt, .html or .txt")  # fmt: skip
+        raise TranscriptInvalid(
+            f"cannot write a transcript as '{suffix or path.name}'",
+            path=path,
+            fix="name the output .json, .vtt, .srt, .html or .txt",
+        )
     return rendered[suffix]

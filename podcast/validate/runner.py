@@ -46,8 +46,9 @@ def check_feed(root: etree._Element, source: str, *, now: datetime | None = None
                 yield each.finding(f"{source}: {where}", detail)
 
 
-def check_history(current: etree._Element, previous: bytes | None, *, source: str,
-                  retired: Iterable[str] = ()) -> Iterator[Finding]:  # fmt: skip
+def check_history(
+    current: etree._Element, previous: bytes | None, *, source: str, retired: Iterable[str] = ()
+) -> Iterator[Finding]:
     """GUID stability: compare the feed about to be published with the last published one."""
     if not previous:
         return
@@ -61,15 +62,24 @@ def check_history(current: etree._Element, previous: bytes | None, *, source: st
         if old_channel is None:
             yield rule("history-unreadable").finding(source, "no <channel>")
         return
-    view = HistoryView(current=new_channel.findall("item"), previous=old_channel.findall("item"), retired=frozenset(retired))
+    view = HistoryView(
+        current=new_channel.findall("item"), previous=old_channel.findall("item"), retired=frozenset(retired)
+    )
     for each in RULES:
         if each.scope == "history":
             for where, detail in each.check(view):
                 yield each.finding(f"{source}: {where}", detail)
 
 
-def validate_feed_bytes(data: bytes, *, source: str, now: datetime | None = None, previous: bytes | None = None,
-                        previous_source: str = "last published feed", retired: Iterable[str] = ()) -> list[Finding]:  # fmt: skip
+def validate_feed_bytes(
+    data: bytes,
+    *,
+    source: str,
+    now: datetime | None = None,
+    previous: bytes | None = None,
+    previous_source: str = "last published feed",
+    retired: Iterable[str] = (),
+) -> list[Finding]:
     """Every feed rule over ``data``; with ``previous``, GUID stability against it too."""
     try:
         root = parse_feed(data)

@@ -20,8 +20,14 @@ from podcast.validate.rules import Finding, rule
 from podcast.validate.runner import check_artwork, parse_feed, validate_feed_bytes
 
 
-def validate_show(show_dir: Path, *, online: bool = False, base_url: str | None = None,
-                  target: str | None = None, now: datetime | None = None) -> list[Finding]:  # fmt: skip
+def validate_show(
+    show_dir: Path,
+    *,
+    online: bool = False,
+    base_url: str | None = None,
+    target: str | None = None,
+    now: datetime | None = None,
+) -> list[Finding]:
     """Load the show (raising on bad manifests), check artwork, the feed it would publish and,
     against the target's current feed.xml, GUID stability. With ``online``, also fetch the
     published feed from ``<base_url>/feed.xml`` and every URL it names."""
@@ -44,8 +50,14 @@ def validate_show(show_dir: Path, *, online: bool = False, base_url: str | None 
     retired = {e.guid for e in show.episodes if e.manifest.withdrawn}
     if show.manifest.feed.max_items is not None:
         retired |= {e.guid for e in show.episodes if e.guid not in current_guids}
-    findings += validate_feed_bytes(feed, source="feed.xml", now=now, previous=previous,
-                                    previous_source=f"{settings.target}/{FEED_KEY}", retired=retired)  # fmt: skip
+    findings += validate_feed_bytes(
+        feed,
+        source="feed.xml",
+        now=now,
+        previous=previous,
+        previous_source=f"{settings.target}/{FEED_KEY}",
+        retired=retired,
+    )
     if online:
         published, problem = fetch_feed(settings.feed_url)
         if problem is not None:

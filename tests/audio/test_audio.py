@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import REPO, make_audio
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 from typer.testing import CliRunner
 
-from conftest import REPO, make_audio
 from podcast.audio.loudness import measure_loudness
 from podcast.audio.runner import ffmpeg_exe
 
@@ -51,7 +51,9 @@ CONFIGS = {
     # The podcast standard, from a quiet 48 kHz stereo tone that needs about +20 dB of gain.
     "mono-44k-16": Config(-16.0, -1.0, 1, 96, 44100, "sine=frequency=440:duration=3", 48000, 2),
     # A loud target and a lower ceiling, from quiet 192 kHz pink noise whose peaks need the limiter.
-    "stereo-48k-12": Config(-12.0, -2.0, 2, 128, 48000, "anoisesrc=duration=3:color=pink:amplitude=0.1:seed=7", 192000, 1),
+    "stereo-48k-12": Config(
+        -12.0, -2.0, 2, 128, 48000, "anoisesrc=duration=3:color=pink:amplitude=0.1:seed=7", 192000, 1
+    ),
 }
 
 
@@ -94,8 +96,13 @@ def built(request, tmp_path_factory) -> Built:
     """One show per config, built once for the whole module."""
     config = CONFIGS[request.param]
     base = tmp_path_factory.mktemp(request.param)
-    master = make_audio(base / "master.wav", source=config.source, filters="volume=-30dB" if "sine" in config.source else "",
-                        rate=config.source_rate, channels=config.source_channels)  # fmt: skip
+    master = make_audio(
+        base / "master.wav",
+        source=config.source,
+        filters="volume=-30dB" if "sine" in config.source else "",
+        rate=config.source_rate,
+        channels=config.source_channels,
+    )
     root = make_show(base / "show", config, {"master.wav": master})
     result = run("-C", root, "--json", "build")
     assert result.exit_code == 0, result.stderr
@@ -163,8 +170,13 @@ def test_changing_only_the_notes_retags_without_encoding(built, tmp_path):
 def test_audio_list_joins_in_order(tmp_path):
     config = CONFIGS["mono-44k-16"]
     intro = make_audio(tmp_path / "src" / "intro.wav", source="sine=frequency=440:duration=2", filters="volume=-10dB")
-    master = make_audio(tmp_path / "src" / "master.wav", source="sine=frequency=880:duration=3", filters="volume=-30dB",
-                        rate=22050, channels=2)  # fmt: skip
+    master = make_audio(
+        tmp_path / "src" / "master.wav",
+        source="sine=frequency=880:duration=3",
+        filters="volume=-30dB",
+        rate=22050,
+        channels=2,
+    )
     root = make_show(tmp_path / "show", config, {"intro.wav": intro, "master.wav": master})
     result = run("-C", root, "--json", "build")
     assert result.exit_code == 0, result.stderr
@@ -179,8 +191,20 @@ def test_audio_list_joins_in_order(tmp_path):
 
 
 def cut(source: Path, output: Path, *, start: float, length: float) -> Path:
-    argv = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-ss", str(start), "-t", str(length),
-            "-i", str(source), str(output)]  # fmt: skip
+    argv = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-ss",
+        str(start),
+        "-t",
+        str(length),
+        "-i",
+        str(source),
+        str(output),
+    ]
     subprocess.run(argv, check=True)
     return output
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_audio
+
 from podcast.audio.clips import cut_clip
 from podcast.audio.runner import ffmpeg_exe
 from podcast.errors import AudioInvalid
@@ -14,8 +14,7 @@ from podcast.errors import AudioInvalid
 
 @pytest.fixture(scope="module")
 def mp3_tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_audio(tmp_path_factory.mktemp("clips") / "tone.mp3", source="sine=frequency=440:duration=6",
-                      filters="")
+    return make_audio(tmp_path_factory.mktemp("clips") / "tone.mp3", source="sine=frequency=440:duration=6", filters="")
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import corpus
 import pytest
 
-import corpus
 from podcast.audio.filters import Limiter, RenderPlan, RenderSettings
 from podcast.audio.loudness import measure_loudness, probe
 from podcast.audio.render import encode_and_verify, render_episode_audio
@@ -36,15 +36,23 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, corpus.Clip]:
 def decoded_seconds(path: Path) -> float:
     """Length as a player decodes it (gapless info honoured), from the decoded sample count."""
     info = probe(path)
-    stderr = corpus.ffmpeg("-i", str(path), "-af", "aformat=channel_layouts=mono,astats=measure_perchannel=none:"
-                           "measure_overall=Number_of_samples", "-f", "null", "-")  # fmt: skip
+    stderr = corpus.ffmpeg(
+        "-i",
+        str(path),
+        "-af",
+        "aformat=channel_layouts=mono,astats=measure_perchannel=none:measure_overall=Number_of_samples",
+        "-f",
+        "null",
+        "-",
+    )
     return int(float(re.findall(r"Number of samples:\s*([\d.]+)", stderr)[-1])) / info.sample_rate_hz
 
 
 def passage_loudness(path: Path, start: float, end: float) -> float:
     """Integrated loudness of one passage (the short-term loudness over it, gated as BS.1770 gates)."""
-    stderr = corpus.ffmpeg("-ss", f"{start}", "-t", f"{end - start}", "-i", str(path), "-af", "ebur128=framelog=verbose",
-                           "-f", "null", "-")  # fmt: skip
+    stderr = corpus.ffmpeg(
+        "-ss", f"{start}", "-t", f"{end - start}", "-i", str(path), "-af", "ebur128=framelog=verbose", "-f", "null", "-"
+    )
     return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", stderr)[-1])
 
 
@@ -217,7 +225,7 @@ def _episode_with(show: Path, audio: Path) -> None:
     target = folder / f"master{audio.suffix}"
     shutil.copyfile(audio, target)
     manifest = folder / "episode.toml"
-    text = re.sub(r'(?m)^audio = .*$', f'audio = "{target.name}"', manifest.read_text())
+    text = re.sub(r"(?m)^audio = .*$", f'audio = "{target.name}"', manifest.read_text())
     manifest.write_text(text)
 
 
@@ -294,7 +302,7 @@ def test_several_episodes_build_side_by_side(demo_show, cli, clips):
     shutil.copytree(demo_show / "episodes" / "trailer", second)
     manifest = second / "episode.toml"
     text = manifest.read_text()
-    text = re.sub(r'(?m)^guid = .*$', 'guid = "0b7e4f8a-2c1d-4e3f-8a9b-0c1d2e3f4a5b"', text)
+    text = re.sub(r"(?m)^guid = .*$", 'guid = "0b7e4f8a-2c1d-4e3f-8a9b-0c1d2e3f4a5b"', text)
     text = re.sub(r"(?m)^number = .*$", "number = 2", text)
     manifest.write_text(text)
     result = cli("-C", demo_show, "--json", "build")
@@ -310,13 +318,13 @@ def test_batch_builds_two_episodes_on_two_workers(demo_show):
     import threading
 
     from podcast.build.batch import build_episodes
-    from podcast.show.settings import resolve_settings
     from podcast.show.model import load_show
+    from podcast.show.settings import resolve_settings
 
     second = demo_show / "episodes" / "second"
     shutil.copytree(demo_show / "episodes" / "trailer", second)
     manifest = second / "episode.toml"
-    text = re.sub(r'(?m)^guid = .*$', 'guid = "1c8f5a9b-3d2e-4f4a-9b0c-1d2e3f4a5b6c"', manifest.read_text())
+    text = re.sub(r"(?m)^guid = .*$", 'guid = "1c8f5a9b-3d2e-4f4a-9b0c-1d2e3f4a5b6c"', manifest.read_text())
     manifest.write_text(re.sub(r"(?m)^number = .*$", "number = 2", text))
     show = load_show(demo_show)
     workers: dict[str, set[str]] = {}
@@ -337,7 +345,9 @@ def test_audio_settings_reach_the_renderer(demo_show):
     from podcast.show.model import load_show
 
     toml = demo_show / "podcast.toml"
-    toml.write_text(toml.read_text().replace("[audio]\n", "[audio]\nleveler = true\ncrossfade_ms = 1500\nmax_silence_s = 1\n"))
+    toml.write_text(
+        toml.read_text().replace("[audio]\n", "[audio]\nleveler = true\ncrossfade_ms = 1500\nmax_silence_s = 1\n")
+    )
     settings = render_settings(load_show(demo_show))
     assert (settings.leveler, settings.crossfade_ms, settings.max_silence_s) == (True, 1500, 1.0)
 

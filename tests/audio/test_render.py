@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import corpus
+
 from podcast.audio import render
 from podcast.audio.filters import RenderSettings
 from podcast.audio.loudness import SCOUT_EXCERPT_S, SCOUT_EXCERPTS, measure_loudness
@@ -24,11 +25,15 @@ BURST_AT_S = 6.0  # between the first two excerpts, so the scout never sees it
 def quiet_tone_with_a_hidden_burst(path: Path) -> Path:
     """A tone at -30 dBFS with a 0.1 s full-scale burst where no scout excerpt looks."""
     corpus.ffmpeg(
-        "-f", "lavfi", "-i",
+        "-f",
+        "lavfi",
+        "-i",
         f"aevalsrc=0.0316*sin(2*PI*440*t)+between(t\\,{BURST_AT_S}\\,{BURST_AT_S + 0.1})*0.96*sin(2*PI*1000*t)"
         f":s=44100:d={LENGTH_S}",
-        "-c:a", "pcm_s16le", str(path),
-    )  # fmt: skip
+        "-c:a",
+        "pcm_s16le",
+        str(path),
+    )
     return path
 
 
@@ -59,8 +64,15 @@ def test_peaks_the_scout_missed_bring_in_the_limiter_after_a_plain_gain(tmp_path
 def test_plain_gain_without_a_limiter(tmp_path):
     """No peaks near the ceiling anywhere: the unity loudness alone sets the gain, no limiter."""
     source = tmp_path / "tone.wav"
-    corpus.ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=5:sample_rate=44100,volume=-30dB",
-                  "-c:a", "pcm_s16le", str(source))  # fmt: skip
+    corpus.ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=5:sample_rate=44100,volume=-30dB",
+        "-c:a",
+        "pcm_s16le",
+        str(source),
+    )
     report = render_episode_audio([source], tmp_path / "out.mp3", MONO)
     assert not report.limited
     assert report.calibrations == 0

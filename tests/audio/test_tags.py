@@ -9,29 +9,49 @@ import io
 import json
 import shutil
 import string
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import make_audio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutagen.id3 import ID3, TIT2, TSSE, TXXX
 from PIL import Image
-
-from conftest import make_audio
-from podcast.artwork import EMBED_MAX_BYTES, embedded_cover
-from podcast.audio.tags import TagChapter, TagValues, write_tags
 from tagkit import EPISODE, built_mp3, ffprobe, save_image, shorten
 
-FRAMES = {"TIT2", "TPE1", "TALB", "TRCK", "TPOS", "TCON", "COMM", "TDES", "TCOP", "WOAS", "WFED", "TGID", "PCST",
-          "USLT", "APIC", "CHAP", "CTOC"}  # fmt: skip
+from podcast.artwork import EMBED_MAX_BYTES, embedded_cover
+from podcast.audio.tags import TagChapter, TagValues, write_tags
+
+FRAMES = {
+    "TIT2",
+    "TPE1",
+    "TALB",
+    "TRCK",
+    "TPOS",
+    "TCON",
+    "COMM",
+    "TDES",
+    "TCOP",
+    "WOAS",
+    "WFED",
+    "TGID",
+    "PCST",
+    "USLT",
+    "APIC",
+    "CHAP",
+    "CTOC",
+}
 
 
 @pytest.fixture(scope="module")
 def small_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2 s MP3 without tags, as the encoder leaves it."""
-    return make_audio(tmp_path_factory.mktemp("mp3") / "plain.mp3", source="sine=duration=2",
-                      codec_args=("-c:a", "libmp3lame", "-b:a", "32k", "-id3v2_version", "0", "-write_id3v1", "0"))  # fmt: skip
+    return make_audio(
+        tmp_path_factory.mktemp("mp3") / "plain.mp3",
+        source="sine=duration=2",
+        codec_args=("-c:a", "libmp3lame", "-b:a", "32k", "-id3v2_version", "0", "-write_id3v1", "0"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +61,21 @@ def cover(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 def values(cover: bytes | None = None, **changes: object) -> TagValues:
     base = TagValues(
-        title="Episode one", show="Test Show", author="Test Charity", number=3, season=2,
-        published=datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc), notes="Plain notes.\n\nSecond paragraph.",
-        guid="0d6a3c59-1111-4222-8333-944455556666", feed_url="https://example.org/feed.xml",
-        episode_url="https://example.org/show", copyright="© 2026 Test Charity", cover_jpeg=cover,
+        title="Episode one",
+        show="Test Show",
+        author="Test Charity",
+        number=3,
+        season=2,
+        published=datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+        notes="Plain notes.\n\nSecond paragraph.",
+        guid="0d6a3c59-1111-4222-8333-944455556666",
+        feed_url="https://example.org/feed.xml",
+        episode_url="https://example.org/show",
+        copyright="© 2026 Test Charity",
+        cover_jpeg=cover,
         transcript_text="Speaker one: hello.",
         chapters=(TagChapter(0, "Opening"), TagChapter(1000, "Middle", url="https://example.org/more")),
-    )  # fmt: skip
+    )
     return TagValues(**{**base.__dict__, **changes})
 
 
@@ -95,8 +123,11 @@ def test_id3v24_keeps_tdrc(small_mp3, tmp_path):
 def test_chapters_are_ordered_chap_frames_with_ctoc(small_mp3, cover, tmp_path):
     path = copy(small_mp3, tmp_path)
     # Titles of very different lengths: mutagen alone would order the frames by size (mutagen#506).
-    chapters = (TagChapter(0, "A much longer opening chapter title"), TagChapter(500, "B"),
-                TagChapter(1500, "Third", url="https://example.org/3", image_jpeg=cover))  # fmt: skip
+    chapters = (
+        TagChapter(0, "A much longer opening chapter title"),
+        TagChapter(500, "B"),
+        TagChapter(1500, "Third", url="https://example.org/3", image_jpeg=cover),
+    )
     write_tags(path, values(chapters=chapters))
     tags = ID3(path)
     chaps = tags.getall("CHAP")
@@ -108,7 +139,10 @@ def test_chapters_are_ordered_chap_frames_with_ctoc(small_mp3, cover, tmp_path):
     assert toc.child_element_ids == [c.element_id for c in chaps]
     probe = ffprobe(path)["chapters"]
     assert [(c["start_time"], c["tags"]["title"]) for c in probe] == [
-        ("0.000000", "A much longer opening chapter title"), ("0.500000", "B"), ("1.500000", "Third")]  # fmt: skip
+        ("0.000000", "A much longer opening chapter title"),
+        ("0.500000", "B"),
+        ("1.500000", "Third"),
+    ]
 
 
 def test_rewriting_drops_every_old_frame(small_mp3, tmp_path):
@@ -144,7 +178,9 @@ awkward = st.text(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(title=awkward, notes=st.one_of(awkward, awkward.map(lambda t: (t + "\n\n") * 200)), version=st.sampled_from([3, 4]))
+@given(
+    title=awkward, notes=st.one_of(awkward, awkward.map(lambda t: (t + "\n\n") * 200)), version=st.sampled_from([3, 4])
+)
 def test_unicode_titles_and_notes_round_trip(small_mp3, tmp_path, title, notes, version):
     path = copy(small_mp3, tmp_path, "prop.mp3")
     write_tags(path, values(title=title, notes=notes, chapters=(TagChapter(0, title),)), id3_version=version)
@@ -170,12 +206,22 @@ def test_fixed_samples_round_trip_through_ffprobe(small_mp3, tmp_path):
 def _master_with_tags(folder: Path, kind: str) -> str:
     """A master carrying ReplayGain, an encoder name and an old title, the way editors leave them."""
     if kind == "flac":
-        make_audio(folder / "tagged.flac", source="sine=frequency=330:duration=3",
-                   codec_args=("-metadata", "title=Old master title", "-metadata", "REPLAYGAIN_TRACK_GAIN=-7.5 dB",
-                               "-metadata", "encoder=OldEncoder 9"))  # fmt: skip
+        make_audio(
+            folder / "tagged.flac",
+            source="sine=frequency=330:duration=3",
+            codec_args=(
+                "-metadata",
+                "title=Old master title",
+                "-metadata",
+                "REPLAYGAIN_TRACK_GAIN=-7.5 dB",
+                "-metadata",
+                "encoder=OldEncoder 9",
+            ),
+        )
         return "tagged.flac"
-    path = make_audio(folder / "tagged.mp3", source="sine=frequency=330:duration=3",
-                      codec_args=("-c:a", "libmp3lame", "-b:a", "64k"))  # fmt: skip
+    path = make_audio(
+        folder / "tagged.mp3", source="sine=frequency=330:duration=3", codec_args=("-c:a", "libmp3lame", "-b:a", "64k")
+    )
     tags = ID3()
     tags.add(TIT2(encoding=3, text="Old master title"))
     tags.add(TXXX(encoding=3, desc="REPLAYGAIN_TRACK_GAIN", text="-7.5 dB"))

@@ -33,7 +33,7 @@ PODCAST_INDEX = json.dumps({"version": "1.2.0", "chapters": [
     {"startTime": 0, "title": "Welcome"},
     {"startTime": 1.5, "title": "Who we are", "url": "https://example.org/about"},
     {"startTime": 3, "title": "Finding help", "img": "https://example.org/help.jpg"},
-]})  # fmt: skip
+]})
 EXPECTED = [("0.000000", "Welcome"), ("1.500000", "Who we are"), ("3.000000", "Finding help")]
 
 
@@ -41,7 +41,7 @@ EXPECTED = [("0.000000", "Welcome"), ("1.500000", "Who we are"), ("3.000000", "F
 
 
 FORMATS = pytest.mark.parametrize(("name", "text"), [("chapters.txt", TIMESTAMPS), ("labels.txt", AUDACITY),
-                                                     ("chapters.json", PODCAST_INDEX)], ids=["timestamps", "audacity", "json"])  # fmt: skip
+                                                     ("chapters.json", PODCAST_INDEX)], ids=["timestamps", "audacity", "json"])
 
 
 @FORMATS
@@ -75,7 +75,7 @@ def test_rendered_json_follows_the_podcast_index_format():
         ([(0, "A"), (1, "")], None, "line 2: the chapter title is empty"),
         ([(0, "x" * 256)], None, "line 1: the chapter title is over 255 characters"),
     ],
-)  # fmt: skip
+)
 def test_rules(entries, duration, message):
     chapters = ChapterList(Path("c.txt"), tuple(ChapterEntry(s, t, where=f"line {i}") for i, (s, t) in enumerate(entries, 1)))
     with pytest.raises(ChaptersInvalid) as caught:
@@ -95,7 +95,7 @@ def test_rules(entries, duration, message):
         (parse_chapters_json, '{"chapters": [{"title": "x"}]}', 'chapter 1 has no "startTime" in seconds'),
         (parse_chapters_json, '{"chapters": [{"startTime": 0, "title": 3}]}', 'chapter 1: "title" is not text'),
     ],
-)  # fmt: skip
+)
 def test_malformed_files_name_the_line(parser, text, message):
     with pytest.raises(ChaptersInvalid) as caught:
         parser(text, Path("chapters.txt"))
@@ -119,7 +119,7 @@ def test_malformed_files_name_the_line(parser, text, message):
         ('[[chapters]]\nstart = 0\ntitle = "A"\nimage = "../../artwork.jpg"', "[[chapters]] number 1: chapter picture 'artwork.jpg' is outside the episode folder"),
         ('[[chapters]]\nstart = 0\ntitle = "A"\nimage = "nope.jpg"', "[[chapters]] number 1: chapter picture 'nope.jpg' not found"),
     ],
-)  # fmt: skip
+)
 def test_bad_chapters_fail_the_build_with_one_line(demo_show, cli, setup, message):
     set_chapters(demo_show, setup)
     (demo_show / "episodes" / EPISODE / "chapters.txt").write_text("0:00 Intro\n0:02 Two\n0:01 Back in time\n")

@@ -100,7 +100,7 @@ def _sigkill_trials(tmp_path: Path, trials: int, seed: int) -> None:
     for trial in range(trials):
         _change_inputs(show, trial, rng)
         process = subprocess.Popen(podcast_argv("-C", show, "build"), env=_env(), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+                                   stderr=subprocess.DEVNULL, text=True)
         killed += kill_after(process, rng.uniform(0.05, duration * 1.1))
         _wait_no_orphans(show)
         assert_built_or_absent(show)  # the moment after the kill, before anything repairs it
@@ -125,7 +125,7 @@ def test_ffmpeg_killed_mid_encode(tmp_path: Path) -> None:
     """Kill the encoding ffmpeg (not `podcast`): a clear exit-3 error, nothing taken as built, a clean retry."""
     show = make_small_show(tmp_path / "show", seconds=90)
     process = subprocess.Popen(podcast_argv("-C", show, "build"), env=_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+                               stderr=subprocess.PIPE, text=True)
     victim = None
     deadline = time.monotonic() + 120
     while victim is None and process.poll() is None and time.monotonic() < deadline:

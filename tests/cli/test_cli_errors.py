@@ -13,9 +13,9 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 from reliability import EPISODE_TOML as RELIABILITY_EPISODE_TOML
+
 from podcast.audio.runner import ffmpeg_exe
 
 # The reliability tests' episode, with this file's own GUID (tests below derive a second one from it).
@@ -87,7 +87,9 @@ def test_unreadable_audio(cli, show, tmp_path, content):
 
 def test_invalid_toml_in_podcast_toml(cli, show, tmp_path):
     manifest = show / "podcast.toml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace('title = "Survivor Voices"', 'title = "Survivor Voices'))
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace('title = "Survivor Voices"', 'title = "Survivor Voices')
+    )
     line = assert_contract(cli, show, tmp_path, exit_code=1, names=manifest)
     assert "TOML" in line
 
@@ -209,7 +211,9 @@ def test_bad_input_leaves_a_published_target_untouched(cli, show, tmp_path):
     target = tmp_path / "target"
     assert cli("-C", show, "publish", "--target", target).exit_code == 0
     published = snapshot(target)
-    second = add_episode(show, "ep-two", EPISODE_TOML.replace("000000000001", "000000000002").replace("number = 1", "number = 2"), None)
+    second = add_episode(
+        show, "ep-two", EPISODE_TOML.replace("000000000001", "000000000002").replace("number = 1", "number = 2"), None
+    )
     (second / "master.wav").write_bytes(os.urandom(4096))
     result = cli("-C", show, "publish", "--target", target)
     assert result.exit_code == 1

@@ -8,8 +8,8 @@ import re
 import click
 import pytest
 import typer.main
-
 from conftest import REPO
+
 from typer_app import app
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -26,7 +26,9 @@ def test_command_has_help_with_an_example(name, cli):
     assert command.help, f"`podcast {name}` is missing its help"
     result = cli(name, "--help")
     assert result.exit_code == 0, result.stderr
-    assert re.search(rf"Example:.*\bpodcast\b.*\b{name}\b", result.stdout, re.S), f"`podcast {name} --help` has no example"
+    assert re.search(rf"Example:.*\bpodcast\b.*\b{name}\b", result.stdout, re.S), (
+        f"`podcast {name} --help` has no example"
+    )
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -18,12 +18,11 @@ from typing import Any
 
 import pytest
 import tomlkit
+from conftest import make_audio
 from lxml import etree
 from PIL import Image
-from typer.testing import CliRunner
-
-from conftest import make_audio
 from reliability import BASE_URL, assert_feed_complete, make_small_show, snapshot
+from typer.testing import CliRunner
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 CASES: list[dict[str, Any]] = tomllib.loads((BAD / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -163,11 +162,16 @@ CHECKS: dict[str, Callable[[Path], None]] = {
         _assert_in("END-OF-NOTES", _item_text(show, "{http://purl.org/rss/1.0/modules/content/}encoded")),
         _assert_equal(len(_item_text(show, "description").encode()) <= 4000, True),
     ),
-    "feed_escapes_title": lambda show: _assert_equal(_item_text(show, "title"), "</title><script>alert(1)</script><title>&amp;"),
+    "feed_escapes_title": lambda show: _assert_equal(
+        _item_text(show, "title"), "</title><script>alert(1)</script><title>&amp;"
+    ),
     "feed_escapes_notes": lambda show: _assert_notes_inert(show),
-    "feed_has_no_passwd": lambda show: _assert_not_in("root:", (show / "feed" / "feed.xml").read_text(encoding="utf-8")),
+    "feed_has_no_passwd": lambda show: _assert_not_in(
+        "root:", (show / "feed" / "feed.xml").read_text(encoding="utf-8")
+    ),
     "feed_escapes_author": lambda show: _assert_equal(
-        _feed(show).findtext("channel/{http://www.itunes.com/dtds/podcast-1.0.dtd}author"), 'Example <b>Charity</b> " & co'
+        _feed(show).findtext("channel/{http://www.itunes.com/dtds/podcast-1.0.dtd}author"),
+        'Example <b>Charity</b> " & co',
     ),
 }
 
@@ -190,7 +194,9 @@ def _assert_duration(show: Path, expected: str) -> None:
 
 def _assert_artwork_rgb_jpeg(show: Path) -> None:
     """Every picture the feed names was published as an RGB JPEG or PNG (repaired if it was not)."""
-    images = [href for href in (e.get("href") or e.get("url") for e in _feed(show).iter()) if href and "/artwork/" in href]
+    images = [
+        href for href in (e.get("href") or e.get("url") for e in _feed(show).iter()) if href and "/artwork/" in href
+    ]
     assert images
     for url in images:
         with Image.open(show / "feed" / url.split("/survivor-voices/", 1)[1]) as image:
@@ -250,8 +256,9 @@ def test_corpus_is_big_and_well_formed() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
-def test_hostile_input(case: dict[str, Any], published_show: Path, tmp_path: Path, tone: Path,
-                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_hostile_input(
+    case: dict[str, Any], published_show: Path, tmp_path: Path, tone: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     show = tmp_path / "show"
     shutil.copytree(published_show, show, symlinks=True)
     prepare(case, show)
@@ -267,7 +274,9 @@ def test_hostile_input(case: dict[str, Any], published_show: Path, tmp_path: Pat
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     context = f"{case['id']} ({case['what']}): exit {result.exit_code}\nstderr: {result.stderr}\nstdout: {result.stdout[-2000:]}"
     assert "Traceback" not in result.stderr + result.stdout, context
-    assert not [w for w in caught if "podcast" in str(w.filename) or "PIL" in str(w.filename)], [str(w.message) for w in caught]
+    assert not [w for w in caught if "podcast" in str(w.filename) or "PIL" in str(w.filename)], [
+        str(w.message) for w in caught
+    ]
     assert result.exit_code == case["exit"], context
     level = case.get("level", "error")
     if level == "error":
@@ -288,7 +297,7 @@ def test_hostile_input(case: dict[str, Any], published_show: Path, tmp_path: Pat
 
 # --- Hypothesis: random TOML-ish values for every field load or raise PodcastError, never crash ----
 
-from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import UTC, datetime, timedelta, timezone  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -304,28 +313,71 @@ _scalars = st.one_of(
     st.dates(),
     st.times(),
     st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
-    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone(timedelta(hours=2)))),
-    st.sampled_from(["", "en-GB", "https://example.org", "00:01:30", "1:75", "s3://bucket", "../../etc/passwd", "x" * 300]),
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(timezone(timedelta(hours=2)))
+    ),
+    st.sampled_from(
+        ["", "en-GB", "https://example.org", "00:01:30", "1:75", "s3://bucket", "../../etc/passwd", "x" * 300]
+    ),
 )
-_keys = st.one_of(st.text(min_size=1, max_size=12), st.sampled_from(["title", "start", "url", "name", "email", "text", "guid", "aws_secret_access_key"]))
+_keys = st.one_of(
+    st.text(min_size=1, max_size=12),
+    st.sampled_from(["title", "start", "url", "name", "email", "text", "guid", "aws_secret_access_key"]),
+)
 TOML_VALUES = st.recursive(
     _scalars,
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=4)),
     max_leaves=8,
 )
-EPISODE_FIELDS = ["title", "number", "season", "type", "published", "audio", "description", "content_warning",
-                  "explicit", "transcript", "artwork", "guid", "withdrawn", "chapters"]  # fmt: skip
+EPISODE_FIELDS = [
+    "title",
+    "number",
+    "season",
+    "type",
+    "published",
+    "audio",
+    "description",
+    "content_warning",
+    "explicit",
+    "transcript",
+    "artwork",
+    "guid",
+    "withdrawn",
+    "chapters",
+]
 SHOW_FIELDS = {
-    "show": ["title", "description", "author", "language", "link", "artwork", "categories", "explicit", "type",
-             "copyright", "owner", "funding", "locked", "support_notice", "guid"],
+    "show": [
+        "title",
+        "description",
+        "author",
+        "language",
+        "link",
+        "artwork",
+        "categories",
+        "explicit",
+        "type",
+        "copyright",
+        "owner",
+        "funding",
+        "locked",
+        "support_notice",
+        "guid",
+    ],
     "audio": ["loudness_lufs", "true_peak_dbtp", "channels", "bitrate_kbps", "sample_rate_hz"],
     "publish": ["target", "base_url", "endpoint_url", "region"],
-}  # fmt: skip
+}
 
 
 def _valid_episode() -> dict[str, Any]:
-    return {"title": "Episode one", "number": 1, "type": "full", "published": datetime(2026, 1, 5, 9, tzinfo=timezone.utc),
-            "audio": "master.wav", "description": "Notes.", "guid": "0b7d7f0e-1f2a-4c3b-9d4e-5f6a7b8c9d01"}  # fmt: skip
+    return {
+        "title": "Episode one",
+        "number": 1,
+        "type": "full",
+        "published": datetime(2026, 1, 5, 9, tzinfo=UTC),
+        "audio": "master.wav",
+        "description": "Notes.",
+        "guid": "0b7d7f0e-1f2a-4c3b-9d4e-5f6a7b8c9d01",
+    }
 
 
 def _load_or_refuse(loader: Callable[[Path], object], path: Path, data: dict[str, Any]) -> None:
@@ -382,7 +434,13 @@ def test_fuzz_show_structure(tmp_path: Path, whole: dict[str, Any]) -> None:
 
 
 @_HYPOTHESIS
-@given(chapters=st.lists(st.fixed_dictionaries({"start": TOML_VALUES, "title": TOML_VALUES}, optional={"url": TOML_VALUES}), min_size=1, max_size=3))
+@given(
+    chapters=st.lists(
+        st.fixed_dictionaries({"start": TOML_VALUES, "title": TOML_VALUES}, optional={"url": TOML_VALUES}),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_fuzz_chapters(tmp_path: Path, chapters: list[dict[str, Any]]) -> None:
     data = _valid_episode()
     data["chapters"] = chapters
@@ -390,8 +448,10 @@ def test_fuzz_chapters(tmp_path: Path, chapters: list[dict[str, Any]]) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(key=st.sampled_from(["aws_secret_access_key", "aws_access_key_id", "aws_session_token", "secret_access_key"]),
-       secret=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/+", min_size=8, max_size=40))  # fmt: skip
+@given(
+    key=st.sampled_from(["aws_secret_access_key", "aws_access_key_id", "aws_session_token", "secret_access_key"]),
+    secret=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/+", min_size=8, max_size=40),
+)
 def test_fuzz_credentials_refused_without_echo(tmp_path: Path, key: str, secret: str) -> None:
     manifest = tomllib.loads((Path(__file__).resolve().parents[2] / "podcast.toml").read_text(encoding="utf-8"))
     manifest["publish"][key] = secret

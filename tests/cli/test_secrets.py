@@ -22,8 +22,13 @@ SECRETS = (ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, "do-not-leak", "doNotLeak")
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PODCAST_"))}
-    env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_SESSION_TOKEN=SESSION_TOKEN,
-               AWS_DEFAULT_REGION="eu-west-2", **extra)  # fmt: skip
+    env.update(
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_SESSION_TOKEN=SESSION_TOKEN,
+        AWS_DEFAULT_REGION="eu-west-2",
+        **extra,
+    )
     return env
 
 
@@ -64,8 +69,16 @@ def test_no_command_leaks_credentials(tmp_path: Path, tone: Path) -> None:
         (["-v", "-C", show, "build", "no-such-episode"], 1, {}),
         (["-v", "loudness", show / "podcast.toml"], 1, {}),
         (["-v", "-C", show, "publish", "--base-url", "not a url"], 1, {}),
-        (["-v", "-C", show, "publish", "--target", "s3://bucket/prefix"], 4, {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}),
-        (["-v", "-C", show, "--json", "publish", "--target", "s3://bucket/prefix"], 4, {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}),
+        (
+            ["-v", "-C", show, "publish", "--target", "s3://bucket/prefix"],
+            4,
+            {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
+        ),
+        (
+            ["-v", "-C", show, "--json", "publish", "--target", "s3://bucket/prefix"],
+            4,
+            {"AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
+        ),
         (["-v", "-C", show, "build"], 3, {"PODCAST_FFMPEG": "/bin/false"}),
         (["-v", "-C", tmp_path / "nowhere", "status"], 1, {}),
         # There is no clock override: a stray PODCAST_NOW (here garbage) is ignored, not an error.
@@ -90,8 +103,12 @@ def test_no_command_leaks_credentials(tmp_path: Path, tone: Path) -> None:
     # A manifest holding the very same keys is refused without echoing them.
     toml = show / "podcast.toml"
     original = toml.read_text(encoding="utf-8")
-    toml.write_text(original.replace("[publish]\n", f'[publish]\naws_access_key_id = "{ACCESS_KEY}"\n'
-                                     f'aws_secret_access_key = "{SECRET_KEY}"\n'), encoding="utf-8")  # fmt: skip
+    toml.write_text(
+        original.replace(
+            "[publish]\n", f'[publish]\naws_access_key_id = "{ACCESS_KEY}"\naws_secret_access_key = "{SECRET_KEY}"\n'
+        ),
+        encoding="utf-8",
+    )
     for command in (["publish"], ["--json", "publish", "--dry-run"], ["validate"], ["status"], ["build"]):
         result = run_podcast("-v", "-C", show, *command, env=env)
         assert result.returncode == 1, result.stderr
@@ -100,8 +117,14 @@ def test_no_command_leaks_credentials(tmp_path: Path, tone: Path) -> None:
     toml.write_text(original, encoding="utf-8")
 
     # `podcast serve` prints its address and serves until interrupted.
-    serve = subprocess.Popen(podcast_argv("-v", "-C", show, "serve", "--port", "0"), env=env, cwd=show,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    serve = subprocess.Popen(
+        podcast_argv("-v", "-C", show, "serve", "--port", "0"),
+        env=env,
+        cwd=show,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = ""
         for _ in range(50):  # -v prints debug lines before the address
@@ -136,8 +159,9 @@ def test_unexpected_error_hides_locals(tmp_path: Path) -> None:
         "sys.argv = ['podcast', '-v', '-C', sys.argv[1], 'publish']\n"
         "app()\n"
     )
-    result = subprocess.run([sys.executable, "-c", inject, str(show)], capture_output=True, text=True, env=_env(),
-                            timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", inject, str(show)], capture_output=True, text=True, env=_env(), timeout=300
+    )
     assert result.returncode != 0 and "injected fault" in result.stderr, result.stderr
     _assert_clean("an unexpected crash", result.stdout + result.stderr)
 
@@ -147,11 +171,18 @@ def test_s3_publish_does_not_leak_credentials(tmp_path: Path, moto_url: str, s3,
     from s3_fixtures import write_publish_table
 
     show = make_small_show(tmp_path / "show")
-    write_publish_table(show, f'[publish]\ntarget = "s3://{bucket}/survivor-voices"\n'
-                              f'base_url = "{moto_url}/{bucket}/survivor-voices"\nregion = "us-east-1"\n'
-                              f'endpoint_url = "{moto_url}"\n')  # fmt: skip
-    env = _env(HOME=str(tmp_path), AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-               AWS_EC2_METADATA_DISABLED="true")  # fmt: skip
+    write_publish_table(
+        show,
+        f'[publish]\ntarget = "s3://{bucket}/survivor-voices"\n'
+        f'base_url = "{moto_url}/{bucket}/survivor-voices"\nregion = "us-east-1"\n'
+        f'endpoint_url = "{moto_url}"\n',
+    )
+    env = _env(
+        HOME=str(tmp_path),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     runs = [
         (["-v", "-C", show, "publish", "--dry-run", "--json"], 0),
         (["-v", "-C", show, "publish"], 0),
@@ -174,8 +205,12 @@ def test_s3_publish_does_not_leak_credentials(tmp_path: Path, moto_url: str, s3,
             # A presigned link must carry the access key *id* (AWSAccessKeyId / X-Amz-Credential) and,
             # with temporary credentials, the session token (x-amz-security-token): that is how S3
             # checks its signature. Never the secret key. Anywhere else they must not appear.
-            output = re.sub(r"(AWSAccessKeyId|X-Amz-Credential|X-Amz-Security-Token)=[^&\s\"]+", r"\1=[presigned]",
-                            output, flags=re.IGNORECASE)  # fmt: skip
+            output = re.sub(
+                r"(AWSAccessKeyId|X-Amz-Credential|X-Amz-Security-Token)=[^&\s\"]+",
+                r"\1=[presigned]",
+                output,
+                flags=re.IGNORECASE,
+            )
         _assert_clean(f"output of `{label}`", output)
     for listing in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
         body = s3.get_object(Bucket=bucket, Key=listing["Key"])["Body"].read()

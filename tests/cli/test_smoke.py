@@ -53,4 +53,7 @@ def test_partytime_reads_demo_feed(demo_show, cli, partytime):
     assert feed["locked"] is True
     item = feed["items"][0]
     assert item["guid"] == "8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b"
-    assert item["enclosure"]["length"] == (demo_show / "feed" / item["enclosure"]["url"].split("/survivor-voices/")[1]).stat().st_size
+    assert (
+        item["enclosure"]["length"]
+        == (demo_show / "feed" / item["enclosure"]["url"].split("/survivor-voices/")[1]).stat().st_size
+    )

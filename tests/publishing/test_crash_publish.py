@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from reliability import BASE_URL, assert_feed_complete, kill_after, make_small_show, podcast_argv, run_podcast
 
 
@@ -63,8 +62,13 @@ def _sigkill_trials(tmp_path: Path, trials: int, seed: int) -> None:
             assert _publish(show).returncode == 0
             duration = time.monotonic() - started
             _edit_notes(show, slug, f"Edit {trial}b.")
-        process = subprocess.Popen(podcast_argv("-C", show, "publish"), env=_env(), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+        process = subprocess.Popen(
+            podcast_argv("-C", show, "publish"),
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         killed += kill_after(process, rng.uniform(0.1, duration * 1.1))
         # The moment after the kill: listeners fetching the feed now must get a working feed.
         live = assert_feed_complete(show / "feed", BASE_URL)
@@ -88,8 +92,13 @@ def test_publish_survives_sigkill_many(tmp_path: Path) -> None:
 
 
 def _start(show: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(podcast_argv("-C", show, "publish", *args), env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        podcast_argv("-C", show, "publish", *args),
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.parametrize("slugs", [((), ()), (("ep-one",), ("ep-two",))], ids=["both-all", "one-each"])
@@ -126,8 +135,9 @@ def test_two_publishes_at_once(tmp_path: Path, slugs: tuple[tuple[str, ...], tup
 def test_publish_waits_for_a_build_of_the_same_episode(tmp_path: Path) -> None:
     """`podcast build` and `podcast publish` at once share build/ safely (a per-episode lock)."""
     show = make_small_show(tmp_path / "show", episodes=1, seconds=30)
-    build = subprocess.Popen(podcast_argv("-C", show, "build"), env=_env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    build = subprocess.Popen(
+        podcast_argv("-C", show, "build"), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     time.sleep(0.3)
     published = _publish(show)
     out, err = build.communicate(timeout=300)
@@ -169,9 +179,9 @@ def test_killed_while_deleting_old_media_the_rerun_deletes_it(tmp_path: Path) ->
     """Regression: the state record dropped old media before it was deleted, so a publish killed
     in between left that audio online forever (nothing recorded it any more)."""
     from podcast.publishing.publish import publish
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show, utc_now
     from podcast.publishing.target import open_target
+    from podcast.show.model import load_show, utc_now
+    from podcast.show.settings import resolve_settings
 
     show = make_small_show(tmp_path / "show", episodes=1, seconds=3)
     assert _publish(show).returncode == 0
@@ -180,8 +190,13 @@ def test_killed_while_deleting_old_media_the_rerun_deletes_it(tmp_path: Path) ->
     loaded = load_show(show)
     settings = resolve_settings(loaded)
     with pytest.raises(SystemExit):
-        publish(loaded, settings, _DiesOnFirstDelete(open_target(settings.target, loaded.root, settings)),
-                slugs=None, now=utc_now())  # fmt: skip
+        publish(
+            loaded,
+            settings,
+            _DiesOnFirstDelete(open_target(settings.target, loaded.root, settings)),
+            slugs=None,
+            now=utc_now(),
+        )
     assert_feed_complete(show / "feed", BASE_URL)
     assert old_media <= {p.name for p in (show / "feed" / "media").iterdir()}
     again = _publish(show)
@@ -190,8 +205,16 @@ def test_killed_while_deleting_old_media_the_rerun_deletes_it(tmp_path: Path) ->
     assert not old_media & {p.name for p in (show / "feed" / "media").iterdir()}, "the old audio stayed online"
 
 
-@pytest.mark.parametrize("garbage", [b'{"objects": {"media/x.mp3": {"si', b"[1, 2, 3]", b'{"objects": 5, "episodes": []}',
-                                     b'{"objects": {}, "episodes": {"ep-one": "not a record"}}', b"\xff\xfe"])  # fmt: skip
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b'{"objects": {"media/x.mp3": {"si',
+        b"[1, 2, 3]",
+        b'{"objects": 5, "episodes": []}',
+        b'{"objects": {}, "episodes": {"ep-one": "not a record"}}',
+        b"\xff\xfe",
+    ],
+)
 def test_corrupt_state_record_is_survived(tmp_path: Path, garbage: bytes) -> None:
     """A state.json that is cut off or of the wrong shape (hand-edited, half-synced) is a warning, not a traceback:
     the publish re-uploads what it needs and leaves a complete feed and a good state record."""

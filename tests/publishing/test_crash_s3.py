@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from lxml import etree
-
 from reliability import kill_after, make_small_show, podcast_argv, run_podcast
 
 PREFIX = "survivor-voices"
@@ -96,8 +95,13 @@ def _sigkill_trials(make_s3_show: Any, s3: Any, aws_env: dict[str, str], source:
             assert run_podcast("-C", show.root, "publish", env=env).returncode == 0
             duration = time.monotonic() - started
             _edit_notes(show.root, slug, f"Edit {trial}b.")
-        process = subprocess.Popen(podcast_argv("-C", show.root, "publish"), env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+        process = subprocess.Popen(
+            podcast_argv("-C", show.root, "publish"),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         killed += kill_after(process, rng.uniform(0.1, duration * 1.1))
         assert assert_s3_feed_complete(s3, show.bucket, show.base_url) == 2
         again = run_podcast("-C", show.root, "publish", env=env)
@@ -125,8 +129,16 @@ def test_two_s3_publishes_at_once(make_s3_show, s3, aws_env, small_built) -> Non
         _edit_notes(show.root, "ep-one", f"Round {round_}.")
         _edit_notes(show.root, "ep-two", f"Round {round_}.")
         processes = [
-            (subprocess.Popen(podcast_argv("-C", show.root, "publish", slug), env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True), slug)  # fmt: skip
+            (
+                subprocess.Popen(
+                    podcast_argv("-C", show.root, "publish", slug),
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+                slug,
+            )
             for slug in ("ep-one", "ep-two")
         ]
         for process, slug in processes:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from feedcases import case_from_dict, case_paths, load_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedcases import case_from_dict, case_paths, load_case
 from podcast.publishing.feed import MAX_DESCRIPTION_BYTES, build_feed, fit_html
 from podcast.validate.elements import NS
 from podcast.validate.runner import validate_feed_bytes
@@ -85,8 +85,15 @@ def test_serial_complete_blocked_and_trimmed() -> None:
 def test_minimal_has_no_optional_tags() -> None:
     channel, items = load_case(FULL.with_name("minimal.toml"))
     chan = _parse(build_feed(channel, items)).find("channel")
-    for tag in ("itunes:block", "itunes:complete", "itunes:new-feed-url", "podcast:funding", "podcast:person",
-                "podcast:txt", "podcast:license"):  # fmt: skip
+    for tag in (
+        "itunes:block",
+        "itunes:complete",
+        "itunes:new-feed-url",
+        "podcast:funding",
+        "podcast:person",
+        "podcast:txt",
+        "podcast:license",
+    ):
         assert chan.find(tag, NS) is None, tag
 
 
@@ -133,19 +140,37 @@ def _synthetic(titles: list[str], offsets: list[int]) -> tuple:
     base = {
         "feed_url": "https://media.example.org/p/feed.xml",
         "image_url": "https://media.example.org/p/show.jpg",
-        "show": {"title": "P", "description": "D", "author": "A", "language": "en", "link": "https://example.org/",
-                 "artwork": "a.jpg", "categories": ["Education"], "owner": {"name": "O", "email": "o@example.org"}},
+        "show": {
+            "title": "P",
+            "description": "D",
+            "author": "A",
+            "language": "en",
+            "link": "https://example.org/",
+            "artwork": "a.jpg",
+            "categories": ["Education"],
+            "owner": {"name": "O", "email": "o@example.org"},
+        },
         "publish": {"base_url": "https://media.example.org/p"},
         "episodes": [],
-    }  # fmt: skip
-    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    }
+    start = datetime(2025, 1, 1, tzinfo=UTC)
     for index, (title, offset) in enumerate(zip(titles, offsets, strict=True)):
-        base["episodes"].append({
-            "slug": f"e{index}", "media_url": f"https://media.example.org/p/e{index}.mp3", "media_length": 100 + index,
-            "duration_s": 60.0 + index,
-            "manifest": {"title": title, "number": index + 1, "published": start + timedelta(hours=offset),
-                         "audio": "a.wav", "description": title, "guid": str(uuid.UUID(int=index + 1))},
-        })  # fmt: skip
+        base["episodes"].append(
+            {
+                "slug": f"e{index}",
+                "media_url": f"https://media.example.org/p/e{index}.mp3",
+                "media_length": 100 + index,
+                "duration_s": 60.0 + index,
+                "manifest": {
+                    "title": title,
+                    "number": index + 1,
+                    "published": start + timedelta(hours=offset),
+                    "audio": "a.wav",
+                    "description": title,
+                    "guid": str(uuid.UUID(int=index + 1)),
+                },
+            }
+        )
     return case_from_dict(base)
 
 
@@ -209,8 +234,9 @@ def test_control_characters_and_100kb_notes(tmp_path: Path) -> None:
     episode = items[0].episode
     hundred_kb = ("A paragraph of notes & more \u0001\u0008 text. " * 2300)[:100_000]
     manifest = episode.manifest.model_construct(**{**dict(episode.manifest), "title": "Bell\u0007 & tab\tok"})
-    item = dataclasses.replace(items[0], episode=dataclasses.replace(episode, manifest=manifest),
-                               notes_html=f"<p>{hundred_kb}</p>")  # fmt: skip
+    item = dataclasses.replace(
+        items[0], episode=dataclasses.replace(episode, manifest=manifest), notes_html=f"<p>{hundred_kb}</p>"
+    )
     # Unsanitised notes holding a CDATA terminator still give a well-formed feed (escaped instead of CDATA).
     raw = dataclasses.replace(item, notes_html="<p>a ]]> b</p>")
     assert _parse(build_feed(channel, [raw])).find("channel/item").findtext("description") == "<p>a ]]> b</p>"
@@ -244,7 +270,11 @@ def test_fit_html_never_exceeds_limit(text: str, limit: int) -> None:
 
 
 def test_fit_html_keeps_first_and_last_blocks() -> None:
-    html = "<p>Content warning.</p>" + "".join(f"<p>Paragraph {i} " + "word " * 50 + "</p>" for i in range(40)) + "<p>Help.</p>"
+    html = (
+        "<p>Content warning.</p>"
+        + "".join(f"<p>Paragraph {i} " + "word " * 50 + "</p>" for i in range(40))
+        + "<p>Help.</p>"
+    )
     fitted = fit_html(html, 4000)
     assert fitted.startswith("<p>Content warning.</p><p>Paragraph 0 ")
     assert fitted.endswith("<p>[…]</p><p>Help.</p>") and len(fitted.encode()) <= 4000
@@ -256,7 +286,9 @@ def test_5000_episode_feed_builds_fast() -> None:
     import importlib.util
     import time
 
-    spec = importlib.util.spec_from_file_location("bench_feed", Path(__file__).resolve().parents[2] / "benchmarks" / "feed.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_feed", Path(__file__).resolve().parents[2] / "benchmarks" / "feed.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     channel, items = bench.synthetic_show(5000)

@@ -17,15 +17,15 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
+from conftest import REPO
 from lxml import etree
 from typer.testing import CliRunner
 
-from conftest import REPO
 from podcast.publishing.feed import ITUNES_NS, build_feed
-from podcast.show.manifest import load_episode_manifest
 from podcast.publishing.plan import plan_release
-from podcast.show.settings import resolve_settings
+from podcast.show.manifest import load_episode_manifest
 from podcast.show.model import load_show
+from podcast.show.settings import resolve_settings
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "data" / "feeds"
 CASES = sorted(GOLDEN_DIR.glob("*.toml"))
@@ -49,10 +49,14 @@ def test_golden_feed(case, request):
     expected = golden.read_bytes()
     if actual != expected:
         diff = difflib.unified_diff(
-            expected.decode().splitlines(keepends=True), actual.decode().splitlines(keepends=True),
-            fromfile=str(golden), tofile="build_feed output",
-        )  # fmt: skip
-        pytest.fail("the feed differs from the golden file (if intended, rerun with --update-goldens):\n" + "".join(diff))
+            expected.decode().splitlines(keepends=True),
+            actual.decode().splitlines(keepends=True),
+            fromfile=str(golden),
+            tofile="build_feed output",
+        )
+        pytest.fail(
+            "the feed differs from the golden file (if intended, rerun with --update-goldens):\n" + "".join(diff)
+        )
 
 
 def test_golden_cases_exist():
@@ -69,13 +73,29 @@ def test_feed_is_deterministic_and_dated_by_its_newest_episode():
     newer = dataclasses.replace(
         trailer,
         slug="episode-1",
-        manifest=trailer.manifest.model_copy(update={"number": 1, "type": "full", "title": "Episode one",
-                                                     "published": trailer.manifest.published + timedelta(days=7),
-                                                     "guid": "11111111-2222-4333-8444-555555555555"}),
-    )  # fmt: skip
+        manifest=trailer.manifest.model_copy(
+            update={
+                "number": 1,
+                "type": "full",
+                "title": "Episode one",
+                "published": trailer.manifest.published + timedelta(days=7),
+                "guid": "11111111-2222-4333-8444-555555555555",
+            }
+        ),
+    )
     records = {
-        "trailer": {"guid": trailer.guid, "media_key": "media/trailer-aaaaaaaaaaaa.mp3", "size": 1000, "duration_s": 17.0},
-        "episode-1": {"guid": newer.guid, "media_key": "media/episode-1-bbbbbbbbbbbb.mp3", "size": 2000, "duration_s": 60.0},
+        "trailer": {
+            "guid": trailer.guid,
+            "media_key": "media/trailer-aaaaaaaaaaaa.mp3",
+            "size": 1000,
+            "duration_s": 17.0,
+        },
+        "episode-1": {
+            "guid": newer.guid,
+            "media_key": "media/episode-1-bbbbbbbbbbbb.mp3",
+            "size": 2000,
+            "duration_s": 60.0,
+        },
     }
     first = plan_release(show, settings, {}, records, [trailer, newer])
     second = plan_release(show, settings, {}, records, [newer, trailer])
@@ -203,6 +223,8 @@ def test_validate_accepts_the_demo_show(published):
     assert report["valid"] is True
     assert [f for f in report["findings"] if f["severity"] == "error"] == []
     # And the published file itself, checked as a feed.
-    again = CliRunner().invoke(app, ["validate", "--feed", str(published / "feed" / "feed.xml")], catch_exceptions=False)
+    again = CliRunner().invoke(
+        app, ["validate", "--feed", str(published / "feed" / "feed.xml")], catch_exceptions=False
+    )
     assert again.exit_code == 0, again.stdout
     assert "0 error(s)" in again.stdout

@@ -13,7 +13,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from http_helpers import serving
 
 pytestmark = pytest.mark.slow
@@ -34,8 +33,21 @@ def episodes(home: Path) -> list[tuple[str, str, int]]:
 
 
 def test_gpo_sees_no_new_episodes_after_base_url_change(demo_show: Path, cli, tone: Path, tmp_path: Path) -> None:
-    assert cli("-C", demo_show, "new", "second", "--audio", tone, "--title", "Second episode",
-               "--published", "2026-11-21T09:00:00Z").exit_code == 0  # fmt: skip
+    assert (
+        cli(
+            "-C",
+            demo_show,
+            "new",
+            "second",
+            "--audio",
+            tone,
+            "--title",
+            "Second episode",
+            "--published",
+            "2026-11-21T09:00:00Z",
+        ).exit_code
+        == 0
+    )
     assert cli("-C", demo_show, "publish").exit_code == 0
     target = demo_show / "feed"
     original = "https://media.example.org/survivor-voices"

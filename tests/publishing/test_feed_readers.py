@@ -8,8 +8,8 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
-
 from feedcases import case_paths, load_case
+
 from podcast.publishing.feed import build_feed
 
 CASES = case_paths()
@@ -27,13 +27,26 @@ def test_partytime_reads_podcasting20_tags(tmp_path: Path, partytime) -> None:
     path, _ = _write(FULL, tmp_path)
     feed = partytime(path)
     support = {tag for tags in feed["pc20support"].values() for tag in tags}
-    assert support >= {"guid", "locked", "funding", "person", "season", "episode", "transcript", "chapters",
-                       "license", "medium", "txt"}  # fmt: skip
+    assert support >= {
+        "guid",
+        "locked",
+        "funding",
+        "person",
+        "season",
+        "episode",
+        "transcript",
+        "chapters",
+        "license",
+        "medium",
+        "txt",
+    }
     assert feed["guid"] == "d0a278d3-5aea-54c2-818d-db9b9d81fa3e"
     assert feed["locked"] is True and feed["podcastOwner"] == "podcast@example.org"
     assert feed["podcastFunding"] == [{"message": "Make a donation", "url": "https://example.org/donate"}]
     assert [(p["name"], p["role"], p["group"]) for p in feed["podcastPeople"]] == [
-        ("Alex Host", "Host", "Cast"), ("Sam Producer", "Producer", "Audio Production")]  # fmt: skip
+        ("Alex Host", "Host", "Cast"),
+        ("Sam Producer", "Producer", "Audio Production"),
+    ]
     assert feed["podcastTxt"] == [{"value": "abcdef0123456789", "purpose": "applepodcastsverify"}]
     assert feed["medium"] == "podcast" and feed["license"]["identifier"] == "cc-by-nc-nd-4.0"
     assert feed["itunesNewFeedUrl"] == "https://feeds.example.net/full.xml"
@@ -42,10 +55,14 @@ def test_partytime_reads_podcasting20_tags(tmp_path: Path, partytime) -> None:
     assert episode["itunesEpisodeType"] == "full" and episode["itunesSeason"] == 1 and episode["itunesEpisode"] == 1
     assert [t["type"] for t in episode["podcastTranscripts"]] == ["text/vtt", "text/plain"]
     assert episode["podcastChapters"]["type"] == "application/json+chapters"
-    assert episode["podcastPeople"] == [{"name": "Jordan Guest", "role": "Guest", "group": "Cast",
-                                         "img": "https://example.org/guests/jordan.png"}]  # fmt: skip
-    assert episode["enclosure"] == {"url": "https://media.example.org/full/media/episode-1-1a2b3c4d5e6f.mp3",
-                                    "length": 31415926, "type": "audio/mpeg"}  # fmt: skip
+    assert episode["podcastPeople"] == [
+        {"name": "Jordan Guest", "role": "Guest", "group": "Cast", "img": "https://example.org/guests/jordan.png"}
+    ]
+    assert episode["enclosure"] == {
+        "url": "https://media.example.org/full/media/episode-1-1a2b3c4d5e6f.mp3",
+        "length": 31415926,
+        "type": "audio/mpeg",
+    }
     assert [item["title"] for item in feed["items"]][0].startswith("Bonus")  # newest first
 
 

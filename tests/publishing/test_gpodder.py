@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from typer.testing import CliRunner
 
-from conftest import REPO
-from podcast.show.manifest import load_episode_manifest
 from podcast.publishing.serve import make_server
+from podcast.show.manifest import load_episode_manifest
 
 BASE_URL = "https://media.example.org/survivor-voices"
 STATE_DOWNLOADED = 1  # gpodder.STATE_DOWNLOADED

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from s3_fixtures import DUMMY_KEY_ID, DUMMY_SECRET, anonymous, run_gpo
 
 from podcast.build.keys import sha256_file
 from podcast.errors import StateConflict, StorageError
-from podcast.publishing.s3 import S3Location, S3Target, make_client
 from podcast.publishing.local import LocalFolderTarget
-from s3_fixtures import DUMMY_KEY_ID, DUMMY_SECRET, anonymous, run_gpo
+from podcast.publishing.s3 import S3Location, S3Target, make_client
 
 PREFIX = "survivor-voices"
 
@@ -74,7 +74,9 @@ def test_publish_stores_objects_with_layout_types_and_cache(cli, make_s3_show, s
     assert feed["ContentType"] == "application/rss+xml" and feed["CacheControl"] == "public, max-age=300"
     state = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/.podcast/state.json")
     assert state["CacheControl"] == "no-store"
-    assert set(json.loads(state["Body"].read())["objects"]) == {k.removeprefix(f"{PREFIX}/") for k in [*media, *art, *chapters]}
+    assert set(json.loads(state["Body"].read())["objects"]) == {
+        k.removeprefix(f"{PREFIX}/") for k in [*media, *art, *chapters]
+    }
     body = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/feed.xml")["Body"].read()
     assert enclosure_urls(body) == [(f"{show.base_url}/{media[0].removeprefix(PREFIX + '/')}", mp3.stat().st_size)]
 
@@ -105,10 +107,21 @@ def test_bucket_policy_grants_public_read_without_acls(cli, make_s3_show, s3):
     show = make_s3_show(acl=None)
     publish_json(cli, show.root)
     assert anonymous(f"{show.base_url}/feed.xml")[0] == 403
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-        "Resource": [f"arn:aws:s3:::{show.bucket}/{PREFIX}/feed.xml", f"arn:aws:s3:::{show.bucket}/{PREFIX}/media/*",
-                     f"arn:aws:s3:::{show.bucket}/{PREFIX}/artwork/*"]}]}  # fmt: skip
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": [
+                    f"arn:aws:s3:::{show.bucket}/{PREFIX}/feed.xml",
+                    f"arn:aws:s3:::{show.bucket}/{PREFIX}/media/*",
+                    f"arn:aws:s3:::{show.bucket}/{PREFIX}/artwork/*",
+                ],
+            }
+        ],
+    }
     s3.put_bucket_policy(Bucket=show.bucket, Policy=json.dumps(policy))
     status, _, feed = anonymous(f"{show.base_url}/feed.xml")
     assert status == 200
@@ -169,7 +182,9 @@ def test_aws_endpoint_url_env_is_honoured(cli, make_s3_show, monkeypatch, s3):
 def test_gpodder_subscribes_and_downloads_byte_identical(cli, make_s3_show, tmp_path):
     show = make_s3_show()
     toml = show.root / "podcast.toml"
-    toml.write_text(toml.read_text().replace(f'base_url = "{show.base_url}"', 'base_url = "https://media.example.org/sv"'))
+    toml.write_text(
+        toml.read_text().replace(f'base_url = "{show.base_url}"', 'base_url = "https://media.example.org/sv"')
+    )
     report = publish_json(cli, show.root, "--base-url", show.base_url)  # listeners fetch straight from the store
     assert report["feed_url"] == f"{show.base_url}/feed.xml"
     home, downloads = tmp_path / "gpodder", tmp_path / "downloads"
@@ -209,8 +224,12 @@ def test_missing_bucket_is_one_clear_line(cli, make_s3_show, s3):
 
 def test_access_denied_names_the_fix(cli, make_s3_show, s3):
     show = make_s3_show()
-    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
-                                                    "Resource": f"arn:aws:s3:::{show.bucket}/*"}]}  # fmt: skip
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{show.bucket}/*"}
+        ],
+    }
     s3.put_bucket_policy(Bucket=show.bucket, Policy=json.dumps(deny))
     result = cli("-C", show.root, "publish")
     assert result.exit_code == 4, result.stdout
@@ -223,8 +242,22 @@ def test_verbose_failure_and_json_report_never_show_credentials(cli, make_s3_sho
     ok = cli("-C", show.root, "-v", "--json", "publish")
     assert ok.exit_code == 0
     no_secrets(ok.stdout, ok.stderr)
-    s3.put_bucket_policy(Bucket=show.bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{show.bucket}/*"}]}))  # fmt: skip
+    s3.put_bucket_policy(
+        Bucket=show.bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{show.bucket}/*",
+                    }
+                ],
+            }
+        ),
+    )
     failed = cli("-C", show.root, "-v", "--json", "publish")
     assert failed.exit_code == 4 and "access denied" in failed.stderr
     no_secrets(failed.stdout, failed.stderr)
@@ -242,7 +275,9 @@ def test_status_reads_the_s3_state(cli, make_s3_show):
 def test_unreachable_endpoint(cli, make_s3_show, monkeypatch):
     show = make_s3_show()
     toml = show.root / "podcast.toml"
-    toml.write_text(toml.read_text().replace(f'endpoint_url = "{show.endpoint}"', 'endpoint_url = "http://127.0.0.1:9"'))
+    toml.write_text(
+        toml.read_text().replace(f'endpoint_url = "{show.endpoint}"', 'endpoint_url = "http://127.0.0.1:9"')
+    )
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = cli("-C", show.root, "--json", "publish")
     assert result.exit_code == 4 and result.stdout == ""
@@ -280,8 +315,12 @@ def test_invalid_target_and_settings(cli, make_s3_show):
 
 @pytest.fixture
 def target(moto_url: str, bucket: str) -> S3Target:
-    return S3Target(S3Location(bucket, "show/"), make_client(endpoint_url=moto_url, region="us-east-1"),
-                    acl="public-read", endpoint=moto_url)  # fmt: skip
+    return S3Target(
+        S3Location(bucket, "show/"),
+        make_client(endpoint_url=moto_url, region="us-east-1"),
+        acl="public-read",
+        endpoint=moto_url,
+    )
 
 
 def test_multipart_upload_in_parallel_parts_with_progress(moto_url, bucket, tmp_path, s3):
@@ -290,11 +329,22 @@ def test_multipart_upload_in_parallel_parts_with_progress(moto_url, bucket, tmp_
     big = tmp_path / "big.mp3"
     big.write_bytes(bytes(range(256)) * (11 * 1024 * 4))  # 11 MiB: three 5 MiB parts
     config = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024, max_concurrency=3)
-    target = S3Target(S3Location(bucket, "show/"), make_client(endpoint_url=moto_url, region="us-east-1"),
-                      endpoint=moto_url, checksums=True, transfer_config=config)  # fmt: skip
+    target = S3Target(
+        S3Location(bucket, "show/"),
+        make_client(endpoint_url=moto_url, region="us-east-1"),
+        endpoint=moto_url,
+        checksums=True,
+        transfer_config=config,
+    )
     seen: list[int] = []
-    target.put_file("media/big-1.mp3", big, content_type="audio/mpeg", cache_control="x", sha256=sha256_file(big),
-                    on_progress=seen.append)  # fmt: skip
+    target.put_file(
+        "media/big-1.mp3",
+        big,
+        content_type="audio/mpeg",
+        cache_control="x",
+        sha256=sha256_file(big),
+        on_progress=seen.append,
+    )
     assert sum(seen) == big.stat().st_size and len(seen) >= 3
     head = s3.head_object(Bucket=bucket, Key="show/media/big-1.mp3")
     assert head["ETag"].endswith('-3"'), head["ETag"]  # three parts
@@ -325,8 +375,12 @@ def test_damaged_upload_is_deleted_and_reported(target, tmp_path, s3, bucket):
 
 def test_checksum_mismatch_is_caught(moto_url, bucket, tmp_path, s3):
     """With checksums on (AWS), a whole-object SHA-256 that differs from the local file fails the upload."""
-    target = S3Target(S3Location(bucket, "show/"), make_client(endpoint_url=moto_url, region="us-east-1"),
-                      endpoint=moto_url, checksums=True)  # fmt: skip
+    target = S3Target(
+        S3Location(bucket, "show/"),
+        make_client(endpoint_url=moto_url, region="us-east-1"),
+        endpoint=moto_url,
+        checksums=True,
+    )
     path = tmp_path / "a.mp3"
     path.write_bytes(b"abc")
     good = sha256_file(path)
@@ -341,8 +395,16 @@ def test_checksum_mismatch_is_caught(moto_url, bucket, tmp_path, s3):
 @pytest.mark.parametrize("kind", ["s3", "folder"])
 def test_conditional_writes(kind, target, tmp_path):
     store = target if kind == "s3" else LocalFolderTarget(tmp_path / "feed")
-    put = lambda data, expected: store.put_if(".podcast/state.json", data, expected=expected,  # noqa: E731
-                                              content_type="application/json", cache_control="no-store")
+
+    def put(data, expected):
+        return store.put_if(
+            ".podcast/state.json",
+            data,
+            expected=expected,
+            content_type="application/json",
+            cache_control="no-store",
+        )
+
     assert store.get_versioned(".podcast/state.json") == (None, None)
     first = put(b"one", None)
     with pytest.raises(StateConflict, match="someone else is publishing"):
@@ -359,7 +421,9 @@ def test_private_upload_presigned_url_and_delete_all_versions(target, moto_url, 
     path = tmp_path / "review.mp3"
     path.write_bytes(b"draft" * 100)
     target.put_file("review/ep.mp3", path, content_type="audio/mpeg", cache_control="no-store", private=True)
-    target.put_bytes("review/ep.mp3", b"second version", content_type="audio/mpeg", cache_control="no-store", private=True)
+    target.put_bytes(
+        "review/ep.mp3", b"second version", content_type="audio/mpeg", cache_control="no-store", private=True
+    )
     public_url = f"{moto_url}/{bucket}/show/review/ep.mp3"
     assert anonymous(public_url)[0] == 403
     status, _, body = anonymous(target.presigned_get_url("review/ep.mp3", expires_s=60))
@@ -371,16 +435,22 @@ def test_private_upload_presigned_url_and_delete_all_versions(target, moto_url, 
 
 def test_upload_progress_reaches_the_cli_callback(make_s3_show, moto_url):
     from podcast.publishing.publish import publish
-    from podcast.show.settings import resolve_settings
-    from podcast.show.model import load_show, utc_now
     from podcast.publishing.target import open_target
+    from podcast.show.model import load_show, utc_now
+    from podcast.show.settings import resolve_settings
 
     show = make_s3_show()
     loaded = load_show(show.root)
     settings = resolve_settings(loaded)
     sent: dict[str, list[int]] = {}
-    report = publish(loaded, settings, open_target(settings.target, loaded.root, settings), slugs=None, now=utc_now(),
-                     on_upload_progress=lambda key, n, total: sent.setdefault(key, []).append(n))  # fmt: skip
+    report = publish(
+        loaded,
+        settings,
+        open_target(settings.target, loaded.root, settings),
+        slugs=None,
+        now=utc_now(),
+        on_upload_progress=lambda key, n, total: sent.setdefault(key, []).append(n),
+    )
     assert {u["key"]: u["bytes"] for u in report.uploaded} == {k: sum(v) for k, v in sent.items()}
 
 

@@ -6,11 +6,14 @@ import json
 from typing import Any
 
 
-
 def invalidated_paths(client: Any, distribution_id: str) -> list[list[str]]:
     summaries = client.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
-    return [client.get_invalidation(DistributionId=distribution_id, Id=s["Id"])["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
-            for s in summaries]  # fmt: skip
+    return [
+        client.get_invalidation(DistributionId=distribution_id, Id=s["Id"])["Invalidation"]["InvalidationBatch"][
+            "Paths"
+        ]["Items"]
+        for s in summaries
+    ]
 
 
 def test_feed_is_invalidated_only_when_configured_and_changed(cli, make_s3_show, distribution):

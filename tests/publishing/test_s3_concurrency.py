@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from s3_fixtures import anonymous, make_episode
 
-from podcast.publishing import lock as locking
 from podcast.errors import StateConflict
+from podcast.publishing import lock as locking
 from podcast.publishing.lock import LOCK_KEY, lock_record
 from podcast.publishing.publish import publish
-from podcast.show.settings import resolve_settings
-from podcast.show.model import load_show, utc_now
 from podcast.publishing.target import open_target
-from s3_fixtures import anonymous, make_episode
+from podcast.show.model import load_show, utc_now
+from podcast.show.settings import resolve_settings
 
 PREFIX = "survivor-voices"
 
@@ -83,19 +83,27 @@ def live_guids(s3: Any, bucket: str) -> list[str]:
     return sorted(g.text or "" for g in root.iter("guid"))
 
 
-ALL_THREE = sorted(["8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b", "00000000-0000-4000-8000-000000000001",
-                    "00000000-0000-4000-8000-000000000002"])  # fmt: skip
+ALL_THREE = sorted(
+    [
+        "8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b",
+        "00000000-0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-000000000002",
+    ]
+)
 
 
 def test_a_publish_in_the_middle_of_another_keeps_both_episodes(two_episode_show, s3):
     show = two_episode_show
-    report = run_publish(show.root, ["episode-b"],
-                         wrap=lambda t: BeforeLock(t, lambda: run_publish(show.root, ["episode-a"])))  # fmt: skip
+    report = run_publish(
+        show.root, ["episode-b"], wrap=lambda t: BeforeLock(t, lambda: run_publish(show.root, ["episode-a"]))
+    )
     assert sorted(report.episodes) == ["episode-a", "episode-b", "trailer"]
     assert live_guids(s3, show.bucket) == ALL_THREE
     state = json.loads(s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/.podcast/state.json")["Body"].read())
     assert sorted(state["episodes"]) == ["episode-a", "episode-b", "trailer"]
-    assert LOCK_KEY not in [o["Key"].removeprefix(f"{PREFIX}/") for o in s3.list_objects_v2(Bucket=show.bucket)["Contents"]]
+    assert LOCK_KEY not in [
+        o["Key"].removeprefix(f"{PREFIX}/") for o in s3.list_objects_v2(Bucket=show.bucket)["Contents"]
+    ]
 
 
 def test_an_episode_this_folder_lacks_is_never_dropped(two_episode_show, s3, tmp_path, cli):
@@ -134,7 +142,9 @@ def test_producers_in_real_threads(two_episode_show, s3):
 
 def test_a_held_lock_makes_the_other_producer_wait_then_give_up(make_s3_show, s3, cli, monkeypatch):
     show = make_s3_show()
-    s3.put_object(Bucket=show.bucket, Key=f"{PREFIX}/{LOCK_KEY}", Body=lock_record(utc_now().timestamp(), "studio-pc:42"))
+    s3.put_object(
+        Bucket=show.bucket, Key=f"{PREFIX}/{LOCK_KEY}", Body=lock_record(utc_now().timestamp(), "studio-pc:42")
+    )
     monkeypatch.setattr(locking, "LOCK_WAIT_S", 0.0)
     result = cli("-C", show.root, "publish")
     assert result.exit_code == 4
@@ -159,7 +169,9 @@ def test_lock_waits_for_release(tmp_path):
     from podcast.publishing.local import LocalFolderTarget
 
     folder = LocalFolderTarget(tmp_path)
-    folder.put_bytes(LOCK_KEY, lock_record(1000.0, "other:1"), content_type="application/json", cache_control="no-store")
+    folder.put_bytes(
+        LOCK_KEY, lock_record(1000.0, "other:1"), content_type="application/json", cache_control="no-store"
+    )
     now = [1000.0]
 
     def sleep(seconds: float) -> None:

@@ -12,10 +12,10 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
-
 from fault_proxy import FaultProxy, Request
-from podcast.publishing.lock import LOCK_KEY
 from s3_fixtures import S3Show, anonymous, make_episode
+
+from podcast.publishing.lock import LOCK_KEY
 
 PREFIX = "survivor-voices"
 
@@ -136,12 +136,18 @@ def test_multipart_upload_survives_cut_parts(moto_url, bucket, tmp_path, s3):
     big.write_bytes(bytes(range(251)) * 46_000)  # about 11 MB: three parts
 
     def cut_some_parts(request: Request) -> str | None:
-        return ("cut", "lost", "503")[request.number % 3] if "partNumber" in request.query and request.number % 2 else None
+        return (
+            ("cut", "lost", "503")[request.number % 3] if "partNumber" in request.query and request.number % 2 else None
+        )
 
     with FaultProxy(moto_url, f"/{bucket}/show/feed.xml", cut_some_parts) as proxy:
         config = TransferConfig(multipart_threshold=5 * 2**20, multipart_chunksize=5 * 2**20, max_concurrency=3)
-        target = S3Target(S3Location(bucket, "show/"), make_client(endpoint_url=proxy.url, region="us-east-1"),
-                          endpoint=proxy.url, transfer_config=config)  # fmt: skip
+        target = S3Target(
+            S3Location(bucket, "show/"),
+            make_client(endpoint_url=proxy.url, region="us-east-1"),
+            endpoint=proxy.url,
+            transfer_config=config,
+        )
         target.put_file("media/big-1.mp3", big, content_type="audio/mpeg", cache_control="x")
         assert proxy.faults, "no part was faulted"
     assert s3.get_object(Bucket=bucket, Key="show/media/big-1.mp3")["Body"].read() == big.read_bytes()

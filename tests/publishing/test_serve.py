@@ -32,7 +32,9 @@ class Served:
     port: int
     media: bytes
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[http.client.HTTPResponse, bytes]:
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None
+    ) -> tuple[http.client.HTTPResponse, bytes]:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=10)
         try:
             connection.request(method, path, headers=headers or {})

@@ -9,9 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from conftest import REPO, make_audio
+from typer.testing import CliRunner
 
 EPISODES = {
     # slug: (number, published, extra keys)

@@ -9,19 +9,20 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import http_helpers
 import pytest
+from safeguarding_helpers import add_episode, copy_built_demo, feed_items, write_redactions
 
+from podcast.publishing.takedown import mark_withdrawn
 from podcast.safeguarding.audit import read_audit
 from podcast.show.redactions import parse_redactions
-import http_helpers
-from podcast.publishing.takedown import mark_withdrawn
-from safeguarding_helpers import add_episode, feed_items, write_redactions, copy_built_demo
 
 
 @pytest.fixture
 def show(built_demo: Path, tmp_path: Path) -> Path:
     """The demo show with its audio already built (see s3_fixtures.built_demo)."""
     return copy_built_demo(built_demo, tmp_path)
+
 
 BASE_URL = "https://media.example.org/survivor-voices"
 

@@ -14,15 +14,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import make_audio
+from safeguarding_helpers import add_episode, copy_built_demo, write_redactions
+
 from podcast.audio.clips import cut_clip
 from podcast.audio.filters import RenderSettings
 from podcast.audio.runner import ffmpeg_exe
 from podcast.build.censor import censor_audio
 from podcast.safeguarding.censor import BLEEP_HZ, CensorPlan, censor_regions
 from podcast.show.redactions import parse_redactions
-from safeguarding_helpers import add_episode, copy_built_demo, write_redactions
 
 NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
 SETTINGS = RenderSettings(loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100)
@@ -34,8 +34,22 @@ ABSENT_DB = -80.0
 def band_level_db(path: Path, start: float, duration: float, hz: int) -> float:
     """RMS level (dB) of ``path`` between start and start+duration, in a narrow band around ``hz``."""
     bandpass = ",".join([f"bandpass=f={hz}:width_type=q:width=10"] * 3)
-    argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-ss", f"{start:.3f}", "-t", f"{duration:.3f}", "-i", str(path),
-            "-af", f"{bandpass},astats", "-f", "null", "-"]  # fmt: skip
+    argv = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-hide_banner",
+        "-ss",
+        f"{start:.3f}",
+        "-t",
+        f"{duration:.3f}",
+        "-i",
+        str(path),
+        "-af",
+        f"{bandpass},astats",
+        "-f",
+        "null",
+        "-",
+    ]
     result = subprocess.run(argv, capture_output=True, text=True, check=True)
     return float(re.findall(r"RMS level dB: (\S+)", result.stderr)[-1])
 
@@ -56,8 +70,9 @@ def show(built_demo: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_audio(tmp_path_factory.mktemp("censor") / "speech.mp3", source="sine=frequency=440:duration=6",
-                      filters="volume=-10dB")  # fmt: skip
+    return make_audio(
+        tmp_path_factory.mktemp("censor") / "speech.mp3", source="sine=frequency=440:duration=6", filters="volume=-10dB"
+    )
 
 
 def test_regions_cover_each_spoken_name():
@@ -147,8 +162,9 @@ def test_build_bleeps_names_from_a_word_timed_transcript(show, tmp_path, monkeyp
 def test_a_name_in_a_transcript_without_word_timings_is_flagged(show, tmp_path, monkeypatch, cli):
     write_redactions(tmp_path, monkeypatch)
     folder = show / "episodes" / "trailer"
-    (folder / "transcript.srt").write_text("1\n00:00:01,000 --> 00:00:03,000\nHello.\n\n2\n00:00:03,000 --> 00:00:05,000\nAña said hi.\n",
-                                           encoding="utf-8")  # fmt: skip
+    (folder / "transcript.srt").write_text(
+        "1\n00:00:01,000 --> 00:00:03,000\nHello.\n\n2\n00:00:03,000 --> 00:00:05,000\nAña said hi.\n", encoding="utf-8"
+    )
     toml = folder / "episode.toml"
     toml.write_text(toml.read_text().replace("guid =", 'transcript = "transcript.srt"\nguid ='))
     result = cli("-C", show, "build", "trailer")

@@ -6,22 +6,23 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import make_audio
 from mutagen.id3 import CHAP, COMM, ID3, TIT2
 from PIL import Image
+from safeguarding_helpers import add_episode, copy_built_demo, write_redactions
 
-from conftest import make_audio
+from podcast.errors import SafeguardingRefusal
 from podcast.publishing.plan import PlannedObject, Release, plan_release
-from podcast.show.redactions import parse_redactions
 from podcast.publishing.publish import gate_release
 from podcast.safeguarding.gate import Artefact, scan_artefacts
-from podcast.errors import SafeguardingRefusal
-from safeguarding_helpers import add_episode, write_redactions, copy_built_demo
+from podcast.show.redactions import parse_redactions
 
 
 @pytest.fixture
 def show(built_demo: Path, tmp_path: Path) -> Path:
     """The demo show with its audio already built (see s3_fixtures.built_demo)."""
     return copy_built_demo(built_demo, tmp_path)
+
 
 NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
 
@@ -47,7 +48,9 @@ def test_feed_notes_hit_sees_through_html_and_entities(show, cli):
     assert cli("-C", show, "publish").exit_code == 0
     feed = (show / "feed" / "feed.xml").read_bytes()
     # The escaped HTML in <description> and the raw HTML in <content:encoded>'s CDATA.
-    planted = feed.replace(b"&lt;/strong&gt;: who we are", b"&lt;/strong&gt;: who &lt;em&gt;Jordan&lt;/em&gt; Ex&amp;#97;mple is")
+    planted = feed.replace(
+        b"&lt;/strong&gt;: who we are", b"&lt;/strong&gt;: who &lt;em&gt;Jordan&lt;/em&gt; Ex&amp;#97;mple is"
+    )
     planted = planted.replace(b"</strong>: who we are", b"</strong>: who <em>Jordan</em> Ex&#97;mple is")
     assert planted.count(b"Jordan") == 2
     found = places(scan_artefacts([Artefact("feed.xml", data=planted)], NAMES))
@@ -58,14 +61,39 @@ def test_feed_notes_hit_sees_through_html_and_entities(show, cli):
 @pytest.mark.parametrize(
     ("key", "text", "expected"),
     [
-        ("transcripts/ep-0123456789ab.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n\n00:00:02.000 --> 00:00:03.000\n<v Ana>Hi there\n", "line 7"),
+        (
+            "transcripts/ep-0123456789ab.vtt",
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n\n00:00:02.000 --> 00:00:03.000\n<v Ana>Hi there\n",
+            "line 7",
+        ),
         ("transcripts/ep-0123456789ab.srt", "1\n00:00:01,000 --> 00:00:02,000\nJordan\nExample said hi\n", "line 3"),
         ("transcripts/ep-0123456789ab.txt", "Host: hello.\nGuest: I'm ANA'S sister.\n", "line 2"),
-        ("transcripts/ep-0123456789ab.html", "<html><body>\n<p>Hello</p>\n<p>A&ntilde;a spoke</p></body></html>", "line 3"),
-        ("chapters/ep-0123456789ab.json", json.dumps({"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}, {"startTime": 5, "title": "Aña"}]}), "chapters[1].title"),
-        ("transcripts/ep-0123456789ab.json", json.dumps({"segments": [{"startTime": 1, "endTime": 1.4, "body": "Jordan"}, {"startTime": 1.4, "endTime": 2, "body": "Example"}]}), "segments[0].body (with the text after it)"),
+        (
+            "transcripts/ep-0123456789ab.html",
+            "<html><body>\n<p>Hello</p>\n<p>A&ntilde;a spoke</p></body></html>",
+            "line 3",
+        ),
+        (
+            "chapters/ep-0123456789ab.json",
+            json.dumps(
+                {"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"}, {"startTime": 5, "title": "Aña"}]}
+            ),
+            "chapters[1].title",
+        ),
+        (
+            "transcripts/ep-0123456789ab.json",
+            json.dumps(
+                {
+                    "segments": [
+                        {"startTime": 1, "endTime": 1.4, "body": "Jordan"},
+                        {"startTime": 1.4, "endTime": 2, "body": "Example"},
+                    ]
+                }
+            ),
+            "segments[0].body (with the text after it)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_text_artefacts_are_scanned_by_type(tmp_path, key, text, expected):
     source = tmp_path / Path(key).name
     source.write_text(text, encoding="utf-8")
@@ -81,7 +109,10 @@ def test_every_id3_frame_is_scanned_including_chapter_subframes(tmp_path):
     tags.add(CHAP(element_id="chp1", start_time=0, end_time=500, sub_frames=[TIT2(encoding=3, text="Ana arrives")]))
     tags.save(mp3, v2_version=3)
     found = places(scan_artefacts([Artefact("media/ep-0123456789ab.mp3", source=mp3)], NAMES))
-    assert sorted(found) == ["media/ep-0123456789ab.mp3 ID3 CHAP 'chp1' TIT2", "media/ep-0123456789ab.mp3 ID3 COMM line 2"]
+    assert sorted(found) == [
+        "media/ep-0123456789ab.mp3 ID3 CHAP 'chp1' TIT2",
+        "media/ep-0123456789ab.mp3 ID3 COMM line 2",
+    ]
 
 
 def test_image_metadata_and_object_names_are_scanned(tmp_path):
@@ -89,8 +120,12 @@ def test_image_metadata_and_object_names_are_scanned(tmp_path):
     exif = Image.Exif()
     exif[270] = "Photo of Ana at home"  # ImageDescription
     Image.new("RGB", (16, 16)).save(image, exif=exif)
-    found = places(scan_artefacts([Artefact("artwork/ep-0123456789ab.jpg", source=image),
-                                   Artefact("media/jordan-example-0123456789ab.mp3")], NAMES))  # fmt: skip
+    found = places(
+        scan_artefacts(
+            [Artefact("artwork/ep-0123456789ab.jpg", source=image), Artefact("media/jordan-example-0123456789ab.mp3")],
+            NAMES,
+        )
+    )
     assert found == ["artwork/ep-0123456789ab.jpg metadata EXIF 270", "media/Sam-0123456789ab.mp3 object name"]
 
 
@@ -114,9 +149,11 @@ def test_publish_refuses_a_name_in_an_object_name(show, tmp_path, monkeypatch, c
     result = cli("-C", show, "publish")
     assert result.exit_code == 1
     assert result.stderr.count("error: ") == 1
-    error = result.stderr[result.stderr.index("error: "):]
-    assert error.startswith("error: safeguarding: publishing refused, 4 place(s) contain a name from the redaction list: "
-                            "media/[name withheld]-story-")  # fmt: skip
+    error = result.stderr[result.stderr.index("error: ") :]
+    assert error.startswith(
+        "error: safeguarding: publishing refused, 4 place(s) contain a name from the redaction list: "
+        "media/[name withheld]-story-"
+    )
     assert "object name (redaction list line 1)" in error and "enclosure @url" in error
     assert "nothing was uploaded" in error
     assert "Traceback" not in result.stderr
@@ -132,7 +169,7 @@ def test_publish_refuses_a_name_in_artwork_metadata(show, tmp_path, monkeypatch,
     exif[315] = "Jordan Example"  # Artist
     Image.open(show / "artwork.jpg").save(show / "episodes" / "trailer" / "cover.jpg", exif=exif)
     toml = show / "episodes" / "trailer" / "episode.toml"
-    toml.write_text(toml.read_text().replace('guid =', 'artwork = "cover.jpg"\nguid ='))
+    toml.write_text(toml.read_text().replace("guid =", 'artwork = "cover.jpg"\nguid ='))
     result = cli("-C", show, "publish")
     assert result.exit_code == 1, result.stderr
     assert "artwork/trailer-" in result.stderr and "metadata EXIF 315" in result.stderr
@@ -145,8 +182,8 @@ def test_gate_scans_objects_other_features_add_to_the_plan(show, tmp_path, monke
     from podcast.build.stages import build_episode
     from podcast.publishing.feed import build_feed
     from podcast.publishing.plan import live_episodes
-    from podcast.show.settings import resolve_settings
     from podcast.show.model import load_show, utc_now
+    from podcast.show.settings import resolve_settings
 
     write_redactions(tmp_path, monkeypatch)
     loaded = load_show(show)
@@ -160,5 +197,7 @@ def test_gate_scans_objects_other_features_add_to_the_plan(show, tmp_path, monke
     vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nWelcome, Aña.\n", encoding="utf-8")
     extra = PlannedObject("transcripts/trailer-0123456789ab.vtt", vtt, "0" * 64, vtt.stat().st_size)
     with_transcript = Release([*release.objects, extra], release.items, release.episodes, release.channel)
-    with pytest.raises(SafeguardingRefusal, match=r"transcripts/trailer-0123456789ab\.vtt line 4 \(redaction list line 1\)"):
+    with pytest.raises(
+        SafeguardingRefusal, match=r"transcripts/trailer-0123456789ab\.vtt line 4 \(redaction list line 1\)"
+    ):
         gate_release(loaded, with_transcript, feed)

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 from mutagen.id3 import ID3
+from safeguarding_helpers import add_episode, copy_built_demo, edit_episode, feed_items
 
 from podcast.notes import compose_markdown
-from safeguarding_helpers import add_episode, edit_episode, feed_items, copy_built_demo
 
 
 @pytest.fixture
 def show(built_demo: Path, tmp_path: Path) -> Path:
     """The demo show with its audio already built (see s3_fixtures.built_demo)."""
     return copy_built_demo(built_demo, tmp_path)
+
 
 SUPPORT = "If you have been affected by anything in this episode, help is available at https://example.org/support."
 

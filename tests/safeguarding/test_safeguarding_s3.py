@@ -12,10 +12,10 @@ import tomllib
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-
-from podcast.safeguarding.audit import read_audit
 from s3_fixtures import anonymous
 from safeguarding_helpers import add_episode, write_redactions
+
+from podcast.safeguarding.audit import read_audit
 
 PREFIX = "survivor-voices"
 
@@ -59,7 +59,8 @@ def test_embargoed_episode_is_not_readable_until_released(cli, make_s3_show, s3,
 def test_review_links_work_signed_and_fail_unsigned(cli, make_s3_show, s3):
     show = make_s3_show()
     (show.root / "episodes" / "trailer" / "transcript.vtt").write_text(
-        "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nWelcome to Survivor Voices.\n", encoding="utf-8")
+        "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nWelcome to Survivor Voices.\n", encoding="utf-8"
+    )
     toml = show.root / "episodes" / "trailer" / "episode.toml"
     toml.write_text(toml.read_text().replace("guid =", 'transcript = "transcript.vtt"\nguid ='))
 
@@ -92,8 +93,12 @@ def test_review_links_work_signed_and_fail_unsigned(cli, make_s3_show, s3):
 
 def test_review_refuses_a_bucket_that_makes_everything_public(cli, make_s3_show, s3):
     show = make_s3_show()
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                                                       "Resource": f"arn:aws:s3:::{show.bucket}/*"}]}  # fmt: skip
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{show.bucket}/*"}
+        ],
+    }
     s3.put_bucket_policy(Bucket=show.bucket, Policy=json.dumps(policy))
     result = cli("-C", show.root, "review", "trailer")
     assert result.exit_code == 1
@@ -139,7 +144,9 @@ def test_takedown_on_a_versioned_bucket_leaves_nothing_reachable(cli, make_s3_sh
     assert len(set(media_urls)) == 2
     assert anonymous(media_urls[1], headers={"Range": "bytes=0-0"})[0] == 206
     old_versions = {key: ids for key, ids in bucket_keys(s3, show.bucket).items() if "episode-1" in key}
-    assert len(old_versions) == 2 and sum(len(ids) for ids in old_versions.values()) == 3  # 2 versions + a delete marker
+    assert (
+        len(old_versions) == 2 and sum(len(ids) for ids in old_versions.values()) == 3
+    )  # 2 versions + a delete marker
 
     review = cli("-C", show.root, "--json", "review", "episode-1")
     assert review.exit_code == 0, review.stderr
@@ -163,8 +170,12 @@ def test_takedown_on_a_versioned_bucket_leaves_nothing_reachable(cli, make_s3_sh
         body = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/feed.xml", VersionId=version_id)["Body"].read()
         assert guid.encode() not in body
 
-    batches = [client.get_invalidation(DistributionId=distribution_id, Id=item["Id"])["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
-               for item in client.list_invalidations(DistributionId=distribution_id)["InvalidationList"]["Items"]]  # fmt: skip
+    batches = [
+        client.get_invalidation(DistributionId=distribution_id, Id=item["Id"])["Invalidation"]["InvalidationBatch"][
+            "Paths"
+        ]["Items"]
+        for item in client.list_invalidations(DistributionId=distribution_id)["InvalidationList"]["Items"]
+    ]
     paths = {path for batch in batches for path in batch}
     assert f"/{show.bucket}/{PREFIX}/feed.xml" in paths
     assert all(f"/{show.bucket}/{key}" in paths for key in old_versions)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 import shutil
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from typer.testing import CliRunner
 
-from conftest import REPO
 from podcast.errors import EpisodeInvalid
 from podcast.show.manifest import load_episode_manifest, load_show_manifest
 
@@ -92,7 +92,12 @@ def test_design_podcast_toml_is_accepted(tmp_path, caplog):
         manifest = load_show_manifest(write(tmp_path / "podcast.toml", DESIGN_PODCAST_TOML))
     assert caplog.records == [], "a key DESIGN.md documents was reported as unknown"
     show = manifest.show
-    assert (show.title, show.author, show.language, show.type) == ("Survivor Voices", "Example Charity", "en-GB", "episodic")
+    assert (show.title, show.author, show.language, show.type) == (
+        "Survivor Voices",
+        "Example Charity",
+        "en-GB",
+        "episodic",
+    )
     assert show.link == "https://example.org/survivor-voices" and show.artwork == "artwork.jpg"
     assert show.categories == ["Society & Culture/Documentary"]
     assert show.explicit is False and show.locked is True
@@ -102,8 +107,12 @@ def test_design_podcast_toml_is_accepted(tmp_path, caplog):
     assert show.support_notice.startswith("If you have been affected")
     audio = manifest.audio
     assert (audio.loudness_lufs, audio.true_peak_dbtp, audio.channels, audio.bitrate_kbps, audio.sample_rate_hz) == (
-        -16.0, -1.0, 1, 96, 44100,
-    )  # fmt: skip
+        -16.0,
+        -1.0,
+        1,
+        96,
+        44100,
+    )
     publish = manifest.publish
     assert publish.target == "feed" and publish.base_url == "https://media.example.org/survivor-voices"
     assert (publish.endpoint_url, publish.region) == ("https://s3.example.org", "eu-west-2")
@@ -114,7 +123,7 @@ def test_design_episode_toml_is_accepted(tmp_path, caplog):
         episode = load_episode_manifest(write(tmp_path / "episode.toml", DESIGN_EPISODE_TOML))
     assert caplog.records == [], "a key DESIGN.md documents was reported as unknown"
     assert (episode.title, episode.number, episode.season, episode.type) == ("Jess's story", 1, 1, "full")
-    assert episode.published == datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    assert episode.published == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     assert episode.audio_files == ["master.wav"]
     assert episode.description == "Markdown show notes."
     assert episode.content_warning == "Discusses child sexual abuse."
@@ -184,8 +193,10 @@ def test_published_without_time_zone_is_refused(tmp_path):
 
 
 def test_published_with_offset_is_accepted(tmp_path):
-    path = write(tmp_path / "episode.toml", MINIMAL_EPISODE.replace("2026-11-20T09:00:00Z", "2026-11-20T10:00:00+01:00"))
-    assert load_episode_manifest(path).published == datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    path = write(
+        tmp_path / "episode.toml", MINIMAL_EPISODE.replace("2026-11-20T09:00:00Z", "2026-11-20T10:00:00+01:00")
+    )
+    assert load_episode_manifest(path).published == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def test_new_refuses_published_without_time_zone(cli, tmp_path, tone):
@@ -198,7 +209,7 @@ def test_new_refuses_published_without_time_zone(cli, tmp_path, tone):
 
 def test_unknown_keys_warn_but_do_not_fail(cli, tmp_path, tone):
     root = tmp_path / "show"
-    write(root / "podcast.toml", DESIGN_PODCAST_TOML.replace('locked = true', 'locked = true\ncolour = "blue"'))
+    write(root / "podcast.toml", DESIGN_PODCAST_TOML.replace("locked = true", 'locked = true\ncolour = "blue"'))
     shutil.copy2(REPO / "artwork.jpg", root / "artwork.jpg")
     folder = root / "episodes" / "ep-one"
     write(folder / "episode.toml", MINIMAL_EPISODE.replace('title = "Times"', 'title = "Times"\ntitel = "typo"'))

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mutagen.id3 import ID3
+from safeguarding_helpers import copy_built_demo, edit_episode, write_redactions
 
-from podcast.show.redactions import DEFAULT_REPLACEMENT, fold, load_redactions, parse_redactions
 from podcast.errors import RedactionListInvalid
-from safeguarding_helpers import edit_episode, write_redactions, copy_built_demo
+from podcast.show.redactions import DEFAULT_REPLACEMENT, fold, load_redactions, parse_redactions
 
 
 @pytest.fixture
@@ -20,14 +20,35 @@ def show(built_demo: Path, tmp_path: Path) -> Path:
     """The demo show with its audio already built (see s3_fixtures.built_demo)."""
     return copy_built_demo(built_demo, tmp_path)
 
+
 NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
 
 
 @pytest.mark.parametrize(
     "text",
-    ["Ana", "ANA", "ana", "Aña", "Ána", "Ana's", "Ana’s", "ANA'S", "Anas", "Anaʼs", "A\u200bna", "(Ana)", "Ana-Maria",
-     "ana_story", "media/ana-story-0123456789ab.mp3", "Jordan Example", "JORDAN EXAMPLE", "Jordan\nExample",
-     "jordan-example", "Jórdan  Exámple's", "ﬁ Ana"],  # fmt: skip
+    [
+        "Ana",
+        "ANA",
+        "ana",
+        "Aña",
+        "Ána",
+        "Ana's",
+        "Ana’s",
+        "ANA'S",
+        "Anas",
+        "Anaʼs",
+        "A\u200bna",
+        "(Ana)",
+        "Ana-Maria",
+        "ana_story",
+        "media/ana-story-0123456789ab.mp3",
+        "Jordan Example",
+        "JORDAN EXAMPLE",
+        "Jordan\nExample",
+        "jordan-example",
+        "Jórdan  Exámple's",
+        "ﬁ Ana",
+    ],
 )
 def test_names_are_found_whatever_the_spelling(text):
     assert NAMES.find(text), text
@@ -67,8 +88,12 @@ def test_fold_ignores_case_accents_and_invisible_characters():
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("A\n", "line 1: the name is shorter"), ("Ana =>\n", "line 1: nothing after '=>'"),
-     ("# c\n => Sam\n", "line 2: has no name"), ("Ana\nJordan Example => Ana B.\n", "line 2: the replacement itself")],  # fmt: skip
+    [
+        ("A\n", "line 1: the name is shorter"),
+        ("Ana =>\n", "line 1: nothing after '=>'"),
+        ("# c\n => Sam\n", "line 2: has no name"),
+        ("Ana\nJordan Example => Ana B.\n", "line 2: the replacement itself"),
+    ],
 )
 def test_bad_lists_are_refused_by_line_without_echoing_names(text, problem):
     with pytest.raises(RedactionListInvalid) as error:
@@ -108,7 +133,9 @@ def test_missing_list_stops_every_command_that_publishes(show, tmp_path, monkeyp
     monkeypatch.setenv("PODCAST_REDACTIONS", str(tmp_path / "unmounted" / "redactions.txt"))
     result = cli("-C", show, "publish")
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: PODCAST_REDACTIONS: the redaction list") and "does not exist" in result.stderr
+    assert (
+        result.stderr.startswith("error: PODCAST_REDACTIONS: the redaction list") and "does not exist" in result.stderr
+    )
     assert not (show / "feed" / "feed.xml").exists() or "media" not in {p.name for p in (show / "feed").iterdir()}
 
 
@@ -122,9 +149,12 @@ def test_names_are_redacted_in_every_published_artefact(show, tmp_path, monkeypa
     """Title, notes, content warning and chapter titles: feed, ID3 frames, and no name in stderr or logs."""
     write_redactions(tmp_path, monkeypatch)
     edit_episode(
-        show, "trailer", title="Aña's story", content_warning="Jordan Example talks about ANA.",
+        show,
+        "trailer",
+        title="Aña's story",
+        content_warning="Jordan Example talks about ANA.",
         description="**Ana** and Jordan\nExample tell their story.",
-    )  # fmt: skip
+    )
     toml = show / "episodes" / "trailer" / "episode.toml"
     toml.write_text(toml.read_text().replace('title = "Welcome"', 'title = "Ana arrives"'))
     result = cli("-C", show, "-v", "publish")
@@ -169,9 +199,15 @@ def test_chapter_titles_from_a_chapters_file_are_redacted_everywhere(show, tmp_p
     assert result.exit_code == 0, result.stderr
     feed_dir = show / "feed"
     chapters_json = next(feed_dir.glob("chapters/*.json")).read_text(encoding="utf-8")
-    assert [c["title"] for c in json.loads(chapters_json)["chapters"]] == ["Welcome", f"{DEFAULT_REPLACEMENT}'s arrival", "Sam"]
+    assert [c["title"] for c in json.loads(chapters_json)["chapters"]] == [
+        "Welcome",
+        f"{DEFAULT_REPLACEMENT}'s arrival",
+        "Sam",
+    ]
     feed = (feed_dir / "feed.xml").read_text(encoding="utf-8")
-    assert f'title="{DEFAULT_REPLACEMENT}\'s arrival"' in feed or f"title=\"{DEFAULT_REPLACEMENT}&apos;s arrival\"" in feed
+    assert (
+        f'title="{DEFAULT_REPLACEMENT}\'s arrival"' in feed or f'title="{DEFAULT_REPLACEMENT}&apos;s arrival"' in feed
+    )
     assert NAMES.find(feed) == [] and NAMES.find(_all_id3_text(next(feed_dir.glob("media/*.mp3")))) == []
 
 

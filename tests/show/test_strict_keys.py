@@ -147,9 +147,11 @@ def test_misspelt_content_warning_stops_the_command(cli, tmp_path, tone):
     folder = root / "episodes" / "ep-one"
     folder.mkdir(parents=True)
     shutil.copy2(tone, folder / "master.wav")
-    write(folder / "episode.toml",
-          'title = "Times"\nnumber = 1\npublished = 2026-01-05T09:00:00Z\naudio = "master.wav"\n'
-          'description = "Notes."\ncontent_waring = "Discusses abuse."\nguid = "4c7f0d52-2222-4aaa-8bbb-000000000009"\n')  # fmt: skip
+    write(
+        folder / "episode.toml",
+        'title = "Times"\nnumber = 1\npublished = 2026-01-05T09:00:00Z\naudio = "master.wav"\n'
+        'description = "Notes."\ncontent_waring = "Discusses abuse."\nguid = "4c7f0d52-2222-4aaa-8bbb-000000000009"\n',
+    )
     result = cli("-C", root, "publish")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()

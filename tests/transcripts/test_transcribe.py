@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import ID3
 
+from podcast.audio.decode import decode_samples as decode_audio
 from podcast.audio.loudness import probe
 from podcast.audio.runner import ffmpeg_exe
-from podcast.audio.decode import decode_samples as decode_audio
 from podcast.transcripts.whisper import default_model_path, load_model, transcribe_samples, word_error_rate
 
 # Neutral words a listener could check by ear; digits where Whisper writes digits.
-CLIP_TEXT = ("The library now opens on Saturday mornings, and the reading group meets every second Tuesday. "
-             "Thank you to everyone who gave their time, and we hope to see you at the next meeting.")
+CLIP_TEXT = (
+    "The library now opens on Saturday mornings, and the reading group meets every second Tuesday. "
+    "Thank you to everyone who gave their time, and we hope to see you at the next meeting."
+)
 DEMO_SCRIPT = (  # what scripts/make_demo_assets.py makes the trailer say
     "Welcome to Survivor Voices, a podcast from Example Charity. "
     "Each episode shares stories of recovery, and the work of the people who keep children safe online. "
@@ -29,8 +31,13 @@ DEMO_SCRIPT = (  # what scripts/make_demo_assets.py makes the trailer say
 TYPES = ["text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain"]
 # partytime files SRT under its enum value "application/srt" (it accepts both spellings; the namespace lists x-subrip).
 PARTYTIME_TYPES = ["text/vtt", "application/srt", "application/json", "text/html", "text/plain"]
-SUFFIX_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".json": "application/json",
-                ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8"}  # fmt: skip
+SUFFIX_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
 
 
 def speak(path: Path, text: str, *, voice: str = "en-us", delay_s: float = 0.0, length_s: float | None = None) -> Path:
@@ -72,7 +79,9 @@ def check_published(show: Path, partytime, *, language: str = "en-GB") -> dict[s
         assert entry["language"] == language
         assert entry.get("rel") == ("captions" if entry["type"] in PARTYTIME_TYPES[:3] else None)
         assert re.search(r"/transcripts/trailer-[0-9a-f]{12}\.(vtt|srt|json|html|txt)$", entry["url"])
-    server = make_server(show / "feed", host="127.0.0.1", port=0, published_base_url="https://media.example.org/survivor-voices")
+    server = make_server(
+        show / "feed", host="127.0.0.1", port=0, published_base_url="https://media.example.org/survivor-voices"
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     bodies = {}
@@ -178,8 +187,12 @@ def test_supplied_srt_publishes_every_format(demo_show, cli, partytime):
     assert "<v Narrator>Welcome to Survivor Voices, a podcast from\nExample Charity." in bodies[".vtt"]
     assert "00:00:04,500 --> " in bodies[".srt"] and bodies[".srt"].count("Narrator:") == 1
     first = json.loads(bodies[".json"])["segments"][0]
-    assert first == {"speaker": "Narrator", "startTime": 0.0, "endTime": 4.2,
-                     "body": "Welcome to Survivor Voices, a podcast from Example Charity."}  # fmt: skip
+    assert first == {
+        "speaker": "Narrator",
+        "startTime": 0.0,
+        "endTime": 4.2,
+        "body": "Welcome to Survivor Voices, a podcast from Example Charity.",
+    }
     assert "<cite>Narrator:</cite>" in bodies[".html"] and "<p>Welcome to Survivor Voices" in bodies[".html"]
     assert bodies[".txt"].startswith("Narrator: Welcome to Survivor Voices")
     mp3 = demo_show / "build" / "trailer" / "trailer.mp3"
@@ -187,7 +200,9 @@ def test_supplied_srt_publishes_every_format(demo_show, cli, partytime):
 
     # Nothing changed: nothing uploaded. A corrected transcript: only the transcripts and the MP3 tag change.
     assert json.loads(cli("-C", demo_show, "--json", "publish").stdout)["uploaded"] == []
-    (episode / "transcript.srt").write_text(SUPPLIED_SRT.replace("Charity.", "Charity, for everyone."), encoding="utf-8")
+    (episode / "transcript.srt").write_text(
+        SUPPLIED_SRT.replace("Charity.", "Charity, for everyone."), encoding="utf-8"
+    )
     republished = json.loads(cli("-C", demo_show, "--json", "publish").stdout)
     assert republished["built"] == [{"slug": "trailer", "action": "retagged"}]
     changed = {u["key"].split("/")[0] for u in republished["uploaded"]}
@@ -200,27 +215,44 @@ def test_publishing_another_episode_keeps_these_transcripts(demo_show, cli, part
     (episode / "transcript.srt").write_text(SUPPLIED_SRT, encoding="utf-8")
     set_keys(episode / "episode.toml", transcript="transcript.srt")
     assert cli("-C", demo_show, "publish").exit_code == 0
-    created = cli("-C", demo_show, "new", "episode-1", "--audio", episode / "master.flac", "--number", "1",
-                  "--published", "2026-11-21T09:00:00Z")  # fmt: skip
+    created = cli(
+        "-C",
+        demo_show,
+        "new",
+        "episode-1",
+        "--audio",
+        episode / "master.flac",
+        "--number",
+        "1",
+        "--published",
+        "2026-11-21T09:00:00Z",
+    )
     assert created.exit_code == 0, created.stderr
     result = cli("-C", demo_show, "--json", "publish", "episode-1")
     assert result.exit_code == 0, result.stderr
     assert not [key for key in json.loads(result.stdout)["deleted"] if key.startswith("transcripts/")]
-    trailer = next(item for item in partytime(demo_show / "feed" / "feed.xml")["items"] if item["title"].startswith("Welcome"))
+    trailer = next(
+        item for item in partytime(demo_show / "feed" / "feed.xml")["items"] if item["title"].startswith("Welcome")
+    )
     for entry in trailer["podcastTranscripts"]:
         assert (demo_show / "feed" / entry["url"].split("/survivor-voices/", 1)[1]).is_file()
 
 
 def test_a_script_without_times_publishes_html_and_text_only(demo_show, cli, partytime):
     episode = demo_show / "episodes" / "trailer"
-    (episode / "script.txt").write_text("Narrator: Welcome to Survivor Voices.\nA podcast from Example Charity.\n\n"
-                                        "Guest: Thank you for listening.\n", encoding="utf-8")  # fmt: skip
+    (episode / "script.txt").write_text(
+        "Narrator: Welcome to Survivor Voices.\nA podcast from Example Charity.\n\nGuest: Thank you for listening.\n",
+        encoding="utf-8",
+    )
     set_keys(episode / "episode.toml", transcript="script.txt")
     assert cli("-C", demo_show, "publish").exit_code == 0
     listed = feed_transcripts(partytime, demo_show)
     assert [(t["type"], t.get("rel")) for t in listed] == [("text/html", None), ("text/plain", None)]
     text = ID3(demo_show / "build" / "trailer" / "trailer.mp3").getall("USLT")[0].text
-    assert text == "Narrator: Welcome to Survivor Voices. A podcast from Example Charity.\n\nGuest: Thank you for listening."
+    assert (
+        text
+        == "Narrator: Welcome to Survivor Voices. A podcast from Example Charity.\n\nGuest: Thank you for listening."
+    )
 
 
 def test_auto_transcripts_publish_every_format(demo_show, cli, partytime):
@@ -253,7 +285,10 @@ def test_speaker_tracks_are_mixed_and_labelled(demo_show, cli, partytime):
     speak(episode / "guest.wav", "Thank you for having me. I love the summer.", voice="en-gb", delay_s=5)
     toml = episode / "episode.toml"
     text = toml.read_text().replace('audio = "master.flac"\n', "")
-    toml.write_text(text + '\n[[tracks]]\nfile = "host.wav"\nspeaker = "Host"\n\n[[tracks]]\nfile = "guest.wav"\nspeaker = "Guest"\n')
+    toml.write_text(
+        text
+        + '\n[[tracks]]\nfile = "host.wav"\nspeaker = "Host"\n\n[[tracks]]\nfile = "guest.wav"\nspeaker = "Guest"\n'
+    )
     with (demo_show / "podcast.toml").open("a", encoding="utf-8") as handle:
         handle.write("\n[transcripts]\nauto = true\n")
     result = cli("-C", demo_show, "--json", "build")
@@ -287,14 +322,18 @@ def test_supplied_transcript_past_the_end_is_refused_with_its_line(demo_show, cl
     set_keys(episode / "episode.toml", transcript="transcript.srt")
     result = cli("-C", demo_show, "build")
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: episodes/trailer/transcript.srt:14: cue 4 (00:01:00.000) ends at 00:01:02.000, after the audio ends")
+    assert result.stderr.startswith(
+        "error: episodes/trailer/transcript.srt:14: cue 4 (00:01:00.000) ends at 00:01:02.000, after the audio ends"
+    )
     assert len(result.stderr.strip().splitlines()) == 1  # one line, no traceback
     assert not (demo_show / "feed" / "feed.xml").exists()
 
 
 def test_broken_supplied_vtt_names_its_line(demo_show, cli):
     episode = demo_show / "episodes" / "trailer"
-    (episode / "captions.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello.\n\n00:00:03.000 -> 00:00:04.000\nBye.\n")
+    (episode / "captions.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello.\n\n00:00:03.000 -> 00:00:04.000\nBye.\n"
+    )
     set_keys(episode / "episode.toml", transcript="captions.vtt")
     result = cli("-C", demo_show, "publish")
     assert result.exit_code == 1
@@ -314,7 +353,10 @@ def test_missing_model_folder_is_named(demo_show, cli):
         handle.write('\n[transcripts]\nauto = true\nmodel = "models/whisper-base"\n')
     result = cli("-C", demo_show, "build")
     assert result.exit_code == 1
-    assert "podcast.toml: [transcripts] model 'models/whisper-base' is not a CTranslate2 Whisper model folder" in result.stderr
+    assert (
+        "podcast.toml: [transcripts] model 'models/whisper-base' is not a CTranslate2 Whisper model folder"
+        in result.stderr
+    )
 
 
 def test_tracks_and_audio_together_are_refused(demo_show, cli):
@@ -322,7 +364,11 @@ def test_tracks_and_audio_together_are_refused(demo_show, cli):
     toml.write_text(toml.read_text() + '\n[[tracks]]\nfile = "host.wav"\nspeaker = "Host"\n')
     result = cli("-C", demo_show, "build")
     assert result.exit_code == 1
-    assert "field 'tracks'" in result.stderr and "cannot be combined with audio" in result.stderr and "[[tracks]]" in result.stderr
+    assert (
+        "field 'tracks'" in result.stderr
+        and "cannot be combined with audio" in result.stderr
+        and "[[tracks]]" in result.stderr
+    )
 
 
 def test_transcripts_reach_s3_with_their_content_types(cli, make_s3_show, s3):
@@ -332,7 +378,9 @@ def test_transcripts_reach_s3_with_their_content_types(cli, make_s3_show, s3):
     set_keys(episode / "episode.toml", transcript="transcript.srt")
     result = cli("-C", show.root, "--json", "publish")
     assert result.exit_code == 0, result.stderr
-    stored = [o["Key"] for o in s3.list_objects_v2(Bucket=show.bucket, Prefix=f"{show.prefix}/transcripts/")["Contents"]]
+    stored = [
+        o["Key"] for o in s3.list_objects_v2(Bucket=show.bucket, Prefix=f"{show.prefix}/transcripts/")["Contents"]
+    ]
     assert sorted(Path(key).suffix for key in stored) == sorted(SUFFIX_TYPES)
     for key in stored:
         head = s3.head_object(Bucket=show.bucket, Key=key)

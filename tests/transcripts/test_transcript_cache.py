@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from safeguarding_helpers import copy_built_demo, write_redactions
 
 SRT = "1\n00:00:01,000 --> 00:00:03,000\nJordan Example says hello.\n"

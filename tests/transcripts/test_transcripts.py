@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from podcast.errors import TranscriptInvalid
 from podcast.transcripts.model import MAX_LINE_CHARS, MAX_LINES, Cue, Transcript, Word
-from podcast.transcripts.readers import detect_format, parse_json, parse_srt, parse_transcript, parse_vtt, read_transcript
+from podcast.transcripts.readers import (
+    detect_format,
+    parse_json,
+    parse_srt,
+    parse_transcript,
+    parse_vtt,
+    read_transcript,
+)
 from podcast.transcripts.renderers import captions, render_html, render_json, render_srt, render_txt, render_vtt
 from podcast.transcripts.timing import check_timing
 
@@ -72,19 +79,34 @@ def test_srt_speakers_carry_on_until_the_next_name(tmp_path):
 
 
 def test_podcast_index_json_with_words(tmp_path):
-    data = {"version": "1.0.0", "segments": [
-        {"speaker": "Host", "startTime": 0.5, "endTime": 1.25, "body": "Hello there",
-         "words": [{"startTime": 0.5, "endTime": 0.9, "body": "Hello"}, {"startTime": 0.9, "endTime": 1.25, "body": "there"}]},
-        {"startTime": 1.5, "endTime": 2.0, "body": "Hi"},
-    ]}  # fmt: skip
+    data = {
+        "version": "1.0.0",
+        "segments": [
+            {
+                "speaker": "Host",
+                "startTime": 0.5,
+                "endTime": 1.25,
+                "body": "Hello there",
+                "words": [
+                    {"startTime": 0.5, "endTime": 0.9, "body": "Hello"},
+                    {"startTime": 0.9, "endTime": 1.25, "body": "there"},
+                ],
+            },
+            {"startTime": 1.5, "endTime": 2.0, "body": "Hi"},
+        ],
+    }
     transcript = read_transcript(write(tmp_path, "t.json", json.dumps(data)))
-    assert transcript.cues[0] == Cue(500, 1250, "Hello there", "Host", (Word(500, 900, "Hello"), Word(900, 1250, "there")))
+    assert transcript.cues[0] == Cue(
+        500, 1250, "Hello there", "Host", (Word(500, 900, "Hello"), Word(900, 1250, "there"))
+    )
     assert transcript.cues[1] == Cue(1500, 2000, "Hi")
 
 
 def test_one_word_json_segments_are_grouped_into_cues(tmp_path):
     words = ("Hello and welcome. This is the show. " * 3).split()
-    segments = [{"speaker": "Host", "startTime": i * 0.5, "endTime": i * 0.5 + 0.4, "body": w} for i, w in enumerate(words)]
+    segments = [
+        {"speaker": "Host", "startTime": i * 0.5, "endTime": i * 0.5 + 0.4, "body": w} for i, w in enumerate(words)
+    ]
     transcript = read_transcript(write(tmp_path, "t.json", json.dumps({"version": "1.0.0", "segments": segments})))
     assert [c.text for c in transcript.cues] == ["Hello and welcome.", "This is the show."] * 3
     assert transcript.cues[1].start_ms == 1500 and transcript.cues[1].end_ms == 3400
@@ -92,22 +114,48 @@ def test_one_word_json_segments_are_grouped_into_cues(tmp_path):
 
 
 def test_whisper_json_and_bare_word_lists(tmp_path):
-    whisper = {"text": " Hi Ana.", "segments": [{"id": 0, "start": 0.0, "end": 1.2, "text": " Hi there.",
-               "words": [{"start": 0.0, "end": 0.5, "word": " Hi"}, {"start": 0.5, "end": 1.2, "word": " there."}]}]}  # fmt: skip
+    whisper = {
+        "text": " Hi Ana.",
+        "segments": [
+            {
+                "id": 0,
+                "start": 0.0,
+                "end": 1.2,
+                "text": " Hi there.",
+                "words": [{"start": 0.0, "end": 0.5, "word": " Hi"}, {"start": 0.5, "end": 1.2, "word": " there."}],
+            }
+        ],
+    }
     transcript = read_transcript(write(tmp_path, "whisper.json", json.dumps(whisper)))
     assert transcript.cues == (Cue(0, 1200, "Hi there.", None, (Word(0, 500, "Hi"), Word(500, 1200, "there."))),)
-    bare = {"words": [{"start": 0.1, "end": 0.4, "word": "Good"}, {"start": 0.4, "end": 0.9, "word": "morning."},
-                      {"start": 1.0, "end": 1.3, "word": "Welcome."}]}  # fmt: skip
+    bare = {
+        "words": [
+            {"start": 0.1, "end": 0.4, "word": "Good"},
+            {"start": 0.4, "end": 0.9, "word": "morning."},
+            {"start": 1.0, "end": 1.3, "word": "Welcome."},
+        ]
+    }
     cues = read_transcript(write(tmp_path, "words.json", json.dumps(bare))).cues
-    assert [(c.start_ms, c.end_ms, c.text, len(c.words)) for c in cues] == [(100, 900, "Good morning.", 2), (1000, 1300, "Welcome.", 1)]
+    assert [(c.start_ms, c.end_ms, c.text, len(c.words)) for c in cues] == [
+        (100, 900, "Good morning.", 2),
+        (1000, 1300, "Welcome.", 1),
+    ]
 
 
 def test_script_and_plain_text_are_untimed(tmp_path):
-    script = read_transcript(write(tmp_path, "script.txt", "Host: Welcome back.\nIt is good to see you.\n\nGuest: Thank you.\n"))
+    script = read_transcript(
+        write(tmp_path, "script.txt", "Host: Welcome back.\nIt is good to see you.\n\nGuest: Thank you.\n")
+    )
     assert not script.timed
-    assert [(c.speaker, c.text) for c in script.cues] == [("Host", "Welcome back. It is good to see you."), ("Guest", "Thank you.")]
+    assert [(c.speaker, c.text) for c in script.cues] == [
+        ("Host", "Welcome back. It is good to see you."),
+        ("Guest", "Thank you."),
+    ]
     text = read_transcript(write(tmp_path, "notes.txt", "First paragraph\nwraps here.\n\nSecond one at 10:30.\n"))
-    assert [(c.speaker, c.text, c.line) for c in text.cues] == [(None, "First paragraph wraps here.", 1), (None, "Second one at 10:30.", 4)]
+    assert [(c.speaker, c.text, c.line) for c in text.cues] == [
+        (None, "First paragraph wraps here.", 1),
+        (None, "Second one at 10:30.", 4),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -133,17 +181,42 @@ def test_detect_format(name, text, expected):
 @pytest.mark.parametrize(
     ("name", "text", "line", "words"),
     [
-        ("bad.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\n00:00:0x,000 --> 00:00:03,000\nYo\n", 6, "broken cue timing"),
+        (
+            "bad.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\n00:00:0x,000 --> 00:00:03,000\nYo\n",
+            6,
+            "broken cue timing",
+        ),
         ("bad.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.00\nHi\n", 3, "broken cue timing"),
         ("bad.vtt", "00:00:01.000 --> 00:00:02.000\nHi\n", 1, "WEBVTT header"),
-        ("bad.srt", "1\n00:00:01,000 --> 00:00:03,000\nHi\n\n2\n00:00:02,000 --> 00:00:04,000\nYo\n", 6, "starts before the previous cue ends"),
+        (
+            "bad.srt",
+            "1\n00:00:01,000 --> 00:00:03,000\nHi\n\n2\n00:00:02,000 --> 00:00:04,000\nYo\n",
+            6,
+            "starts before the previous cue ends",
+        ),
         ("bad.vtt", "WEBVTT\n\n00:00:03.000 --> 00:00:02.000\nHi\n", 3, "before it starts"),
         ("bad.json", '{"segments": [\n {"startTime": -1.0, "endTime": 2.0, "body": "Hi"}\n]}', 2, "negative time"),
         ("bad.json", '{"segments": [\n {"startTime": 1.0, "endTime": "soon", "body": "Hi"}\n]}', 2, "must be a number"),
         ("bad.json", '{"segments": [\n {"startTime": 1.0, "endTime": 2.0, "body": "Hi"},\n]}', 3, "not valid JSON"),
-        ("bad.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\n\n00:00:03.000 -> 00:00:04.000\nYo\n", 6, "no cue timing line"),
-        ("bad.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n\nstray words\n\n2\n00:00:03,000 --> 00:00:04,000\nYo\n", 5, "no cue timing line"),
-        ("late.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\n00:00:09,000 --> 00:00:11,000\nYo\n", 6, "after the audio ends"),
+        (
+            "bad.vtt",
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\n\n00:00:03.000 -> 00:00:04.000\nYo\n",
+            6,
+            "no cue timing line",
+        ),
+        (
+            "bad.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\nHi\n\nstray words\n\n2\n00:00:03,000 --> 00:00:04,000\nYo\n",
+            5,
+            "no cue timing line",
+        ),
+        (
+            "late.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\nHi\n\n2\n00:00:09,000 --> 00:00:11,000\nYo\n",
+            6,
+            "after the audio ends",
+        ),
     ],
 )
 def test_malformed_transcripts_name_file_and_line(tmp_path, name, text, line, words):
@@ -171,16 +244,22 @@ LONG = (
 
 def test_captions_respect_two_lines_of_42_characters():
     words = tuple(Word(i * 300, i * 300 + 250, w) for i, w in enumerate(LONG.split()))
-    transcript = Transcript((Cue(0, words[-1].end_ms, LONG, "A Very Long Speaker Name", words),
-                             Cue(20000, 21000, "Short reply.", "Guest")))  # fmt: skip
+    transcript = Transcript(
+        (Cue(0, words[-1].end_ms, LONG, "A Very Long Speaker Name", words), Cue(20000, 21000, "Short reply.", "Guest"))
+    )
     for prefix in (False, True):
         parts = captions(transcript, speaker_prefix=prefix)
         assert len(parts) > 2
-        assert all(1 <= len(c.lines) <= MAX_LINES and all(len(line) <= MAX_LINE_CHARS for line in c.lines) for c in parts)
+        assert all(
+            1 <= len(c.lines) <= MAX_LINES and all(len(line) <= MAX_LINE_CHARS for line in c.lines) for c in parts
+        )
         assert all(a.end_ms <= b.start_ms for a, b in zip(parts, parts[1:]))
         assert parts[0].start_ms == 0 and parts[-2].end_ms == words[-1].end_ms
     vtt = render_vtt(transcript)
-    assert all(len(line) <= MAX_LINE_CHARS for line in vtt.replace("<v A Very Long Speaker Name>", "").replace("<v Guest>", "").splitlines())
+    assert all(
+        len(line) <= MAX_LINE_CHARS
+        for line in vtt.replace("<v A Very Long Speaker Name>", "").replace("<v Guest>", "").splitlines()
+    )
     srt_text = render_srt(transcript)
     assert srt_text.count("A Very Long Speaker Name:") == 1 and srt_text.count("Guest:") == 1
     assert all(len(line) <= MAX_LINE_CHARS for line in srt_text.splitlines())
@@ -191,8 +270,13 @@ def test_captions_respect_two_lines_of_42_characters():
 
 
 def test_text_html_and_json_renderings():
-    transcript = Transcript((Cue(0, 1000, "Hello <there>.", "Host"), Cue(1000, 2000, "Still me.", "Host"),
-                             Cue(2500, 3000, "Hi & bye.", "Guest")))  # fmt: skip
+    transcript = Transcript(
+        (
+            Cue(0, 1000, "Hello <there>.", "Host"),
+            Cue(1000, 2000, "Still me.", "Host"),
+            Cue(2500, 3000, "Hi & bye.", "Guest"),
+        )
+    )
     assert render_txt(transcript) == "Host: Hello <there>. Still me.\n\nGuest: Hi & bye.\n"
     page = render_html(transcript, title="Episode <1>", language="en-GB")
     assert '<html lang="en-GB">' in page and "<title>Transcript: Episode &lt;1&gt;</title>" in page
@@ -265,11 +349,17 @@ def test_captions_always_fit_and_stay_inside_their_cue(pieces, start, length, sp
     text = " ".join(" ".join(pieces).split()) or "x"
     count = len(text.split())
     step = max(length // count, 1)
-    words = tuple(Word(start + i * step, start + i * step + step // 2, w) for i, w in enumerate(text.split())) if with_words else ()
+    words = (
+        tuple(Word(start + i * step, start + i * step + step // 2, w) for i, w in enumerate(text.split()))
+        if with_words
+        else ()
+    )
     cue = Cue(start, start + max(length, step * count), text, speaker, words)
     for prefix in (False, True):
         parts = captions(Transcript((cue,)), speaker_prefix=prefix)
-        assert all(1 <= len(c.lines) <= MAX_LINES and all(len(line) <= MAX_LINE_CHARS for line in c.lines) for c in parts)
+        assert all(
+            1 <= len(c.lines) <= MAX_LINES and all(len(line) <= MAX_LINE_CHARS for line in c.lines) for c in parts
+        )
         assert parts[0].start_ms == cue.start_ms and parts[-1].end_ms == cue.end_ms
         assert all(cue.start_ms <= c.start_ms <= c.end_ms <= cue.end_ms for c in parts)
         assert all(a.end_ms <= b.start_ms for a, b in zip(parts, parts[1:]))

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from feedcases import CASES, case_from_dict, load_case
+from http_helpers import running
 from lxml import etree
 from PIL import Image
 
-from feedcases import CASES, case_from_dict, load_case
 from podcast.publishing.feed import build_feed
-from podcast.show.manifest import show_guid
 from podcast.publishing.serve import make_server
-from http_helpers import running
+from podcast.show.manifest import show_guid
 from podcast.validate.elements import NS
 from podcast.validate.probes import check_online, fetch_feed
 from podcast.validate.rules import RULES
@@ -25,7 +25,6 @@ from podcast.validate.runner import check_artwork, validate_feed_bytes
 
 GOOD = build_feed(*load_case(CASES / "full.toml"))
 P = NS["podcast"]
-I = NS["itunes"]
 
 
 def _good_root() -> etree._Element:
@@ -50,7 +49,9 @@ def _drop(path: str, *, item: int | None = None) -> Callable[[etree._Element], N
     return mutate
 
 
-def _set(path: str, text: str | None = None, *, item: int | None = None, **attrs: str) -> Callable[[etree._Element], None]:
+def _set(
+    path: str, text: str | None = None, *, item: int | None = None, **attrs: str
+) -> Callable[[etree._Element], None]:
     def mutate(root: etree._Element) -> None:
         parent = _ch(root) if item is None else _item(root, item)
         element = parent.find(path, NS)
@@ -115,7 +116,10 @@ BAD_FEEDS: dict[str, tuple[Callable[[etree._Element], None], dict]] = {
     "item-guid": (_drop("guid", item=1), {}),
     "item-guid-unique": (_duplicate_guid, {}),
     "item-pubdate": (_set("pubDate", "last Tuesday", item=1), {}),
-    "item-pubdate-future": (_set("pubDate", "Fri, 01 Jan 2100 09:00:00 +0000", item=0), {"now": datetime(2027, 1, 1, tzinfo=timezone.utc)}),
+    "item-pubdate-future": (
+        _set("pubDate", "Fri, 01 Jan 2100 09:00:00 +0000", item=0),
+        {"now": datetime(2027, 1, 1, tzinfo=UTC)},
+    ),
     "item-description-length": (_set("description", "d" * 4001, item=1), {}),
     "item-explicit": (_set("itunes:explicit", "clean", item=1), {}),
     "item-episode-type": (_set("itunes:episodeType", "episode", item=1), {}),
@@ -147,7 +151,7 @@ def _rules(findings: list) -> set[str]:
 
 
 def test_good_feed_passes_every_rule() -> None:
-    assert validate_feed_bytes(GOOD, source="good.xml", now=datetime(2027, 1, 1, tzinfo=timezone.utc)) == []
+    assert validate_feed_bytes(GOOD, source="good.xml", now=datetime(2027, 1, 1, tzinfo=UTC)) == []
 
 
 def test_every_rule_has_a_failing_case() -> None:
@@ -250,8 +254,12 @@ ARTWORK_CASES: dict[str, list[Callable[[Path], Path]]] = {
     "artwork-readable": [_not_an_image],
     "artwork-square": [_image((1400, 1600))],
     "artwork-size": [_image((1000, 1000))],
-    "artwork-converted": [_image((1400, 1400), fmt="GIF"), _image((1400, 1400), mode="CMYK"),
-                          _image((1400, 1400), mode="RGBA", fmt="PNG"), _image((3200, 3200))],
+    "artwork-converted": [
+        _image((1400, 1400), fmt="GIF"),
+        _image((1400, 1400), mode="CMYK"),
+        _image((1400, 1400), mode="RGBA", fmt="PNG"),
+        _image((3200, 3200)),
+    ],
 }
 
 
@@ -363,7 +371,9 @@ def test_cli_validate_feed_file(tmp_path: Path, cli) -> None:
     bad.write_bytes(etree.tostring(root))
     result = cli("validate", "--feed", bad)
     assert result.exit_code == 1
-    assert "error: " in result.stdout and "[channel-explicit]" in result.stdout and "set [show] explicit" in result.stdout
+    assert (
+        "error: " in result.stdout and "[channel-explicit]" in result.stdout and "set [show] explicit" in result.stdout
+    )
     assert result.stderr.startswith("error: validation failed with 1 error(s)")
 
     result = cli("--json", "validate", "--feed", bad)

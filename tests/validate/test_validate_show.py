@@ -10,8 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from http_helpers import running
-from podcast.show.manifest import show_guid
+
 from podcast.publishing.serve import make_server
+from podcast.show.manifest import show_guid
 
 
 def test_demo_show_history_and_online(demo_show: Path, cli) -> None:
@@ -23,7 +24,9 @@ def test_demo_show_history_and_online(demo_show: Path, cli) -> None:
     # A GUID edited by hand: the last published feed (the target's feed.xml) still has the old one.
     manifest = demo_show / "episodes" / "trailer" / "episode.toml"
     original = manifest.read_text()
-    manifest.write_text(original.replace("8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b", "8a6f2c1e-3b4d-4e5f-9a7b-00000000beef"))
+    manifest.write_text(
+        original.replace("8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b", "8a6f2c1e-3b4d-4e5f-9a7b-00000000beef")
+    )
     result = cli("-C", demo_show, "--json", "validate")
     assert result.exit_code == 1
     findings = json.loads(result.stdout)["findings"]
@@ -43,8 +46,9 @@ def test_demo_show_history_and_online(demo_show: Path, cli) -> None:
     manifest.write_text(original)
 
     # --online: fetch the published feed from `podcast serve` and every URL in it.
-    server = make_server(demo_show / "feed", host="127.0.0.1", port=0,
-                         published_base_url="https://media.example.org/survivor-voices")  # fmt: skip
+    server = make_server(
+        demo_show / "feed", host="127.0.0.1", port=0, published_base_url="https://media.example.org/survivor-voices"
+    )
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -101,7 +105,9 @@ def test_manifest_podcast20_keys_load(demo_show: Path) -> None:
     from podcast.show.model import load_show
 
     show_toml = demo_show / "podcast.toml"
-    text = show_toml.read_text().replace("[audio]", '''apple_verify = "abc123"
+    text = show_toml.read_text().replace(
+        "[audio]",
+        """apple_verify = "abc123"
 license = "cc-by-nc-nd-4.0"
 medium = "podcast"
 block = false
@@ -112,7 +118,8 @@ name = "Alex Host"
 role = "host"
 href = "https://example.org/alex"
 
-[audio]''')
+[audio]""",
+    )
     show_toml.write_text(text + '\nnew_feed_url = "https://feeds.example.net/sv.xml"\n\n[feed]\nmax_items = 50\n')
     episode_toml = demo_show / "episodes" / "trailer" / "episode.toml"
     episode_toml.write_text(episode_toml.read_text() + '\n[[persons]]\nname = "Jordan Guest"\nrole = "guest"\n')
@@ -131,7 +138,9 @@ def test_bad_podcast20_keys_are_clear_errors(demo_show: Path, cli) -> None:
     show_toml.write_text(original.replace('type = "episodic"', 'type = "episodic"\nmedium = "radio"'))
     result = cli("-C", demo_show, "validate")
     assert result.exit_code == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith(f"error: {show_toml}: field 'show.medium'") and 'medium = "podcast"' in result.stderr
+    assert (
+        result.stderr.startswith(f"error: {show_toml}: field 'show.medium'") and 'medium = "podcast"' in result.stderr
+    )
 
     show_toml.write_text(original + "\n[feed]\nmax_items = 0\n")
     result = cli("-C", demo_show, "validate")
@@ -182,7 +191,9 @@ def test_s3_compatible_show_reads_history_from_its_endpoint(cli, make_s3_show, m
     show = make_s3_show()  # endpoint_url and region in podcast.toml; aws_env removed AWS_ENDPOINT_URL*
     assert cli("-C", show.root, "publish").exit_code == 0
     manifest = show.root / "episodes" / "trailer" / "episode.toml"
-    manifest.write_text(manifest.read_text().replace("8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b", "8a6f2c1e-3b4d-4e5f-9a7b-00000000beef"))
+    manifest.write_text(
+        manifest.read_text().replace("8a6f2c1e-3b4d-4e5f-9a7b-1c2d3e4f5a6b", "8a6f2c1e-3b4d-4e5f-9a7b-00000000beef")
+    )
 
     # Anything not on loopback (AWS) goes to a proxy that only records it; the moto store is on 127.0.0.1.
     seen: list[str] = []
