@@ -237,7 +237,7 @@ def transcribe(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to transcribe.")],
     output: Annotated[
-        Path | None,
+        Path,
         typer.Option(
             "--output",
             "-o",

@@ -152,7 +152,7 @@ class _ChapterOrderedID3(ID3):
     the file in a shuffled order; ffmpeg and several players list CHAP frames in file order.
     """
 
-    def _write(self, config):  # type: ignore[no-untyped-def]
+    def _write(self, config):
         chapters = sorted(self.getall("CHAP"), key=lambda frame: (frame.start_time, frame.element_id))
         tocs = self.getall("CTOC")
         for frame in (*tocs, *chapters):

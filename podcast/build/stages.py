@@ -228,14 +228,12 @@ def build_episode(
     finally:
         tmp.unlink(missing_ok=True)
 
-    from mutagen.mp3 import MP3
-
     built = BuiltEpisode(
         slug=episode.slug,
         mp3_path=final,
         size_bytes=final.stat().st_size,
         sha256=sha256_file(final),
-        duration_s=round(MP3(final).info.length, 3),
+        duration_s=round(read_duration(final), 3),
         audio_key=key,
         tags_key=new_tags_key,
         loudness=loudness,

@@ -34,7 +34,7 @@ class ProgressView:
 
     def __init__(self, obj: Context):
         self.enabled = sys.stderr.isatty() and not obj.quiet and not obj.json
-        self._progress = None
+        self._progress: Any = None  # a rich Progress while drawing
         self._tasks: dict[str, Any] = {}
         self._transfer_lock = threading.Lock()
 

@@ -211,7 +211,7 @@ class ShowExtension(BaseExtension):
     def extend_ns(self) -> dict[str, str]:
         return {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS}
 
-    def extend_rss(self, rss):  # type: ignore[no-untyped-def]
+    def extend_rss(self, rss):
         assert self.channel is not None
         manifest = self.channel.show.manifest
         info = manifest.show
@@ -263,7 +263,7 @@ class EpisodeExtension(BaseEntryExtension):
     channel_image_url: str = ""
     show_link: str = ""
 
-    def extend_rss(self, entry):  # type: ignore[no-untyped-def]
+    def extend_rss(self, entry):
         assert self.item is not None
         manifest = self.item.episode.manifest
         # Apple asks for the HTML notes inside CDATA; a CDATA section cannot hold "]]>", so then it stays escaped.
@@ -347,7 +347,7 @@ def build_feed(channel: FeedChannel, items: list[FeedItem], *, built_at: datetim
         ordered = ordered[:max_items]
     fg = FeedGenerator()
     fg.register_extension("show", ShowExtension, EpisodeExtension, atom=False, rss=True)
-    fg.show.channel = channel  # type: ignore[attr-defined]
+    fg.show.channel = channel
     fg.title(xml_text(info.title))
     # feedgen's RSS <link> is the last link added: self first, then the show's web page.
     fg.link(href=channel.feed_url, rel="self", type="application/rss+xml")
@@ -363,15 +363,15 @@ def build_feed(channel: FeedChannel, items: list[FeedItem], *, built_at: datetim
     if newest is not None:
         fg.lastBuildDate(newest)
     else:
-        fg._FeedGenerator__rss_lastBuildDate = None  # type: ignore[attr-defined]  # never the clock: see module doc
+        fg._FeedGenerator__rss_lastBuildDate = None  # never the clock: see module doc
 
     for item in ordered:
         manifest = item.episode.manifest
         notes = xml_text(item.notes_html)
         entry = fg.add_entry(order="append")
-        entry.show.item = item  # type: ignore[attr-defined]
-        entry.show.channel_image_url = channel.image_url  # type: ignore[attr-defined]
-        entry.show.show_link = info.link  # type: ignore[attr-defined]
+        entry.show.item = item
+        entry.show.channel_image_url = channel.image_url
+        entry.show.show_link = info.link
         entry.title(xml_text(manifest.title))
         entry.guid(item.episode.guid, permalink=False)
         entry.description(fit_html(notes))

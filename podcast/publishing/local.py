@@ -36,7 +36,7 @@ class LocalFolderTarget:
         path = self._path(key)
         return path.is_file() and path.stat().st_size == size
 
-    def _write(self, key: str, writer) -> None:  # type: ignore[no-untyped-def]
+    def _write(self, key: str, writer) -> None:
         # The temporary name is per process: uploads run outside the publish lock, and two
         # publishes writing one fixed name could rename each other's half-written file into place.
         path = self._path(key)

@@ -14,6 +14,7 @@ import re
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from podcast.publishing.target import FEED_KEY, content_type_for
@@ -72,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not file.is_relative_to(self.root.resolve()) or not file.is_file():
             return None, None
         if path == FEED_KEY:
-            host, port = self.server.server_address[:2]
+            host, port = cast(tuple[str, int], self.server.server_address)[:2]
             own = f"http://{self.headers.get('Host') or f'{host!s}:{port}'}"
             return file.read_bytes().replace(self.published_base_url.encode(), own.encode()), file
         return None, file

@@ -195,7 +195,7 @@ def _frame_strings(frame: Any) -> Iterator[tuple[str, str]]:
             for item in value:
                 if isinstance(item, str):
                     yield spec.name, item
-        elif hasattr(value, "values") and spec.name == "sub_frames":
+        elif value is not None and hasattr(value, "values") and spec.name == "sub_frames":
             for sub in value.values():
                 for label, text in _frame_strings(sub):
                     yield sub.FrameID if label in ("text", "url") else f"{sub.FrameID} {label}", text
@@ -232,7 +232,7 @@ def scan_image(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
 
     try:
         with Image.open(path) as image:
-            fields: list[tuple[str, Any]] = list(image.info.items())
+            fields: list[tuple[str, Any]] = [(str(key), value) for key, value in image.info.items()]
             fields += [(f"EXIF {tag}", value) for tag, value in image.getexif().items()]
     except OSError:
         return []

@@ -14,6 +14,7 @@ import logging
 import re
 import tomllib
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -331,7 +332,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def _describe(error: dict[str, Any]) -> tuple[str, str]:
+def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     """Turn one pydantic error into (field path, what is wrong), in a producer's words."""
     loc = _field_path(error["loc"])
     kind = error["type"]

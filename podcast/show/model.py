@@ -161,7 +161,7 @@ SHOW_FIELDS = ("title", "description", "author", "copyright", "support_notice")
 EPISODE_FIELDS = ("title", "description", "content_warning")
 
 
-def _redacted_fields(model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "") -> dict:  # type: ignore[no-untyped-def]
+def _redacted_fields(model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "") -> dict:
     update = {}
     for name in fields:
         value = getattr(model, name, None)

@@ -337,9 +337,9 @@ def redact_dataclass(value: _C, names: RedactionList) -> _C:
         if items and all(
             dataclasses.is_dataclass(item) and isinstance(getattr(item, "text", None), str) for item in items
         ):
-            texts = _redact_texts([item.text for item in items], names)  # type: ignore[union-attr]
-            items = [dataclasses.replace(item, text=text) for item, text in zip(items, texts, strict=True)]  # type: ignore[type-var]
-        return type(value)(items)  # type: ignore[return-value]
+            texts = _redact_texts([item.text for item in items], names)
+            items = [dataclasses.replace(item, text=text) for item, text in zip(items, texts, strict=True)]
+        return type(value)(items)
     if isinstance(value, dict):
         return {key: redact_dataclass(item, names) for key, item in value.items()}  # type: ignore[return-value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -350,7 +350,7 @@ def redact_dataclass(value: _C, names: RedactionList) -> _C:
                 new = redact_dataclass(current, names)
                 if new != current:
                     changes[spec.name] = new
-        return dataclasses.replace(value, **changes) if changes else value  # type: ignore[type-var]
+        return dataclasses.replace(value, **changes) if changes else value
     return value
 
 

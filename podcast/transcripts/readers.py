@@ -154,7 +154,7 @@ def parse_vtt(text: str, path: Path) -> Transcript:
     timings = _timing_lines(text, path, "vtt")
     _check_blocks(text, path, "vtt")
     try:
-        captions = list(webvtt.from_string(text.lstrip("\ufeff")))
+        captions = webvtt.from_string(text.lstrip("\ufeff")).captions
     except (MalformedFileError, MalformedCaptionError) as exc:
         raise TranscriptInvalid(f"is not valid WebVTT ({exc})", path=path, fix="check it in a caption editor") from None
     if len(captions) != len(timings):
@@ -209,17 +209,17 @@ def _json_with_lines(text: str) -> Any:
     import json.decoder
     import json.scanner
 
-    decoder = json.JSONDecoder()
+    decoder: Any = json.JSONDecoder()  # its private hooks are untyped
 
-    def parse_object(s_and_end, *args):  # type: ignore[no-untyped-def]
+    def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
         source, start = s_and_end
-        obj, end = json.decoder.JSONObject(s_and_end, *args)
+        obj, end = json.decoder.JSONObject(s_and_end, *args)  # type: ignore[attr-defined]
         if isinstance(obj, dict):
             obj["_line"] = source.count("\n", 0, start) + 1
         return obj, end
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner ignores parse_object
+    decoder.parse_object = parse_object
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]  # the C scanner ignores parse_object
     return decoder.decode(text)
 
 
@@ -281,11 +281,11 @@ def parse_json(text: str, path: Path) -> Transcript:
             fix="check the commas, quotes and brackets on that line",
         ) from None
     if isinstance(data, dict) and not isinstance(data.get("segments"), list) and isinstance(data.get("words"), list):
-        words = [
+        word_cues = [
             Cue(*_json_cue(w, path, None, "word"), line=w.get("_line") if isinstance(w, dict) else None)
             for w in data["words"]
         ]
-        return Transcript(tuple(regroup_words([replace(w, text=w.text.strip()) for w in words])))
+        return Transcript(tuple(regroup_words([replace(w, text=w.text.strip()) for w in word_cues])))
     if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
         raise TranscriptInvalid(
             'has no "segments" list',
