@@ -2,7 +2,7 @@
 
 Remote interviews are often recorded one file per speaker ("double-ender"). The episode
 audio is those tracks mixed (``amix``, all starting at zero), and the transcriber works on
-each track alone so every cue knows who spoke (see :mod:`podcast.transcribe`).
+each track alone so every cue knows who spoke (see :mod:`podcast.build.transcripts`).
 
 The mix goes to ``build/<slug>/mix-<hash>.flac`` (24-bit, so the later loudness stage has
 headroom) and is reused while the track files are unchanged; the build then renders it

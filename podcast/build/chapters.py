@@ -10,7 +10,7 @@ Producers write chapters one of four ways, all read into the same :class:`Chapte
 
 The same rules apply to each (first chapter at 0, strictly increasing, titles not empty,
 every start inside the audio), and an error names the file and the line to fix. The
-list is then rendered three ways: ID3 CHAP/CTOC frames in the MP3 (via :mod:`podcast.tags`),
+list is then rendered three ways: ID3 CHAP/CTOC frames in the MP3 (via :mod:`podcast.audio.tags`),
 Podcast Index chapters JSON 1.2 (published and linked by ``podcast:chapters``) and Podlove
 Simple Chapters (``psc:chapters`` in the feed).
 

@@ -1,6 +1,6 @@
 """The publish gate: nothing goes up while any artefact contains a name from the redaction list.
 
-Redaction (``podcast/redaction.py``) cleans the text the pipeline writes; the gate checks
+Redaction (``podcast/show/redactions.py``) cleans the text the pipeline writes; the gate checks
 what actually came out, byte for byte, just before the first upload. It scans every
 artefact a release plan would publish, whichever branch of the code made it:
 

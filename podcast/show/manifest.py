@@ -136,7 +136,7 @@ class FeedSettings(_Section):
 
 
 class SafeguardingSettings(_Section):
-    """[safeguarding]: see podcast/redaction.py, podcast/censor.py and podcast/takedown.py."""
+    """[safeguarding]: see podcast/show/redactions.py, podcast/safeguarding/ and podcast/publishing/takedown.py."""
 
     redactions: Annotated[str, Field(min_length=1)] | None = None  # path to the private list, outside the show folder
     require_redactions: bool = False  # refuse to work without a list (e.g. a cron job missing PODCAST_REDACTIONS)
@@ -150,7 +150,7 @@ class TagSettings(_Section):
 
 
 class TranscriptSettings(_Section):
-    """[transcripts]: generate transcripts offline when an episode supplies none (see podcast/transcripts.py)."""
+    """[transcripts]: generate transcripts offline when an episode supplies none (see podcast/build/transcripts.py)."""
 
     auto: bool = False
     model: Annotated[str, Field(min_length=1)] | None = None  # a CTranslate2 Whisper folder, relative to podcast.toml

@@ -355,7 +355,7 @@ def redact_dataclass(value: _C, names: RedactionList) -> _C:
 
 
 def redact_chapters(chapters: _C, names: RedactionList) -> _C:
-    """A chapter list (``podcast.chapters.ChapterList``) with listed names replaced in every title.
+    """A chapter list (``podcast.build.chapters.ChapterList``) with listed names replaced in every title.
 
     Chapters written in episode.toml are already redacted by :func:`redact_show`; this
     covers chapters read from a file the episode names (Audacity labels, JSON, text).
