@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from podcast.publishing.publish import PublishReport
     from podcast.publishing.review import ReviewReport
     from podcast.publishing.takedown import TakedownReport
-    from podcast.validate.rules import Finding
+    from podcast.validate.findings import Finding
 
 
 def init_text(created: list[Path]) -> str:

@@ -10,32 +10,18 @@ import re
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from lxml import etree
 
+from podcast.validate.checks import reported_by_runner
 from podcast.validate.elements import NS, is_url
-from podcast.validate.rules import RULES, Finding, reported_by_runner, rule
+from podcast.validate.findings import Finding, Probe
+from podcast.validate.rules import RULES, rule
 from podcast.validate.runner import parse_feed
 
 USER_AGENT = "survivor-voices-podcast-validate/1 (like a podcast directory)"
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What a directory sees when it fetches one URL named by the feed."""
-
-    url: str
-    kind: str  # "enclosure", "image", "transcript", "chapters"
-    expected_type: str | None
-    expected_length: int | None
-    head_status: int | None = None  # None: no answer at all
-    head_type: str | None = None
-    head_length: int | None = None
-    range_status: int | None = None
-    range_total: int | None = None  # from Content-Range
-    error: str | None = None
 
 
 def _request(url: str, *, method: str, headers: dict[str, str], timeout: float) -> tuple[int, dict[str, str]]:

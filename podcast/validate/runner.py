@@ -15,7 +15,8 @@ from lxml import etree
 from podcast.artwork import inspect_artwork
 from podcast.errors import PodcastError
 from podcast.validate.elements import item_name
-from podcast.validate.rules import RULES, FeedView, Finding, HistoryView, rule
+from podcast.validate.findings import FeedView, Finding, HistoryView
+from podcast.validate.rules import RULES, rule
 
 
 def parse_feed(data: bytes) -> etree._Element:

@@ -15,8 +15,9 @@ from podcast.publishing.target import FEED_KEY, open_target
 from podcast.show.model import load_show, utc_now
 from podcast.show.settings import resolve_settings
 from podcast.validate.elements import text_of
+from podcast.validate.findings import Finding
 from podcast.validate.probes import check_online, fetch_feed
-from podcast.validate.rules import Finding, rule
+from podcast.validate.rules import rule
 from podcast.validate.runner import check_artwork, parse_feed, validate_feed_bytes
 
 
