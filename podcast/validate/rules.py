@@ -35,6 +35,7 @@ from lxml import etree
 from podcast.artwork import MIN_SIZE_PX, ArtworkInfo, fixable_problems
 from podcast.publishing.feed import MAX_DESCRIPTION_BYTES
 from podcast.show.manifest import show_guid
+from podcast.urls import redact_urls
 from podcast.validate.elements import (
     NS,
     attr,
@@ -191,7 +192,8 @@ class Rule:
 
     def finding(self, where: str, detail: str = "") -> Finding:
         message = f"{self.message} ({detail})" if detail else self.message
-        return Finding(self.id, self.severity, where, message, self.fix)
+        # A feed can name addresses with user:password@ in them (one published before they were refused).
+        return Finding(self.id, self.severity, redact_urls(where), redact_urls(message), self.fix)
 
 
 @dataclass(frozen=True)
