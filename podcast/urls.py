@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from podcast.errors import SettingsInvalid
@@ -49,6 +50,29 @@ def has_credentials(text: str) -> bool:
     False
     """
     return _USERINFO.search(text) is not None
+
+
+def key_with_credentials(data: Any, prefix: str = "") -> str | None:
+    """The dotted name of the first text in parsed TOML holding a web address with ``user:password@``.
+
+    Every text is looked at, not only the URL fields: a link in the notes is published too.
+
+    >>> key_with_credentials({"publish": {"endpoint_url": "http://admin:pw@127.0.0.1:9000"}})
+    'publish.endpoint_url'
+    >>> key_with_credentials({"chapters": [{"url": "https://example.org"}, {"url": "https://a@example.org"}]})
+    'chapters[1].url'
+    >>> key_with_credentials({"show": {"link": "https://example.org/@ana"}}) is None
+    True
+    """
+    if isinstance(data, str):
+        return prefix if has_credentials(data) else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        name = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
+        found = key_with_credentials(value, name)
+        if found:
+            return found
+    return None
 
 
 def redact_urls(text: str) -> str:

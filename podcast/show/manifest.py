@@ -24,7 +24,7 @@ from podcast.errors import EpisodeInvalid, PodcastError, ShowInvalid
 from podcast.files import read_text
 from podcast.show.unknown_keys import lost_safety_key, suggestion, unknown_keys
 from podcast.timecode import parse_time
-from podcast.urls import URL_CREDENTIALS_FIX, has_credentials
+from podcast.urls import URL_CREDENTIALS_FIX, key_with_credentials
 
 log = logging.getLogger(__name__)
 
@@ -441,32 +441,9 @@ def _refuse_credentials(data: dict[str, Any], path: Path, exc_type: type[Podcast
         )
 
 
-def _url_with_credentials(data: Any, prefix: str = "") -> str | None:
-    """The dotted name of the first text value holding a web address with ``user:password@`` in it.
-
-    Every text is looked at, not only the URL fields: a link in the notes is published too.
-
-    >>> _url_with_credentials({"publish": {"endpoint_url": "http://admin:pw@127.0.0.1:9000"}})
-    'publish.endpoint_url'
-    >>> _url_with_credentials({"chapters": [{"url": "https://example.org"}, {"url": "https://a@example.org"}]})
-    'chapters[1].url'
-    >>> _url_with_credentials({"show": {"link": "https://example.org/@ana"}}) is None
-    True
-    """
-    if isinstance(data, str):
-        return prefix if has_credentials(data) else None
-    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
-    for key, value in items:
-        name = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
-        found = _url_with_credentials(value, name)
-        if found:
-            return found
-    return None
-
-
 def _refuse_url_credentials(data: dict[str, Any], path: Path, exc_type: type[PodcastError]) -> None:
     """Refuse a manifest with ``user:password@`` in any address, naming the key, never the address."""
-    key = _url_with_credentials(data)
+    key = key_with_credentials(data)
     if key:
         raise exc_type(
             f"'{key}' holds a user name or password in a web address (user:password@host)",
