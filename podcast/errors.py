@@ -39,6 +39,10 @@ class ShowInvalid(PodcastError):
     """podcast.toml is missing, unreadable or has a bad field."""
 
 
+class SettingsInvalid(ShowInvalid):
+    """A publish setting (an option, an environment variable or a [publish] key) is unusable."""
+
+
 class EpisodeInvalid(PodcastError):
     """An episode folder or its episode.toml is unusable."""
 

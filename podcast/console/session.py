@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from podcast.errors import PodcastError
+from podcast.urls import redact_urls
 
 if TYPE_CHECKING:
     from podcast.publishing.target import Target
@@ -41,8 +42,10 @@ class Context:
 
 
 class StderrFormatter(logging.Formatter):
+    """``level: message``, with ``user:password@`` blanked from any address a library put in the message."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
+        return f"{record.levelname.lower()}: {redact_urls(record.getMessage())}"
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
@@ -61,7 +64,7 @@ def reported_errors() -> Iterator[None]:
         yield
     except PodcastError as exc:
         log.debug("error details", exc_info=True)
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {redact_urls(str(exc))}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("error: interrupted — nothing half-written was kept; run the command again", err=True)

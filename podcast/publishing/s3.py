@@ -43,8 +43,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from podcast.errors import StateConflict, StorageError
+from podcast.errors import SettingsInvalid, StateConflict, StorageError
 from podcast.publishing.target import STATE_KEY
+from podcast.urls import URL_CREDENTIALS_FIX, has_credentials, redact_urls
 
 if TYPE_CHECKING:
     from podcast.show.settings import PublishSettings
@@ -113,7 +114,7 @@ def parse_s3_url(url: str) -> S3Location:
     bucket = parsed.netloc
     if parsed.scheme != "s3" or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
         raise StorageError(
-            f"target '{url}' does not name a valid bucket",
+            f"target '{redact_urls(url)}' does not name a valid bucket",
             fix="write it as s3://bucket-name/optional/prefix (bucket names are 3-63 lowercase letters, digits, dots and dashes)",
         )
     prefix = "/".join(part for part in parsed.path.split("/") if part)
@@ -121,14 +122,31 @@ def parse_s3_url(url: str) -> S3Location:
 
 
 def redact(text: str) -> str:
-    """Blank out anything shaped like an AWS access key id or secret key.
+    """Blank out anything shaped like an AWS access key id or secret key, and ``user:password@`` in addresses.
 
     >>> redact("key AKIAIOSFODNN7EXAMPLE was rejected")
     'key [redacted] was rejected'
     >>> redact("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here")
     'secret [redacted] here'
+    >>> redact("Invalid endpoint: http://admin:pw@store.example.org")
+    'Invalid endpoint: http://[redacted]@store.example.org'
     """
-    return _SECRET_PATTERN.sub("[redacted]", text)
+    return _SECRET_PATTERN.sub("[redacted]", redact_urls(text))
+
+
+def refuse_endpoint_credentials(endpoint_url: str | None) -> None:
+    """Refuse ``user:password@`` in the endpoint, whether from [publish] or boto3's AWS_ENDPOINT_URL* variables.
+
+    botocore echoes the endpoint in its own error messages, and the store never reads credentials
+    from there anyway: they come from the AWS credential chain.
+    """
+    sources = [("[publish] endpoint_url", endpoint_url or "")]
+    sources += [(name, value) for name, value in sorted(os.environ.items()) if name.startswith("AWS_ENDPOINT_URL")]
+    for name, value in sources:
+        if has_credentials(value):
+            raise SettingsInvalid(
+                f"{name} '{redact_urls(value)}' holds a user name or password", fix=URL_CREDENTIALS_FIX
+            )
 
 
 def custom_endpoint(endpoint_url: str | None) -> str | None:
@@ -151,6 +169,7 @@ def make_client(
     import boto3
     from botocore.config import Config
 
+    refuse_endpoint_credentials(endpoint_url)
     endpoint = custom_endpoint(endpoint_url) if service == "s3" else None
     try:
         retries = {
@@ -216,7 +235,7 @@ class S3Target:
         self.location = location
         self.client = client
         self.acl = acl
-        self.endpoint = endpoint or "Amazon S3"
+        self.endpoint = redact_urls(endpoint) if endpoint else "Amazon S3"  # it appears in error messages
         self.checksums = checksums
         self.transfer_config = transfer_config or TransferConfig(
             multipart_threshold=MULTIPART_THRESHOLD,

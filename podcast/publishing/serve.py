@@ -5,6 +5,11 @@ to seek), so both are answered properly (206 + Content-Range, 416 when unsatisfi
 The feed names the public ``base_url``; when served from here it is rewritten to this
 server's own address so an app subscribed here downloads from here. GUIDs do not
 contain the URL, so an app that later moves to the real feed sees the same episodes.
+
+That address is the one the request came in on (the socket's own, so a phone on the network
+gets the machine's LAN address), never the request's ``Host:`` header: a header is the
+client's to forge, and it would land unescaped in the XML. Malformed paths (NUL and other
+control characters, ``..``, broken percent-encoding, overlong) are answered 400.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import re
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from podcast.publishing.target import FEED_KEY, content_type_for
@@ -22,6 +26,40 @@ from podcast.publishing.target import FEED_KEY, content_type_for
 log = logging.getLogger(__name__)
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+MAX_PATH_CHARS = 1024  # published keys are far shorter; anything longer is not ours
+
+
+def request_path(raw: str) -> str | None:
+    """The folder-relative name a request path asks for, or None when the path is malformed (400).
+
+    >>> request_path("/media/ep%201.mp3?x=1"), request_path("/")
+    ('media/ep 1.mp3', 'feed.xml')
+    >>> [request_path(p) for p in ("/feed.xml%00.mp3", "/a/../b", "/%2e%2e/x", "/%zz", "/%ff", "/" + "a" * 2000)]
+    [None, None, None, None, None, None]
+    """
+    path = urlsplit(raw).path
+    if len(raw) > MAX_PATH_CHARS or _BAD_PERCENT.search(path):
+        return None
+    try:
+        decoded = unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    relative = decoded.lstrip("/")
+    if _CONTROL.search(decoded) or ".." in relative.split("/"):
+        return None
+    return relative or FEED_KEY
+
+
+def own_base_url(sockname: tuple[object, ...]) -> str:
+    """``http://host:port`` for the address a connection came in on (IPv6 in brackets).
+
+    >>> own_base_url(("127.0.0.1", 8000)), own_base_url(("::1", 8000, 0, 0))
+    ('http://127.0.0.1:8000', 'http://[::1]:8000')
+    """
+    host, port = str(sockname[0]), int(str(sockname[1]))
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -65,21 +103,26 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         log.info("%s %s", self.address_string(), format % args)
 
-    def _body(self) -> tuple[bytes | None, Path | None]:
-        path = unquote(urlsplit(self.path).path).lstrip("/") or FEED_KEY
+    def _body(self, path: str) -> tuple[bytes | None, Path | None]:
         if any(part.startswith(".") for part in path.split("/")):
             return None, None  # never serve .podcast/ state or temp files
-        file = (self.root / path).resolve()
-        if not file.is_relative_to(self.root.resolve()) or not file.is_file():
+        try:
+            file = (self.root / path).resolve()
+            if not file.is_relative_to(self.root.resolve()) or not file.is_file():
+                return None, None
+        except OSError:  # a name too long for the file system, a loop of links
             return None, None
         if path == FEED_KEY:
-            host, port = cast(tuple[str, int], self.server.server_address)[:2]
-            own = f"http://{self.headers.get('Host') or f'{host!s}:{port}'}"
+            own = own_base_url(self.connection.getsockname())
             return file.read_bytes().replace(self.published_base_url.encode(), own.encode()), file
         return None, file
 
     def _send(self, head_only: bool) -> None:
-        data, file = self._body()
+        path = request_path(self.path)
+        if path is None:
+            self.send_error(HTTPStatus.BAD_REQUEST, "malformed path")
+            return
+        data, file = self._body(path)
         if file is None:
             self.send_error(HTTPStatus.NOT_FOUND, "not found")
             return
@@ -129,7 +172,10 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the app stopped reading (seek, cancel): normal for podcast clients
 
     def do_HEAD(self) -> None:  # noqa: N802
-        self._send(head_only=True)
+        try:
+            self._send(head_only=True)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
 
 def make_server(root: Path, *, host: str, port: int, published_base_url: str) -> ThreadingHTTPServer:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from podcast.publishing.local import LocalFolderTarget
+from podcast.urls import check_target, target_scheme
 
 if TYPE_CHECKING:
     from podcast.show.settings import PublishSettings
@@ -109,8 +110,13 @@ class Target(Protocol):
 
 
 def open_target(target: str, show_root: Path, settings: PublishSettings | None = None) -> Target:
-    """The Target for a ``[publish] target`` value: a folder relative to the show, or s3://bucket/prefix."""
-    if target.startswith("s3://"):
+    """The Target for a ``[publish] target`` value: a folder relative to the show, or s3://bucket/prefix.
+
+    ``s3://`` is accepted in any case; any other scheme (``file:``, ``https:``, ``gs:``) is refused
+    rather than taken as a folder named ``file:`` inside the show (see :func:`podcast.urls.check_target`).
+    """
+    target = check_target(target, source="target")
+    if target_scheme(target) == "s3":
         from podcast.publishing.s3 import S3Target
 
         return S3Target.from_settings(target, settings)

@@ -25,6 +25,7 @@ from podcast.errors import EpisodeInvalid, PodcastError, ShowInvalid
 from podcast.files import read_text
 from podcast.show.unknown_keys import lost_safety_key, suggestion, unknown_keys
 from podcast.timecode import parse_time
+from podcast.urls import URL_CREDENTIALS_FIX, key_with_credentials
 
 log = logging.getLogger(__name__)
 
@@ -441,12 +442,24 @@ def _refuse_credentials(data: dict[str, Any], path: Path, exc_type: type[Podcast
         )
 
 
+def _refuse_url_credentials(data: dict[str, Any], path: Path, exc_type: type[PodcastError]) -> None:
+    """Refuse a manifest with ``user:password@`` in any address, naming the key, never the address."""
+    key = key_with_credentials(data)
+    if key:
+        raise exc_type(
+            f"'{key}' holds a user name or password in a web address (user:password@host)",
+            path=path,
+            fix=URL_CREDENTIALS_FIX,
+        )
+
+
 _Manifest = TypeVar("_Manifest", bound=BaseModel)
 
 
 def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError], safety_keys: tuple[str, ...]) -> _Manifest:
     data = read_toml(path, exc_type)
     _refuse_credentials(data, path, exc_type)
+    _refuse_url_credentials(data, path, exc_type)
     warnings = _check_unknown(data, model, path, exc_type, safety_keys)  # before validation: `publshed` is a slip
     try:
         manifest = model.model_validate(data)

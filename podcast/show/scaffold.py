@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tomlkit
 
-from podcast.errors import EpisodeInvalid, ShowInvalid
+from podcast.errors import EpisodeInvalid, SettingsInvalid, ShowInvalid
 from podcast.files import write_atomic
 from podcast.show.manifest import (
     EPISODE_FILE,
@@ -24,6 +24,7 @@ from podcast.show.manifest import (
     new_guid,
     show_guid,
 )
+from podcast.urls import URL_CREDENTIALS_FIX, has_credentials, redact_urls
 
 SHOW_TEMPLATE = """\
 # The show: metadata, audio targets and where to publish. See README.md for every key.
@@ -77,6 +78,10 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
 
     manifest = directory / SHOW_FILE
     base_url = (base_url or PLACEHOLDER_BASE_URL).rstrip("/")
+    if has_credentials(base_url):
+        raise SettingsInvalid(
+            f"--base-url '{redact_urls(base_url)}' holds a user name or password", fix=URL_CREDENTIALS_FIX
+        )
     if not re.match(URL_PATTERN, base_url):
         raise ShowInvalid(
             f"base URL '{base_url}' is not a web address",

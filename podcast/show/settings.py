@@ -6,9 +6,10 @@ import os
 import re
 from dataclasses import dataclass
 
-from podcast.errors import ShowInvalid
+from podcast.errors import SettingsInvalid, ShowInvalid
 from podcast.show.manifest import URL_PATTERN
 from podcast.show.model import Show
+from podcast.urls import URL_CREDENTIALS_FIX, check_target, has_credentials, redact_urls
 
 
 @dataclass(frozen=True)
@@ -28,19 +29,44 @@ class PublishSettings:
         return f"{self.base_url}/{key}"
 
 
+def _chosen(option: str | None, option_name: str, env: str, toml_value: str, toml_name: str) -> tuple[str, str]:
+    """The value in effect and where it came from, for messages that say what to change."""
+    if option:
+        return option, option_name
+    if os.environ.get(env):
+        return os.environ[env], env
+    return toml_value, toml_name
+
+
 def resolve_settings(show: Show, *, target: str | None = None, base_url: str | None = None) -> PublishSettings:
-    """Options beat PODCAST_TARGET/PODCAST_BASE_URL, which beat podcast.toml."""
+    """Options beat PODCAST_TARGET/PODCAST_BASE_URL, which beat podcast.toml.
+
+    Refused here, before anything is built or written: a target that is neither a folder nor
+    ``s3://`` (``file:///srv/x`` is not a folder named ``file:``), and a base URL that is not a
+    web address or holds a user name or password (it is written into the public feed and tags).
+    """
     publish = show.manifest.publish
-    chosen_target = target or os.environ.get("PODCAST_TARGET") or publish.target
-    chosen_base = base_url or os.environ.get("PODCAST_BASE_URL") or publish.base_url
+    toml = show.root / "podcast.toml"
+    chosen_target, target_source = _chosen(target, "--target", "PODCAST_TARGET", publish.target, "[publish] target")
+    chosen_base, base_source = _chosen(base_url, "--base-url", "PODCAST_BASE_URL", publish.base_url, "base_url")
+    in_toml = base_source == "base_url"
+    if has_credentials(chosen_base):
+        raise SettingsInvalid(
+            f"{base_source if not in_toml else 'base URL'} '{redact_urls(chosen_base)}' holds a user name or password",
+            path=toml if in_toml else None,
+            fix=URL_CREDENTIALS_FIX,
+        )
     if not re.match(URL_PATTERN, chosen_base):
         raise ShowInvalid(
             f"base URL '{chosen_base}' is not a web address",
-            path=show.root / "podcast.toml",
+            path=toml,
             fix="use the public address that serves the target, starting with https://",
         )
+    checked_target = check_target(
+        chosen_target, source=target_source, path=toml if target_source == "[publish] target" else None
+    )
     return PublishSettings(
-        target=chosen_target,
+        target=checked_target,
         base_url=chosen_base.rstrip("/"),
         endpoint_url=publish.endpoint_url,
         region=publish.region,

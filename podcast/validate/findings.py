@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from podcast.urls import redact_urls
+
 Severity = Literal["error", "warning"]
 Scope = Literal["channel", "item", "feed", "history", "artwork", "online"]
 
@@ -40,7 +42,8 @@ class Rule:
 
     def finding(self, where: str, detail: str = "") -> Finding:
         message = f"{self.message} ({detail})" if detail else self.message
-        return Finding(self.id, self.severity, where, message, self.fix)
+        # A feed can name addresses with user:password@ in them (one published before they were refused).
+        return Finding(self.id, self.severity, redact_urls(where), redact_urls(message), self.fix)
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,14 @@ def _assert_notes_inert(show: Path) -> None:
     assert "<script>" not in notes and "&lt;script&gt;" in notes
 
 
+def _assert_secret_nowhere(secret: str, show: Path, output: str) -> None:
+    """``secret`` is in no output and no file the command wrote (MP3 tags, feed, build records)."""
+    assert secret not in output
+    for path in show.rglob("*"):
+        if path.is_file() and path.name not in ("podcast.toml", "episode.toml"):
+            assert secret.encode() not in path.read_bytes(), f"{path} holds the secret"
+
+
 # --- the corpus ------------------------------------------------------------------------------------
 
 
@@ -288,6 +296,10 @@ def test_hostile_input(
     else:
         assert lines == [], context
 
+    for name in case.get("absent", []):
+        assert not (show / name).exists(), f"{case['id']}: {name} was created in the show"
+    if case.get("secret"):
+        _assert_secret_nowhere(case["secret"], show, result.stdout + result.stderr)
     if result.exit_code != 0:
         assert snapshot(show / "feed") == before, f"{case['id']}: a failed command changed the published folder"
     elif command[0] == "publish":

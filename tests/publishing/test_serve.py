@@ -145,10 +145,6 @@ def test_unsatisfiable_range(served, header):
 @pytest.mark.parametrize(
     "path",
     [
-        "/../secret.txt",
-        "/media/../../secret.txt",
-        "/%2e%2e/secret.txt",
-        "/media/%2e%2e/%2e%2e/secret.txt",
         "/media/escape.mp3",  # a symlink pointing outside the folder
         "/.podcast/state.json",
         "/.podcast/",
@@ -162,6 +158,53 @@ def test_paths_outside_the_folder_and_state_are_404(served, path):
         response, body = served.request(method, path)
         assert response.status == 404, (method, path)
         assert b"outside the publishing folder" not in body and b"objects" not in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        b"/feed.xml%00.mp3",  # NUL: used to drop the connection with a traceback on the server
+        b"/media/ep-1.mp3%00",
+        b"/media/%0aep-1.mp3",
+        b"/media/\x01ep-1.mp3",
+        b"/../secret.txt",
+        b"/media/../../secret.txt",
+        b"/%2e%2e/secret.txt",
+        b"/media/%2e%2e/%2e%2e/secret.txt",
+        b"/media/..%5c..%5csecret.txt",
+        b"/media/ep-1.mp3%zz",  # invalid percent-encoding
+        b"/media/ep-1.mp3%",
+        b"/media/%ff%fe.mp3",  # decodes to bytes that are not UTF-8
+        b"/" + b"a" * 2000,  # overlong
+        b"/" + b"a" * 300 + b".mp3",  # one name longer than the file system allows, short enough to be tried
+    ],
+)
+def test_malformed_paths_are_400_and_the_server_keeps_serving(served, path, capfd):
+    for method in (b"GET", b"HEAD"):
+        reply = served.raw(method + b" " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        status = reply.split(b"\r\n", 1)[0]
+        expected = b"404" if path.endswith(b"a" * 300 + b".mp3") else b"400"
+        assert status.split()[1:2] == [expected], (method, path, reply[:200])
+    response, body = served.request("GET", "/media/ep-1.mp3")
+    assert response.status == 200 and body == served.media
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        'evil.example"><injected/><x a="',
+        "evil.example",
+        "127.0.0.1:1&amp;<b>",
+    ],
+)
+def test_a_forged_host_header_never_reaches_the_feed(served, host):
+    request = f"GET /feed.xml HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+    reply = served.raw(request)
+    assert reply.startswith(b"HTTP/1.0 200"), reply[:200]
+    body = reply.partition(b"\r\n\r\n")[2].decode()
+    assert "evil" not in body and "injected" not in body and "<b>" not in body
+    assert body == FEED.replace(BASE_URL, f"http://{served.host}:{served.port}")
 
 
 def test_feed_is_served_with_the_servers_address(served):
