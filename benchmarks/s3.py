@@ -70,7 +70,7 @@ def bench_noop_republish(endpoint: str, work: Path, episodes: int, repeat: int) 
     import boto3
 
     from podcast.publishing import publish as pipeline
-    from podcast.publishing.target import open_target
+    from podcast.publishing.connect import open_target
     from podcast.show.model import load_show, utc_now
     from podcast.show.settings import PublishSettings
 
@@ -115,7 +115,8 @@ def bench_noop_republish(endpoint: str, work: Path, episodes: int, repeat: int) 
 def bench_upload(endpoint: str, work: Path, size_mb: int, repeat: int) -> None:
     import boto3
 
-    from podcast.publishing.s3 import S3Location, S3Target, make_client
+    from podcast.publishing.s3.client import S3Location, make_client
+    from podcast.publishing.s3.store import S3Target
 
     big = work / "big.mp3"
     with big.open("wb") as handle:

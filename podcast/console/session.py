@@ -96,7 +96,7 @@ class Opened:
 
     @functools.cached_property
     def target(self) -> Target:
-        from podcast.publishing.target import open_target
+        from podcast.publishing.connect import open_target
 
         return open_target(self.settings.target, self.show.root, self.settings)
 

@@ -258,7 +258,7 @@ def publish(
                     raise
 
     if report.feed_changed and settings.cloudfront_distribution_id:
-        from podcast.publishing.s3 import invalidate_cdn
+        from podcast.publishing.s3.cdn import invalidate_cdn
 
         path = urlsplit(settings.feed_url).path or "/feed.xml"
         report.cdn_invalidation = invalidate_cdn(settings.cloudfront_distribution_id, [path])

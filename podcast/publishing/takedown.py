@@ -101,7 +101,7 @@ def invalidate_withdrawn_paths(settings: PublishSettings, keys: list[str]) -> st
     distribution = getattr(settings, "cloudfront_distribution_id", None)
     if not distribution:
         return None
-    from podcast.publishing.s3 import invalidate_cdn
+    from podcast.publishing.s3.cdn import invalidate_cdn
 
     paths = sorted({urlsplit(settings.url_for(key)).path or "/" for key in keys})
     return str(invalidate_cdn(distribution, paths))

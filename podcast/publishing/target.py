@@ -1,7 +1,7 @@
 """Publishing targets. The pipeline talks to a small ``Target`` protocol; each target owns its failures.
 
 Two implement it: :class:`~podcast.publishing.local.LocalFolderTarget` (a folder) and
-:class:`~podcast.publishing.s3.S3Target` (S3 and compatible stores, the only module
+:class:`~podcast.publishing.s3.store.S3Target` (S3 and compatible stores, the only module
 that touches boto3). :func:`open_target` picks one from a ``[publish] target`` value.
 
 Object names (keys) carry a content hash for everything except the feed and the
@@ -15,11 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from podcast.publishing.local import LocalFolderTarget
-from podcast.urls import check_target, target_scheme
-
 if TYPE_CHECKING:
-    from podcast.show.settings import PublishSettings
+    pass
 
 FEED_KEY = "feed.xml"
 STATE_KEY = ".podcast/state.json"
@@ -107,18 +104,3 @@ class Target(Protocol):
     def presigned_get_url(self, key: str, *, expires_s: int = 3600) -> str:
         """A time-limited URL that lets one reviewer GET a private object."""
         ...
-
-
-def open_target(target: str, show_root: Path, settings: PublishSettings | None = None) -> Target:
-    """The Target for a ``[publish] target`` value: a folder relative to the show, or s3://bucket/prefix.
-
-    ``s3://`` is accepted in any case; any other scheme (``file:``, ``https:``, ``gs:``) is refused
-    rather than taken as a folder named ``file:`` inside the show (see :func:`podcast.urls.check_target`).
-    """
-    target = check_target(target, source="target")
-    if target_scheme(target) == "s3":
-        from podcast.publishing.s3 import S3Target
-
-        return S3Target.from_settings(target, settings)
-    root = Path(target).expanduser()
-    return LocalFolderTarget(root if root.is_absolute() else show_root / root)

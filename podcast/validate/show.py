@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 from podcast.errors import PodcastError
+from podcast.publishing.connect import open_target
 from podcast.publishing.publish import write_feed_for
-from podcast.publishing.target import FEED_KEY, open_target
+from podcast.publishing.target import FEED_KEY
 from podcast.show.model import load_show, utc_now
 from podcast.show.settings import resolve_settings
 from podcast.validate.elements import text_of

@@ -178,8 +178,8 @@ class _DiesOnFirstDelete:
 def test_killed_while_deleting_old_media_the_rerun_deletes_it(tmp_path: Path) -> None:
     """Regression: the state record dropped old media before it was deleted, so a publish killed
     in between left that audio online forever (nothing recorded it any more)."""
+    from podcast.publishing.connect import open_target
     from podcast.publishing.publish import publish
-    from podcast.publishing.target import open_target
     from podcast.show.model import load_show, utc_now
     from podcast.show.settings import resolve_settings
 

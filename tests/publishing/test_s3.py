@@ -19,7 +19,8 @@ from s3_fixtures import DUMMY_KEY_ID, DUMMY_SECRET, anonymous, run_gpo
 from podcast.build.keys import sha256_file
 from podcast.errors import StateConflict, StorageError
 from podcast.publishing.local import LocalFolderTarget
-from podcast.publishing.s3 import S3Location, S3Target, make_client
+from podcast.publishing.s3.client import S3Location, make_client
+from podcast.publishing.s3.store import S3Target
 
 PREFIX = "survivor-voices"
 
@@ -434,8 +435,8 @@ def test_private_upload_presigned_url_and_delete_all_versions(target, moto_url, 
 
 
 def test_upload_progress_reaches_the_cli_callback(make_s3_show, moto_url):
+    from podcast.publishing.connect import open_target
     from podcast.publishing.publish import publish
-    from podcast.publishing.target import open_target
     from podcast.show.model import load_show, utc_now
     from podcast.show.settings import resolve_settings
 

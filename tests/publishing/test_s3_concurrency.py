@@ -19,9 +19,9 @@ from s3_fixtures import anonymous, make_episode
 
 from podcast.errors import StateConflict
 from podcast.publishing import lock as locking
+from podcast.publishing.connect import open_target
 from podcast.publishing.lock import LOCK_KEY, lock_record
 from podcast.publishing.publish import publish
-from podcast.publishing.target import open_target
 from podcast.show.model import load_show, utc_now
 from podcast.show.settings import resolve_settings
 

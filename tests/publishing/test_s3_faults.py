@@ -130,7 +130,8 @@ def test_failed_publish_leaves_the_previous_feed_and_a_rerun_completes(stage, pr
 def test_multipart_upload_survives_cut_parts(moto_url, bucket, tmp_path, s3):
     from boto3.s3.transfer import TransferConfig
 
-    from podcast.publishing.s3 import S3Location, S3Target, make_client
+    from podcast.publishing.s3.client import S3Location, make_client
+    from podcast.publishing.s3.store import S3Target
 
     big = tmp_path / "big.mp3"
     big.write_bytes(bytes(range(251)) * 46_000)  # about 11 MB: three parts

@@ -12,9 +12,10 @@ import pytest
 from botocore.config import Config
 
 from podcast.errors import SettingsInvalid, StorageError
+from podcast.publishing.connect import open_target
 from podcast.publishing.local import LocalFolderTarget
-from podcast.publishing.s3 import S3Location, S3Target, make_client
-from podcast.publishing.target import open_target
+from podcast.publishing.s3.client import S3Location, make_client
+from podcast.publishing.s3.store import S3Target
 from podcast.show.settings import PublishSettings
 
 PASSWORD = "Sup3rSecretPw"

@@ -1,215 +1,42 @@
-"""Publishing to Amazon S3 and S3-compatible stores (Cloudflare R2, Backblaze B2, MinIO, Spaces).
-
-:class:`S3Target` implements the :class:`~podcast.publishing.target.Target` protocol with boto3, and
-it is the only place boto3/botocore failures are caught: every ``ClientError`` or
-``BotoCoreError`` becomes a :class:`~podcast.errors.StorageError` (exit code 4) whose message
-says what failed and how to fix it, and never carries a credential.
-
-How the pieces fit:
-
-* **Client.** :func:`make_client` uses boto3's standard credential chain (env vars, profile,
-  SSO, instance role); keys are never read from podcast.toml. A custom endpoint
-  (``[publish] endpoint_url`` or boto3's own ``AWS_ENDPOINT_URL``/``AWS_ENDPOINT_URL_S3``) turns
-  on path-style addressing and ``request_checksum_calculation="when_required"``, which R2, B2
-  and older MinIO need. Retries use botocore's *standard* mode (throttling, 5xx, timeouts and
-  cut connections, with exponential backoff) unless ``AWS_RETRY_MODE`` says otherwise.
-* **Uploads.** Files go through boto3's managed transfer (multipart with parallel parts above
-  :data:`MULTIPART_THRESHOLD`); afterwards a HEAD checks the stored size and, where the store
-  reports one, the SHA-256 checksum. A mismatch deletes the object and fails the publish.
-* **Listing.** :meth:`S3Target.exists` answers from one paginated listing of the prefix,
-  so a no-op republish of hundreds of episodes costs a handful of requests, not one HEAD each.
-* **State and lock.** :meth:`S3Target.get_versioned`/:meth:`S3Target.put_if` read and
-  conditionally write small objects (``If-Match`` on the ETag, ``If-None-Match: *`` when new):
-  the publish lock and ``.podcast/state.json``, so two producers publishing at once never
-  overwrite each other (see :mod:`podcast.publishing.lock`).
-* **Safeguarding hooks.** ``private=True`` uploads without a public ACL,
-  :meth:`S3Target.presigned_get_url` shares a private object for review, and
-  :meth:`S3Target.list_all_keys`, :meth:`S3Target.delete_all_versions` and
-  :meth:`S3Target.purge_old_versions` find and remove every version of a key (takedown).
-"""
+"""S3Target: the Target protocol on Amazon S3 and S3-compatible stores (see the package docstring)."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
 import logging
-import os
-import re
 import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
-from podcast.errors import SettingsInvalid, StateConflict, StorageError
+from podcast.errors import StateConflict, StorageError
 from podcast.publishing.target import STATE_KEY
-from podcast.urls import URL_CREDENTIALS_FIX, has_credentials, redact_urls
+from podcast.urls import redact_urls
 
 if TYPE_CHECKING:
     from podcast.show.settings import PublishSettings
 
-log = logging.getLogger(__name__)
-
-MiB = 1024 * 1024
-MULTIPART_THRESHOLD = 16 * MiB  # below this one PUT is faster than create/upload/complete
-MULTIPART_CHUNKSIZE = 8 * MiB  # S3 allows at most 10,000 parts: 8 MiB parts cover 80 GB
-MAX_CONCURRENCY = 10  # parallel part uploads (measured in benchmarks/s3.py)
-DEFAULT_MAX_ATTEMPTS = 8  # botocore counts the first try; standard mode backs off up to 20 s
-ACLS = ("public-read", "private")
-
-# Error codes the store answers with, sorted into what the producer can do about them.
-_MISSING_BUCKET = {"NoSuchBucket"}
-_DENIED = {"AccessDenied", "AllAccessDisabled", "403", "Forbidden", "AccessControlListNotSupported"}
-_BAD_CREDENTIALS = {
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "InvalidToken",
-    "TokenRefreshRequired",
-}
-_WRONG_REGION = {"PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException", "301"}
-_CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
-_NOT_FOUND = {"NoSuchKey", "404", "NotFound"}
-# Access key ids and 40-character secrets, in case a library ever echoes one back.
-_SECRET_PATTERN = re.compile(
-    r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{12,}|(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
+from podcast.publishing.s3.client import (
+    BAD_CREDENTIALS,
+    CONFLICT,
+    DENIED,
+    MAX_CONCURRENCY,
+    MISSING_BUCKET,
+    MULTIPART_CHUNKSIZE,
+    MULTIPART_THRESHOLD,
+    NOT_FOUND,
+    WRONG_REGION,
+    S3Location,
+    custom_endpoint,
+    error_code,
+    make_client,
+    md5_digest,
+    parse_s3_url,
+    redact,
 )
 
-
-@dataclass(frozen=True)
-class S3Location:
-    """Where a show lives in a store: bucket and key prefix (empty, or ending in '/')."""
-
-    bucket: str
-    prefix: str
-
-    @property
-    def url(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
-
-    def key(self, relative: str) -> str:
-        """The full object key for a target-relative key.
-
-        >>> S3Location("shows", "survivor-voices/").key("feed.xml")
-        'survivor-voices/feed.xml'
-        """
-        return f"{self.prefix}{relative}"
-
-
-def parse_s3_url(url: str) -> S3Location:
-    """Split ``s3://bucket/optional/prefix`` into bucket and a normalised prefix.
-
-    >>> parse_s3_url("s3://shows/survivor-voices")
-    S3Location(bucket='shows', prefix='survivor-voices/')
-    >>> parse_s3_url("s3://shows")
-    S3Location(bucket='shows', prefix='')
-    >>> parse_s3_url("s3://Bad_Bucket/x")
-    Traceback (most recent call last):
-    ...
-    podcast.errors.StorageError: target 's3://Bad_Bucket/x' does not name a valid bucket — write it as s3://bucket-name/optional/prefix (bucket names are 3-63 lowercase letters, digits, dots and dashes)
-    """
-    parsed = urlparse(url)
-    bucket = parsed.netloc
-    if parsed.scheme != "s3" or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
-        raise StorageError(
-            f"target '{redact_urls(url)}' does not name a valid bucket",
-            fix="write it as s3://bucket-name/optional/prefix (bucket names are 3-63 lowercase letters, digits, dots and dashes)",
-        )
-    prefix = "/".join(part for part in parsed.path.split("/") if part)
-    return S3Location(bucket, f"{prefix}/" if prefix else "")
-
-
-def redact(text: str) -> str:
-    """Blank out anything shaped like an AWS access key id or secret key, and ``user:password@`` in addresses.
-
-    >>> redact("key AKIAIOSFODNN7EXAMPLE was rejected")
-    'key [redacted] was rejected'
-    >>> redact("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY here")
-    'secret [redacted] here'
-    >>> redact("Invalid endpoint: http://admin:pw@store.example.org")
-    'Invalid endpoint: http://[redacted]@store.example.org'
-    """
-    return _SECRET_PATTERN.sub("[redacted]", redact_urls(text))
-
-
-def refuse_endpoint_credentials(endpoint_url: str | None) -> None:
-    """Refuse ``user:password@`` in the endpoint, whether from [publish] or boto3's AWS_ENDPOINT_URL* variables.
-
-    botocore echoes the endpoint in its own error messages, and the store never reads credentials
-    from there anyway: they come from the AWS credential chain.
-    """
-    sources = [("[publish] endpoint_url", endpoint_url or "")]
-    sources += [(name, value) for name, value in sorted(os.environ.items()) if name.startswith("AWS_ENDPOINT_URL")]
-    for name, value in sources:
-        if has_credentials(value):
-            raise SettingsInvalid(
-                f"{name} '{redact_urls(value)}' holds a user name or password", fix=URL_CREDENTIALS_FIX
-            )
-
-
-def custom_endpoint(endpoint_url: str | None) -> str | None:
-    """The S3 endpoint in effect besides AWS itself: settings first, then boto3's env vars."""
-    return endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
-
-
-def make_client(
-    service: str = "s3",
-    *,
-    endpoint_url: str | None = None,
-    region: str | None = None,
-    max_attempts: int | None = None,
-) -> Any:
-    """A boto3 client with retries, timeouts and the S3-compatible-store settings.
-
-    ``endpoint_url`` only applies to S3 (CloudFront is always AWS's, or boto3's
-    ``AWS_ENDPOINT_URL_CLOUDFRONT``). Credentials come from boto3's standard chain.
-    """
-    import boto3
-    from botocore.config import Config
-
-    refuse_endpoint_credentials(endpoint_url)
-    endpoint = custom_endpoint(endpoint_url) if service == "s3" else None
-    try:
-        retries = {
-            "mode": os.environ.get("AWS_RETRY_MODE", "standard"),
-            "max_attempts": max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)),
-        }
-        options: dict[str, Any] = {"retries": retries, "connect_timeout": 10, "read_timeout": 60}
-        if service == "s3":
-            options["signature_version"] = "s3v4"  # presigned review links: SigV4, what AWS and R2/B2 require
-        if endpoint:
-            options["s3"] = {"addressing_style": "path"}
-            options["request_checksum_calculation"] = "when_required"
-            options["response_checksum_validation"] = "when_required"
-        session = boto3.session.Session()
-        region = region or session.region_name or ("us-east-1" if endpoint or service == "cloudfront" else None)
-        return session.client(
-            service,
-            endpoint_url=endpoint_url if service == "s3" else None,
-            region_name=region,
-            config=Config(**options),
-        )
-    except Exception as exc:  # ProfileNotFound, NoRegionError, a bad retry mode, a malformed endpoint (ValueError)
-        raise StorageError(
-            f"cannot set up the {service} client ({redact(str(exc))})",
-            fix="check [publish] endpoint_url and region, AWS_PROFILE, AWS_RETRY_MODE and AWS_MAX_ATTEMPTS",
-        ) from None
-
-
-def error_code(exc: BaseException) -> str:
-    """The store's error code (``NoSuchBucket``, ``AccessDenied``, ``412``...) or the exception name."""
-    from boto3.exceptions import S3UploadFailedError
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or "Unknown")
-    if isinstance(exc, S3UploadFailedError):  # boto3 flattens the ClientError into text
-        found = re.search(r"An error occurred \(([^)]+)\)", str(exc))
-        return found.group(1) if found else "UploadFailed"
-    return type(exc).__name__
+log = logging.getLogger(__name__)
 
 
 class S3Target:
@@ -271,28 +98,28 @@ class S3Target:
         code = error_code(exc)
         where = f"{self.location.url}/{key}" if key else self.location.url
         bucket = self.location.bucket
-        if code in _CONFLICT:
+        if code in CONFLICT:
             return StateConflict(
                 f"cannot {action} {where}: someone else is publishing to this target at the same time",
                 fix="wait for the other publish to finish, then run `podcast publish` again",
             )
-        if code in _MISSING_BUCKET:
+        if code in MISSING_BUCKET:
             return StorageError(
                 f"bucket '{bucket}' does not exist at {self.endpoint}",
                 fix=f"create it (e.g. `aws s3 mb s3://{bucket}`) or correct [publish] target",
             )
-        if code in _BAD_CREDENTIALS:
+        if code in BAD_CREDENTIALS:
             return StorageError(
                 f"the store rejected your AWS credentials ({code}) while trying to {action} {where}",
                 fix="check AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or refresh an expired session (aws sso login)",
             )
-        if code in _DENIED:
+        if code in DENIED:
             return StorageError(
                 f"access denied: cannot {action} {where}",
                 fix=f"give your AWS identity s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on '{bucket}'"
                 + ("; if the bucket disables ACLs, remove [publish] acl and use a bucket policy" if self.acl else ""),
             )
-        if code in _WRONG_REGION:
+        if code in WRONG_REGION:
             return StorageError(
                 f"bucket '{bucket}' is in another region ({code})",
                 fix='set [publish] region to the bucket\'s region, e.g. region = "eu-west-2"',
@@ -425,7 +252,7 @@ class S3Target:
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str, private: bool = False) -> None:
         """One PUT with a Content-MD5, so the store itself rejects a body damaged in transit."""
-        md5 = base64.b64encode(_md5(data)).decode()
+        md5 = base64.b64encode(md5_digest(data)).decode()
         self._call(
             "upload",
             key,
@@ -450,7 +277,7 @@ class S3Target:
             response = self.client.get_object(Bucket=self.location.bucket, Key=self.location.key(key))
             return response["Body"].read(), response["ETag"]
         except ClientError as exc:
-            if error_code(exc) in _NOT_FOUND:
+            if error_code(exc) in NOT_FOUND:
                 return None, None
             raise self._fail(exc, "read", key) from None
         except BotoCoreError as exc:  # includes a connection cut while the body streams
@@ -491,7 +318,7 @@ class S3Target:
         publish lock still narrows the window to the moment both check it.
         """
         condition = {"IfMatch": expected} if expected else {"IfNoneMatch": "*"}
-        md5 = base64.b64encode(_md5(data)).decode()
+        md5 = base64.b64encode(md5_digest(data)).decode()
         response = self._call(
             "write",
             key,
@@ -596,40 +423,3 @@ class S3Target:
 
     def check_private_links(self) -> None:
         """S3 keeps objects private without a public ACL and signs links to them: nothing to refuse."""
-
-
-def _md5(data: bytes) -> bytes:
-    import hashlib
-
-    return hashlib.md5(data, usedforsecurity=False).digest()
-
-
-def invalidate_cdn(distribution_id: str, paths: list[str], *, caller_reference: str | None = None) -> str:
-    """Ask CloudFront to drop its cached copies of ``paths`` (the feed) now; returns the invalidation id.
-
-    The feed's Cache-Control already caps staleness at 5 minutes; this makes a new
-    episode (or a takedown) visible through the CDN at once.
-    """
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    client = make_client("cloudfront")
-    reference = caller_reference or f"podcast-{time.time_ns()}"
-    try:
-        response = client.create_invalidation(
-            DistributionId=distribution_id,
-            InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": reference},
-        )
-    except (ClientError, BotoCoreError) as exc:
-        code = error_code(exc)
-        fix = (
-            "check [publish] cloudfront_distribution_id"
-            if code in {"NoSuchDistribution", "404"}
-            else "allow cloudfront:CreateInvalidation for your AWS identity"
-            if code in _DENIED
-            else "the feed is published; it reaches listeners when the CDN cache expires (at most 5 minutes)"
-        )
-        raise StorageError(
-            f"CloudFront invalidation of {', '.join(paths)} on distribution {distribution_id} failed ({redact(code)})",
-            fix=fix,
-        ) from None
-    return str(response["Invalidation"]["Id"])
