@@ -29,6 +29,7 @@ from podcast.console.session import (
 )
 from podcast.console.text import (
     build_text,
+    incomplete_dry_run_text,
     init_text,
     loudness_text,
     publish_text,
@@ -65,6 +66,14 @@ TargetOption = Annotated[
 BaseUrlOption = Annotated[
     str | None,
     typer.Option("--base-url", help="Public URL that serves the target (overrides podcast.toml and PODCAST_BASE_URL)."),
+]
+
+AcceptFewerOption = Annotated[
+    bool,
+    typer.Option(
+        "--accept-fewer-names",
+        help="Allow a redaction list with fewer names than the target was last published with (names removed on purpose).",
+    ),
 ]
 
 
@@ -205,8 +214,10 @@ def publish(
     target: TargetOption = None,
     base_url: BaseUrlOption = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan; build, upload and delete nothing.")
+        bool,
+        typer.Option("--dry-run", help="Build into build/, run the publish check, print the plan; upload nothing."),
     ] = False,
+    accept_fewer_names: AcceptFewerOption = False,
     json_flag: JsonOption = False,
 ) -> None:
     """Build what is stale, upload media that changed, then write the feed (always last).
@@ -226,10 +237,14 @@ def publish(
             slugs=slugs,
             now=utc_now(),
             dry_run=dry_run,
+            accept_fewer_names=accept_fewer_names,
             on_build_progress=progress.update,
             on_upload_progress=progress.transfer,
         )
     emit(obj, report.to_dict(), publish_text(report, dry_run))
+    if dry_run and report.unchecked:
+        typer.echo(f"error: {incomplete_dry_run_text(report)}", err=True)
+        raise typer.Exit(EXIT_DATA)
 
 
 @app.command()
@@ -482,6 +497,7 @@ def review(
         ),
     ] = None,
     target: TargetOption = None,
+    accept_fewer_names: AcceptFewerOption = False,
     json_flag: JsonOption = False,
 ) -> None:
     """Upload an episode privately and print expiring links, so a contributor can listen and read before release.
@@ -497,7 +513,15 @@ def review(
     with reported_errors():
         opened = open_show(obj, target=target)
         seconds = parse_expires(expires or opened.show.manifest.safeguarding.review_expires)
-        report = run_review(opened.show, opened.settings, opened.target, slug, expires_s=seconds, now=utc_now())
+        report = run_review(
+            opened.show,
+            opened.settings,
+            opened.target,
+            slug,
+            expires_s=seconds,
+            now=utc_now(),
+            accept_fewer_names=accept_fewer_names,
+        )
     emit(obj, report.to_dict(), review_text(report))
 
 

@@ -42,9 +42,28 @@ def describe_build(result: dict[str, Any]) -> str:
     )
 
 
+def redactions_text(used: dict[str, Any]) -> str:
+    """Which redaction list a command used: its path and count, never a name."""
+    if not used.get("path") and not used.get("names"):
+        return "redaction list: none configured"
+    line = f"redaction list: {used['path']} ({used['names']} names)"
+    if used.get("changed"):
+        line += f" — changed since the last publish to this target ({used['previous_names']} names then)"
+    return line
+
+
+def incomplete_dry_run_text(report: PublishReport) -> str:
+    return (
+        f"{report.target}: the dry run could not check everything: {', '.join(report.unchecked)} went out under "
+        "another redaction list and are not rebuilt in this run — run `podcast publish --dry-run` without slugs "
+        "to check every episode against this list"
+    )
+
+
 def publish_text(report: PublishReport, dry_run: bool) -> str:
     verb = "would upload" if dry_run else "uploaded"
-    lines = [f"{b['slug']}: {b['action']}" for b in report.built]
+    lines = [redactions_text(report.redactions)]
+    lines += [f"{b['slug']}: {b['action']}" for b in report.built]
     lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
     lines += [f"{'would delete' if dry_run else 'deleted'} {key}" for key in report.deleted]
     lines += [
@@ -91,7 +110,8 @@ def status_text(rows: list[dict[str, Any]]) -> str:
 
 
 def review_text(report: ReviewReport) -> str:
-    lines = [f"{link['what']}: {link['url']}" for link in report.links]
+    lines = [redactions_text(report.redactions)]
+    lines += [f"{link['what']}: {link['url']}" for link in report.links]
     lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
     return "\n".join(lines)
 
