@@ -126,9 +126,7 @@ def decode_state(raw: bytes | None) -> StateRecord:
         parsed = {"objects": dict(state.get("objects", {})), "episodes": dict(state.get("episodes", {}))}
         if not all(isinstance(record, dict) for part in parsed.values() for record in part.values()):
             raise ValueError("a record is not a table")
-        return StateRecord(
-            objects=parsed["objects"], episodes=parsed["episodes"], redactions=_redaction_record(state)
-        )
+        return StateRecord(objects=parsed["objects"], episodes=parsed["episodes"], redactions=_redaction_record(state))
     except (ValueError, TypeError, AttributeError):  # not JSON, or JSON of the wrong shape (hand-edited, half-synced)
         log.warning("%s is unreadable; treating the target as empty", STATE_KEY)
         return StateRecord()
