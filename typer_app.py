@@ -545,7 +545,8 @@ def takedown(
 
     obj = command_context(ctx, json_flag)
     with reported_errors():
-        opened = open_show(obj, target=target, base_url=base_url)
+        # Never waits on the redaction list: a missing or unreadable one withholds the reason instead.
+        opened = open_show(obj, target=target, base_url=base_url, without_unreadable_list=True)
         report = run_takedown(opened.show, opened.settings, opened.target, slug, reason=reason, now=utc_now())
     emit(obj, report.to_dict(), takedown_text(report))
 

@@ -122,4 +122,6 @@ def takedown_text(report: TakedownReport) -> str:
     if report.cdn_invalidation:
         lines.append(f"CDN invalidation {report.cdn_invalidation} requested")
     lines.append(f"{report.slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
+    if report.reason_withheld_because:
+        lines.append(f"the reason was not logged ({report.reason_withheld_because}): add it once the list is back")
     return "\n".join(lines)

@@ -113,7 +113,7 @@ def decode_state(raw: bytes | None) -> StateRecord:
     """The state record from its bytes; absent, unreadable or of the wrong shape reads as empty (with a warning).
 
     >>> decode_state(b'{"objects": {}, "episodes": {"a": {"guid": "g"}}}')
-    StateRecord(objects={}, episodes={'a': {'guid': 'g'}})
+    StateRecord(objects={}, episodes={'a': {'guid': 'g'}}, redactions=None)
     >>> decode_state(None) == decode_state(b'{"episodes": []') == StateRecord()
     True
     >>> decode_state(b'{"redactions": {"fingerprint": "ab", "names": 2}}').redactions
