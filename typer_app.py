@@ -28,6 +28,7 @@ from podcast.console.session import (
     reported_errors,
 )
 from podcast.console.text import (
+    bleeps_text,
     build_text,
     incomplete_dry_run_text,
     init_text,
@@ -184,6 +185,7 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
     Example: podcast build trailer
     """
     from podcast.build.batch import build_episodes
+    from podcast.safeguarding.listen_back import read_listen_back
 
     obj = command_context(ctx, json_flag)
     results: list[dict[str, Any]] = []
@@ -201,7 +203,8 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
             failures.append(outcome.slug)
             last_code = outcome.error.exit_code
         elif outcome.built is not None:
-            results.append(outcome.built.to_dict())
+            listing = read_listen_back(outcome.slug, outcome.built.mp3_path.parent)
+            results.append({**outcome.built.to_dict(), "listen_back": listing.counts()})
     emit(obj, {"episodes": results, "failed": failures}, build_text(results, failures))
     if failures:
         raise typer.Exit(last_code)
@@ -483,6 +486,31 @@ def serve(
 
 def _stop_serving(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+@app.command()
+def bleeps(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The episode to list.")],
+    json_flag: JsonOption = False,
+) -> None:
+    """List every bleep or mute in an episode (start, length, redaction list line; never the name) and the near misses.
+
+    Builds the episode first if it is stale, so the list is the one that would be published.
+    Example: podcast bleeps episode-3
+    """
+    from podcast.build.stages import build_episode
+    from podcast.safeguarding.listen_back import read_listen_back
+
+    obj = command_context(ctx, json_flag)
+    with reported_errors(), ProgressView(obj) as progress:
+        opened = open_show(obj)
+        episode = opened.show.episode(slug)
+        built = build_episode(
+            opened.show, episode, opened.settings, on_progress=lambda step, f: progress.update(slug, step, f)
+        )
+        listing = read_listen_back(slug, built.mp3_path.parent)
+    emit(obj, listing.to_dict(), bleeps_text(listing))
 
 
 @app.command()

@@ -45,6 +45,7 @@ from podcast.publishing.target import (
     content_type_for,
 )
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
+from podcast.safeguarding.listen_back import read_listen_back
 from podcast.show.model import Episode, Show
 from podcast.show.redactions import RedactionList
 from podcast.show.settings import PublishSettings
@@ -181,6 +182,8 @@ def publish(
         built[episode.slug] = result
         if result.audio_rebuilt or result.tags_rewritten:
             report.built.append({"slug": episode.slug, "action": "built" if result.audio_rebuilt else "retagged"})
+        listing = read_listen_back(episode.slug, result.mp3_path.parent)
+        report.listen_back.append({"slug": episode.slug, **listing.counts()})
 
     first_seen, sent = set(state.episodes), set[str]()
 

@@ -30,12 +30,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from podcast.build.stages import build_episode
 from podcast.errors import PodcastError, SafeguardingRefusal
+from podcast.files import write_atomic
 from podcast.publishing.listcheck import check_list
 from podcast.publishing.state import read_state
 from podcast.publishing.takedown import REVIEW_FOLDER
 from podcast.publishing.target import Target, content_type_for
 from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
+from podcast.safeguarding.listen_back import LISTEN_BACK_TEXT, read_listen_back, render_listen_back
 from podcast.show.model import Show
 from podcast.show.settings import PublishSettings
 
@@ -52,6 +54,7 @@ class ReviewReport:
     expires_at: str
     links: list[dict[str, str]] = field(default_factory=list)  # {"what", "key", "url"}
     redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
+    listen_back: dict[str, Any] = field(default_factory=dict)  # every bleep and near miss (ListenBack)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,12 +137,20 @@ def review(
         (what, f"{REVIEW_FOLDER}/{slug}-{token}/{slug}{path.suffix.lower()}", path)
         for what, path in review_files(show, slug, built.mp3_path)
     ]
+    # The listen-back list goes with the links, so the contributor can check every hidden name too.
+    listing = read_listen_back(slug, built.mp3_path.parent)
+    listen_back = built.mp3_path.parent / LISTEN_BACK_TEXT
+    write_atomic(listen_back, (render_listen_back(listing) + "\n").encode())
+    planned.append(("listen-back", f"{REVIEW_FOLDER}/{slug}-{token}/{LISTEN_BACK_TEXT}", listen_back))
     refuse_if_hits(
         scan_artefacts([Artefact(key, source=path) for _what, key, path in planned], show.redactions), action="review"
     )
 
     report = ReviewReport(
-        slug=slug, expires_at=(now + timedelta(seconds=expires_s)).isoformat(), redactions=used.to_dict()
+        slug=slug,
+        expires_at=(now + timedelta(seconds=expires_s)).isoformat(),
+        redactions=used.to_dict(),
+        listen_back=listing.to_dict(),
     )
     for what, key, path in planned:
         target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)
