@@ -170,7 +170,7 @@ def review(
             "when": now.isoformat(),
             "slug": slug,
             "expires_at": report.expires_at,
-            "objects": [link["key"] for link in report.links],
+            "objects": sorted(link["key"] for link in report.links),
             "target": target.describe(),
         },
     )
