@@ -28,7 +28,9 @@ from podcast.console.session import (
     reported_errors,
 )
 from podcast.console.text import (
+    bleeps_text,
     build_text,
+    incomplete_dry_run_text,
     init_text,
     loudness_text,
     publish_text,
@@ -65,6 +67,14 @@ TargetOption = Annotated[
 BaseUrlOption = Annotated[
     str | None,
     typer.Option("--base-url", help="Public URL that serves the target (overrides podcast.toml and PODCAST_BASE_URL)."),
+]
+
+AcceptFewerOption = Annotated[
+    bool,
+    typer.Option(
+        "--accept-fewer-names",
+        help="Allow a redaction list with fewer names than the target was last published with (names removed on purpose).",
+    ),
 ]
 
 
@@ -175,6 +185,7 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
     Example: podcast build trailer
     """
     from podcast.build.batch import build_episodes
+    from podcast.safeguarding.listen_back import read_listen_back
 
     obj = command_context(ctx, json_flag)
     results: list[dict[str, Any]] = []
@@ -192,7 +203,8 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
             failures.append(outcome.slug)
             last_code = outcome.error.exit_code
         elif outcome.built is not None:
-            results.append(outcome.built.to_dict())
+            listing = read_listen_back(outcome.slug, outcome.built.mp3_path.parent)
+            results.append({**outcome.built.to_dict(), "listen_back": listing.counts()})
     emit(obj, {"episodes": results, "failed": failures}, build_text(results, failures))
     if failures:
         raise typer.Exit(last_code)
@@ -205,8 +217,10 @@ def publish(
     target: TargetOption = None,
     base_url: BaseUrlOption = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan; build, upload and delete nothing.")
+        bool,
+        typer.Option("--dry-run", help="Build into build/, run the publish check, print the plan; upload nothing."),
     ] = False,
+    accept_fewer_names: AcceptFewerOption = False,
     json_flag: JsonOption = False,
 ) -> None:
     """Build what is stale, upload media that changed, then write the feed (always last).
@@ -226,10 +240,14 @@ def publish(
             slugs=slugs,
             now=utc_now(),
             dry_run=dry_run,
+            accept_fewer_names=accept_fewer_names,
             on_build_progress=progress.update,
             on_upload_progress=progress.transfer,
         )
     emit(obj, report.to_dict(), publish_text(report, dry_run))
+    if dry_run and report.unchecked:
+        typer.echo(f"error: {incomplete_dry_run_text(report)}", err=True)
+        raise typer.Exit(EXIT_DATA)
 
 
 @app.command()
@@ -471,6 +489,31 @@ def _stop_serving(signum: int, frame: object) -> None:
 
 
 @app.command()
+def bleeps(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The episode to list.")],
+    json_flag: JsonOption = False,
+) -> None:
+    """List every bleep or mute in an episode (start, length, redaction list line; never the name) and the near misses.
+
+    Builds the episode first if it is stale, so the list is the one that would be published.
+    Example: podcast bleeps episode-3
+    """
+    from podcast.build.stages import build_episode
+    from podcast.safeguarding.listen_back import read_listen_back
+
+    obj = command_context(ctx, json_flag)
+    with reported_errors(), ProgressView(obj) as progress:
+        opened = open_show(obj)
+        episode = opened.show.episode(slug)
+        built = build_episode(
+            opened.show, episode, opened.settings, on_progress=lambda step, f: progress.update(slug, step, f)
+        )
+        listing = read_listen_back(slug, built.mp3_path.parent)
+    emit(obj, listing.to_dict(), bleeps_text(listing))
+
+
+@app.command()
 def review(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to share privately.")],
@@ -482,6 +525,7 @@ def review(
         ),
     ] = None,
     target: TargetOption = None,
+    accept_fewer_names: AcceptFewerOption = False,
     json_flag: JsonOption = False,
 ) -> None:
     """Upload an episode privately and print expiring links, so a contributor can listen and read before release.
@@ -497,7 +541,15 @@ def review(
     with reported_errors():
         opened = open_show(obj, target=target)
         seconds = parse_expires(expires or opened.show.manifest.safeguarding.review_expires)
-        report = run_review(opened.show, opened.settings, opened.target, slug, expires_s=seconds, now=utc_now())
+        report = run_review(
+            opened.show,
+            opened.settings,
+            opened.target,
+            slug,
+            expires_s=seconds,
+            now=utc_now(),
+            accept_fewer_names=accept_fewer_names,
+        )
     emit(obj, report.to_dict(), review_text(report))
 
 
@@ -521,7 +573,8 @@ def takedown(
 
     obj = command_context(ctx, json_flag)
     with reported_errors():
-        opened = open_show(obj, target=target, base_url=base_url)
+        # Never waits on the redaction list: a missing or unreadable one withholds the reason instead.
+        opened = open_show(obj, target=target, base_url=base_url, without_unreadable_list=True)
         report = run_takedown(opened.show, opened.settings, opened.target, slug, reason=reason, now=utc_now())
     emit(obj, report.to_dict(), takedown_text(report))
 

@@ -97,3 +97,7 @@ class ChaptersInvalid(EpisodeInvalid):
 
 class RedactionListInvalid(PodcastError):
     """The redaction list is missing, unreadable, inside the show folder or has a bad line."""
+
+
+class RedactionListMismatch(SafeguardingRefusal):
+    """The target was published with a redaction list, and this run has none, or one with fewer names."""

@@ -34,6 +34,7 @@ from podcast.build.censor import censored_audio
 from podcast.build.keys import audio_key, render_key, render_settings, sha256_file, tags_key
 from podcast.build.transcripts import build_transcripts, episode_words, transcript_text, warn_if_untimed
 from podcast.safeguarding.censor import CensorPlan, censor_plan
+from podcast.safeguarding.listen_back import write_bleeps
 from podcast.show.redactions import redact_chapters
 from podcast.errors import PodcastError
 from podcast.files import write_atomic
@@ -207,6 +208,7 @@ def build_episode(
 
     # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
     censor = censor_stage(show, episode, rendered_key)
+    write_bleeps(folder, censor, show.manifest.safeguarding.audio)  # the listen-back list (times, list lines)
     audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
     key = audio_key(rendered_key, censor)
 

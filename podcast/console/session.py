@@ -101,12 +101,17 @@ class Opened:
         return open_target(self.settings.target, self.show.root, self.settings)
 
 
-def open_show(obj: Context, *, target: str | None = None, base_url: str | None = None) -> Opened:
-    """Load the -C show and resolve its settings (--target/--base-url beat env, which beats podcast.toml)."""
+def open_show(
+    obj: Context, *, target: str | None = None, base_url: str | None = None, without_unreadable_list: bool = False
+) -> Opened:
+    """Load the -C show and resolve its settings (--target/--base-url beat env, which beats podcast.toml).
+
+    ``without_unreadable_list`` is for takedown only (see :func:`podcast.show.model.load_show`).
+    """
     from podcast.show.model import load_show
     from podcast.show.settings import resolve_settings
 
-    show = load_show(obj.show_dir)
+    show = load_show(obj.show_dir, without_unreadable_list=without_unreadable_list)
     return Opened(show, resolve_settings(show, target=target, base_url=base_url))
 
 

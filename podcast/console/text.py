@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from podcast.publishing.publish import PublishReport
     from podcast.publishing.review import ReviewReport
     from podcast.publishing.takedown import TakedownReport
+    from podcast.safeguarding.listen_back import ListenBack
     from podcast.validate.findings import Finding
 
 
@@ -39,12 +40,51 @@ def describe_build(result: dict[str, Any]) -> str:
         f"true peak {before['true_peak_dbtp']:.1f} -> {after['true_peak_dbtp']:.1f} dBTP, "
         f"range {before['range_lu']:.1f} -> {after['range_lu']:.1f} LU, "
         f"{result['duration_s']:.1f} s, {result['size_bytes'] / 1e6:.2f} MB"
+        + listen_back_counts_text(result["slug"], result.get("listen_back"))
+    )
+
+
+def listen_back_counts_text(slug: str, counts: dict[str, int] | None) -> str:
+    """The listen-back count after an episode's line (the full list: `podcast bleeps SLUG`)."""
+    if not counts:
+        return ""
+    return f"; listen back: {counts['hidden']} hidden, {counts['near_misses']} near miss(es)" + (
+        f" (`podcast bleeps {slug}`)" if counts["hidden"] or counts["near_misses"] else ""
+    )
+
+
+def bleeps_text(listing: ListenBack) -> str:
+    from podcast.safeguarding.listen_back import render_listen_back
+
+    return render_listen_back(listing)
+
+
+def redactions_text(used: dict[str, Any]) -> str:
+    """Which redaction list a command used: its path and count, never a name."""
+    if not used.get("path") and not used.get("names"):
+        return "redaction list: none configured"
+    line = f"redaction list: {used['path']} ({used['names']} names)"
+    if used.get("changed"):
+        line += f" — changed since the last publish to this target ({used['previous_names']} names then)"
+    return line
+
+
+def incomplete_dry_run_text(report: PublishReport) -> str:
+    return (
+        f"{report.target}: the dry run could not check everything: {', '.join(report.unchecked)} went out under "
+        "another redaction list and are not rebuilt in this run — run `podcast publish --dry-run` without slugs "
+        "to check every episode against this list"
     )
 
 
 def publish_text(report: PublishReport, dry_run: bool) -> str:
     verb = "would upload" if dry_run else "uploaded"
-    lines = [f"{b['slug']}: {b['action']}" for b in report.built]
+    lines = [redactions_text(report.redactions)]
+    lines += [f"{b['slug']}: {b['action']}" for b in report.built]
+    lines += [
+        f"{item['slug']}: {listen_back_counts_text(item['slug'], item).removeprefix('; ')}"
+        for item in report.listen_back
+    ]
     lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
     lines += [f"{'would delete' if dry_run else 'deleted'} {key}" for key in report.deleted]
     lines += [
@@ -91,7 +131,11 @@ def status_text(rows: list[dict[str, Any]]) -> str:
 
 
 def review_text(report: ReviewReport) -> str:
-    lines = [f"{link['what']}: {link['url']}" for link in report.links]
+    lines = [redactions_text(report.redactions)]
+    lines += [f"{link['what']}: {link['url']}" for link in report.links]
+    if report.listen_back:
+        counts = f"{len(report.listen_back['hidden'])} hidden, {len(report.listen_back['near_misses'])} near miss(es)"
+        lines.append(f"listen back: {counts} — the list is in the listen-back link, for the contributor too")
     lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
     return "\n".join(lines)
 
@@ -102,4 +146,6 @@ def takedown_text(report: TakedownReport) -> str:
     if report.cdn_invalidation:
         lines.append(f"CDN invalidation {report.cdn_invalidation} requested")
     lines.append(f"{report.slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
+    if report.reason_withheld_because:
+        lines.append(f"the reason was not logged ({report.reason_withheld_because}): add it once the list is back")
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from podcast.build.stages import BuiltEpisode, build_episode, read_build
 from podcast.errors import EpisodeInvalid, StateConflict
 from podcast.publishing.feed import build_feed
+from podcast.publishing.listcheck import check_list, list_record
 from podcast.publishing.lock import publish_lock
 from podcast.publishing.plan import (
     PlannedObject,
@@ -44,6 +45,7 @@ from podcast.publishing.target import (
     content_type_for,
 )
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
+from podcast.safeguarding.listen_back import read_listen_back
 from podcast.show.model import Episode, Show
 from podcast.show.redactions import RedactionList
 from podcast.show.settings import PublishSettings
@@ -69,6 +71,9 @@ class PublishReport:
     embargoed: list[dict[str, str]] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     cdn_invalidation: str | None = None  # CloudFront invalidation id, when one was requested
+    redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
+    unchecked: list[str] = field(default_factory=list)  # live episodes whose online files this run cannot scan
+    listen_back: list[dict[str, Any]] = field(default_factory=list)  # per episode: bleeps and near misses (counts)
 
     @property
     def uploaded_bytes(self) -> int:
@@ -140,6 +145,7 @@ def publish(
     slugs: list[str] | None,
     now: datetime,
     dry_run: bool = False,
+    accept_fewer_names: bool = False,
     on_build_progress: Callable[[str, str, float], None] | None = None,
     on_upload: Callable[[PlannedObject], None] | None = None,
     on_upload_progress: Callable[[str, int, int], None] | None = None,
@@ -156,16 +162,16 @@ def publish(
     report.embargoed = [{"slug": e.slug, "until": e.manifest.published.isoformat()} for e in embargoed]
     report.withdrawn = [e.slug for e in withdrawn]
 
+    # Safeguarding first: a target published with a redaction list is never published without it.
+    state, raw_state, version = read_state_versioned(target)
+    used = check_list(state, show.redactions, where=target.describe(), accept_fewer=accept_fewer_names)
+    report.redactions = used.to_dict()
+    checked = state.redactions
+
+    # A dry run builds into the cache exactly as the publish would, so the gate sees what would go out.
     built: dict[str, BuiltEpisode] = {}
     for episode in live:
         if episode.slug not in selected:
-            continue
-        if dry_run:
-            cached = read_build(show, episode)
-            if cached is None:
-                report.built.append({"slug": episode.slug, "action": "would build"})
-                continue
-            built[episode.slug] = cached
             continue
         progress = (
             (lambda step, fraction, slug=episode.slug: on_build_progress(slug, step, fraction))
@@ -176,16 +182,21 @@ def publish(
         built[episode.slug] = result
         if result.audio_rebuilt or result.tags_rewritten:
             report.built.append({"slug": episode.slug, "action": "built" if result.audio_rebuilt else "retagged"})
+        listing = read_listen_back(episode.slug, result.mp3_path.parent)
+        report.listen_back.append({"slug": episode.slug, **listing.counts()})
 
-    state, raw_state, version = read_state_versioned(target)
     first_seen, sent = set(state.episodes), set[str]()
 
     def stage(state: StateRecord) -> tuple[Release, bytes, bytes]:
         """Plan on top of ``state`` and upload what the target lacks: (release, feed, state record)."""
+        if state.redactions != checked:  # someone published meanwhile, maybe with another list
+            check_list(state, show.redactions, where=target.describe(), accept_fewer=accept_fewer_names)
         _check_guids_kept(live, state)
         release = plan_release(show, settings, built, state.episodes, live)
         _check_no_episode_lost(state, first_seen, release, target)
         report.episodes = [item.episode.slug for item in release.items]
+        if used.changed:  # carried episodes went out under the old list: their files are not rescanned now
+            report.unchecked = sorted(set(release.episodes) - set(built))
         gate_release(
             show, release, build_feed(release.channel, release.items)
         )  # safeguarding: refuse before any upload
@@ -222,7 +233,8 @@ def publish(
         }
         objects.update(carried_objects(release, state))
         report.deleted = sorted(set(state.objects) - set(objects))
-        encoded = encode_state(StateRecord(objects=objects, episodes=release.episodes))
+        remembered = list_record(show.redactions) or state.redactions
+        encoded = encode_state(StateRecord(objects=objects, episodes=release.episodes, redactions=remembered))
         return release, build_feed(release.channel, release.items), encoded
 
     release, feed, encoded = stage(state)

@@ -30,10 +30,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from podcast.build.stages import build_episode
 from podcast.errors import PodcastError, SafeguardingRefusal
+from podcast.files import write_atomic
+from podcast.publishing.listcheck import check_list
+from podcast.publishing.state import read_state
 from podcast.publishing.takedown import REVIEW_FOLDER
 from podcast.publishing.target import Target, content_type_for
 from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
+from podcast.safeguarding.listen_back import LISTEN_BACK_TEXT, read_listen_back, render_listen_back
 from podcast.show.model import Show
 from podcast.show.settings import PublishSettings
 
@@ -49,6 +53,8 @@ class ReviewReport:
     slug: str
     expires_at: str
     links: list[dict[str, str]] = field(default_factory=list)  # {"what", "key", "url"}
+    redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
+    listen_back: dict[str, Any] = field(default_factory=dict)  # every bleep and near miss (ListenBack)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,22 +115,43 @@ def review_files(show: Show, episode_slug: str, mp3: Path) -> list[tuple[str, Pa
 
 
 def review(
-    show: Show, settings: PublishSettings, target: Target, slug: str, *, expires_s: int, now: datetime
+    show: Show,
+    settings: PublishSettings,
+    target: Target,
+    slug: str,
+    *,
+    expires_s: int,
+    now: datetime,
+    accept_fewer_names: bool = False,
 ) -> ReviewReport:
     """Upload ``slug`` privately and return presigned links (see the module doc)."""
     target.check_private_links()  # before building: a local folder cannot keep a review copy private
     episode = show.episode(slug)
+    # The contributor hears what listeners will: never with less redaction than the target was published with.
+    used = check_list(
+        read_state(target), show.redactions, where=target.describe(), action="review", accept_fewer=accept_fewer_names
+    )
     built = build_episode(show, episode, settings)
     token = secrets.token_hex(12)
     planned = [
         (what, f"{REVIEW_FOLDER}/{slug}-{token}/{slug}{path.suffix.lower()}", path)
         for what, path in review_files(show, slug, built.mp3_path)
     ]
+    # The listen-back list goes with the links, so the contributor can check every hidden name too.
+    listing = read_listen_back(slug, built.mp3_path.parent)
+    listen_back = built.mp3_path.parent / LISTEN_BACK_TEXT
+    write_atomic(listen_back, (render_listen_back(listing) + "\n").encode())
+    planned.append(("listen-back", f"{REVIEW_FOLDER}/{slug}-{token}/{LISTEN_BACK_TEXT}", listen_back))
     refuse_if_hits(
         scan_artefacts([Artefact(key, source=path) for _what, key, path in planned], show.redactions), action="review"
     )
 
-    report = ReviewReport(slug=slug, expires_at=(now + timedelta(seconds=expires_s)).isoformat())
+    report = ReviewReport(
+        slug=slug,
+        expires_at=(now + timedelta(seconds=expires_s)).isoformat(),
+        redactions=used.to_dict(),
+        listen_back=listing.to_dict(),
+    )
     for what, key, path in planned:
         target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)
         url = target.presigned_get_url(key, expires_s=expires_s)
@@ -143,7 +170,7 @@ def review(
             "when": now.isoformat(),
             "slug": slug,
             "expires_at": report.expires_at,
-            "objects": [link["key"] for link in report.links],
+            "objects": sorted(link["key"] for link in report.links),
             "target": target.describe(),
         },
     )

@@ -6,7 +6,11 @@ status reads it; the publish gate scans it before anything is uploaded. It has t
 * ``objects``: every object the target should hold, ``key -> {sha256, size}``, so a
   republish skips what is already online and deletes what nothing names any more;
 * ``episodes``: ``slug -> record`` for every episode in the live feed, so an episode not
-  rebuilt now keeps its media, artwork, chapters and transcripts in the feed.
+  rebuilt now keeps its media, artwork, chapters and transcripts in the feed;
+
+and, once the target was published with a redaction list, ``redactions``: the list's keyed
+fingerprint and how many names it has (never a name), so a later publish from a terminal
+without the list is refused (:mod:`podcast.publishing.listcheck`).
 
 :func:`encode_state` is the one encoder of the bytes stored, and :func:`decode_state`
 reads them back, forgiving a record that is cut off or hand-edited out of shape.
@@ -63,12 +67,24 @@ class EpisodeRecord(TypedDict, total=False):
     transcript_keys: list[str]
 
 
+class RedactionRecord(TypedDict):
+    """The redaction list a target was last published with: a keyed fingerprint and the number of names."""
+
+    fingerprint: str
+    names: int
+
+
 @dataclass
 class StateRecord:
-    """The parsed state record; empty for a target never published to."""
+    """The parsed state record; empty for a target never published to.
+
+    ``redactions`` is None for a target never published with a list (and for records
+    written before the field existed, which stay readable).
+    """
 
     objects: dict[str, ObjectRecord] = field(default_factory=dict)
     episodes: dict[str, EpisodeRecord] = field(default_factory=dict)
+    redactions: RedactionRecord | None = None
 
 
 def encode_state(state: StateRecord) -> bytes:
@@ -87,18 +103,21 @@ def encode_state(state: StateRecord) -> bytes:
       }
     }
     """
-    return (
-        json.dumps({"objects": state.objects, "episodes": state.episodes}, indent=2, sort_keys=True) + "\n"
-    ).encode()
+    document: dict[str, Any] = {"objects": state.objects, "episodes": state.episodes}
+    if state.redactions is not None:
+        document["redactions"] = state.redactions
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
 
 
 def decode_state(raw: bytes | None) -> StateRecord:
     """The state record from its bytes; absent, unreadable or of the wrong shape reads as empty (with a warning).
 
     >>> decode_state(b'{"objects": {}, "episodes": {"a": {"guid": "g"}}}')
-    StateRecord(objects={}, episodes={'a': {'guid': 'g'}})
+    StateRecord(objects={}, episodes={'a': {'guid': 'g'}}, redactions=None)
     >>> decode_state(None) == decode_state(b'{"episodes": []') == StateRecord()
     True
+    >>> decode_state(b'{"redactions": {"fingerprint": "ab", "names": 2}}').redactions
+    {'fingerprint': 'ab', 'names': 2}
     """
     if not raw:
         return StateRecord()
@@ -107,10 +126,25 @@ def decode_state(raw: bytes | None) -> StateRecord:
         parsed = {"objects": dict(state.get("objects", {})), "episodes": dict(state.get("episodes", {}))}
         if not all(isinstance(record, dict) for part in parsed.values() for record in part.values()):
             raise ValueError("a record is not a table")
-        return StateRecord(objects=parsed["objects"], episodes=parsed["episodes"])
+        return StateRecord(objects=parsed["objects"], episodes=parsed["episodes"], redactions=_redaction_record(state))
     except (ValueError, TypeError, AttributeError):  # not JSON, or JSON of the wrong shape (hand-edited, half-synced)
         log.warning("%s is unreadable; treating the target as empty", STATE_KEY)
         return StateRecord()
+
+
+def _redaction_record(state: dict[str, Any]) -> RedactionRecord | None:
+    """The ``redactions`` table, if present and of the right shape.
+
+    A hand-edited, malformed table still says a list was used: it reads as an unknown list
+    (empty fingerprint) rather than as none, so a publish without a list stays refused.
+    """
+    if "redactions" not in state:
+        return None
+    found = state["redactions"]
+    if isinstance(found, dict) and isinstance(found.get("fingerprint"), str) and isinstance(found.get("names"), int):
+        return {"fingerprint": found["fingerprint"], "names": found["names"]}
+    log.warning("%s: its 'redactions' record is damaged; treating it as an unknown list", STATE_KEY)
+    return {"fingerprint": "", "names": 0}
 
 
 def encode_episodes_for_scan(episodes: dict[str, EpisodeRecord]) -> bytes:

@@ -19,6 +19,12 @@ found from the state record and their names, and the log records its GUID.
 
 The publish gate does not run here: a takedown only removes things, and blocking it
 because the old feed held a name would keep that name online.
+
+Nor does it wait for the redaction list. When the list cannot be read (the USB stick is
+not plugged in) or none is configured while the target was published with one, the show's
+text cannot be redacted, so nothing is built from it: the live feed is republished with
+the episode's ``<item>`` cut out (everything else in it went out redacted before), and
+the reason, which could hold a name, is withheld from the audit log, which says why.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from lxml import etree
 
 from podcast.errors import EpisodeNotFound, PodcastError
 from podcast.publishing.feed import build_feed
@@ -46,6 +54,7 @@ from podcast.show.settings import PublishSettings
 log = logging.getLogger(__name__)
 
 REVIEW_FOLDER = "review"
+REASON_WITHHELD = "[reason withheld: the redaction list could not be read]"
 
 
 @dataclass
@@ -62,6 +71,7 @@ class TakedownReport:
     versions_removed: int = 0
     cdn_invalidation: str | None = None
     audit_log: str = ""
+    reason_withheld_because: str | None = None  # the list could not be used, so the reason was not logged
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +106,26 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
+def feed_without_episode(feed: bytes, guid: str, pattern: re.Pattern[str]) -> bytes:
+    """The live feed with the episode's ``<item>`` removed (by GUID, or by an enclosure naming its objects).
+
+    Used when the show's text cannot be redacted: every other byte of the feed was published,
+    redacted, before, so it is safe to publish again as it is.
+
+    >>> feed = b'<rss><channel><item><guid>g1</guid></item><item><guid>g2</guid></item></channel></rss>'
+    >>> feed_without_episode(feed, "g1", episode_key_pattern("ep")).split(b"?>")[1].strip()
+    b'<rss><channel><item><guid>g2</guid></item></channel></rss>'
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, strip_cdata=False)
+    root = etree.fromstring(feed, parser)
+    for item in list(root.iter("item")):
+        ids = {(item.findtext("guid") or "").strip()}
+        keys = ["/".join(urlsplit(e.get("url", "")).path.split("/")[-2:]) for e in item.iter("enclosure")]
+        if (guid and guid in ids) or any(pattern.match(key) for key in keys):
+            item.getparent().remove(item)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
 def invalidate_withdrawn_paths(settings: PublishSettings, keys: list[str]) -> str | None:
     """Ask the CDN to forget ``keys`` when a CloudFront distribution is configured; the id, or None."""
     distribution = getattr(settings, "cloudfront_distribution_id", None)
@@ -117,13 +147,16 @@ def takedown(
         episode: Episode | None = show.episode(slug)
     except EpisodeNotFound:
         episode = None  # its folder was deleted, but it may still be online: take down what the target holds
-    names = show.redactions
-    clean_reason = names.redact(" ".join(reason.split()))
-
     marked = mark_withdrawn(episode.manifest_path) if episode is not None else False
 
     with publish_lock(target):  # never interleave with a colleague's publish of the same target
         state, _raw, version = read_state_versioned(target)
+        unredacted = show.redactions_unavailable or (
+            "no redaction list is configured here, and the target was published with one"
+            if not show.redactions and state.redactions is not None
+            else None
+        )
+        clean_reason = REASON_WITHHELD if unredacted else show.redactions.redact(" ".join(reason.split()))
         record = state.episodes.pop(slug, None) or {}
         listed = target.list_all_keys()
         pattern = episode_key_pattern(slug)
@@ -133,9 +166,13 @@ def takedown(
         live, _embargoed, _withdrawn = live_episodes(show, now)
         live = [e for e in live if e.slug != slug]
         release = plan_release(show, settings, {}, state.episodes, live)
-        feed = build_feed(release.channel, release.items)
-        feed_updated = target.get_bytes(FEED_KEY) != feed
-        if feed_updated:
+        live_feed = target.get_bytes(FEED_KEY)
+        if unredacted:  # the show's text is not redacted: cut the item out of what is online instead
+            feed = feed_without_episode(live_feed, guid, pattern) if live_feed is not None else None
+        else:
+            feed = build_feed(release.channel, release.items)
+        feed_updated = feed is not None and live_feed != feed
+        if feed is not None and feed_updated:
             target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
         log.info("%s: feed published without the episode", slug)
 
@@ -171,6 +208,7 @@ def takedown(
         versions_removed=versions,
         cdn_invalidation=invalidation,
         audit_log=str(audit),
+        reason_withheld_because=unredacted,
     )
     append_audit(
         audit,
@@ -180,6 +218,7 @@ def takedown(
             "slug": slug,
             "guid": guid,
             "reason": clean_reason,
+            **({"reason_withheld_because": unredacted} if unredacted else {}),
             "target": target.describe(),
             "objects_removed": removed,
             "versions_removed": versions,

@@ -29,7 +29,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from podcast.show.redactions import RedactionList
@@ -49,10 +49,16 @@ PAD_S = 0.05  # a little before and after the word, so its first and last sounds
 
 @dataclass(frozen=True)
 class CensorPlan:
-    """What to do to one episode's audio: the mode and the time ranges (seconds)."""
+    """What to do to one episode's audio: the mode and the time ranges (seconds).
+
+    ``marks`` is the listen-back list: each occurrence of a listed name as ``(start_s, end_s,
+    list line)``, before merging (never the name). It is not part of the signature: the
+    audio depends on the regions alone.
+    """
 
     mode: Mode
     regions: tuple[tuple[float, float], ...]
+    marks: tuple[tuple[float, float, int], ...] = field(default=(), compare=False)
 
     def signature(self) -> str:
         """A short, stable digest for cache keys (it does not reveal which words matched)."""
@@ -84,6 +90,19 @@ def censor_regions(
     >>> censor_regions(words, parse_redactions("Jordan Example"))
     [(0.95, 2.05)]
     """
+    return merge_regions((start, end) for start, end, _line in censor_marks(words, names, pad_s=pad_s))
+
+
+def censor_marks(
+    words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S
+) -> list[tuple[float, float, int]]:
+    """Each spoken occurrence of a listed name: ``(start_s, end_s, list line)``, padded, not merged.
+
+    >>> from podcast.show.redactions import parse_redactions
+    >>> words = [(1.0, 1.5, "Jordan"), (1.5, 2.0, "Example's"), (2.1, 2.5, "and"), (2.5, 2.9, "Ana")]
+    >>> censor_marks(words, parse_redactions("Ana\\nJordan Example"))
+    [(0.95, 2.05, 2), (2.45, 2.95, 1)]
+    """
     if not names or not words:
         return []
     spans: list[tuple[int, int]] = []
@@ -98,8 +117,8 @@ def censor_regions(
         if covered:
             start = max(0.0, min(words[i][0] for i in covered) - pad_s)
             end = max(words[i][1] for i in covered) + pad_s
-            regions.append((round(start, 3), round(end, 3)))
-    return merge_regions(regions)
+            regions.append((round(start, 3), round(end, 3), match.entry.line))
+    return regions
 
 
 def words_from_json(document: Any) -> list[TimedWord]:
@@ -146,13 +165,14 @@ def censor_plan(show: Show, episode: Episode, words: Sequence[TimedWord]) -> Cen
     names = show.redactions
     if not names:
         return None
-    regions = censor_regions(list(words), names)
+    marks = censor_marks(list(words), names)
+    regions = merge_regions((start, end) for start, end, _line in marks)
     if not regions:
         return None
     safeguarding = getattr(show.manifest, "safeguarding", None)
     mode: Mode = getattr(safeguarding, "audio", "bleep")
     log.info("%s: %s %d place(s) where a listed name is spoken", episode.slug, mode, len(regions))
-    return CensorPlan(mode=mode, regions=tuple(regions))
+    return CensorPlan(mode=mode, regions=tuple(regions), marks=tuple(marks))
 
 
 def _enable(regions: Sequence[tuple[float, float]]) -> str:

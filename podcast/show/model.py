@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from podcast.errors import AudioInvalid, EpisodeInvalid, EpisodeNotFound, ShowInvalid
+from podcast.errors import AudioInvalid, EpisodeInvalid, EpisodeNotFound, RedactionListInvalid, ShowInvalid
 from podcast.show.manifest import (
     EPISODE_FILE,
     SHOW_FILE,
@@ -60,6 +60,9 @@ class Show:
     artwork_path: Path
     episodes: tuple[Episode, ...] = field(default=())
     redactions: RedactionList = field(default_factory=RedactionList)  # loaded once, by load_show
+    # Why the configured list could not be used, when a command that must never wait (takedown) loaded
+    # the show without it; None otherwise. Such a Show's text is NOT redacted: publish nothing built from it.
+    redactions_unavailable: str | None = None
 
     @property
     def build_dir(self) -> Path:
@@ -138,8 +141,14 @@ def find_show_root(start: Path) -> Path:
     )
 
 
-def load_show(root: Path) -> Show:
-    """Load and cross-check the whole show. Raises a PodcastError on the first problem."""
+def load_show(root: Path, *, without_unreadable_list: bool = False) -> Show:
+    """Load and cross-check the whole show. Raises a PodcastError on the first problem.
+
+    Every command fails closed on a redaction list that is required but cannot be read. Only
+    ``podcast takedown`` passes ``without_unreadable_list=True``: an emergency withdrawal must never
+    wait for a USB stick, so it gets the show unredacted, with ``redactions_unavailable`` saying why,
+    and publishes nothing built from its text.
+    """
     root = find_show_root(root)
     show_path = root / SHOW_FILE
     manifest = load_show_manifest(show_path)
@@ -148,9 +157,16 @@ def load_show(root: Path) -> Show:
     folders = sorted(p for p in episodes_dir.iterdir() if p.is_dir()) if episodes_dir.is_dir() else []
     episodes = tuple(load_episode(root, folder) for folder in folders if not folder.name.startswith("."))
     _check_unique(episodes)
-    names = configured_redactions(root, manifest)
+    show = Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes)
+    try:
+        names = configured_redactions(root, manifest)
+    except RedactionListInvalid as exc:
+        if not without_unreadable_list:
+            raise
+        log.warning("the redaction list cannot be used (%s); going on without it", exc.problem)
+        return dataclasses.replace(show, redactions_unavailable=exc.problem)
     # Safeguarding: every artefact is built from redacted text.
-    return redact_show(Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes), names)
+    return redact_show(show, names)
 
 
 # --- applying the redaction list to the show's own text ----------------------------------------

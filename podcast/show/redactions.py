@@ -407,6 +407,10 @@ def load_redactions(show_root: Path, configured: str | None, *, required: bool =
             path=where,
             fix="move it outside the show folder (e.g. ~/.config/survivor-voices/redactions.txt) so it is never committed or published, and point to it there",
         )
+    if resolved.exists() and not resolved.is_file():  # a FIFO or device would block the read, maybe for ever
+        raise RedactionListInvalid(
+            f"the redaction list {path} is not a regular file", path=where, fix="point to the list's text file"
+        )
     try:
         text = resolved.read_text(encoding="utf-8")
     except FileNotFoundError:

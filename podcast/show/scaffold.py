@@ -59,6 +59,12 @@ base_url = {base_url}
 # endpoint_url = "https://<account>.r2.cloudflarestorage.com"   # S3-compatible stores (R2, B2, MinIO)
 # acl = "public-read"                                           # where the store grants public read by ACL
 # cloudfront_distribution_id = "E2QWRUHAPOMQZL"                 # invalidate the feed after each publish
+
+[safeguarding]
+# The private list of real names that must never be published, one a line, kept OUTSIDE this folder.
+# Point to it here, or in each terminal with: export PODCAST_REDACTIONS=/path/to/redactions.txt
+# redactions = "~/.config/survivor-voices/redactions.txt"
+require_redactions = true               # nothing is built or published without the list
 """
 
 # The example address a new show starts with. Its podcast:guid is the same for every show that keeps

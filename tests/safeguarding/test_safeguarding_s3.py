@@ -68,7 +68,7 @@ def test_review_links_work_signed_and_fail_unsigned(cli, make_s3_show, s3):
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     links = {link["what"]: link for link in report["links"]}
-    assert set(links) == {"audio", "transcript"}
+    assert set(links) == {"audio", "transcript", "listen-back"}
     mp3 = (show.root / "build" / "trailer" / "trailer.mp3").read_bytes()
     status, headers, body = anonymous(links["audio"]["url"])
     assert status == 200 and body == mp3 and headers["content-type"] == "audio/mpeg"

@@ -252,13 +252,34 @@ def test_new_writes_a_fresh_guid_per_episode(new_show):
     assert (new_show / "episodes/ep-one/tone.wav").is_file()
 
 
-def test_init_show_validates_after_adding_an_episode(cli, new_show):
+@pytest.fixture
+def private_list(tmp_path, monkeypatch) -> Path:
+    """A new show requires a redaction list (init scaffolds require_redactions = true): give it one."""
+    from safeguarding_helpers import write_redactions
+
+    return write_redactions(tmp_path, monkeypatch, "Marigold Featherstone\n")
+
+
+def test_init_scaffolds_safeguarding_that_requires_the_list(cli, tmp_path):
+    import tomllib
+
+    root = tmp_path / "fresh"
+    assert cli("init", root).exit_code == 0
+    text = (root / "podcast.toml").read_text(encoding="utf-8")
+    assert tomllib.loads(text)["safeguarding"] == {"require_redactions": True}
+    assert '# redactions = "~/.config/' in text  # where the list goes, commented until the producer has one
+    result = cli("-C", root, "status")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "PODCAST_REDACTIONS" in result.stderr
+
+
+def test_init_show_validates_after_adding_an_episode(cli, new_show, private_list):
     result = cli("-C", new_show, "validate")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "0 error(s)" in result.stdout
 
 
-def test_nothing_rewrites_a_guid(cli, new_show, tone):
+def test_nothing_rewrites_a_guid(cli, new_show, tone, private_list):
     manifests = sorted(new_show.glob("episodes/*/episode.toml"))
     before = {path: path.read_bytes() for path in manifests}
     for args in (["build"], ["publish"], ["build"], ["feed"], ["status"], ["validate"]):

@@ -9,7 +9,9 @@ import tomllib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
 from http_helpers import running
+from safeguarding_helpers import write_redactions
 
 from podcast.publishing.serve import make_server
 from podcast.show.manifest import show_guid
@@ -65,7 +67,10 @@ def test_demo_show_history_and_online(demo_show: Path, cli) -> None:
         server.server_close()
 
 
-def test_init_writes_show_guid_and_validate_warns_without_it(tmp_path: Path, cli) -> None:
+def test_init_writes_show_guid_and_validate_warns_without_it(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_redactions(tmp_path, monkeypatch)  # init requires a redaction list ([safeguarding])
     show = tmp_path / "new-show"
     assert cli("init", show, "--title", "New Show").exit_code == 0
     data = tomllib.loads((show / "podcast.toml").read_text())
@@ -80,7 +85,8 @@ def test_init_writes_show_guid_and_validate_warns_without_it(tmp_path: Path, cli
     assert f'guid = "{data["show"]["guid"]}"' in result.stdout  # says exactly what to write
 
 
-def test_init_with_base_url_and_placeholder_guid(tmp_path: Path, cli) -> None:
+def test_init_with_base_url_and_placeholder_guid(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_redactions(tmp_path, monkeypatch)  # init requires a redaction list ([safeguarding])
     show = tmp_path / "real"
     base = "https://cdn.example.net/real-show"
     assert cli("init", show, "--base-url", base).exit_code == 0
