@@ -193,7 +193,7 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
     with reported_errors():
         opened = open_show(obj)
         episodes = opened.show.select(slugs)
-    with ProgressView(obj) as progress:
+    with reported_errors(), ProgressView(obj) as progress:  # reported_errors: Ctrl+C gives one line and 130
         # Two episodes at a time (PODCAST_JOBS); a failing episode does not stop the others.
         outcomes = build_episodes(opened.show, episodes, opened.settings, on_progress=progress.update)
     for outcome in outcomes:

@@ -75,6 +75,10 @@ class StateConflict(StorageError):
     """Another producer changed the target's state record while this publish was running."""
 
 
+class LiveEpisodeKept(PodcastError):
+    """A publish would remove a live episode from the feed (exit 1): only `podcast takedown` removes one."""
+
+
 class TranscriptInvalid(PodcastError):
     """A supplied transcript cannot be read, or its cue times do not fit the audio."""
 

@@ -6,9 +6,10 @@ A missing tool fails the test (it is never skipped): CI installs everything in .
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,33 @@ from podcast.audio.runner import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["s3_fixtures"]  # moto S3 server, buckets and S3 shows (tests/s3_fixtures.py)
+HERMETIC_PREFIXES = ("PODCAST_", "AWS_")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_env() -> Iterator[None]:
+    """No test sees the producer's ``PODCAST_*`` or ``AWS_*`` settings, nor their AWS profile files.
+
+    Run from a producer's shell, ``PODCAST_TARGET=s3://live-bucket/show pytest`` would otherwise
+    publish test episodes into the live show. Session-scoped and autouse, so it runs before every
+    other fixture (session ones that publish included); subprocesses inherit the cleaned
+    ``os.environ``. A test sets what it needs with ``monkeypatch.setenv``, undone after it.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith(HERMETIC_PREFIXES)]:
+            patch.delenv(name)
+        patch.setenv("AWS_CONFIG_FILE", os.devnull)  # never ~/.aws/config or ~/.aws/credentials
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # nor an instance role
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_leak() -> Iterator[None]:
+    """Fail the test that leaves a ``PODCAST_*`` setting behind (set it with monkeypatch instead)."""
+    yield
+    leaked = sorted(name for name in os.environ if name.startswith("PODCAST_"))
+    assert not leaked, f"this test left {leaked} set: use monkeypatch.setenv"
 
 
 def make_audio(

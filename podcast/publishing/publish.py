@@ -9,6 +9,7 @@ complete objects, and running it again finishes the job.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from podcast.build.stages import BuiltEpisode, build_episode, read_build
-from podcast.errors import EpisodeInvalid, StateConflict
+from podcast.errors import EpisodeInvalid, LiveEpisodeKept, StateConflict
 from podcast.publishing.feed import build_feed
 from podcast.publishing.listcheck import check_list, list_record
 from podcast.publishing.lock import publish_lock
@@ -30,6 +31,7 @@ from podcast.publishing.plan import (
     upload_rank,
 )
 from podcast.publishing.state import (
+    EpisodeRecord,
     ObjectRecord,
     StateRecord,
     encode_episodes_for_scan,
@@ -120,6 +122,72 @@ def _check_no_episode_lost(state: StateRecord, first_seen: set[str], release: Re
         )
 
 
+def _refuse_dropping_live(show: Show, state: StateRecord, live: list[Episode], embargoed: list[Episode]) -> None:
+    """Refuse a publish whose feed would lose a live episode: removing one is `podcast takedown`'s job.
+
+    Every episode in the state record is live. It may leave the feed only when its folder says
+    ``withdrawn = true`` (takedown writes that first). A show folder that lacks it (a colleague
+    published it; this copy was not updated) or that re-dates it into the future would otherwise
+    publish a feed without it and delete its media, and ``validate`` calls exactly that an error
+    (``guid-disappeared``). Runs before any build, so the refusal costs nothing.
+    """
+    kept = {episode.slug for episode in live} | {e.slug for e in show.episodes if e.manifest.withdrawn}
+    held = {episode.slug: episode for episode in embargoed}
+    by_guid = {episode.guid.lower(): episode for episode in show.episodes}
+    for slug in sorted(set(state.episodes) - kept):
+        remove = f"to remove a live episode, run `podcast takedown {slug} --reason ...`"
+        if slug in held:
+            episode = held[slug]
+            raise LiveEpisodeKept(
+                f"episode '{slug}' is live, but its 'published' time is now in the future "
+                f"({episode.manifest.published.isoformat()}): publishing would take it out of the feed and delete "
+                "its files, and an episode that is live stays live",
+                path=episode.manifest_path,
+                fix=f"put back the release time it was published with; {remove}",
+            )
+        renamed = by_guid.get(str(state.episodes[slug].get("guid", "")).lower())
+        if renamed is not None:
+            raise LiveEpisodeKept(
+                f"episode '{slug}' is live, and its folder was renamed to '{renamed.slug}' (same guid): publishing "
+                "would take it out of the feed and delete its files",
+                path=renamed.folder,
+                fix=f"rename the folder back to episodes/{slug} (a published episode keeps its name); {remove}",
+            )
+        raise LiveEpisodeKept(
+            f"episode '{slug}' is live in the feed, but this show folder has no episodes/{slug} (published from "
+            "another copy of the show?): publishing would take it out of the feed and delete its files",
+            path=show.root / "episodes" / slug,
+            fix=f"update your show folder (e.g. git pull) and publish again; {remove}",
+        )
+
+
+def _same_record(a: object, b: object) -> bool:
+    """Two episode records are the same once stored (JSON makes tuples lists)."""
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _refuse_overwriting_edit(
+    seen: dict[str, EpisodeRecord], fresh: StateRecord, release: Release, publishing: set[str], target: Target
+) -> None:
+    """Refuse to replace another producer's edit of an episode published while this publish ran.
+
+    ``seen`` is the episode table this publish read before building; ``fresh`` is the one read
+    under the lock. If an episode this publish is writing now has a record there that is
+    neither what this producer saw nor what it is about to write, somebody else published
+    their edit of it meanwhile, and writing ours would silently replace theirs.
+    """
+    for slug in sorted(publishing):
+        theirs, mine = fresh.episodes.get(slug), release.episodes.get(slug)
+        if theirs is None or mine is None or _same_record(theirs, seen.get(slug)) or _same_record(theirs, mine):
+            continue
+        raise StateConflict(
+            f"someone else published a different edit of episode '{slug}' while this publish ran; "
+            "the live feed keeps theirs",
+            path=target.describe(),
+            fix="agree which edit is right, update your show folder (e.g. git pull), then run `podcast publish` again",
+        )
+
+
 def _check_guids_kept(live: list[Episode], state: StateRecord) -> None:
     """Refuse to publish an episode under another GUID than the one it was published with.
 
@@ -167,6 +235,7 @@ def publish(
     used = check_list(state, show.redactions, where=target.describe(), accept_fewer=accept_fewer_names)
     report.redactions = used.to_dict()
     checked = state.redactions
+    _refuse_dropping_live(show, state, live, embargoed)
 
     # A dry run builds into the cache exactly as the publish would, so the gate sees what would go out.
     built: dict[str, BuiltEpisode] = {}
@@ -186,6 +255,7 @@ def publish(
         report.listen_back.append({"slug": episode.slug, **listing.counts()})
 
     first_seen, sent = set(state.episodes), set[str]()
+    seen = dict(state.episodes)
 
     def stage(state: StateRecord) -> tuple[Release, bytes, bytes]:
         """Plan on top of ``state`` and upload what the target lacks: (release, feed, state record)."""
@@ -194,6 +264,7 @@ def publish(
         _check_guids_kept(live, state)
         release = plan_release(show, settings, built, state.episodes, live)
         _check_no_episode_lost(state, first_seen, release, target)
+        _refuse_overwriting_edit(seen, state, release, set(built), target)
         report.episodes = [item.episode.slug for item in release.items]
         if used.changed:  # carried episodes went out under the old list: their files are not rescanned now
             report.unchecked = sorted(set(release.episodes) - set(built))

@@ -122,6 +122,11 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
         show, lambda d: d.update(guid="0b7d7f0e-1f2a-4c3b-9d4e-ffffffffffff")
     ),
     "remove_show_toml": lambda show: (show / "podcast.toml").unlink(),
+    "remove_live_episode_folder": lambda show: shutil.rmtree(show / EPISODE),
+    "replace_live_episode": lambda show: (
+        _second_episode(show, lambda d: d.update(number=2, guid="0b7d7f0e-1f2a-4c3b-9d4e-5f6a7b8c9d02")),
+        shutil.rmtree(show / EPISODE),
+    ),
 }
 
 

@@ -68,15 +68,26 @@ def published_mp3(show: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def subscribed(tmp_path_factory) -> Iterator[Subscribed]:
-    """The demo show published, served on 127.0.0.1, and gpo subscribed to it (module-wide)."""
-    base = tmp_path_factory.mktemp("gpodder")
-    show = base / "show"
+def published_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo show built and published once for the module; each test subscribes to its own copy."""
+    show = tmp_path_factory.mktemp("gpodder-demo") / "show"
     show.mkdir()
     shutil.copy2(REPO / "podcast.toml", show / "podcast.toml")
     shutil.copy2(REPO / "artwork.jpg", show / "artwork.jpg")
     shutil.copytree(REPO / "episodes", show / "episodes")
     publish(show)
+    return show
+
+
+@pytest.fixture
+def subscribed(published_demo: Path, tmp_path: Path) -> Iterator[Subscribed]:
+    """A private copy of the published demo show, served on 127.0.0.1, and a fresh gpo subscribed to it.
+
+    Per test, so no test depends on what another one did to gpo's database or the show.
+    """
+    base = tmp_path
+    show = base / "show"
+    shutil.copytree(published_demo, show)
     server = make_server(show / "feed", host="127.0.0.1", port=0, published_base_url=BASE_URL)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -133,6 +144,9 @@ def test_gpo_downloads_the_episode_byte_identical(subscribed):
 
 def test_gpo_never_duplicates_a_changed_episode(subscribed):
     """New notes mean a retagged MP3 under a new URL; the same GUID keeps it one episode in the app."""
+    subscribed.gpo("update")
+    first = subscribed.gpo("download")  # the listener has the episode already
+    assert "1 episodes downloaded" in first.stdout, first.stdout + first.stderr
     manifest = subscribed.show / "episodes" / "trailer" / "episode.toml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("Stories of recovery", "Stories of hope"))
     before = published_mp3(subscribed.show).name

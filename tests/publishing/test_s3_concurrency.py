@@ -182,3 +182,37 @@ def test_lock_waits_for_release(tmp_path):
     with locking.publish_lock(folder, wait_s=10, clock=lambda: now[0], sleep=sleep):
         assert json.loads(folder.get_bytes(LOCK_KEY) or b"")["owner"] != "other:1"
     assert folder.get_bytes(LOCK_KEY) is None and now[0] == 1003
+
+
+def _edit_notes(root: Path, slug: str, text: str) -> None:
+    manifest = root / "episodes" / slug / "episode.toml"
+    old = manifest.read_text(encoding="utf-8")
+    assert 'description = "Test episode 1."' in old
+    manifest.write_text(old.replace('description = "Test episode 1."', f'description = "{text}"'), encoding="utf-8")
+
+
+def test_two_edits_of_one_episode_at_once_the_second_is_refused(two_episode_show, s3, tmp_path):
+    """A and B both saw episode-a at one version; A publishes its edit while B uploads: B must not win silently."""
+    show = two_episode_show
+    assert run_publish(show.root, ["episode-a"]).episodes  # episode-a live, as both producers last saw it
+    other = tmp_path / "producer-b"
+    shutil.copytree(show.root, other)
+    _edit_notes(show.root, "episode-a", "Edit by producer A.")
+    _edit_notes(other, "episode-a", "Edit by producer B.")
+    with pytest.raises(StateConflict, match="someone else published a different edit of episode 'episode-a'"):
+        run_publish(other, ["episode-a"], wrap=lambda t: BeforeLock(t, lambda: run_publish(show.root, ["episode-a"])))
+    feed = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/feed.xml")["Body"].read()
+    assert b"Edit by producer A." in feed and b"Edit by producer B." not in feed
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=show.bucket)["Contents"]]
+    assert f"{PREFIX}/{LOCK_KEY}" not in keys  # B released the lock
+    live_guids(s3, show.bucket)  # every enclosure the live feed names answers
+
+
+def test_the_same_edit_published_twice_at_once_is_no_conflict(two_episode_show, s3, tmp_path):
+    show = two_episode_show
+    other = tmp_path / "producer-b"
+    shutil.copytree(show.root, other)
+    report = run_publish(
+        other, ["episode-a"], wrap=lambda t: BeforeLock(t, lambda: run_publish(show.root, ["episode-a"]))
+    )
+    assert "episode-a" in report.episodes
