@@ -16,7 +16,28 @@ from typing import Annotated, Any
 
 import typer
 
-from podcast import __version__
+from podcast.console.options import (
+    AcceptFewerOption,
+    BaseUrlOption,
+    FeedOutput,
+    GlobalShowDir,
+    GlobalVerbose,
+    GlobalVersion,
+    InitBaseUrl,
+    JsonOption,
+    NewAudio,
+    NewPublished,
+    PublishDryRun,
+    ReviewExpires,
+    ServeHost,
+    SlugsArgument,
+    TakedownReason,
+    TargetOption,
+    TranscribeOutput,
+    ValidateFeedFile,
+    ValidateOnline,
+    ValidatePreviousFile,
+)
 from podcast.console.progress import ProgressView
 from podcast.console.session import (
     Context,
@@ -56,48 +77,14 @@ log = logging.getLogger("podcast")
 # --- output -----------------------------------------------------------------------------------
 
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
-SlugsArgument = Annotated[
-    list[str] | None, typer.Argument(help="Episode slugs (default: every episode).", show_default=False)
-]
-TargetOption = Annotated[
-    str | None,
-    typer.Option("--target", help="Folder or s3://bucket/prefix (overrides podcast.toml and PODCAST_TARGET)."),
-]
-BaseUrlOption = Annotated[
-    str | None,
-    typer.Option("--base-url", help="Public URL that serves the target (overrides podcast.toml and PODCAST_BASE_URL)."),
-]
-
-AcceptFewerOption = Annotated[
-    bool,
-    typer.Option(
-        "--accept-fewer-names",
-        help="Allow a redaction list with fewer names than the target was last published with (names removed on purpose).",
-    ),
-]
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"podcast {__version__}")
-        raise typer.Exit()
-
-
 @app.callback()
 def main(
     ctx: typer.Context,
-    show_dir: Annotated[
-        Path, typer.Option("-C", "--show", help="The show folder (holding podcast.toml).", file_okay=False)
-    ] = Path("."),
+    show_dir: GlobalShowDir = Path("."),
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
-    verbose: Annotated[
-        bool, typer.Option("-v", "--verbose", help="Explain each step, including ffmpeg commands.")
-    ] = False,
+    verbose: GlobalVerbose = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only print errors.")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
+    version: GlobalVersion = False,
 ) -> None:
     """Publish the Survivor Voices podcast.
 
@@ -116,13 +103,7 @@ def init(
     ctx: typer.Context,
     directory: Annotated[Path | None, typer.Argument(help="Where to create the show (default: the -C folder).")] = None,
     title: Annotated[str, typer.Option(help="The show's title.")] = "My Podcast",
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            help="Public URL that will serve the feed; the show's permanent podcast:guid is derived from it.",
-        ),
-    ] = None,
+    base_url: InitBaseUrl = None,
 ) -> None:
     """Scaffold a show folder: podcast.toml, placeholder artwork, episodes/ and feed/.
 
@@ -140,24 +121,10 @@ def init(
 def new(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="Folder name: lowercase letters, digits and dashes.")],
-    audio: Annotated[
-        Path,
-        typer.Option(
-            "--audio",
-            help="The master audio file (copied into the episode folder).",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-        ),
-    ],
+    audio: NewAudio,
     title: Annotated[str | None, typer.Option(help="Episode title (default: from the slug).")] = None,
     number: Annotated[int | None, typer.Option(help="Episode number (default: the next one).", min=0)] = None,
-    published: Annotated[
-        str | None,
-        typer.Option(
-            help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z (default: now). A future time embargoes the episode."
-        ),
-    ] = None,
+    published: NewPublished = None,
     json_flag: JsonOption = False,
 ) -> None:
     """Create episodes/SLUG/ with the audio, an episode.toml and a fresh permanent GUID.
@@ -216,10 +183,7 @@ def publish(
     slugs: SlugsArgument = None,
     target: TargetOption = None,
     base_url: BaseUrlOption = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Build into build/, run the publish check, print the plan; upload nothing."),
-    ] = False,
+    dry_run: PublishDryRun = False,
     accept_fewer_names: AcceptFewerOption = False,
     json_flag: JsonOption = False,
 ) -> None:
@@ -254,14 +218,7 @@ def publish(
 def transcribe(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to transcribe.")],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "--output",
-            "-o",
-            help="File to write, relative to the episode folder (.json keeps word timings; .vtt, .srt, .txt, .html also work).",
-        ),
-    ] = Path("transcript.json"),
+    output: TranscribeOutput = Path("transcript.json"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing transcript file.")] = False,
     json_flag: JsonOption = False,
 ) -> None:
@@ -303,10 +260,7 @@ def transcribe(
 @app.command()
 def feed(
     ctx: typer.Context,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Where to write the feed ('-' for stdout; default build/feed.xml)."),
-    ] = None,
+    output: FeedOutput = None,
     base_url: BaseUrlOption = None,
 ) -> None:
     """Write the feed from the local builds without uploading anything (builds what is stale).
@@ -332,31 +286,9 @@ def feed(
 @app.command()
 def validate(
     ctx: typer.Context,
-    feed_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--feed",
-            help="Check this feed file instead of the one the show would publish.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ] = None,
-    previous_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--previous",
-            help="With --feed: the last published feed, to check GUID stability against.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ] = None,
-    online: Annotated[
-        bool,
-        typer.Option(
-            "--online",
-            help="Also fetch the published feed and every URL it names, as a directory does (HEAD, Range, type, length).",
-        ),
-    ] = False,
+    feed_file: ValidateFeedFile = None,
+    previous_file: ValidatePreviousFile = None,
+    online: ValidateOnline = False,
     base_url: BaseUrlOption = None,
     target: TargetOption = None,
     json_flag: JsonOption = False,
@@ -451,9 +383,7 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
 def serve(
     ctx: typer.Context,
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).", min=0, max=65535)] = 8000,
-    host: Annotated[
-        str, typer.Option(help="Address to listen on; 0.0.0.0 lets phones on your network subscribe.")
-    ] = "127.0.0.1",
+    host: ServeHost = "127.0.0.1",
     target: TargetOption = None,
 ) -> None:
     """Serve the local publishing folder over HTTP (HEAD and Range) so a podcast app can subscribe.
@@ -517,13 +447,7 @@ def bleeps(
 def review(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to share privately.")],
-    expires: Annotated[
-        str | None,
-        typer.Option(
-            "--expires",
-            help="How long the links work: 7d, 12h, 30m (at most 7d; default [safeguarding] review_expires or 7d).",
-        ),
-    ] = None,
+    expires: ReviewExpires = None,
     target: TargetOption = None,
     accept_fewer_names: AcceptFewerOption = False,
     json_flag: JsonOption = False,
@@ -557,9 +481,7 @@ def review(
 def takedown(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The episode to withdraw.")],
-    reason: Annotated[
-        str, typer.Option("--reason", help="Why, for the audit log (names on the redaction list are redacted).")
-    ],
+    reason: TakedownReason,
     target: TargetOption = None,
     base_url: BaseUrlOption = None,
     json_flag: JsonOption = False,

@@ -1,0 +1,123 @@
+"""The command line's options and arguments, named once (Typer's Annotated style).
+
+typer_app.py keeps only the commands; the long help texts of their options live here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from podcast import __version__
+
+
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"podcast {__version__}")
+        raise typer.Exit()
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+SlugsArgument = Annotated[
+    list[str] | None, typer.Argument(help="Episode slugs (default: every episode).", show_default=False)
+]
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--target", help="Folder or s3://bucket/prefix (overrides podcast.toml and PODCAST_TARGET)."),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Public URL that serves the target (overrides podcast.toml and PODCAST_BASE_URL)."),
+]
+AcceptFewerOption = Annotated[
+    bool,
+    typer.Option(
+        "--accept-fewer-names",
+        help="Allow a redaction list with fewer names than the target was last published with (names removed on purpose).",
+    ),
+]
+
+GlobalShowDir = Annotated[
+    Path, typer.Option("-C", "--show", help="The show folder (holding podcast.toml).", file_okay=False)
+]
+GlobalVerbose = Annotated[bool, typer.Option("-v", "--verbose", help="Explain each step, including ffmpeg commands.")]
+GlobalVersion = Annotated[
+    bool, typer.Option("--version", callback=show_version, is_eager=True, help="Show the version.")
+]
+InitBaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="Public URL that will serve the feed; the show's permanent podcast:guid is derived from it.",
+    ),
+]
+NewAudio = Annotated[
+    Path,
+    typer.Option(
+        "--audio",
+        help="The master audio file (copied into the episode folder).",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+    ),
+]
+NewPublished = Annotated[
+    str | None,
+    typer.Option(
+        help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z (default: now). A future time embargoes the episode."
+    ),
+]
+PublishDryRun = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Build into build/, run the publish check, print the plan; upload nothing."),
+]
+TranscribeOutput = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="File to write, relative to the episode folder (.json keeps word timings; .vtt, .srt, .txt, .html also work).",
+    ),
+]
+FeedOutput = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Where to write the feed ('-' for stdout; default build/feed.xml)."),
+]
+ValidateFeedFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--feed",
+        help="Check this feed file instead of the one the show would publish.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+ValidatePreviousFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--previous",
+        help="With --feed: the last published feed, to check GUID stability against.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+ValidateOnline = Annotated[
+    bool,
+    typer.Option(
+        "--online",
+        help="Also fetch the published feed and every URL it names, as a directory does (HEAD, Range, type, length).",
+    ),
+]
+ServeHost = Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 lets phones on your network subscribe.")]
+ReviewExpires = Annotated[
+    str | None,
+    typer.Option(
+        "--expires",
+        help="How long the links work: 7d, 12h, 30m (at most 7d; default [safeguarding] review_expires or 7d).",
+    ),
+]
+TakedownReason = Annotated[
+    str, typer.Option("--reason", help="Why, for the audit log (names on the redaction list are redacted).")
+]
