@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,6 +68,17 @@ def cli() -> Callable[..., object]:
         return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
 
     return invoke
+
+
+@pytest.fixture(autouse=True, scope="session")
+def redaction_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The fingerprint key of the redaction list (see podcast.show.redactions.machine_key) in a temp folder,
+    so tests never write into the real ~/.config."""
+    path = tmp_path_factory.mktemp("config") / "redaction-key"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PODCAST_REDACTION_KEY_FILE", str(path))
+    yield path
+    patch.undo()
 
 
 @pytest.fixture

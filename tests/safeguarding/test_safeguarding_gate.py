@@ -24,7 +24,7 @@ def show(built_demo: Path, tmp_path: Path) -> Path:
     return copy_built_demo(built_demo, tmp_path)
 
 
-NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
+NAMES = parse_redactions("Ana\n= Jordan Example => Sam\n")  # as write_redactions() writes it
 
 
 def places(hits) -> list[str]:  # type: ignore[no-untyped-def]
