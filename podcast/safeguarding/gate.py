@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podcast.artwork import metadata_blocks
 from podcast.errors import SafeguardingRefusal
 from podcast.show.redactions import RedactionList
 
@@ -226,25 +227,72 @@ def scan_id3(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
     return hits
 
 
-def scan_image(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
-    """Hits in an image's text metadata: EXIF fields, PNG text chunks, JPEG comments."""
+_EXIF_IFDS = {0x8769: "Exif", 0x8825: "GPS", 0xA005: "Interop", -1: "IFD1"}  # -1: the thumbnail's IFD
+
+
+def _decodings(data: bytes) -> Iterator[str]:
+    """``data`` read in every text encoding metadata is written in: UTF-8, Latin-1, UTF-16 either way round.
+
+    UTF-16 is also read from the second byte on, as a value may start at an odd offset.
+    Windows writes XPComment, an EXIF UserComment marked UNICODE and its JPEG comments in UTF-16.
+    """
+    yield data.decode("utf-8", errors="replace")
+    yield data.decode("latin-1")
+    for start in (0, 1):
+        for codec in ("utf-16-le", "utf-16-be"):
+            chunk = data[start:]
+            yield chunk[: len(chunk) // 2 * 2].decode(codec, errors="replace")
+
+
+def _image_fields(path: Path) -> list[tuple[str, Any]]:
+    """What Pillow reads: info (PNG text, decompressed), and every tag of every EXIF IFD."""
     from PIL import Image
 
     try:
         with Image.open(path) as image:
-            fields: list[tuple[str, Any]] = list(image.info.items())
-            fields += [(f"EXIF {tag}", value) for tag, value in image.getexif().items()]
-    except OSError:
+            fields: list[tuple[str, Any]] = [(label, value) for label, value in image.info.items() if label != "exif"]
+            exif = image.getexif()
+            fields += [(f"EXIF {tag}", value) for tag, value in exif.items()]
+            for ifd, name in _EXIF_IFDS.items():
+                try:
+                    fields += [(f"EXIF {name} {tag}", value) for tag, value in exif.get_ifd(ifd).items()]
+                except (KeyError, ValueError, OSError, SyntaxError):
+                    continue
+    except (OSError, SyntaxError, ValueError):
         return []
-    hits: list[Hit] = []
-    for label, value in sorted(fields, key=lambda field: field[0] == "exif"):
-        if label == "exif" and hits:
-            continue  # the raw EXIF block repeats what the parsed fields above already reported
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", errors="replace")
-        if isinstance(value, str):
-            hits += [Hit(artefact, f"metadata {label}", match.entry.line) for match in names.find(value)]
-    return hits
+    return fields
+
+
+def scan_image(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
+    """Hits in an image's metadata: every field Pillow reads, and every non-pixel block in every encoding.
+
+    Published images carry no metadata (:func:`podcast.artwork.prepare_artwork` strips it),
+    so this is the check that the stripping happened: EXIF in every IFD (XPComment, a
+    UserComment marked UNICODE), JPEG comments, XMP, PNG text chunks, read as UTF-8,
+    Latin-1 and UTF-16.
+    """
+    found: dict[tuple[str, int], Hit] = {}
+
+    def look(label: str, value: Any) -> None:
+        if isinstance(value, tuple) and value and all(isinstance(v, int) and 0 <= v < 256 for v in value):
+            value = bytes(value)  # XP* tags may come back as a tuple of bytes
+        texts = list(_decodings(value)) if isinstance(value, bytes) else [value] if isinstance(value, str) else []
+        for text in texts:
+            for match in names.find(plain_text(text)) or names.find(text):
+                found.setdefault(
+                    (f"metadata {label}", match.entry.line), Hit(artefact, f"metadata {label}", match.entry.line)
+                )
+
+    for label, value in _image_fields(path):
+        look(label, value)
+    if not found:  # what Pillow did not parse (or parsed into something else) is read as raw blocks
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return []
+        for label, block in metadata_blocks(data):
+            look(label, block)
+    return list(found.values())
 
 
 def scan_key(key: str, names: RedactionList) -> list[Hit]:
