@@ -4,21 +4,32 @@ The list is a private file kept outside the show folder (``PODCAST_REDACTIONS`` 
 ``[safeguarding] redactions = "~/.config/..."``), one entry a line::
 
     # comments and blank lines are ignored
-    Ana                       -> replaced by "[name withheld]"
-    Jordan Example => Sam     -> replaced by "Sam"
+    Ana                               -> replaced by "[name withheld]"
+    Jordan Example => Sam             -> replaced by "Sam"; "Jordan" or "Example" alone too
+    Marigold Featherstone => Jess Smith   -> parts word for word: "Featherstone's" -> "Smith's"
+    = May Example => Sam              -> "=": the whole name only ("may" is an ordinary word)
 
-Matching is on *folded* text: case-folded, accents and other combining marks removed,
-invisible format characters (zero-width spaces, soft hyphens) dropped and curly
-apostrophes straightened, so "ANA", "Aña", "A\\u200bna" and "Ana’s" all match "Ana".
-An entry matches whole words only ("Ana" is not found in "Banana" or "analysts"),
-with an optional possessive or plural ending ("Ana's", "Anas", "Jess'"), and the words
-of a multi-word entry may be separated by any spaces, line breaks, dashes or underscores
-("Jordan\\nExample", "jordan-example" in an object name).
+Matching (:mod:`podcast.show.matching`) is on *folded* text: case-folded, accents removed,
+invisible characters dropped, look-alike letters of other scripts replaced by their TR39
+skeleton, percent-encoding decoded, so "ANA", "Aña", "A\\u200bna", "Аna" (Cyrillic а),
+"a%C3%B1a" and "Ana’s" all match "Ana". An entry matches whole words only ("Ana" is not in
+"Banana" or "analysts"), with an optional possessive or plural ending ("Ana's", "Anas",
+"Jess'"), and the words of a multi-word entry may be separated by any spaces, line breaks,
+dashes or underscores ("Jordan\\nExample", "jordan-example" in an object name).
 
-Replacing keeps the ending: "Ana's story" becomes "[name withheld]'s story".
+**Parts.** Each word of a multi-word entry also matches on its own (first name, surname,
+with their endings), unless the line starts with ``=``. Name particles ("de", "van", ...)
+and one-letter words never match alone. A part is replaced by the line's replacement, or,
+when the replacement has as many words as the name, by the replacement's word at the same
+place.
+
+Replacing keeps the ending: "Ana's story" becomes "[name withheld]'s story". An empty or
+comment-only list file is refused: a truncated copy must not turn protection off.
 
 The terms themselves are secrets: nothing here puts them in a message, a log line or a
-``repr()``. Errors name the file and the line number only.
+``repr()``. Errors name the file and the line number only. :meth:`RedactionList.fingerprint`
+is an HMAC under a per-machine key (:func:`machine_key`), so cache keys in build/ cannot be
+tested against guessed names.
 """
 
 from __future__ import annotations
