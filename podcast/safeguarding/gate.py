@@ -290,7 +290,9 @@ def _image_fields(path: Path) -> list[tuple[str, Any]]:
 
     try:
         with Image.open(path) as image:
-            fields: list[tuple[str, Any]] = [(label, value) for label, value in image.info.items() if label != "exif"]
+            fields: list[tuple[str, Any]] = [
+                (str(label), value) for label, value in image.info.items() if label != "exif"
+            ]
             exif = image.getexif()
             fields += [(f"EXIF {tag}", value) for tag, value in exif.items()]
             for ifd, name in _EXIF_IFDS.items():
