@@ -7,6 +7,12 @@ down, another format saved as JPEG): :func:`prepare_artwork` does that with Pill
 ``build/artwork/`` and logs a warning, and the converted copy is what gets published.
 The others (too small, not square, not an image) would need a designer, so they are
 errors that name the file and say what to do.
+
+Published images carry no metadata at all: EXIF (with Windows' XPComment and UNICODE
+UserComment), XMP, JPEG comments, PNG text chunks and colour profiles are where a
+contributor's real name hides (Properties → Details on Windows). An image that has any is
+published as a clean copy (:func:`prepare_artwork`), and the MP3 cover and chapter
+pictures are always new JPEGs with none (:func:`embedded_cover`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ MAX_SIZE_PX = 3000
 EMBED_SIZE_PX = 600  # APIC: small enough for old players, big enough for a lock screen
 EMBED_MAX_BYTES = 300_000
 CONVERTED_QUALITY = 92
-CONVERSION_FORMAT = 1  # bump when prepare_artwork's output changes, so cached conversions are redone
+CONVERSION_FORMAT = 2  # bump when prepare_artwork's output changes, so cached conversions are redone
 FIX_HINT = "export the artwork as a square RGB JPEG or PNG of 1400-3000 px"
 MAX_DECODE_PIXELS = 6000 * 6000  # never decode more: memory use grows with the pixel count
 
@@ -173,6 +179,86 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+_PNG_STRUCTURE_CHUNKS = {
+    b"IHDR",
+    b"PLTE",
+    b"IDAT",
+    b"IEND",
+    b"fdAT",
+    b"tRNS",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"pHYs",
+    b"bKGD",
+}
+_PNG_PIXEL_CHUNKS = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"fdAT"}
+_JFIF_HEADER = b"JFIF\x00"
+
+
+def metadata_blocks(data: bytes) -> list[tuple[str, bytes]]:
+    """Every block of a JPEG or PNG file that is not pixel data: JPEG APPn and COM segments, PNG ancillary chunks.
+
+    >>> [label for label, _ in metadata_blocks(b"\\xff\\xd8\\xff\\xfe\\x00\\x05hi!\\xff\\xda\\x00\\x02")]
+    ['JPEG comment']
+    """
+    blocks: list[tuple[str, bytes]] = []
+    if data.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 4 <= len(data) and data[index] == 0xFF:
+            marker = data[index + 1]
+            if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD8:
+                index += 1 if marker == 0xFF else 2
+                continue
+            if marker in (0xDA, 0xD9):  # start of scan (compressed pixels follow) or end of image
+                break
+            length = int.from_bytes(data[index + 2 : index + 4], "big")
+            if 0xE0 <= marker <= 0xEF or marker == 0xFE:
+                label = "JPEG comment" if marker == 0xFE else f"JPEG APP{marker - 0xE0}"
+                blocks.append((label, data[index + 4 : index + 2 + length]))
+            index += 2 + length
+    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
+        index = 8
+        while index + 8 <= len(data):
+            length = int.from_bytes(data[index : index + 4], "big")
+            kind = data[index + 4 : index + 8]
+            if kind not in _PNG_PIXEL_CHUNKS:
+                blocks.append((f"PNG {kind.decode('latin-1')} chunk", data[index + 8 : index + 8 + length]))
+            index += 12 + length
+    return blocks
+
+
+def has_metadata(path: Path) -> bool:
+    """Whether the image holds anything beyond its pixels and the bare format header (JFIF, Adobe, PNG colour chunks)."""
+    for label, block in metadata_blocks(path.read_bytes()):
+        if label == "JPEG APP0" and block.startswith(_JFIF_HEADER) and len(block) <= 14:
+            continue  # the JFIF header without a thumbnail
+        if label == "JPEG APP14" and block.startswith(b"Adobe") and len(block) <= 12:
+            continue  # Adobe's colour transform flag
+        if label.startswith("PNG ") and label[4:8].encode("latin-1") in _PNG_STRUCTURE_CHUNKS:
+            continue
+        return True
+    return False
+
+
+def _without_metadata(image: Image.Image) -> Image.Image:
+    """``image`` in sRGB with nothing but its pixels: its colour profile applied, then every info field dropped.
+
+    Pillow copies some fields (a JPEG comment, a colour profile) into what it saves unless they are gone.
+    """
+    profile = image.info.get("icc_profile")
+    if profile and image.mode == "RGB":
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+            if converted is not None:
+                image = converted
+        except (ImageCms.PyCMSError, OSError):
+            log.debug("ICC conversion failed; dropping the profile", exc_info=True)
+    image.info = {}
+    return image
+
+
 def prepare_artwork(path: Path, build_dir: Path) -> PreparedArtwork:
     """The artwork to publish for ``path``: itself when valid, else a repaired JPEG under ``build_dir/artwork``.
 
@@ -182,19 +268,30 @@ def prepare_artwork(path: Path, build_dir: Path) -> PreparedArtwork:
     """
     info = require_usable_artwork(path)
     fixes = fixable_problems(info)
-    if not fixes:
+    if not fixes and not has_metadata(path):
         return PreparedArtwork(source=path, path=path)
     digest = hashlib.sha256(path.read_bytes() + f"/{CONVERSION_FORMAT}".encode()).hexdigest()[:16]
-    out = build_dir / "artwork" / f"{path.stem}-{digest}.jpg"
+    keep_png = not fixes and info.format == "PNG"
+    out = build_dir / "artwork" / f"{path.stem}-{digest}{'.png' if keep_png else '.jpg'}"
     if not out.is_file():
         try:
             with Image.open(path) as image:
-                rgb = to_rgb(image)
-                if max(rgb.size) > MAX_SIZE_PX:
-                    rgb = rgb.resize((MAX_SIZE_PX, MAX_SIZE_PX), Image.Resampling.LANCZOS)
                 out.parent.mkdir(parents=True, exist_ok=True)
                 tmp = out.with_name(f".{out.name}.tmp")
-                rgb.save(tmp, "JPEG", quality=CONVERTED_QUALITY, optimize=True)
+                if not fixes:  # only metadata to remove: the same pixels, the same quantisation
+                    image.load()
+                    plain = _without_metadata(image)
+                    if keep_png:
+                        plain.save(tmp, "PNG", optimize=True)
+                    elif plain is image:
+                        plain.save(tmp, "JPEG", quality="keep", optimize=True)
+                    else:  # its colour profile was applied
+                        plain.save(tmp, "JPEG", quality=CONVERTED_QUALITY, optimize=True)
+                else:
+                    rgb = _without_metadata(to_rgb(image))
+                    if max(rgb.size) > MAX_SIZE_PX:
+                        rgb = rgb.resize((MAX_SIZE_PX, MAX_SIZE_PX), Image.Resampling.LANCZOS)
+                    rgb.save(tmp, "JPEG", quality=CONVERTED_QUALITY, optimize=True)
                 os.replace(tmp, out)
         except (UnidentifiedImageError, ValueError, Image.DecompressionBombError):
             raise PodcastError("artwork cannot be converted", path=path, fix=FIX_HINT) from None
@@ -204,6 +301,9 @@ def prepare_artwork(path: Path, build_dir: Path) -> PreparedArtwork:
                 path=out,
                 fix="check free disk space and permissions",
             ) from None
+    if not fixes:
+        log.info("%s: artwork metadata removed; publishing the clean copy %s", path, out)
+        return PreparedArtwork(source=path, path=out)
     log.warning("%s: artwork %s; publishing the converted copy %s — %s", path, "; ".join(fixes), out, FIX_HINT)
     return PreparedArtwork(source=path, path=out, fixes=tuple(fixes))
 
@@ -212,7 +312,7 @@ def embedded_cover(path: Path, *, size_px: int = EMBED_SIZE_PX) -> bytes:
     """A JPEG of at most ``size_px`` square (600 px for the cover) and 300 KB, for an APIC frame."""
     try:
         with Image.open(path) as source:
-            image = to_rgb(source)
+            image = _without_metadata(to_rgb(source))  # convert() copies info: a comment would be saved along
             image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
             for quality in (90, 80, 70, 60, 50, 40, 30):
                 buffer = io.BytesIO()

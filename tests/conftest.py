@@ -98,6 +98,17 @@ def cli() -> Callable[..., object]:
     return invoke
 
 
+@pytest.fixture(autouse=True, scope="session")
+def redaction_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The fingerprint key of the redaction list (see podcast.show.redactions.machine_key) in a temp folder,
+    so tests never write into the real ~/.config."""
+    path = tmp_path_factory.mktemp("config") / "redaction-key"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PODCAST_REDACTION_KEY_FILE", str(path))
+    yield path
+    patch.undo()
+
+
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[str | datetime], datetime]:
     """A fake clock for in-process commands: ``clock("2026-12-01T09:00:01Z")`` is "now" until set again.

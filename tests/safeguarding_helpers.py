@@ -15,9 +15,13 @@ import tomlkit
 
 
 def write_redactions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str = "Ana\nJordan Example => Sam\n"
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str = "Ana\n= Jordan Example => Sam\n"
 ) -> Path:
-    """Write the list outside the show folder (tmp_path/private/) and point PODCAST_REDACTIONS at it."""
+    """Write the list outside the show folder (tmp_path/private/) and point PODCAST_REDACTIONS at it.
+
+    "Example" is an ordinary word all over the demo show (example.org), so the default list
+    opts that line out of matching its words on their own (the leading "=").
+    """
     path = tmp_path / "private" / "redactions.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -64,9 +64,17 @@ def render_key(show: Show, episode: Episode) -> str:
     return content_key(BUILD_FORMAT, sources, asdict(render_settings(show)))
 
 
-def audio_key(rendered_key: str, censor: CensorPlan | None) -> str:
-    """The published audio's key: the render, plus where listed names are bleeped or muted (if anywhere)."""
-    return content_key(rendered_key, censor.signature()) if censor else rendered_key
+def audio_key(rendered_key: str, censor: CensorPlan | None, redactions: str = "") -> str:
+    """The published audio's key: the render, where listed names are bleeped or muted, and the list.
+
+    ``redactions`` is the list's keyed fingerprint (``RedactionList.fingerprint()``, empty
+    without a list): any change to the list, even a replacement on the same line, makes a
+    new key, so nothing built under the old list is taken as up to date; the fingerprint
+    is an HMAC, so neither it nor this key can be tested against guessed names.
+    """
+    if not censor and not redactions:
+        return rendered_key
+    return content_key(rendered_key, censor.signature() if censor else None, redactions)
 
 
 def tags_key(audio_key: str, values: TagValues, id3_version: int) -> str:

@@ -131,8 +131,13 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
         return False
     rendered_key = render_key(show, episode)
     values = tag_values(show, episode, settings, rendered_key)
-    key = audio_key(rendered_key, censor_stage(show, episode, rendered_key))
+    key = audio_key(rendered_key, censor_stage(show, episode, rendered_key), list_fingerprint(show))
     return built.audio_key == key and built.tags_key == tags_key(key, values, show.manifest.tags.id3_version)
+
+
+def list_fingerprint(show: Show) -> str:
+    """The redaction list's keyed fingerprint for cache keys ("" without a list)."""
+    return show.redactions.fingerprint() if show.redactions else ""
 
 
 def censor_stage(show: Show, episode: Episode, rendered_key: str) -> CensorPlan | None:
@@ -210,7 +215,7 @@ def build_episode(
     censor = censor_stage(show, episode, rendered_key)
     write_bleeps(folder, censor, show.manifest.safeguarding.audio)  # the listen-back list (times, list lines)
     audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
-    key = audio_key(rendered_key, censor)
+    key = audio_key(rendered_key, censor, list_fingerprint(show))
 
     chapters = check_chapters(redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged))
     write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish

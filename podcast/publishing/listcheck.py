@@ -21,6 +21,7 @@ Only counts and a path are ever printed, never a name.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -49,11 +50,21 @@ class ListUse:
         return asdict(self)
 
 
-def list_record(names: RedactionList) -> RedactionRecord | None:
-    """What the state record keeps of ``names``: its keyed fingerprint and count (None for no list)."""
+def list_record(names: RedactionList, previous: RedactionRecord | None = None) -> RedactionRecord | None:
+    """What the state record keeps of ``names``: its keyed fingerprint and count (None for no list).
+
+    The key is the target's (kept from ``previous``, else made now), never this machine's.
+    """
     if not names:
         return None
-    return {"fingerprint": names.fingerprint(), "names": len(names.entries)}
+    key = (previous or {}).get("key") or secrets.token_hex(32)
+    return {"fingerprint": names.fingerprint(bytes.fromhex(key)), "names": len(names.entries), "key": key}
+
+
+def _recorded_fingerprint(names: RedactionList, recorded: RedactionRecord) -> str:
+    """``names``' fingerprint under the key the target's record was made with."""
+    key = recorded.get("key")
+    return names.fingerprint(bytes.fromhex(key)) if key else names.fingerprint()
 
 
 def check_list(
@@ -67,14 +78,14 @@ def check_list(
     recorded = state.redactions
     if recorded is None:
         return used
-    before = recorded["names"]
+    before = recorded.get("names", 0)
     if not names:
         raise RedactionListMismatch(
             f"{where} was published with a redaction list ({before} names), but no list is configured here, "
             f"so this {action} would publish the names it hid",
             fix=f"{POINT_AT_LIST}; nothing was built or uploaded",
         )
-    if names.fingerprint() == recorded["fingerprint"]:
+    if _recorded_fingerprint(names, recorded) == recorded.get("fingerprint"):
         return ListUse(used.path, used.names, previous_names=before)
     if used.names < before and not accept_fewer:
         raise RedactionListMismatch(

@@ -96,7 +96,9 @@ def release_artefacts(
     return artefacts
 
 
-def gate_release(show: Show, release: Release, feed: bytes, *, names: RedactionList | None = None) -> None:
+def gate_release(
+    show: Show, release: Release, feed: bytes, *, names: RedactionList | None = None, action: str = "publishing"
+) -> None:
     """The publish gate: call after planning, before the first upload. Raises SafeguardingRefusal.
 
     Other artefacts a branch adds to ``release.objects`` (transcripts, chapters JSON) are
@@ -104,7 +106,7 @@ def gate_release(show: Show, release: Release, feed: bytes, *, names: RedactionL
     through :func:`scan_artefacts` with ``Artefact(key, data=...)`` before it goes up.
     """
     names = show.redactions if names is None else names
-    refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names))
+    refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names), action=action)
 
 
 def _check_no_episode_lost(state: StateRecord, first_seen: set[str], release: Release, target: Target) -> None:
@@ -304,7 +306,7 @@ def publish(
         }
         objects.update(carried_objects(release, state))
         report.deleted = sorted(set(state.objects) - set(objects))
-        remembered = list_record(show.redactions) or state.redactions
+        remembered = list_record(show.redactions, state.redactions) or state.redactions
         encoded = encode_state(StateRecord(objects=objects, episodes=release.episodes, redactions=remembered))
         return release, build_feed(release.channel, release.items), encoded
 
@@ -356,7 +358,12 @@ def write_feed_for(
     build: bool = True,
     on_build_progress: Callable[[str, str, float], None] | None = None,
 ) -> bytes:
-    """The feed as publish would write it, from local builds only (for `podcast feed` and `validate`)."""
+    """The feed as publish would write it, from local builds only (for `podcast feed` and `validate`).
+
+    It passes the same publish gate as a real publish (the feed, every object it names and
+    the state record), so a feed written with ``podcast feed --output`` can never hold a
+    listed name either.
+    """
     live, _, _ = live_episodes(show, now)
     built: dict[str, BuiltEpisode] = {}
     for episode in live:
@@ -372,4 +379,6 @@ def write_feed_for(
             if cached:
                 built[episode.slug] = cached
     release = plan_release(show, settings, built, {}, live)
-    return build_feed(release.channel, release.items)
+    feed = build_feed(release.channel, release.items)
+    gate_release(show, release, feed, action="writing the feed")
+    return feed

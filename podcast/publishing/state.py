@@ -67,11 +67,17 @@ class EpisodeRecord(TypedDict, total=False):
     transcript_keys: list[str]
 
 
-class RedactionRecord(TypedDict):
-    """The redaction list a target was last published with: a keyed fingerprint and the number of names."""
+class RedactionRecord(TypedDict, total=False):
+    """The redaction list a target was last published with: a keyed fingerprint and the number of names.
+
+    ``key`` (hex) is the target's own fingerprint key, made at its first publish with a list, so every
+    producer's machine computes the same fingerprint for the same list (a machine's own key, which
+    build/ cache keys use, differs between machines).
+    """
 
     fingerprint: str
     names: int
+    key: str
 
 
 @dataclass

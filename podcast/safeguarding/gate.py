@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podcast.artwork import metadata_blocks
 from podcast.errors import SafeguardingRefusal
-from podcast.show.redactions import RedactionList
+from podcast.show.redactions import Match, RedactionList
 
 if TYPE_CHECKING:
     pass
@@ -73,6 +74,46 @@ def plain_text(markup: str) -> str:
     return _ENTITY.sub(lambda entity: html.unescape(entity.group()), text)
 
 
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li "
+    "main nav ol p pre section table tbody td tfoot th thead tr ul title item description".split()
+)
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w:-]*)")
+
+
+def reader_text(markup: str) -> str:
+    """Markup as a reader sees it on screen: inline tags gone without a trace, block tags a space.
+
+    ``<a href="…">Mari</a>gold`` is shown by every app as "Marigold", so it is matched as that.
+
+    >>> reader_text('<p>Jordan <em>Ex&#97;mple</em>&apos;s <a href="https://x">Mari</a>gold</p><p>next</p>')
+    " Jordan Example's Marigold  next "
+    """
+
+    def replace(tag: re.Match[str]) -> str:
+        name = _TAG_NAME.match(tag.group())
+        block = name is None or name.group(1).lower() in _BLOCK_TAGS
+        if "\n" in tag.group():  # keep line numbers those of the source
+            return "\n" * tag.group().count("\n")
+        return " " if block else ""
+
+    return _ENTITY.sub(lambda entity: html.unescape(entity.group()), _TAG.sub(replace, markup))
+
+
+def find_rendered(text: str, names: RedactionList) -> list[Match]:
+    """Matches in ``text`` in each way it can be read: as written, tags blanked out, and as a reader sees it.
+
+    A name hidden by markup in one rendering shows in another (``<a>Mari</a>gold``,
+    ``Ana&#39;s``); matches are merged by where they start.
+    """
+    found: dict[tuple[int, int], Match] = {}
+    renderings = [text] if "<" not in text and "&" not in text else [text, plain_text(text), reader_text(text)]
+    for rendering in renderings:
+        for match in names.find(rendering):
+            found.setdefault((_line_of(rendering, match.start), match.entry.line), match)
+    return list(found.values())
+
+
 def scan_text(artefact: str, text: str, names: RedactionList, *, where: str = "") -> list[Hit]:
     """Hits in plain text, located by line (``where`` prefixes the place, e.g. a JSON path)."""
     hits = []
@@ -85,7 +126,7 @@ def scan_text(artefact: str, text: str, names: RedactionList, *, where: str = ""
 def scan_markup(artefact: str, text: str, names: RedactionList) -> list[Hit]:
     """Hits in HTML (or other markup): the raw text and the text with tags and entities removed."""
     hits = {(hit.place, hit.entry_line): hit for hit in scan_text(artefact, plain_text(text), names)}
-    for hit in scan_text(artefact, text, names):
+    for hit in scan_text(artefact, text, names) + scan_text(artefact, reader_text(text), names):
         hits.setdefault((hit.place, hit.entry_line), hit)
     return list(hits.values())
 
@@ -177,7 +218,7 @@ def scan_xml(artefact: str, data: bytes, names: RedactionList) -> list[Hit]:
             for label, value in texts:
                 if not value.strip():
                     continue
-                for match in names.find(plain_text(value)) or names.find(value):
+                for match in find_rendered(value, names):
                     hits.append(Hit(artefact, f"{where}{label}", match.entry.line))
     if not hits:
         hits = scan_markup(artefact, data.decode("utf-8", errors="replace"), names)
@@ -219,32 +260,81 @@ def scan_id3(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
         element_id = getattr(frame, "element_id", None)
         label = f"ID3 {frame.FrameID}" + (f" '{element_id}'" if element_id else "")
         for field_name, text in _frame_strings(frame):
-            for match in names.find(text):
+            for match in find_rendered(text, names):
                 place = f"{label} {field_name}" if field_name not in ("text", "url", "data") else label
                 line = _line_of(text, match.start)
                 hits.append(Hit(artefact, place + (f" line {line}" if "\n" in text else ""), match.entry.line))
     return hits
 
 
-def scan_image(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
-    """Hits in an image's text metadata: EXIF fields, PNG text chunks, JPEG comments."""
+_EXIF_IFDS = {0x8769: "Exif", 0x8825: "GPS", 0xA005: "Interop", -1: "IFD1"}  # -1: the thumbnail's IFD
+
+
+def _decodings(data: bytes) -> Iterator[str]:
+    """``data`` read in every text encoding metadata is written in: UTF-8, Latin-1, UTF-16 either way round.
+
+    UTF-16 is also read from the second byte on, as a value may start at an odd offset.
+    Windows writes XPComment, an EXIF UserComment marked UNICODE and its JPEG comments in UTF-16.
+    """
+    yield data.decode("utf-8", errors="replace")
+    yield data.decode("latin-1")
+    for start in (0, 1):
+        for codec in ("utf-16-le", "utf-16-be"):
+            chunk = data[start:]
+            yield chunk[: len(chunk) // 2 * 2].decode(codec, errors="replace")
+
+
+def _image_fields(path: Path) -> list[tuple[str, Any]]:
+    """What Pillow reads: info (PNG text, decompressed), and every tag of every EXIF IFD."""
     from PIL import Image
 
     try:
         with Image.open(path) as image:
-            fields: list[tuple[str, Any]] = [(str(key), value) for key, value in image.info.items()]
-            fields += [(f"EXIF {tag}", value) for tag, value in image.getexif().items()]
-    except OSError:
+            fields: list[tuple[str, Any]] = [
+                (str(label), value) for label, value in image.info.items() if label != "exif"
+            ]
+            exif = image.getexif()
+            fields += [(f"EXIF {tag}", value) for tag, value in exif.items()]
+            for ifd, name in _EXIF_IFDS.items():
+                try:
+                    fields += [(f"EXIF {name} {tag}", value) for tag, value in exif.get_ifd(ifd).items()]
+                except (KeyError, ValueError, OSError, SyntaxError):
+                    continue
+    except (OSError, SyntaxError, ValueError):
         return []
-    hits: list[Hit] = []
-    for label, value in sorted(fields, key=lambda field: field[0] == "exif"):
-        if label == "exif" and hits:
-            continue  # the raw EXIF block repeats what the parsed fields above already reported
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", errors="replace")
-        if isinstance(value, str):
-            hits += [Hit(artefact, f"metadata {label}", match.entry.line) for match in names.find(value)]
-    return hits
+    return fields
+
+
+def scan_image(artefact: str, path: Path, names: RedactionList) -> list[Hit]:
+    """Hits in an image's metadata: every field Pillow reads, and every non-pixel block in every encoding.
+
+    Published images carry no metadata (:func:`podcast.artwork.prepare_artwork` strips it),
+    so this is the check that the stripping happened: EXIF in every IFD (XPComment, a
+    UserComment marked UNICODE), JPEG comments, XMP, PNG text chunks, read as UTF-8,
+    Latin-1 and UTF-16.
+    """
+    found: dict[tuple[str, int], Hit] = {}
+
+    def look(label: str, value: Any) -> None:
+        if isinstance(value, tuple) and value and all(isinstance(v, int) and 0 <= v < 256 for v in value):
+            value = bytes(value)  # XP* tags may come back as a tuple of bytes
+        texts = list(_decodings(value)) if isinstance(value, bytes) else [value] if isinstance(value, str) else []
+        for text in texts:
+            for match in find_rendered(text, names):
+                found.setdefault(
+                    (f"metadata {label}", match.entry.line), Hit(artefact, f"metadata {label}", match.entry.line)
+                )
+
+    for label, value in _image_fields(path):
+        look(label, value)
+    if not found:  # what Pillow did not parse (or parsed into something else) is read as raw blocks
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return []
+        for label, block in metadata_blocks(data):
+            look(label, block)
+    return list(found.values())
 
 
 def scan_key(key: str, names: RedactionList) -> list[Hit]:
@@ -323,6 +413,6 @@ def refuse_if_hits(hits: list[Hit], *, action: str = "publishing") -> None:
     more = f"; and {len(hits) - MAX_PLACES_SHOWN} more" if len(hits) > MAX_PLACES_SHOWN else ""
     raise SafeguardingRefusal(
         f"safeguarding: {action} refused, {len(hits)} place(s) contain a name from the redaction list: {shown}{more}",
-        fix="nothing was uploaded; change the name at those places (transcript files, episode folder names, "
+        fix=f"nothing was {'written' if action.startswith('writing') else 'uploaded'}; change the name at those places (transcript files, episode folder names, "
         "artwork metadata) or in episode.toml, then run the command again",
     )

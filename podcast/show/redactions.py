@@ -4,37 +4,49 @@ The list is a private file kept outside the show folder (``PODCAST_REDACTIONS`` 
 ``[safeguarding] redactions = "~/.config/..."``), one entry a line::
 
     # comments and blank lines are ignored
-    Ana                       -> replaced by "[name withheld]"
-    Jordan Example => Sam     -> replaced by "Sam"
+    Ana                               -> replaced by "[name withheld]"
+    Jordan Example => Sam             -> replaced by "Sam"; "Jordan" or "Example" alone too
+    Marigold Featherstone => Jess Smith   -> parts word for word: "Featherstone's" -> "Smith's"
+    = May Example => Sam              -> "=": the whole name only ("may" is an ordinary word)
 
-Matching is on *folded* text: case-folded, accents and other combining marks removed,
-invisible format characters (zero-width spaces, soft hyphens) dropped and curly
-apostrophes straightened, so "ANA", "Aña", "A\\u200bna" and "Ana’s" all match "Ana".
-An entry matches whole words only ("Ana" is not found in "Banana" or "analysts"),
-with an optional possessive or plural ending ("Ana's", "Anas", "Jess'"), and the words
-of a multi-word entry may be separated by any spaces, line breaks, dashes or underscores
-("Jordan\\nExample", "jordan-example" in an object name).
+Matching (:mod:`podcast.show.matching`) is on *folded* text: case-folded, accents removed,
+invisible characters dropped, look-alike letters of other scripts replaced by their TR39
+skeleton, percent-encoding decoded, so "ANA", "Aña", "A\\u200bna", "Аna" (Cyrillic а),
+"a%C3%B1a" and "Ana’s" all match "Ana". An entry matches whole words only ("Ana" is not in
+"Banana" or "analysts"), with an optional possessive or plural ending ("Ana's", "Anas",
+"Jess'"), and the words of a multi-word entry may be separated by any spaces, line breaks,
+dashes or underscores ("Jordan\\nExample", "jordan-example" in an object name).
 
-Replacing keeps the ending: "Ana's story" becomes "[name withheld]'s story".
+**Parts.** Each word of a multi-word entry also matches on its own (first name, surname,
+with their endings), unless the line starts with ``=``. Name particles ("de", "van", ...)
+and one-letter words never match alone. A part is replaced by the line's replacement, or,
+when the replacement has as many words as the name, by the replacement's word at the same
+place.
+
+Replacing keeps the ending: "Ana's story" becomes "[name withheld]'s story". An empty or
+comment-only list file is refused: a truncated copy must not turn protection off.
 
 The terms themselves are secrets: nothing here puts them in a message, a log line or a
-``repr()``. Errors name the file and the line number only.
+``repr()``. Errors name the file and the line number only. :meth:`RedactionList.fingerprint`
+is an HMAC under a per-machine key (:func:`machine_key`), so cache keys in build/ cannot be
+tested against guessed names.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import logging
 import os
-import re
-import unicodedata
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from podcast.errors import RedactionListInvalid
+from podcast.show.matching import MIN_TERM_LENGTH, Entry, Match, Matcher, canonical, fold
 
 if TYPE_CHECKING:
     from podcast.show.manifest import ShowManifest
@@ -43,88 +55,65 @@ log = logging.getLogger(__name__)
 
 _C = TypeVar("_C")
 
+__all__ = ["Entry", "Match", "RedactionList", "fold", "fold_with_map", "parse_redactions", "load_redactions"]
+
 DEFAULT_REPLACEMENT = "[name withheld]"
 ENV_VAR = "PODCAST_REDACTIONS"
-MIN_TERM_LENGTH = 2  # a one-letter "name" would match every "a" in every transcript
-
-# Letters that NFKD does not split into base letter + mark, folded by hand.
-_EXTRA_FOLDS = {
-    "ø": "o",
-    "đ": "d",
-    "ð": "d",
-    "ł": "l",
-    "ı": "i",
-    "þ": "th",
-    "ħ": "h",
-    "ŧ": "t",
-    "ŋ": "n",
-    "æ": "ae",
-    "œ": "oe",
-    "\u2019": "'",
-    "\u2018": "'",
-    "\u02bc": "'",
-    "\u2032": "'",
-    "`": "'",
-    "\u00b4": "'",
-}
-# A name's possessive or plural ending: Ana's, Jess', Anas, Jesses.
-_SUFFIX = r"(?P<suffix>'s|'|s|es)?"
-# Word boundaries on letters and digits only, so "ana_story" and "ana-story" both match.
-_BEFORE = r"(?<![^\W_])"
-_AFTER = r"(?![^\W_])"
-_SEPARATOR = r"[\s\-_]+"
-
-
-def fold(text: str) -> str:
-    """Text as the matcher sees it: lower case, no accents, no invisible characters.
-
-    >>> fold("ANA’s Aña Ø A\\u200bna")
-    "ana's ana o ana"
-    """
-    return fold_with_map(text)[0]
+KEY_FILE_ENV_VAR = "PODCAST_REDACTION_KEY_FILE"
+FINGERPRINT_FORMAT = 2  # bump when what a fingerprint covers changes
+WHOLE_MARK = "="  # a line starting with "=" matches the whole name only, never one of its words
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """:func:`fold` plus, for each folded character, the index of the original character it came from.
-
-    The map lets a match found in folded text be replaced in the original.
 
     >>> fold_with_map("Aña")
     ('ana', [0, 1, 2])
     >>> fold_with_map("Straße")[0]
     'strasse'
     """
-    folded: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        if unicodedata.category(char) == "Cf":  # zero-width space/joiner, soft hyphen, BOM, direction marks
-            continue
-        for part in unicodedata.normalize("NFKD", char.casefold()):
-            if unicodedata.combining(part):
-                continue
-            for out in _EXTRA_FOLDS.get(part, part):
-                folded.append(out)
-                origin.append(index)
-    return "".join(folded), origin
+    folded, starts, _ends = canonical(text)
+    return folded, starts
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One line of the list. ``repr`` hides the term so it cannot end up in a log or traceback."""
+def machine_key() -> bytes:
+    """This machine's secret for :meth:`RedactionList.fingerprint`, made on first use.
 
-    term: str = field(repr=False)
-    replacement: str = field(repr=False)
-    line: int
-
-
-@dataclass(frozen=True)
-class Match:
-    """Where an entry matched, in the original text: [start, stem_end) is the name, [stem_end, end) its ending."""
-
-    start: int
-    stem_end: int
-    end: int
-    entry: Entry
+    It lives outside every show folder, in ``$PODCAST_REDACTION_KEY_FILE`` or
+    ``$XDG_CONFIG_HOME/podcast/redaction-key`` (``~/.config/podcast/redaction-key``), readable
+    by its owner only. Without it a fingerprint cannot be recomputed from guessed names, so
+    build/ never holds the list in a form that can be tested against a dictionary.
+    """
+    chosen = os.environ.get(KEY_FILE_ENV_VAR)
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = Path(chosen).expanduser() if chosen else config / "podcast" / "redaction-key"
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:
+        raise RedactionListInvalid(
+            f"the redaction key {path} cannot be read ({exc.__class__.__name__})",
+            fix=f"delete it (a new one is made; cached builds are then redone), or point {KEY_FILE_ENV_VAR} elsewhere",
+        ) from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(tmp, path)  # never replaces a key another process made meanwhile
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except OSError as exc:
+        raise RedactionListInvalid(
+            f"cannot create the redaction key {path} ({exc.strerror})",
+            fix=f"check that the folder is writable, or set {KEY_FILE_ENV_VAR} to a writable path",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -133,7 +122,7 @@ class RedactionList:
 
     entries: tuple[Entry, ...] = field(default=(), repr=False)
     source: str | None = None
-    _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _matcher: Matcher | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"RedactionList({len(self.entries)} entries from {self.source or 'nowhere'})"
@@ -142,7 +131,7 @@ class RedactionList:
         return bool(self.entries)
 
     def find(self, text: str) -> list[Match]:
-        """Every place in ``text`` where an entry matches (non-overlapping, left to right).
+        """Every place in ``text`` where an entry (or a word of a multi-word entry) matches, left to right.
 
         >>> names = parse_redactions("Ana\\nJordan Example => Sam")
         >>> [(m.start, m.end, m.entry.line) for m in names.find("Aña’s friend jordan\\nexample")]
@@ -150,29 +139,21 @@ class RedactionList:
         >>> names.find("Banana analysts")
         []
         """
-        if self._pattern is None or not text:
+        if self._matcher is None or not text:
             return []
-        folded, origin = fold_with_map(text)
-        matches = []
-        for found in self._pattern.finditer(folded):
-            index = next(i for i, entry in enumerate(self.entries) if found.group(f"e{i}") is not None)
-            start = origin[found.start()]
-            stem_end = origin[found.end(f"e{index}") - 1] + 1
-            end = origin[found.end() - 1] + 1
-            matches.append(Match(start, stem_end, end, self.entries[index]))
-        return matches
+        return self._matcher.find(text)
 
     def redact(self, text: str) -> str:
         """``text`` with every matched name replaced, keeping possessive and plural endings.
 
         >>> names = parse_redactions("Ana\\nJordan Example => Sam")
-        >>> names.redact("ANA's mum met Jordan Example.")
-        "[name withheld]'s mum met Sam."
+        >>> names.redact("ANA's mum met Jordan Example. Jordan's dog.")
+        "[name withheld]'s mum met Sam. Sam's dog."
         """
         pieces: list[str] = []
         last = 0
         for match in self.find(text):
-            pieces += [text[last : match.start], match.entry.replacement, text[match.stem_end : match.end]]
+            pieces += [text[last : match.start], match.replacement, text[match.stem_end : match.end]]
             last = match.end
         pieces.append(text[last:])
         return "".join(pieces)
@@ -180,35 +161,36 @@ class RedactionList:
     def contains(self, text: str) -> bool:
         return bool(self.find(text))
 
-    def fingerprint(self) -> str:
-        """A digest of every term and replacement, for cache keys: a changed list re-renders what it redacts.
+    def fingerprint(self, key: bytes | None = None) -> str:
+        """A keyed digest (HMAC-SHA256) of every term, replacement and option, for cache keys.
 
-        It says whether two lists differ, never what is on them.
+        Any change to the list (a name, a replacement on the same line, an opt-out) changes
+        it; without the key (:func:`machine_key` unless one is given) it cannot be
+        recomputed from guessed names, so a cache key says whether two lists differ, never
+        what is on them.
 
-        >>> parse_redactions("Ana").fingerprint() == parse_redactions("Ana").fingerprint()
+        >>> key = bytes(32)
+        >>> parse_redactions("Ana").fingerprint(key) == parse_redactions("Ana").fingerprint(key)
         True
-        >>> parse_redactions("Ana").fingerprint() == parse_redactions("Bea").fingerprint()
+        >>> parse_redactions("Ana").fingerprint(key) == parse_redactions("Ana => Bea").fingerprint(key)
         False
         """
-        digest = hashlib.sha256()
-        for entry in sorted(self.entries, key=lambda e: (e.term, e.replacement)):
-            digest.update(f"{entry.term}\x00{entry.replacement}\x01".encode())
+        if not self.entries:
+            return ""  # no list: nothing to tell apart, and no key file is made
+        digest = hmac.new(
+            machine_key() if key is None else key, f"redactions/{FINGERPRINT_FORMAT}".encode(), hashlib.sha256
+        )
+        for entry in sorted(self.entries, key=lambda e: (e.term, e.replacement, e.whole)):
+            digest.update(f"\x02{entry.term}\x00{entry.replacement}\x00{int(entry.whole)}\x01".encode())
         return digest.hexdigest()
 
 
-def _entry_pattern(term: str) -> str:
-    words = fold(term).split()
-    return _SEPARATOR.join(re.escape(word) for word in words)
-
-
 def compile_entries(entries: Iterable[Entry], source: str | None = None) -> RedactionList:
-    """Build the matcher: longest entries first, so "Jordan Example" wins over "Jordan"."""
+    """Build the matcher (one automaton; see :mod:`podcast.show.matching`)."""
     ordered = tuple(sorted(entries, key=lambda entry: (-len(fold(entry.term)), entry.line)))
     if not ordered:
         return RedactionList((), source)
-    alternatives = "|".join(f"(?P<e{i}>{_entry_pattern(entry.term)})" for i, entry in enumerate(ordered))
-    pattern = re.compile(f"{_BEFORE}(?:{alternatives}){_SUFFIX}{_AFTER}")
-    return RedactionList(ordered, source, pattern)
+    return RedactionList(ordered, source, Matcher(ordered))
 
 
 def parse_redactions(text: str, *, source: str | None = None) -> RedactionList:
@@ -228,6 +210,8 @@ def parse_redactions(text: str, *, source: str | None = None) -> RedactionList:
         if not line or line.startswith("#"):
             continue
         term, arrow, replacement = line.partition("=>")
+        whole = term.startswith(WHOLE_MARK)
+        term = term.removeprefix(WHOLE_MARK)
         term, replacement = term.strip(), replacement.strip() if arrow else DEFAULT_REPLACEMENT
         if len(fold(term).replace(" ", "")) < MIN_TERM_LENGTH:
             problem = "has no name before '=>'" if not term else f"the name is shorter than {MIN_TERM_LENGTH} letters"
@@ -240,14 +224,20 @@ def parse_redactions(text: str, *, source: str | None = None) -> RedactionList:
                 f"{where} line {number}: nothing after '=>'",
                 fix=f"write the replacement after '=>', or drop '=>' to use \"{DEFAULT_REPLACEMENT}\"",
             )
-        entries.append(Entry(term=" ".join(term.split()), replacement=replacement, line=number))
+        entries.append(Entry(term=" ".join(term.split()), replacement=replacement, line=number, whole=whole))
     names = compile_entries(entries, source)
-    for entry in names.entries:
+    checked: set[str] = set()
+    for entry in sorted(names.entries, key=lambda e: e.line):
+        if entry.replacement in checked:
+            continue
+        checked.add(entry.replacement)
         clash = names.find(entry.replacement)
         if clash:
             raise RedactionListInvalid(
-                f"{where} line {entry.line}: the replacement itself contains a name from the list (line {clash[0].entry.line})",
-                fix="choose a replacement that is not on the list, or use the default by dropping '=>'",
+                f"{where} line {entry.line}: the replacement itself contains a name from the list, "
+                f"or a word of one (line {clash[0].entry.line})",
+                fix="choose a replacement that is not on the list, use the default by dropping '=>', or start "
+                f"line {clash[0].entry.line} with '=' so that only the whole name matches",
             )
     return names
 
@@ -292,7 +282,7 @@ def redact_words(words: Sequence[tuple[float, float, str]], names: RedactionList
             continue
         first = covered[0]
         head = joined[spans[first][0] : match.start]
-        texts[first] = head + match.entry.replacement
+        texts[first] = head + match.replacement
         for index in covered[1:]:
             texts[index] = ""
         last = covered[-1]
@@ -333,13 +323,13 @@ def redact_dataclass(value: _C, names: RedactionList) -> _C:
     if isinstance(value, str):
         return names.redact(value)  # type: ignore[return-value]
     if isinstance(value, (tuple, list)):
-        items = [redact_dataclass(item, names) for item in value]
+        items = list(value)
         if items and all(
             dataclasses.is_dataclass(item) and isinstance(getattr(item, "text", None), str) for item in items
-        ):
+        ):  # the words of a run first, as one text: a word of a name alone is also a match
             texts = _redact_texts([item.text for item in items], names)
             items = [dataclasses.replace(item, text=text) for item, text in zip(items, texts, strict=True)]
-        return type(value)(items)
+        return type(value)(redact_dataclass(item, names) for item in items)
     if isinstance(value, dict):
         return {key: redact_dataclass(item, names) for key, item in value.items()}  # type: ignore[return-value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -428,6 +418,13 @@ def load_redactions(show_root: Path, configured: str | None, *, required: bool =
             f"the redaction list {path} cannot be read ({exc.strerror})", path=where, fix="check the file's permissions"
         ) from None
     names = parse_redactions(text, source=str(path))
+    if not names:  # a truncated sync copy must not silently turn every protection off
+        raise RedactionListInvalid(
+            f"the redaction list {path} has no names (it is empty or only comments)",
+            path=where,
+            fix="restore the list from your backup; to publish without a list, remove the setting "
+            "(and require_redactions) instead",
+        )
     log.debug("redaction list %s: %d entries", path, len(names.entries))
     return names
 

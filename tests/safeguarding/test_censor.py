@@ -24,7 +24,7 @@ from podcast.build.censor import censor_audio
 from podcast.safeguarding.censor import BLEEP_HZ, CensorPlan, censor_regions
 from podcast.show.redactions import parse_redactions
 
-NAMES = parse_redactions("Ana\nJordan Example => Sam\n")
+NAMES = parse_redactions("Ana\n= Jordan Example => Sam\n")  # as write_redactions() writes it
 SETTINGS = RenderSettings(loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100)
 WORDS = [(0.5, 1.0, "hello"), (2.0, 2.6, "Aña's"), (3.5, 4.0, "Jordan"), (4.0, 4.5, "Example"), (5.0, 5.5, "bye")]
 PRESENT_DB = -45.0  # a tone at -10..-12 dBFS measures about -33 dB through the triple band-pass
@@ -78,6 +78,11 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_regions_cover_each_spoken_name():
     assert censor_regions(WORDS, NAMES) == [(1.95, 2.65), (3.45, 4.55)]
     assert censor_regions(WORDS, parse_redactions("")) == []
+
+
+def test_a_first_name_or_surname_spoken_alone_is_covered():
+    words = [(0.5, 1.0, "Marigold's"), (1.0, 1.5, "dog"), (2.0, 2.5, "met"), (2.5, 3.0, "Featherstone")]
+    assert censor_regions(words, parse_redactions("Marigold Featherstone => Jess")) == [(0.45, 1.05), (2.45, 3.05)]
 
 
 def test_bleep_puts_1khz_exactly_over_the_names(speech, tmp_path):
