@@ -21,6 +21,7 @@ from podcast.audio.runner import ffmpeg_exe
 REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["s3_fixtures"]  # moto S3 server, buckets and S3 shows (tests/s3_fixtures.py)
 HERMETIC_PREFIXES = ("PODCAST_", "AWS_")
+SESSION_SETTINGS = {"PODCAST_REDACTION_KEY_FILE"}  # set for the whole session by redaction_key below
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +46,7 @@ def hermetic_env() -> Iterator[None]:
 def _no_settings_leak() -> Iterator[None]:
     """Fail the test that leaves a ``PODCAST_*`` setting behind (set it with monkeypatch instead)."""
     yield
-    leaked = sorted(name for name in os.environ if name.startswith("PODCAST_"))
+    leaked = sorted(name for name in os.environ if name.startswith("PODCAST_") and name not in SESSION_SETTINGS)
     assert not leaked, f"this test left {leaked} set: use monkeypatch.setenv"
 
 
@@ -99,7 +100,7 @@ def cli() -> Callable[..., object]:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def redaction_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def redaction_key(hermetic_env: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The fingerprint key of the redaction list (see podcast.show.redactions.machine_key) in a temp folder,
     so tests never write into the real ~/.config."""
     path = tmp_path_factory.mktemp("config") / "redaction-key"

@@ -148,9 +148,20 @@ def _redaction_record(state: dict[str, Any]) -> RedactionRecord | None:
         return None
     found = state["redactions"]
     if isinstance(found, dict) and isinstance(found.get("fingerprint"), str) and isinstance(found.get("names"), int):
-        return {"fingerprint": found["fingerprint"], "names": found["names"]}
+        record: RedactionRecord = {"fingerprint": found["fingerprint"], "names": found["names"]}
+        if isinstance(found.get("key"), str) and _is_hex(found["key"]):
+            record["key"] = found["key"]
+        return record
     log.warning("%s: its 'redactions' record is damaged; treating it as an unknown list", STATE_KEY)
     return {"fingerprint": "", "names": 0}
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return bool(text)
 
 
 def encode_episodes_for_scan(episodes: dict[str, EpisodeRecord]) -> bytes:

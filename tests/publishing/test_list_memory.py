@@ -42,7 +42,8 @@ def test_a_new_terminal_without_the_list_cannot_publish(show, tmp_path, monkeypa
     assert first.exit_code == 0, first.stderr
     assert f"redaction list: {listed} (2 names)" in first.stdout
     recorded = state_of(show)["redactions"]
-    assert recorded == {"fingerprint": NAMES.fingerprint(), "names": 2}
+    key = bytes.fromhex(recorded["key"])  # the target's own key, not this machine's
+    assert recorded == {"fingerprint": NAMES.fingerprint(key), "names": 2, "key": recorded["key"]}
     online = snapshot(show / "feed")
     assert all(not NAMES.find(data.decode("utf-8", "replace")) for data in online.values())
 
@@ -125,3 +126,18 @@ def test_review_refuses_without_the_list_and_says_which_it_used(cli, make_s3_sho
     refused = cli("-C", s3show.root, "review", "trailer")
     assert refused.exit_code == 1 and refused.stderr.count("\n") == 1
     assert "this review would publish the names it hid" in refused.stderr
+
+
+def test_another_producers_machine_with_the_same_list_is_the_same_list(show, tmp_path, monkeypatch, cli, caplog):
+    """The record's fingerprint uses the target's key: a colleague's machine (another machine key) agrees."""
+    write_redactions(tmp_path, monkeypatch, LIST)
+    assert cli("-C", show, "publish").exit_code == 0
+    recorded = state_of(show)["redactions"]
+    monkeypatch.setenv("PODCAST_REDACTION_KEY_FILE", str(tmp_path / "colleague" / "redaction-key"))
+    assert NAMES.fingerprint() != NAMES.fingerprint(bytes.fromhex(recorded["key"]))  # the machine keys differ
+    edit_episode(show, "trailer", description="Marigold Featherstone grew up in Lowbridge. Updated notes.")
+    again = cli("-C", show, "--json", "publish")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["redactions"]["changed"] is False
+    assert "differs from the one" not in again.stderr
+    assert state_of(show)["redactions"] == recorded  # same key, same fingerprint: nothing to rewrite
