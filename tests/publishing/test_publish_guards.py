@@ -24,10 +24,11 @@ from safeguarding_helpers import add_episode, copy_built_demo, edit_episode
 
 from podcast.errors import StorageError
 from podcast.publishing import lock as locking
+from podcast.publishing.connect import open_target
 from podcast.publishing.lock import LOCK_KEY, lock_record
 from podcast.publishing.publish import publish
 from podcast.publishing.takedown import takedown
-from podcast.publishing.target import FEED_KEY, STATE_KEY, open_target
+from podcast.publishing.target import FEED_KEY, STATE_KEY
 from podcast.safeguarding.audit import read_audit
 from podcast.show.model import load_show, utc_now
 from podcast.show.settings import resolve_settings

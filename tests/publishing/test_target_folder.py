@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from podcast.errors import ShowInvalid
-from podcast.publishing.target import open_target
+from podcast.publishing.connect import open_target
 
 
 @pytest.mark.parametrize("target", [".", "..", "episodes", "episodes/trailer/public", "build", "./build/site"])
