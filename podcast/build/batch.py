@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from podcast.build.stages import BuiltEpisode, build_episode
 from podcast.errors import PodcastError
-from podcast.show.settings import PublishSettings
 from podcast.show.model import Episode, Show
+from podcast.show.settings import PublishSettings
 
 Progress = Callable[[str, str, float], None]  # (slug, step, fraction)
 

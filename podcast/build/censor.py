@@ -19,12 +19,30 @@ def censor_audio(source: Path, output: Path, plan: CensorPlan, settings: RenderS
     """Write ``output``: ``source`` (an MP3) with the plan's ranges muted or bleeped, re-encoded alike."""
     tmp = output.with_name(f".{output.name}.censor.tmp")
     args = [
-        "-i", str(source),
-        "-filter_complex", censor_filter(plan, sample_rate_hz=settings.sample_rate_hz, channels=settings.channels),
-        "-map", "[out]", "-map_metadata", "-1",
-        "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
-        "-ar", str(settings.sample_rate_hz), "-ac", str(settings.channels),
-        "-id3v2_version", "0", "-write_id3v1", "0", "-f", "mp3", "-y", str(tmp),
+        "-i",
+        str(source),
+        "-filter_complex",
+        censor_filter(plan, sample_rate_hz=settings.sample_rate_hz, channels=settings.channels),
+        "-map",
+        "[out]",
+        "-map_metadata",
+        "-1",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        f"{settings.bitrate_kbps}k",
+        "-ar",
+        str(settings.sample_rate_hz),
+        "-ac",
+        str(settings.channels),
+        "-id3v2_version",
+        "0",
+        "-write_id3v1",
+        "0",
+        "-f",
+        "mp3",
+        "-y",
+        str(tmp),
     ]
     try:
         run_ffmpeg(args, source=source)

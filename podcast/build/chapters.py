@@ -31,11 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from podcast.artwork import embedded_cover, inspect_artwork
-from podcast.errors import ChaptersInvalid, EpisodeInvalid
+from podcast.audio.tags import TagChapter
+from podcast.errors import ChaptersInvalid
 from podcast.files import hashed_key, write_atomic
 from podcast.show.manifest import URL_PATTERN, Chapter
 from podcast.show.model import Episode
-from podcast.audio.tags import TagChapter
 from podcast.timecode import parse_time
 
 CHAPTERS_FILE = "chapters.json"  # the rendered Podcast Index JSON, in build/<slug>/
@@ -168,21 +168,32 @@ def parse_chapters_json(text: str, source: Path) -> list[ChapterEntry]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ChaptersInvalid(f"line {exc.lineno} is not valid JSON ({exc.msg})", path=source,
-                              fix="check the commas, quotes and brackets on that line") from None
+        raise ChaptersInvalid(
+            f"line {exc.lineno} is not valid JSON ({exc.msg})",
+            path=source,
+            fix="check the commas, quotes and brackets on that line",
+        ) from None
     chapters = document.get("chapters") if isinstance(document, dict) else None
     if not isinstance(chapters, list):
-        raise ChaptersInvalid('has no "chapters" list', path=source,
-                              fix='write {"version": "1.2.0", "chapters": [{"startTime": 0, "title": "..."}]}')
+        raise ChaptersInvalid(
+            'has no "chapters" list',
+            path=source,
+            fix='write {"version": "1.2.0", "chapters": [{"startTime": 0, "title": "..."}]}',
+        )
     entries = []
     for index, chapter in enumerate(chapters, start=1):
         where = f"chapter {index}"
         if not isinstance(chapter, dict):
-            raise ChaptersInvalid(f"{where} is not an object", path=source, fix='write {"startTime": 0, "title": "..."}')
+            raise ChaptersInvalid(
+                f"{where} is not an object", path=source, fix='write {"startTime": 0, "title": "..."}'
+            )
         start = chapter.get("startTime")
         if isinstance(start, bool) or not isinstance(start, (int, float)) or not math.isfinite(start) or start < 0:
-            raise ChaptersInvalid(f'{where} has no "startTime" in seconds', path=source,
-                                  fix='give every chapter "startTime": a number of seconds, e.g. 90.5')
+            raise ChaptersInvalid(
+                f'{where} has no "startTime" in seconds',
+                path=source,
+                fix='give every chapter "startTime": a number of seconds, e.g. 90.5',
+            )
         title = chapter.get("title", "")
         if not isinstance(title, str):
             raise ChaptersInvalid(f'{where}: "title" is not text', path=source, fix='write "title": "Chapter title"')
@@ -191,8 +202,14 @@ def parse_chapters_json(text: str, source: Path) -> list[ChapterEntry]:
         image_url = image if isinstance(image, str) and re.match(URL_PATTERN, image) else None
         image_path = source.parent / image if isinstance(image, str) and image and not image_url else None
         entries.append(
-            ChapterEntry(start_s=float(start), title=title.strip(), url=url if isinstance(url, str) and url else None,
-                         image_path=image_path, image_url=image_url, where=where)
+            ChapterEntry(
+                start_s=float(start),
+                title=title.strip(),
+                url=url if isinstance(url, str) and url else None,
+                image_path=image_path,
+                image_url=image_url,
+                where=where,
+            )
         )
     return entries
 
@@ -211,9 +228,13 @@ def parse_chapters_file(text: str, source: Path) -> list[ChapterEntry]:
 def from_manifest(chapters: Sequence[Chapter], folder: Path) -> list[ChapterEntry]:
     """Chapters from ``[[chapters]]`` tables; pictures are files next to episode.toml."""
     return [
-        ChapterEntry(start_s=chapter.start, title=chapter.title.strip(), url=chapter.url,
-                     image_path=folder / chapter.image if chapter.image else None,
-                     where=f"[[chapters]] number {index}")
+        ChapterEntry(
+            start_s=chapter.start,
+            title=chapter.title.strip(),
+            url=chapter.url,
+            image_path=folder / chapter.image if chapter.image else None,
+            where=f"[[chapters]] number {index}",
+        )
         for index, chapter in enumerate(chapters, start=1)
     ]
 
@@ -239,14 +260,23 @@ def check_chapters(chapters: ChapterList, *, duration_s: float | None = None) ->
     for index, entry in enumerate(entries):
         where = entry.where or f"chapter {index + 1}"
         if not entry.title:
-            raise ChaptersInvalid(f"{where}: the chapter title is empty", path=source,
-                                  fix="give every chapter a title listeners will see in their app")
+            raise ChaptersInvalid(
+                f"{where}: the chapter title is empty",
+                path=source,
+                fix="give every chapter a title listeners will see in their app",
+            )
         if len(entry.title) > MAX_TITLE_CHARS:
-            raise ChaptersInvalid(f"{where}: the chapter title is over {MAX_TITLE_CHARS} characters", path=source,
-                                  fix="shorten the title; put detail in the show notes")
+            raise ChaptersInvalid(
+                f"{where}: the chapter title is over {MAX_TITLE_CHARS} characters",
+                path=source,
+                fix="shorten the title; put detail in the show notes",
+            )
         if entry.url is not None and not re.match(URL_PATTERN, entry.url):
-            raise ChaptersInvalid(f"{where}: the link '{entry.url[:60]}' is not a web address", path=source,
-                                  fix="use a full address starting with https://")
+            raise ChaptersInvalid(
+                f"{where}: the link '{entry.url[:60]}' is not a web address",
+                path=source,
+                fix="use a full address starting with https://",
+            )
         if index == 0 and round(entry.start_s, 3) != 0:
             raise ChaptersInvalid(
                 f"{where}: the first chapter starts at {format_clock(entry.start_s)}, not at 0",
@@ -270,8 +300,11 @@ def check_chapters(chapters: ChapterList, *, duration_s: float | None = None) ->
             )
         if entry.image_path is not None:
             if not entry.image_path.is_file():
-                raise ChaptersInvalid(f"{where}: chapter picture '{entry.image_path.name}' not found", path=source,
-                                      fix="put the picture next to the chapters or correct its name")
+                raise ChaptersInvalid(
+                    f"{where}: chapter picture '{entry.image_path.name}' not found",
+                    path=source,
+                    fix="put the picture next to the chapters or correct its name",
+                )
             inspect_artwork(entry.image_path)
     return chapters
 
@@ -280,8 +313,11 @@ def _pictures_inside(chapters: ChapterList, folder: Path) -> ChapterList:
     """Refuse chapter pictures outside the episode folder (only the episode's own files get published)."""
     for entry in chapters.entries:
         if entry.image_path is not None and not entry.image_path.resolve().is_relative_to(folder.resolve()):
-            raise ChaptersInvalid(f"{entry.where}: chapter picture '{entry.image_path.name}' is outside the episode folder",
-                                  path=chapters.source, fix="copy the picture into the episode folder")
+            raise ChaptersInvalid(
+                f"{entry.where}: chapter picture '{entry.image_path.name}' is outside the episode folder",
+                path=chapters.source,
+                fix="copy the picture into the episode folder",
+            )
     return chapters
 
 
@@ -293,17 +329,25 @@ def load_chapters(episode: Episode) -> ChapterList:
         return check_chapters(_pictures_inside(listed, episode.folder))
     path = (episode.folder / declared).resolve()
     if not path.is_relative_to(episode.folder.resolve()):
-        raise ChaptersInvalid(f"chapters file '{declared}' is outside the episode folder", path=episode.manifest_path,
-                              fix="put the chapters file in the episode folder and name it without '..'")
+        raise ChaptersInvalid(
+            f"chapters file '{declared}' is outside the episode folder",
+            path=episode.manifest_path,
+            fix="put the chapters file in the episode folder and name it without '..'",
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: Windows editors start UTF-8 files with a BOM
     except FileNotFoundError:
-        raise ChaptersInvalid(f"chapters file '{declared}' not found", path=episode.manifest_path,
-                              fix=f"put the file next to {episode.manifest_path.name} or correct the name") from None
+        raise ChaptersInvalid(
+            f"chapters file '{declared}' not found",
+            path=episode.manifest_path,
+            fix=f"put the file next to {episode.manifest_path.name} or correct the name",
+        ) from None
     except UnicodeDecodeError:
         raise ChaptersInvalid("is not UTF-8 text", path=path, fix="save it as UTF-8 in your editor") from None
     except OSError as exc:
-        raise ChaptersInvalid(f"cannot be read ({exc.strerror})", path=path, fix="check the file's permissions") from None
+        raise ChaptersInvalid(
+            f"cannot be read ({exc.strerror})", path=path, fix="check the file's permissions"
+        ) from None
     return check_chapters(_pictures_inside(ChapterList(path, tuple(parse_chapters_file(text, path))), episode.folder))
 
 
@@ -313,8 +357,12 @@ def load_chapters(episode: Episode) -> ChapterList:
 def tag_chapters(chapters: ChapterList) -> tuple[TagChapter, ...]:
     """The chapters as ID3 CHAP frames want them: milliseconds, and pictures as small JPEGs."""
     return tuple(
-        TagChapter(start_ms=int(round(entry.start_s * 1000)), title=entry.title, url=entry.url,
-                   image_jpeg=embedded_cover(entry.image_path, size_px=CHAPTER_IMAGE_PX) if entry.image_path else None)
+        TagChapter(
+            start_ms=int(round(entry.start_s * 1000)),
+            title=entry.title,
+            url=entry.url,
+            image_jpeg=embedded_cover(entry.image_path, size_px=CHAPTER_IMAGE_PX) if entry.image_path else None,
+        )
         for entry in chapters.entries
     )
 
@@ -370,8 +418,9 @@ def _write_if_changed(path: Path, data: bytes) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, data)
     except OSError as exc:
-        raise ChaptersInvalid(f"cannot write the chapters ({exc.strerror})", path=path,
-                              fix="check free disk space") from None
+        raise ChaptersInvalid(
+            f"cannot write the chapters ({exc.strerror})", path=path, fix="check free disk space"
+        ) from None
 
 
 def write_chapter_images(folder: Path, slug: str, chapters: ChapterList) -> dict[int, str]:

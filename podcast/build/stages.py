@@ -28,21 +28,21 @@ from typing import Any
 
 from podcast import __version__
 from podcast.artwork import embedded_cover, require_usable_artwork
-from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from podcast.audio.render import render_episode_audio
+from podcast.audio.tags import TagValues, read_duration, write_tags
+from podcast.audio.tracks import episode_sources
 from podcast.build.censor import censored_audio
+from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from podcast.build.keys import audio_key, render_key, render_settings, sha256_file, tags_key
 from podcast.build.transcripts import build_transcripts, episode_words, transcript_text, warn_if_untimed
-from podcast.safeguarding.censor import CensorPlan, censor_plan
-from podcast.safeguarding.listen_back import write_bleeps
-from podcast.show.redactions import redact_chapters
 from podcast.errors import PodcastError
 from podcast.files import write_atomic
 from podcast.notes import compose_markdown, markdown_to_text
-from podcast.show.settings import PublishSettings
+from podcast.safeguarding.censor import CensorPlan, censor_plan
+from podcast.safeguarding.listen_back import write_bleeps
 from podcast.show.model import Episode, Show
-from podcast.audio.tags import TagValues, read_duration, write_tags
-from podcast.audio.tracks import episode_sources
+from podcast.show.redactions import redact_chapters
+from podcast.show.settings import PublishSettings
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,9 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     try:
         write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
     except OSError as exc:  # a full disk must be a clear error, not a traceback
-        raise PodcastError(f"cannot write the build record ({exc.strerror})", path=path, fix="check free disk space") from None
+        raise PodcastError(
+            f"cannot write the build record ({exc.strerror})", path=path, fix="check free disk space"
+        ) from None
 
 
 def read_build(show: Show, episode: Episode) -> BuiltEpisode | None:
@@ -159,7 +161,9 @@ def _episode_lock(folder: Path) -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as exc:
-        raise PodcastError(f"cannot create the build folder ({exc.strerror})", path=folder, fix="check free disk space and permissions") from None
+        raise PodcastError(
+            f"cannot create the build folder ({exc.strerror})", path=folder, fix="check free disk space and permissions"
+        ) from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
@@ -199,7 +203,9 @@ def build_episode(
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
-        report = render_episode_audio(episode_sources(show, episode, rendered_key), untagged, render_settings(show), on_progress=on_progress)
+        report = render_episode_audio(
+            episode_sources(show, episode, rendered_key), untagged, render_settings(show), on_progress=on_progress
+        )
         loudness = report.to_dict()
         _write_json_atomic(audio_record, {"key": rendered_key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
@@ -208,7 +214,9 @@ def build_episode(
                 stale.unlink(missing_ok=True)
 
     # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
-    build_transcripts(show, episode, audio_key=rendered_key, duration_s=read_duration(untagged), on_progress=on_progress)
+    build_transcripts(
+        show, episode, audio_key=rendered_key, duration_s=read_duration(untagged), on_progress=on_progress
+    )
     values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
 
     # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
@@ -217,7 +225,9 @@ def build_episode(
     audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
     key = audio_key(rendered_key, censor, list_fingerprint(show))
 
-    chapters = check_chapters(redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged))
+    chapters = check_chapters(
+        redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged)
+    )
     write_chapter_files(folder, episode.slug, chapters, settings.url_for)  # JSON and pictures, for publish
     id3_version = show.manifest.tags.id3_version
     new_tags_key = tags_key(key, values, id3_version)
@@ -231,7 +241,9 @@ def build_episode(
         write_tags(tmp, values, id3_version=id3_version)
         os.replace(tmp, final)
     except OSError as exc:
-        raise PodcastError(f"cannot write the built MP3 ({exc.strerror})", path=final, fix="check free disk space") from None
+        raise PodcastError(
+            f"cannot write the built MP3 ({exc.strerror})", path=final, fix="check free disk space"
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
 

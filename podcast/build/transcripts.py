@@ -28,7 +28,14 @@ from podcast.transcripts.model import OUTPUTS, RECORD_FILE, TRANSCRIPT_FORMAT, T
 from podcast.transcripts.readers import parse_json, read_transcript
 from podcast.transcripts.renderers import render_all, render_as, render_json
 from podcast.transcripts.timing import check_timing, resolve_overlaps
-from podcast.transcripts.whisper import SAMPLE_RATE, TRANSCRIBE_FORMAT, load_model, model_id, model_path, transcribe_samples
+from podcast.transcripts.whisper import (
+    SAMPLE_RATE,
+    TRANSCRIBE_FORMAT,
+    load_model,
+    model_id,
+    model_path,
+    transcribe_samples,
+)
 
 if TYPE_CHECKING:
     from podcast.show.model import Episode, Show
@@ -50,11 +57,17 @@ def supplied_path(episode: Episode) -> Path | None:
         return None
     path = (episode.folder / name).resolve()
     if not path.is_relative_to(episode.folder.resolve()):
-        raise EpisodeInvalid(f"transcript '{name}' points outside the episode folder", path=episode.manifest_path,
-                             fix="copy the transcript next to episode.toml and name it without '..'")
+        raise EpisodeInvalid(
+            f"transcript '{name}' points outside the episode folder",
+            path=episode.manifest_path,
+            fix="copy the transcript next to episode.toml and name it without '..'",
+        )
     if not path.is_file():
-        raise EpisodeInvalid(f"transcript file '{name}' not found", path=episode.manifest_path,
-                             fix="put the file next to episode.toml or correct the name")
+        raise EpisodeInvalid(
+            f"transcript file '{name}' not found",
+            path=episode.manifest_path,
+            fix="put the file next to episode.toml or correct the name",
+        )
     return path
 
 
@@ -135,8 +148,11 @@ def build_transcripts(
         for stale in folder.glob("transcript.*"):
             if stale.name not in {item["file"] for item in files}:
                 stale.unlink(missing_ok=True)
-        write_atomic(folder / RECORD_FILE, json.dumps(
-            {"key": _render_key(show, episode, source), "files": files, "language": language}, indent=2) + "\n")
+        write_atomic(
+            folder / RECORD_FILE,
+            json.dumps({"key": _render_key(show, episode, source), "files": files, "language": language}, indent=2)
+            + "\n",
+        )
         log.info("%s: wrote %d transcript files", episode.slug, len(files))
     return built_transcript_files(show, episode)
 
@@ -199,8 +215,13 @@ def adopt_transcript(show: Show, episode: Episode, transcript: Transcript, path:
         return (episode.folder / episode.manifest.transcript).resolve() == path.resolve()
     if path.resolve().parent != episode.folder.resolve():
         return False
-    set_episode_field(episode.manifest_path, "transcript", path.name, doing="name the transcript in episode.toml",
-                      then="run the command again")
+    set_episode_field(
+        episode.manifest_path,
+        "transcript",
+        path.name,
+        doing="name the transcript in episode.toml",
+        then="run the command again",
+    )
     return True
 
 
@@ -211,14 +232,21 @@ def transcribe_episode(show: Show, episode: Episode, *, on_progress: Progress | 
     tracks = episode.manifest.tracks
     if not tracks:
         progress = (lambda f: on_progress("transcribe", f)) if on_progress else None
-        cues = transcribe_samples(model, decode_samples(episode.audio_paths, sample_rate=SAMPLE_RATE), language=language, on_progress=progress)
+        cues = transcribe_samples(
+            model, decode_samples(episode.audio_paths, sample_rate=SAMPLE_RATE), language=language, on_progress=progress
+        )
     else:
         cues = []
         for track, path in zip(tracks, episode.audio_paths):
             step = f"transcribe {track.speaker}"
             progress = (lambda f, s=step: on_progress(s, f)) if on_progress else None
-            cues += transcribe_samples(model, decode_samples([path], sample_rate=SAMPLE_RATE), language=language, speaker=track.speaker,
-                                       on_progress=progress)
+            cues += transcribe_samples(
+                model,
+                decode_samples([path], sample_rate=SAMPLE_RATE),
+                language=language,
+                speaker=track.speaker,
+                on_progress=progress,
+            )
         cues = resolve_overlaps(cues)
     if on_progress:
         on_progress("transcribe", 1.0)
@@ -231,7 +259,9 @@ def transcription_key(show: Show, episode: Episode, audio_key: str) -> str:
     return content_key("auto", TRANSCRIBE_FORMAT, audio_key, model_id(show), transcript_language(show), speakers)
 
 
-def cached_transcription(show: Show, episode: Episode, audio_key: str, *, on_progress: Progress | None = None) -> Transcript:
+def cached_transcription(
+    show: Show, episode: Episode, audio_key: str, *, on_progress: Progress | None = None
+) -> Transcript:
     """The generated transcript from ``build/<slug>/transcribed-<key>.json``, transcribing only when it is missing."""
     key = transcription_key(show, episode, audio_key)
     folder = show.build_dir / episode.slug
@@ -261,8 +291,11 @@ def episode_words(show: Show, episode: Episode, rendered_key: str) -> list[Timed
     except FileNotFoundError:
         return []  # a missing transcript is reported by whoever publishes it
     except (OSError, ValueError) as exc:
-        raise EpisodeInvalid(f"transcript '{name}' cannot be read for word timings ({exc.__class__.__name__})",
-                             path=episode.manifest_path, fix="save the transcript as valid UTF-8 JSON") from None
+        raise EpisodeInvalid(
+            f"transcript '{name}' cannot be read for word timings ({exc.__class__.__name__})",
+            path=episode.manifest_path,
+            fix="save the transcript as valid UTF-8 JSON",
+        ) from None
 
 
 def warn_if_untimed(show: Show, episode: Episode, words: list[TimedWord]) -> None:
@@ -282,6 +315,10 @@ def _warn_untimed(path: Path, mtime_ns: int, names: RedactionList) -> None:
     lines = sorted({text.count("\n", 0, match.start) + 1 for match in names.find(text)})
     if lines:
         shown = ", ".join(str(line) for line in lines[:10]) + (" ..." if len(lines) > 10 else "")
-        log.warning("%s line %s: a name from the redaction list is spoken there, but this transcript has no word "
-                    "timings, so the audio is NOT bleeped; edit the master audio, or use a JSON transcript with "
-                    "word timings", path, shown)
+        log.warning(
+            "%s line %s: a name from the redaction list is spoken there, but this transcript has no word "
+            "timings, so the audio is NOT bleeped; edit the master audio, or use a JSON transcript with "
+            "word timings",
+            path,
+            shown,
+        )

@@ -10,10 +10,10 @@ import pytest
 from lxml import etree
 from mutagen.id3 import ID3
 from PIL import Image
+from tagkit import EPISODE, built_mp3, published, save_image, shorten
 
 from podcast.artwork import EMBED_MAX_BYTES, MAX_SIZE_PX, embedded_cover, prepare_artwork
 from podcast.errors import PodcastError
-from tagkit import EPISODE, built_mp3, published, save_image, shorten
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 
@@ -85,7 +85,9 @@ def test_unfixable_show_artwork_stops_publish_with_one_line(demo_show, cli, case
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {demo_show / 'artwork.jpg'}: ") and problem in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert not (demo_show / "feed" / "feed.xml").exists() and not (demo_show / "build" / EPISODE / "audio.json").exists()
+    assert (
+        not (demo_show / "feed" / "feed.xml").exists() and not (demo_show / "build" / EPISODE / "audio.json").exists()
+    )
 
 
 def _feed_image(show) -> str:

@@ -9,6 +9,7 @@ import feedparser
 import podcastparser
 import pytest
 from mutagen.id3 import ID3
+from tagkit import EPISODE, built_mp3, ffprobe, published, save_image, set_chapters, shorten
 
 from podcast.build.chapters import (
     ChapterEntry,
@@ -21,27 +22,36 @@ from podcast.build.chapters import (
     parse_timestamp_lines,
     render_chapters_json,
 )
-from tagkit import EPISODE, built_mp3, ffprobe, published, save_image, set_chapters, shorten
 
 TIMESTAMPS = """# Chapters for the trailer
 00:00:00 Welcome
 00:00:01.500 - Who we are
 0:03 Finding help
 """
-AUDACITY = "0.000000\t0.000000\tWelcome\n1.500000\t1.500000\tWho we are\n\\\t120.0\t3000.0\n3.000000\t3.500000\tFinding help\n"
-PODCAST_INDEX = json.dumps({"version": "1.2.0", "chapters": [
-    {"startTime": 0, "title": "Welcome"},
-    {"startTime": 1.5, "title": "Who we are", "url": "https://example.org/about"},
-    {"startTime": 3, "title": "Finding help", "img": "https://example.org/help.jpg"},
-]})
+AUDACITY = (
+    "0.000000\t0.000000\tWelcome\n1.500000\t1.500000\tWho we are\n\\\t120.0\t3000.0\n3.000000\t3.500000\tFinding help\n"
+)
+PODCAST_INDEX = json.dumps(
+    {
+        "version": "1.2.0",
+        "chapters": [
+            {"startTime": 0, "title": "Welcome"},
+            {"startTime": 1.5, "title": "Who we are", "url": "https://example.org/about"},
+            {"startTime": 3, "title": "Finding help", "img": "https://example.org/help.jpg"},
+        ],
+    }
+)
 EXPECTED = [("0.000000", "Welcome"), ("1.500000", "Who we are"), ("3.000000", "Finding help")]
 
 
 # --- parsing and rules (pure) -------------------------------------------------------------------
 
 
-FORMATS = pytest.mark.parametrize(("name", "text"), [("chapters.txt", TIMESTAMPS), ("labels.txt", AUDACITY),
-                                                     ("chapters.json", PODCAST_INDEX)], ids=["timestamps", "audacity", "json"])
+FORMATS = pytest.mark.parametrize(
+    ("name", "text"),
+    [("chapters.txt", TIMESTAMPS), ("labels.txt", AUDACITY), ("chapters.json", PODCAST_INDEX)],
+    ids=["timestamps", "audacity", "json"],
+)
 
 
 @FORMATS
@@ -69,15 +79,25 @@ def test_rendered_json_follows_the_podcast_index_format():
     ("entries", "duration", "message"),
     [
         ([(2, "Late start")], None, "line 1: the first chapter starts at 00:00:02.000, not at 0"),
-        ([(0, "A"), (5, "B"), (3, "C")], None, "line 3: the chapter starts at 00:00:03.000, not after the one before it (line 2 at 00:00:05.000)"),
+        (
+            [(0, "A"), (5, "B"), (3, "C")],
+            None,
+            "line 3: the chapter starts at 00:00:03.000, not after the one before it (line 2 at 00:00:05.000)",
+        ),
         ([(0, "A"), (5, "B"), (5, "C")], None, "line 3: the chapter starts at 00:00:05.000, not after"),
-        ([(0, "A"), (9, "B")], 4.0, "line 2: the chapter starts at 00:00:09.000, after the end of the episode (00:00:04.000)"),
+        (
+            [(0, "A"), (9, "B")],
+            4.0,
+            "line 2: the chapter starts at 00:00:09.000, after the end of the episode (00:00:04.000)",
+        ),
         ([(0, "A"), (1, "")], None, "line 2: the chapter title is empty"),
         ([(0, "x" * 256)], None, "line 1: the chapter title is over 255 characters"),
     ],
 )
 def test_rules(entries, duration, message):
-    chapters = ChapterList(Path("c.txt"), tuple(ChapterEntry(s, t, where=f"line {i}") for i, (s, t) in enumerate(entries, 1)))
+    chapters = ChapterList(
+        Path("c.txt"), tuple(ChapterEntry(s, t, where=f"line {i}") for i, (s, t) in enumerate(entries, 1))
+    )
     with pytest.raises(ChaptersInvalid) as caught:
         check_chapters(chapters, duration_s=duration)
     assert str(caught.value).startswith(f"c.txt: {message}")
@@ -90,7 +110,11 @@ def test_rules(entries, duration, message):
         (parse_timestamp_lines, "00:00 Intro\nsoon Part two\n", "line 2 does not start with a time ('soon Part two')"),
         (parse_timestamp_lines, "00:00 Intro\n1:75 Bad minute\n", "line 2 does not start with a time"),
         (parse_audacity_labels, "0.0\t0.0\tIntro\nnot a label\n", "line 2 is not an Audacity label"),
-        (parse_chapters_json, '{"version": "1.2.0",\n "chapters": [\n {"startTime": 0 "title": "x"}]}', "line 3 is not valid JSON"),
+        (
+            parse_chapters_json,
+            '{"version": "1.2.0",\n "chapters": [\n {"startTime": 0 "title": "x"}]}',
+            "line 3 is not valid JSON",
+        ),
         (parse_chapters_json, '{"version": "1.2.0"}', 'has no "chapters" list'),
         (parse_chapters_json, '{"chapters": [{"title": "x"}]}', 'chapter 1 has no "startTime" in seconds'),
         (parse_chapters_json, '{"chapters": [{"startTime": 0, "title": 3}]}', 'chapter 1: "title" is not text'),
@@ -108,16 +132,37 @@ def test_malformed_files_name_the_line(parser, text, message):
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        ('[[chapters]]\nstart = "00:00:05"\ntitle = "Late"', "episode.toml: [[chapters]] number 1: the first chapter starts at 00:00:05.000, not at 0"),
-        ('[[chapters]]\nstart = 0\ntitle = "A"\n[[chapters]]\nstart = "00:01"\ntitle = "   "', "episode.toml: [[chapters]] number 2: the chapter title is empty"),
-        ('chapters = "chapters.txt"', "chapters.txt: line 3: the chapter starts at 00:00:01.000, not after the one before it (line 2 at 00:00:02.000)"),
+        (
+            '[[chapters]]\nstart = "00:00:05"\ntitle = "Late"',
+            "episode.toml: [[chapters]] number 1: the first chapter starts at 00:00:05.000, not at 0",
+        ),
+        (
+            '[[chapters]]\nstart = 0\ntitle = "A"\n[[chapters]]\nstart = "00:01"\ntitle = "   "',
+            "episode.toml: [[chapters]] number 2: the chapter title is empty",
+        ),
+        (
+            'chapters = "chapters.txt"',
+            "chapters.txt: line 3: the chapter starts at 00:00:01.000, not after the one before it (line 2 at 00:00:02.000)",
+        ),
         ('chapters = "missing.txt"', "episode.toml: chapters file 'missing.txt' not found"),
-        ('[[chapters]]\nstart = 0\ntitle = ""', "episode.toml: field 'chapters[0].title' is wrong: string should have at least 1 character —"),
-        ('[[chapters]]\nstart = "soon"\ntitle = "A"', "episode.toml: field 'chapters[0].start' is wrong: 'soon' is not a time"),
-        ('chapters = 5', "episode.toml: field 'chapters' must be a list in [brackets], not a number —"),
+        (
+            '[[chapters]]\nstart = 0\ntitle = ""',
+            "episode.toml: field 'chapters[0].title' is wrong: string should have at least 1 character —",
+        ),
+        (
+            '[[chapters]]\nstart = "soon"\ntitle = "A"',
+            "episode.toml: field 'chapters[0].start' is wrong: 'soon' is not a time",
+        ),
+        ("chapters = 5", "episode.toml: field 'chapters' must be a list in [brackets], not a number —"),
         ('chapters = "../../podcast.toml"', "is outside the episode folder"),
-        ('[[chapters]]\nstart = 0\ntitle = "A"\nimage = "../../artwork.jpg"', "[[chapters]] number 1: chapter picture 'artwork.jpg' is outside the episode folder"),
-        ('[[chapters]]\nstart = 0\ntitle = "A"\nimage = "nope.jpg"', "[[chapters]] number 1: chapter picture 'nope.jpg' not found"),
+        (
+            '[[chapters]]\nstart = 0\ntitle = "A"\nimage = "../../artwork.jpg"',
+            "[[chapters]] number 1: chapter picture 'artwork.jpg' is outside the episode folder",
+        ),
+        (
+            '[[chapters]]\nstart = 0\ntitle = "A"\nimage = "nope.jpg"',
+            "[[chapters]] number 1: chapter picture 'nope.jpg' not found",
+        ),
     ],
 )
 def test_bad_chapters_fail_the_build_with_one_line(demo_show, cli, setup, message):
@@ -158,7 +203,9 @@ def test_chapter_files_reach_ffprobe(demo_show, cli, name, text):
 def test_published_episode_chapters_in_every_reader(demo_show, cli, partytime):
     folder = shorten(demo_show)
     save_image(folder / "help.png", size=(800, 800), fmt="PNG", color=(20, 120, 200))
-    set_chapters(demo_show, """
+    set_chapters(
+        demo_show,
+        """
 [[chapters]]
 start = "00:00:00"
 title = "Welcome — Ünïcode 🎙️"
@@ -172,7 +219,8 @@ url = "https://example.org/about"
 start = 3
 title = "Finding help"
 image = "help.png"
-""")
+""",
+    )
     result = cli("-C", demo_show, "publish")
     assert result.exit_code == 0, result.stderr
     titles = ["Welcome — Ünïcode 🎙️", "Who we are", "Finding help"]
@@ -186,7 +234,9 @@ image = "help.png"
     assert chaps[2].sub_frames.getall("APIC")[0].mime == "image/jpeg"
     assert tags.getall("CTOC")[0].child_element_ids == [c.element_id for c in chaps]
     probe = ffprobe(mp3)["chapters"]
-    assert [(c["start_time"], c["tags"]["title"]) for c in probe] == list(zip(["0.000000", "1.500000", "3.000000"], titles))
+    assert [(c["start_time"], c["tags"]["title"]) for c in probe] == list(
+        zip(["0.000000", "1.500000", "3.000000"], titles)
+    )
 
     # 2. The feed, read by the Podcast Index's parser: the podcast:chapters link and the JSON it names.
     feed_path = demo_show / "feed" / "feed.xml"
@@ -205,7 +255,9 @@ image = "help.png"
 
     # 3. Podlove Simple Chapters, read by feedparser and by gPodder's podcastparser.
     psc = feedparser.parse(str(feed_path)).entries[0]["psc_chapters"]["chapters"]
-    assert [(c["start"], c["title"]) for c in psc] == list(zip(["00:00:00.000", "00:00:01.500", "00:00:03.000"], titles))
+    assert [(c["start"], c["title"]) for c in psc] == list(
+        zip(["00:00:00.000", "00:00:01.500", "00:00:03.000"], titles)
+    )
     assert psc[2]["image"] == document["chapters"][2]["img"]
     with feed_path.open("rb") as handle:
         episode = podcastparser.parse(str(feed_path), handle)["episodes"][0]

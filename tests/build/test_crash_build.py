@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from mutagen.mp3 import MP3
-
 from conftest import make_audio
+from mutagen.mp3 import MP3
+from reliability import children_of, kill_after, make_small_show, podcast_argv, run_podcast
+
 from podcast.audio.loudness import measure_loudness
 from podcast.build.keys import sha256_file
-from reliability import children_of, kill_after, make_small_show, podcast_argv, run_podcast
 
 SLUG = "ep-one"
 
@@ -75,7 +75,9 @@ def _change_inputs(show: Path, trial: int, rng: random.Random) -> None:
     """Give each trial real work: new audio, new notes, or an empty build/ folder."""
     kind = trial % 3
     if kind == 0:
-        make_audio(show / "episodes" / SLUG / "master.wav", source=f"sine=frequency={300 + rng.randrange(600)}:duration=8")
+        make_audio(
+            show / "episodes" / SLUG / "master.wav", source=f"sine=frequency={300 + rng.randrange(600)}:duration=8"
+        )
     elif kind == 1:
         toml = show / "episodes" / SLUG / "episode.toml"
         text = toml.read_text(encoding="utf-8")
@@ -99,8 +101,13 @@ def _sigkill_trials(tmp_path: Path, trials: int, seed: int) -> None:
     killed = 0
     for trial in range(trials):
         _change_inputs(show, trial, rng)
-        process = subprocess.Popen(podcast_argv("-C", show, "build"), env=_env(), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, text=True)
+        process = subprocess.Popen(
+            podcast_argv("-C", show, "build"),
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         killed += kill_after(process, rng.uniform(0.05, duration * 1.1))
         _wait_no_orphans(show)
         assert_built_or_absent(show)  # the moment after the kill, before anything repairs it
@@ -124,8 +131,9 @@ def test_build_survives_sigkill_many(tmp_path: Path) -> None:
 def test_ffmpeg_killed_mid_encode(tmp_path: Path) -> None:
     """Kill the encoding ffmpeg (not `podcast`): a clear exit-3 error, nothing taken as built, a clean retry."""
     show = make_small_show(tmp_path / "show", seconds=90)
-    process = subprocess.Popen(podcast_argv("-C", show, "build"), env=_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        podcast_argv("-C", show, "build"), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     victim = None
     deadline = time.monotonic() + 120
     while victim is None and process.poll() is None and time.monotonic() < deadline:
@@ -157,7 +165,9 @@ def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     show = make_small_show(tmp_path / "show", seconds=60)
     mount_point = show / "build"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)], capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     assert mounted.returncode == 0, f"cannot mount a tmpfs (the full-disk test needs root): {mounted.stderr}"
     try:
         yield show, mount_point
