@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from podcast.errors import RedactionListInvalid
+from podcast.files import special_kind
 
 if TYPE_CHECKING:
     from podcast.show.manifest import ShowManifest
@@ -406,6 +407,12 @@ def load_redactions(show_root: Path, configured: str | None, *, required: bool =
             f"the redaction list {path} is inside the show folder",
             path=where,
             fix="move it outside the show folder (e.g. ~/.config/survivor-voices/redactions.txt) so it is never committed or published, and point to it there",
+        )
+    if resolved.exists() and not resolved.is_file():  # stat only: opening a FIFO would wait for a writer forever
+        raise RedactionListInvalid(
+            f"the redaction list {path} is not a regular file ({special_kind(resolved.stat().st_mode)})",
+            path=where,
+            fix="point to the saved text file itself; nothing is published without it",
         )
     try:
         text = resolved.read_text(encoding="utf-8")
