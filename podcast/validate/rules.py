@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 Severity = Literal["error", "warning"]
 Scope = Literal["channel", "item", "feed", "history", "artwork", "online"]
 MAX_TEXT_CHARS = 255  # titles, authors: Apple and Spotify truncate or reject longer
+MAX_NOTES_BYTES = 512_000  # one episode's HTML notes; the manifest allows 200,000 characters of Markdown
+MAX_FEED_BYTES = 4_000_000  # the whole feed: downloaded by every subscriber's app at every refresh
 MAX_NAMESPACE_TEXT = 128  # podcast:funding, podcast:person, podcast:license, podcast:txt purpose
 MAX_TXT_CHARS = 4000  # podcast:txt
 MEDIUMS = {
@@ -214,6 +216,12 @@ class HistoryView:
 
 
 # --- channel and item checks --------------------------------------------------------------
+
+
+def _feed_size(view: FeedView) -> Iterator[tuple[str, str]]:
+    size = len(etree.tostring(view.channel, encoding="utf-8"))
+    if size > MAX_FEED_BYTES:
+        yield "feed.xml", f"{size:,} bytes"
 
 
 def _self_link(channel: etree._Element) -> str | None:
@@ -535,6 +543,14 @@ RULES: list[Rule] = [
         "is not well-formed XML",
         "regenerate it with `podcast feed`; never edit feed.xml by hand",
         reported_by_runner,
+    ),
+    Rule(
+        "feed-size",
+        "warning",
+        "feed",
+        f"the feed is over {MAX_FEED_BYTES // 1_000_000} MB",
+        "shorten the longest show notes, or set [feed] max_items: every app downloads the whole feed at every refresh",
+        _feed_size,
     ),
     Rule(
         "feed-rss",
@@ -952,6 +968,14 @@ RULES: list[Rule] = [
         "an episode has no <content:encoded> (HTML show notes)",
         "write show notes in description",
         has("content:encoded"),
+    ),
+    Rule(
+        "item-content-size",
+        "warning",
+        "item",
+        f"<content:encoded> is over {MAX_NOTES_BYTES // 1000} KB",
+        "shorten the show notes and link to a web page for the rest: every app downloads them at every refresh",
+        max_bytes("content:encoded", MAX_NOTES_BYTES),
     ),
     Rule(
         "item-image",
