@@ -47,6 +47,7 @@ from podcast.console.session import (
     open_show,
     parse_when,
     reported_errors,
+    signals_interrupt,
 )
 from podcast.console.text import (
     bleeps_text,
@@ -135,7 +136,7 @@ def new(
     from podcast.show.scaffold import new_episode
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(), signals_interrupt():  # an interrupted copy is removed, never left half-written
         when = parse_when(published)
         folder = new_episode(find_show_root(obj.show_dir), slug, audio, title=title, number=number, published=when)
     emit(

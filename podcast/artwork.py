@@ -93,10 +93,28 @@ def inspect_artwork(path: Path) -> ArtworkInfo:
                     image.mode,
                     transparency="transparency" in image.info,
                 )
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow refuses to even read the header past 2 x MAX_IMAGE_PIXELS
+        raise PodcastError(
+            f"is a picture of more than {2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000} megapixels, "
+            "too large to convert safely",
+            path=path,
+            fix=FIX_HINT,
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise PodcastError(
             "is not an image that can be read", path=path, fix="save the artwork as a square JPEG or PNG"
         ) from None
+
+
+def too_large_to_decode(info: ArtworkInfo) -> str | None:
+    """Why decoding this picture would cost too much memory, or None (the same limit for every picture).
+
+    >>> too_large_to_decode(ArtworkInfo(Path("a.jpg"), 12000, 12000, "JPEG", "RGB"))
+    'is 12000x12000 px, too large to convert safely'
+    """
+    if info.width * info.height > MAX_DECODE_PIXELS:  # e.g. 10000x10000: 400 MB to decode; a "decompression bomb"
+        return f"is {info.width}x{info.height} px, too large to convert safely"
+    return None
 
 
 def artwork_problems(info: ArtworkInfo) -> list[str]:
@@ -119,9 +137,7 @@ def unfixable_problems(info: ArtworkInfo) -> list[str]:
     >>> unfixable_problems(ArtworkInfo(Path("a.jpg"), 1000, 1200, "JPEG", "RGB"))
     ['is 1000x1200 px, not square', 'is 1000x1200 px, smaller than 1400x1400 px']
     """
-    problems = []
-    if info.width * info.height > MAX_DECODE_PIXELS:  # e.g. 10000x10000: 400 MB to decode; a "decompression bomb"
-        problems.append(f"is {info.width}x{info.height} px, too large to convert safely")
+    problems = [problem] if (problem := too_large_to_decode(info)) else []
     if info.width != info.height:
         problems.append(f"is {info.width}x{info.height} px, not square")
     if min(info.width, info.height) < MIN_SIZE_PX:
@@ -310,8 +326,14 @@ def prepare_artwork(path: Path, build_dir: Path) -> PreparedArtwork:
 
 def embedded_cover(path: Path, *, size_px: int = EMBED_SIZE_PX) -> bytes:
     """A JPEG of at most ``size_px`` square (600 px for the cover) and 300 KB, for an APIC frame."""
+    problem = too_large_to_decode(inspect_artwork(path))  # before decoding: the same limit as show artwork
+    if problem:
+        raise PodcastError(f"picture {problem}", path=path, fix=FIX_HINT)
     try:
-        with Image.open(path) as source:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked above, against a lower limit
+            source = Image.open(path)
+        with source:
             image = _without_metadata(to_rgb(source))  # convert() copies info: a comment would be saved along
             image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
             for quality in (90, 80, 70, 60, 50, 40, 30):
@@ -320,7 +342,7 @@ def embedded_cover(path: Path, *, size_px: int = EMBED_SIZE_PX) -> bytes:
                 if buffer.tell() <= EMBED_MAX_BYTES:
                     break
             return buffer.getvalue()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, ValueError):
         raise PodcastError(
             "is not an image that can be read", path=path, fix="save the artwork as a square JPEG or PNG"
         ) from None

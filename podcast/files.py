@@ -11,20 +11,85 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from podcast.errors import PodcastError
 
+_SPECIAL_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+SPECIAL_FILE_FIX = "point it at an ordinary saved file; pipes, devices and folders are never read"
 
-def read_text(path: Path, error: type[PodcastError], *, missing_fix: str, shown: Path | None = None) -> str:
-    """The UTF-8 text of ``path``; a missing, non-UTF-8 or unreadable file raises ``error``.
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in a producer's words.
+
+    >>> special_kind(stat.S_IFIFO), special_kind(stat.S_IFCHR)
+    ('a FIFO', 'a character device')
+    """
+    return next((name for test, name in _SPECIAL_KINDS if test(mode)), "not a file")
+
+
+def require_regular_file(
+    path: Path,
+    error: type[PodcastError],
+    *,
+    what: str = "",
+    missing_fix: str,
+    shown: Path | str | None = None,
+    max_bytes: int | None = None,
+) -> int:
+    """Check that ``path`` is a regular file, without opening it; return its size in bytes.
+
+    Opening a FIFO blocks until someone writes to it and reading ``/dev/zero`` never ends, so
+    every input (manifests, lists, audio, transcripts, chapters, pictures) is checked with a
+    ``stat`` first, which follows symlinks but never opens the file. ``what`` starts the
+    message (``"audio file 'master.wav'"``); ``shown`` is the file the error names (``path``
+    unless the caller names the manifest that points to it). ``max_bytes`` bounds how much a
+    caller that reads the whole file into memory will ever read.
+    """
+    shown = shown if shown is not None else path
+    lead = f"{what} " if what else ""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise error(f"{what} not found" if what else "file not found", path=shown, fix=missing_fix) from None
+    except OSError as exc:
+        raise error(f"{lead}cannot be read ({exc.strerror})", path=shown, fix="check the file's permissions") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise error(f"{lead}is not a regular file ({special_kind(status.st_mode)})", path=shown, fix=SPECIAL_FILE_FIX)
+    if max_bytes is not None and status.st_size > max_bytes:
+        raise error(
+            f"{lead}is {status.st_size / 1e6:.1f} MB, more than the {max_bytes / 1e6:g} MB such a file can be",
+            path=shown,
+            fix="check that it is the right file; text files of this kind are far smaller",
+        )
+    return status.st_size
+
+
+def read_text(
+    path: Path,
+    error: type[PodcastError],
+    *,
+    missing_fix: str,
+    shown: Path | None = None,
+    max_bytes: int | None = None,
+) -> str:
+    """The UTF-8 text of ``path``; a missing, special, oversized, non-UTF-8 or unreadable file raises ``error``.
 
     The error names ``shown`` (``path`` unless the caller read a copy) and says how to fix it;
-    ``missing_fix`` is the caller's, because where the name came from differs.
+    ``missing_fix`` is the caller's, because where the name came from differs. A byte-order
+    mark (Windows editors start UTF-8 files with one) is dropped.
     """
     shown = shown or path
+    require_regular_file(path, error, missing_fix=missing_fix, shown=shown, max_bytes=max_bytes)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise error("file not found", path=shown, fix=missing_fix) from None
     except UnicodeDecodeError:

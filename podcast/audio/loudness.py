@@ -7,6 +7,7 @@ through ffmpeg (:mod:`podcast.audio.runner`), so memory stays flat whatever the 
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ from podcast.audio.reports import (
     parse_peak,
     parse_probe,
     silent_ends,
+    wav_length_unknown,
 )
 from podcast.audio.runner import (
     INSTALL_HINT,
@@ -41,7 +43,16 @@ from podcast.audio.runner import (
     run_ffmpeg,
 )
 from podcast.errors import AudioInvalid, ExternalToolError, PodcastError
+from podcast.files import require_regular_file
+from podcast.timecode import format_duration
 
+# Below this many bytes per second of claimed duration, a header lies about the audio: even speech
+# codecs at their lowest bitrates (Opus 6 kbit/s, AMR 4.75 kbit/s) need 600 bytes a second, and a
+# FLAC of pure silence about 150. A 1 Hz WAV header turns 233 KB into 32 hours, or 2 bytes a second.
+MIN_BYTES_PER_SECOND = 100
+WAV_HEAD_BYTES = 65_536  # enough for the RIFF chunks before the data (fmt, LIST, bext of broadcast WAVs)
+# What ffmpeg says about the short last packet of a WAV whose length was never written.
+_SHORT_LAST_PACKET = re.compile(r"Packet corrupt \(stream = \d+, dts = NOPTS\)|corrupt input packet in stream")
 SILENCE_LUFS = -69.0  # ebur128 reports -70 LUFS for digital silence
 SILENCE_THRESHOLD_DB = -50.0  # below this counts as silence when trimming the ends
 SILENCE_MIN_S = 0.1
@@ -91,9 +102,15 @@ class Reading:
 
 
 def probe(path: Path) -> AudioInfo:
-    """Duration, sample rate, channels and codec of ``path``, read from ffmpeg's banner (no ffprobe needed)."""
-    if not path.is_file():
-        raise AudioInvalid("audio file not found", path=path, fix="check the file name in episode.toml")
+    """Duration, sample rate, channels and codec of ``path``, read from ffmpeg's banner (no ffprobe needed).
+
+    Refuses anything but a regular file before ffmpeg opens it (a FIFO or /dev/zero would never
+    end), and a header that claims more audio than the file can hold (a WAV that says 1 Hz turns
+    233 KB into 32 hours, which every later stage would decode and resample).
+    """
+    size = require_regular_file(
+        path, AudioInvalid, what="audio file", missing_fix="check the file name in episode.toml"
+    )
     result = capture_ffmpeg(["-i", str(path)])  # no output named: ffmpeg prints the banner and exits 1
     banner = result.stderr.decode(errors="replace")
     info = parse_probe(str(path), banner)
@@ -107,6 +124,17 @@ def probe(path: Path) -> AudioInfo:
         raise AudioInvalid("is not an audio file ffmpeg can read", path=path, fix=REEXPORT_HINT)
     if info.codec == "none":
         raise AudioInvalid("uses an audio codec this ffmpeg cannot decode", path=path, fix=REEXPORT_HINT)
+    if info.duration_s > 0 and size / info.duration_s < MIN_BYTES_PER_SECOND:
+        raise AudioInvalid(
+            f"is corrupt: its header claims {format_duration(info.duration_s)} of audio at {info.sample_rate_hz} Hz, "
+            f"more than {size:,} bytes can hold",
+            path=path,
+            fix=REEXPORT_HINT,
+        )
+    if info.codec.startswith("pcm_"):
+        with path.open("rb") as handle:
+            head = handle.read(WAV_HEAD_BYTES)
+        info = replace(info, open_ended=wav_length_unknown(head))
     return info
 
 
@@ -114,10 +142,9 @@ def measure_loudness(
     path: Path, *, on_progress: Progress | None = None, duration_s: float | None = None
 ) -> LoudnessStats:
     """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of a file, per ITU-R BS.1770."""
-    if not path.is_file():  # bad input (exit 1), not an ffmpeg failure (exit 3)
-        raise AudioInvalid("audio file not found", path=path, fix="check the file name")
-    if on_progress and duration_s is None:
-        duration_s = probe(path).duration_s
+    info = probe(path)  # bad input (exit 1), not an ffmpeg failure (exit 3); a lying header is refused
+    if duration_s is None:
+        duration_s = info.duration_s
     stderr = run_ffmpeg(
         ["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
         source=path,
@@ -139,9 +166,10 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartA
     run.follow_progress(None, None)
     stderr = run.wait(source=path)
     decoded = run.out_time_s
-    if run.log.damage:
+    damage = [line for line in run.log.damage if not (info.open_ended and _SHORT_LAST_PACKET.search(line))]
+    if damage:
         raise AudioInvalid(
-            f"is corrupt or truncated (ffmpeg: {run.log.damage[0].split('] ')[-1]})", path=path, fix=REEXPORT_HINT
+            f"is corrupt or truncated (ffmpeg: {damage[0].split('] ')[-1]})", path=path, fix=REEXPORT_HINT
         )
     if info.duration_s and not info.duration_estimated and decoded < info.duration_s - max(0.5, 0.02 * info.duration_s):
         raise AudioInvalid(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypedDict
@@ -32,6 +33,7 @@ class AudioInfo:
     channels: int
     codec: str
     duration_estimated: bool = False
+    open_ended: bool = False  # a WAV whose header never got its length (see wav_length_unknown)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,35 @@ class PartAnalysis:
     peak_dbfs: float
 
 
+# What recorders that write as they go (and `ffmpeg -f wav pipe:`) leave in a WAV's size fields when
+# they never come back to fill them in: the data runs to the end of the file.
+_UNKNOWN_SIZES = (0, 0xFFFFFFF0, 0xFFFFFFFF)
+
+
+def wav_length_unknown(head: bytes) -> bool:
+    """True when ``head`` (a file's first bytes) is a WAV whose data chunk size is a placeholder.
+
+    ffmpeg plays such a file to its end, and flags the last, short packet as corrupt; that is the
+    normal end of this kind of file, not damage.
+
+    >>> fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 44100, 88200, 2, 16)
+    >>> streamed = b"RIFF" + struct.pack("<I", 0xFFFFFFFF) + b"WAVE" + fmt + b"data" + struct.pack("<I", 0xFFFFFFF0)
+    >>> wav_length_unknown(streamed)
+    True
+    >>> wav_length_unknown(b"RIFF" + struct.pack("<I", 1036) + b"WAVE" + fmt + b"data" + struct.pack("<I", 1000))
+    False
+    """
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return False
+    at = 12
+    while at + 8 <= len(head):
+        chunk, size = head[at : at + 4], struct.unpack_from("<I", head, at + 4)[0]
+        if chunk == b"data":
+            return size in _UNKNOWN_SIZES
+        at += 8 + size + (size & 1)
+    return False
+
+
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _AUDIO_STREAM = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+).*?, (\d+) Hz, ([^,\n]+)")
 
@@ -54,7 +85,7 @@ def parse_probe(path: str, banner: str) -> AudioInfo | None:
 
     >>> parse_probe("a.wav", "  Duration: 00:01:02.50, bitrate: 705 kb/s\\n"
     ...     "  Stream #0:0: Audio: pcm_s16le ([1][0][0][0] / 0x0001), 44100 Hz, stereo, s16, 1411 kb/s")
-    AudioInfo(path='a.wav', duration_s=62.5, sample_rate_hz=44100, channels=2, codec='pcm_s16le', duration_estimated=False)
+    AudioInfo(path='a.wav', duration_s=62.5, sample_rate_hz=44100, channels=2, codec='pcm_s16le', duration_estimated=False, open_ended=False)
     >>> parse_probe("a.txt", "a.txt: Invalid data found when processing input") is None
     True
     """

@@ -30,16 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast.artwork import embedded_cover, inspect_artwork
+from podcast.artwork import embedded_cover, inspect_artwork, too_large_to_decode
 from podcast.audio.tags import TagChapter
 from podcast.errors import ChaptersInvalid
-from podcast.files import hashed_key, write_atomic
+from podcast.files import hashed_key, require_regular_file, write_atomic
 from podcast.show.manifest import URL_PATTERN, Chapter
 from podcast.show.model import Episode
 from podcast.timecode import parse_time
 
 CHAPTERS_FILE = "chapters.json"  # the rendered Podcast Index JSON, in build/<slug>/
 CHAPTER_IMAGES_DIR = "chapter-images"  # build/<slug>/chapter-images/<object name>.jpg
+MAX_CHAPTERS_FILE_BYTES = 2_000_000  # read whole into memory; a real chapter list is a few KB
 CHAPTERS_FOLDER = "chapters"  # where chapters JSON and chapter pictures are published
 CHAPTERS_JSON_VERSION = "1.2.0"
 CHAPTER_IMAGE_PX = 300  # chapter pictures embedded in CHAP frames: small, there may be many
@@ -299,13 +300,21 @@ def check_chapters(chapters: ChapterList, *, duration_s: float | None = None) ->
                 fix="correct the time, or remove chapters for audio that was cut",
             )
         if entry.image_path is not None:
-            if not entry.image_path.is_file():
+            picture = f"{where}: chapter picture '{entry.image_path.name}'"
+            require_regular_file(
+                entry.image_path,
+                ChaptersInvalid,
+                what=picture,
+                shown=source,
+                missing_fix="put the picture next to the chapters or correct its name",
+            )
+            problem = too_large_to_decode(inspect_artwork(entry.image_path))
+            if problem:  # the same limit as show artwork: decoding it would take gigabytes
                 raise ChaptersInvalid(
-                    f"{where}: chapter picture '{entry.image_path.name}' not found",
+                    f"{picture} {problem}",
                     path=source,
-                    fix="put the picture next to the chapters or correct its name",
+                    fix="export the picture again at most 3000x3000 px, as a JPEG or PNG",
                 )
-            inspect_artwork(entry.image_path)
     return chapters
 
 
@@ -334,6 +343,14 @@ def load_chapters(episode: Episode) -> ChapterList:
             path=episode.manifest_path,
             fix="put the chapters file in the episode folder and name it without '..'",
         )
+    require_regular_file(
+        path,
+        ChaptersInvalid,
+        what=f"chapters file '{declared}'",
+        shown=episode.manifest_path,
+        missing_fix=f"put the file next to {episode.manifest_path.name} or correct the name",
+        max_bytes=MAX_CHAPTERS_FILE_BYTES,
+    )
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: Windows editors start UTF-8 files with a BOM
     except FileNotFoundError:

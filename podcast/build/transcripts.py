@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from podcast.audio.decode import decode_samples
 from podcast.build.keys import content_key, sha256_file
 from podcast.errors import EpisodeInvalid
-from podcast.files import write_atomic
+from podcast.files import require_regular_file, write_atomic
 from podcast.safeguarding.censor import TimedWord, words_from_json
 from podcast.show.edits import set_episode_field
 from podcast.show.redactions import RedactionList, redact_dataclass
@@ -62,12 +62,13 @@ def supplied_path(episode: Episode) -> Path | None:
             path=episode.manifest_path,
             fix="copy the transcript next to episode.toml and name it without '..'",
         )
-    if not path.is_file():
-        raise EpisodeInvalid(
-            f"transcript file '{name}' not found",
-            path=episode.manifest_path,
-            fix="put the file next to episode.toml or correct the name",
-        )
+    require_regular_file(
+        path,
+        EpisodeInvalid,
+        what=f"transcript file '{name}'",
+        shown=episode.manifest_path,
+        missing_fix="put the file next to episode.toml or correct the name",
+    )
     return path
 
 

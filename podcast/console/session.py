@@ -11,7 +11,9 @@ import contextlib
 import functools
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +71,26 @@ def reported_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo("error: interrupted — nothing half-written was kept; run the command again", err=True)
         raise typer.Exit(130) from None
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """Inside the block, SIGTERM (`kill`, a shutdown) and SIGHUP (the terminal closed) stop the command
+    like Ctrl+C does: as a KeyboardInterrupt, so its clean-up runs, instead of killing the process
+    mid-write. Only the main thread can set signal handlers; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, _interrupt) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def command_context(ctx: typer.Context, json_flag: bool = False) -> Context:

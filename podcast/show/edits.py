@@ -11,7 +11,7 @@ import tomlkit
 import tomlkit.exceptions
 
 from podcast.errors import EpisodeInvalid
-from podcast.files import write_atomic
+from podcast.files import read_text, write_atomic
 
 
 def set_episode_field(manifest_path: Path, key: str, value: str | bool, *, doing: str, then: str) -> bool:
@@ -20,9 +20,10 @@ def set_episode_field(manifest_path: Path, key: str, value: str | bool, *, doing
     ``doing`` and ``then`` word the error: "cannot <doing> ... fix the file so it is valid TOML, then <then>".
     tomlkit places a new top-level key before the ``[[chapters]]`` tables.
     """
+    text = read_text(manifest_path, EpisodeInvalid, missing_fix="restore the file, or create the episode again")
     try:
-        document = tomlkit.parse(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, tomlkit.exceptions.TOMLKitError) as exc:
+        document = tomlkit.parse(text)
+    except (OSError, RecursionError, tomlkit.exceptions.TOMLKitError) as exc:
         raise EpisodeInvalid(
             f"cannot {doing} ({exc.__class__.__name__})",
             path=manifest_path,

@@ -361,15 +361,76 @@ def _fail(exc_type: type[PodcastError], path: Path, exc: ValidationError) -> Pod
     return exc_type(f"field '{loc}' {what}{more}", path=path, fix=fix)
 
 
+# Bounds on what a manifest may hold, so a lying or mistaken file costs bounded work: the whole file is
+# read into memory, nested tables and lists are walked recursively, and notes end up in the feed (which
+# apps download at every refresh) and in the MP3's tags.
+MAX_MANIFEST_BYTES = 2_000_000
+MAX_TOML_DEPTH = 16  # podcast.toml needs 3 levels ([show] owner = {...}); tomllib itself overflows near 450
+MAX_NOTES_CHARS = 200_000  # description: about 30,000 words, far more than any show notes
+MAX_NOTICE_CHARS = 4_000  # content_warning and support_notice: shown first in every episode's notes
+TEXT_LIMITS = {
+    "description": MAX_NOTES_CHARS,
+    "content_warning": MAX_NOTICE_CHARS,
+    "show.description": MAX_NOTES_CHARS,
+    "show.support_notice": MAX_NOTICE_CHARS,
+}
+
+
+def _depth(data: object) -> int:
+    """How deeply tables and lists nest in ``data`` (walked without recursion).
+
+    >>> _depth({"a": [1, {"b": 2}]}), _depth("text")
+    (3, 0)
+    """
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def read_toml(path: Path, exc_type: type[PodcastError]) -> dict[str, Any]:
-    """Parse a TOML file, or raise ``exc_type`` naming the line that is wrong."""
-    text = read_text(path, exc_type, missing_fix="create it (see `podcast init` and `podcast new`)")
+    """Parse a TOML file, or raise ``exc_type`` naming the line that is wrong.
+
+    The file must be a regular file of at most MAX_MANIFEST_BYTES, nested at most MAX_TOML_DEPTH
+    levels; a UTF-8 byte-order mark at the start is dropped.
+    """
+    text = read_text(
+        path, exc_type, missing_fix="create it (see `podcast init` and `podcast new`)", max_bytes=MAX_MANIFEST_BYTES
+    )
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise exc_type(
             f"is not valid TOML: {exc}", path=path, fix="check the quotes, brackets and = signs on that line"
         ) from None
+    except RecursionError:
+        data = None
+    if data is None or _depth(data) > MAX_TOML_DEPTH:
+        raise exc_type(
+            f"nests tables or lists more than {MAX_TOML_DEPTH} levels deep",
+            path=path,
+            fix="a manifest needs only a few levels; check that this is the right file and remove the extra brackets",
+        )
+    return data
+
+
+def _check_text_sizes(data: dict[str, Any], path: Path, exc_type: type[PodcastError]) -> None:
+    """Refuse notes so long that every app refreshing the feed would download them again and again."""
+    for name, limit in TEXT_LIMITS.items():
+        section, _, key = name.rpartition(".")
+        table = data.get(section) if section else data
+        value = table.get(key) if isinstance(table, dict) else None
+        if isinstance(value, str) and len(value) > limit:
+            raise exc_type(
+                f"field '{name}' is {len(value):,} characters long, more than the {limit:,} allowed",
+                path=path,
+                fix="shorten it and put the rest on a web page the notes link to",
+            )
 
 
 # Keys whose loss silently weakens safeguarding: misspelt or misplaced, they are errors, not warnings.
@@ -460,6 +521,7 @@ def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError], safe
     data = read_toml(path, exc_type)
     _refuse_credentials(data, path, exc_type)
     _refuse_url_credentials(data, path, exc_type)
+    _check_text_sizes(data, path, exc_type)
     warnings = _check_unknown(data, model, path, exc_type, safety_keys)  # before validation: `publshed` is a slip
     try:
         manifest = model.model_validate(data)

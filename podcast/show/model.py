@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from podcast.errors import AudioInvalid, EpisodeInvalid, EpisodeNotFound, RedactionListInvalid, ShowInvalid
+from podcast.files import require_regular_file
 from podcast.show.manifest import (
     EPISODE_FILE,
     SHOW_FILE,
@@ -96,17 +97,19 @@ def _inside(root: Path, relative: str, owner: Path, what: str, exc_type: type) -
     """Resolve a path from a manifest and refuse anything that escapes the show folder."""
     path = (owner.parent / relative).resolve()
     if not path.is_relative_to(root.resolve()):
+        home = "show" if owner.name == SHOW_FILE else "episode"
         raise exc_type(
             f"{what} '{relative}' points outside the show folder",
             path=owner,
-            fix="copy the file into the episode folder and name it without '..' or an absolute path",
+            fix=f"copy the file into the {home} folder and name it without '..' or an absolute path",
         )
-    if not path.is_file():
-        raise exc_type(
-            f"{what} file '{relative}' not found",
-            path=owner,
-            fix=f"put the file next to {owner.name} or correct the name",
-        )
+    require_regular_file(
+        path,
+        exc_type,
+        what=f"{what} file '{relative}'",
+        shown=owner,
+        missing_fix=f"put the file next to {owner.name} or correct the name",
+    )
     return path
 
 
@@ -120,6 +123,7 @@ def load_episode(root: Path, folder: Path) -> Episode:
             fix="rename the folder using lowercase letters, digits and dashes, e.g. 'episode-3'",
         )
     manifest = load_episode_manifest(manifest_path)
+    _check_plausible_date(manifest.published, manifest_path)
     audio = tuple(_inside(root, name, manifest_path, "audio", AudioInvalid) for name in manifest.audio_files)
     for path in audio:
         if path.stat().st_size == 0:
@@ -128,11 +132,29 @@ def load_episode(root: Path, folder: Path) -> Episode:
     return Episode(slug=slug, folder=folder, manifest=manifest, audio_paths=audio, artwork_path=artwork)
 
 
+EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)  # before podcasts existed
+LATEST_PLAUSIBLE_YEARS = 10
+
+
+def _check_plausible_date(published: datetime, manifest_path: Path) -> None:
+    """Warn about a release time that is almost certainly a slip (year 1900, 0001, 2206)."""
+    now = utc_now()
+    if published < EARLIEST_PLAUSIBLE or published.year > now.year + LATEST_PLAUSIBLE_YEARS:
+        log.warning(
+            "%s: published = %s is implausible — check the year: an episode dated before %d is listed after every "
+            "other, and one dated more than %d years ahead stays embargoed for that long",
+            manifest_path,
+            published.isoformat(),
+            EARLIEST_PLAUSIBLE.year,
+            LATEST_PLAUSIBLE_YEARS,
+        )
+
+
 def find_show_root(start: Path) -> Path:
     """The folder holding podcast.toml: ``start`` itself or one of its parents (like git)."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if (folder / SHOW_FILE).is_file():
+        if (folder / SHOW_FILE).exists():  # a special file too: reading it then says what it is
             return folder
     raise ShowInvalid(
         f"no {SHOW_FILE} here or in any parent folder",

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from podcast.errors import RedactionListInvalid
+from podcast.files import special_kind
 from podcast.show.matching import MIN_TERM_LENGTH, Entry, Match, Matcher, canonical, fold
 
 if TYPE_CHECKING:
@@ -397,9 +398,11 @@ def load_redactions(show_root: Path, configured: str | None, *, required: bool =
             path=where,
             fix="move it outside the show folder (e.g. ~/.config/survivor-voices/redactions.txt) so it is never committed or published, and point to it there",
         )
-    if resolved.exists() and not resolved.is_file():  # a FIFO or device would block the read, maybe for ever
+    if resolved.exists() and not resolved.is_file():  # stat only: opening a FIFO would wait for a writer forever
         raise RedactionListInvalid(
-            f"the redaction list {path} is not a regular file", path=where, fix="point to the list's text file"
+            f"the redaction list {path} is not a regular file ({special_kind(resolved.stat().st_mode)})",
+            path=where,
+            fix="point to the saved text file itself; nothing is published without it",
         )
     try:
         text = resolved.read_text(encoding="utf-8")

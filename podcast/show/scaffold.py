@@ -6,15 +6,18 @@ episode.toml, so an episode's GUID is permanent and every app keeps recognising 
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import tomlkit
 
 from podcast.errors import EpisodeInvalid, SettingsInvalid, ShowInvalid
-from podcast.files import write_atomic
+from podcast.files import require_regular_file, write_atomic
 from podcast.show.manifest import (
     EPISODE_FILE,
     SHOW_FILE,
@@ -125,6 +128,8 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
 def _next_number(root: Path) -> int:
     numbers = []
     for path in (root / "episodes").glob(f"*/{EPISODE_FILE}"):
+        if path.parent.name.startswith("."):  # an unfinished `podcast new`, or anything else hidden
+            continue
         try:
             numbers.append(load_episode_manifest(path).number)
         except Exception:  # noqa: BLE001 - a broken sibling must not stop a new episode; validate reports it
@@ -141,13 +146,23 @@ def new_episode(
     number: int | None,
     published: datetime | None,
 ) -> Path:
-    """Create ``episodes/<slug>/`` with a copy of ``audio`` and an episode.toml holding a fresh GUID."""
+    """Create ``episodes/<slug>/`` with a copy of ``audio`` and an episode.toml holding a fresh GUID.
+
+    All or nothing: the folder is made under a hidden temporary name (``episodes/.<slug>.*.new``,
+    which every command skips), and renamed into place only once the copy and episode.toml are
+    complete. Any failure or interruption (Ctrl+C; the CLI turns SIGTERM and SIGHUP into one)
+    removes it, so no partial WAV and no folder without an episode.toml is left behind; only a
+    SIGKILL can leave the hidden folder, which nothing reads. ``audio`` must be a regular file,
+    checked before it is opened: a FIFO would wait forever and /dev/zero never ends.
+    """
     if not SLUG_PATTERN.match(slug):
         raise EpisodeInvalid(
             f"'{slug}' is not a valid episode slug",
             fix="use lowercase letters, digits and dashes, e.g. 'episode-3'",
         )
-    folder = root / "episodes" / slug
+    require_regular_file(audio, EpisodeInvalid, what="audio file", missing_fix="check the path given to --audio")
+    episodes = root / "episodes"
+    folder = episodes / slug
     if folder.exists():
         raise EpisodeInvalid("already exists", path=folder, fix="pick another slug; existing episodes keep their GUID")
     when = (published or datetime.now(UTC)).replace(microsecond=0)
@@ -161,13 +176,22 @@ def new_episode(
     document.add("explicit", False)
     document.add("guid", new_guid())
     document["guid"].comment("permanent: never change or copy it")
-    folder.mkdir(parents=True)
+    staging: Path | None = None
     try:
-        shutil.copyfile(audio, folder / audio.name)
-        write_atomic(folder / EPISODE_FILE, tomlkit.dumps(document))
+        episodes.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", suffix=".new", dir=episodes))
+        shutil.copyfile(audio, staging / audio.name)
+        write_atomic(staging / EPISODE_FILE, tomlkit.dumps(document))
+        os.rename(staging, folder)  # fails rather than merging if the slug appeared meanwhile
     except OSError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
         raise EpisodeInvalid(
-            f"cannot create the episode ({exc.strerror})", path=folder, fix="check free space"
+            f"cannot create the episode ({exc.strerror or exc.__class__.__name__})",
+            path=folder,
+            fix="free some disk space and run the command again"
+            if exc.errno == errno.ENOSPC
+            else "check that the episodes folder can be written, then run the command again",
         ) from None
+    finally:
+        if staging is not None and staging.exists():  # not renamed: failed or interrupted
+            shutil.rmtree(staging, ignore_errors=True)
     return folder

@@ -18,6 +18,8 @@ from podcast.validate.elements import NS, is_url, item_name, optional_format, pa
 from podcast.validate.findings import FeedView, HistoryView, Probe
 
 MAX_TEXT_CHARS = 255  # titles, authors: Apple and Spotify truncate or reject longer
+MAX_NOTES_BYTES = 512_000  # one episode's HTML notes; the manifest allows 200,000 characters of Markdown
+MAX_FEED_BYTES = 4_000_000  # the whole feed: downloaded by every subscriber's app at every refresh
 MAX_NAMESPACE_TEXT = 128  # podcast:funding, podcast:person, podcast:license, podcast:txt purpose
 MAX_TXT_CHARS = 4000  # podcast:txt
 MEDIUMS = {
@@ -251,6 +253,12 @@ def psc_chapters(item: etree._Element) -> str | None:
 
 
 # --- whole-feed checks ----------------------------------------------------------------------
+
+
+def feed_size(view: FeedView) -> Iterator[tuple[str, str]]:
+    size = len(etree.tostring(view.channel, encoding="utf-8"))
+    if size > MAX_FEED_BYTES:
+        yield "feed.xml", f"{size:,} bytes"
 
 
 def guid_unique(view: FeedView) -> Iterator[tuple[str, str]]:

@@ -26,7 +26,9 @@ from __future__ import annotations
 from podcast.artwork import MIN_SIZE_PX
 from podcast.publishing.feed import MAX_DESCRIPTION_BYTES
 from podcast.validate.checks import (
+    MAX_FEED_BYTES,
     MAX_NAMESPACE_TEXT,
+    MAX_NOTES_BYTES,
     MAX_TEXT_CHARS,
     MAX_TXT_CHARS,
     artwork_converted,
@@ -38,6 +40,7 @@ from podcast.validate.checks import (
     enclosure_length,
     enclosure_present,
     enclosure_type,
+    feed_size,
     funding_values,
     guid_changes,
     guid_disappearances,
@@ -91,6 +94,14 @@ RULES: list[Rule] = [
         "is not well-formed XML",
         "regenerate it with `podcast feed`; never edit feed.xml by hand",
         reported_by_runner,
+    ),
+    Rule(
+        "feed-size",
+        "warning",
+        "feed",
+        f"the feed is over {MAX_FEED_BYTES // 1_000_000} MB",
+        "shorten the longest show notes, or set [feed] max_items: every app downloads the whole feed at every refresh",
+        feed_size,
     ),
     Rule(
         "feed-rss",
@@ -508,6 +519,14 @@ RULES: list[Rule] = [
         "an episode has no <content:encoded> (HTML show notes)",
         "write show notes in description",
         has("content:encoded"),
+    ),
+    Rule(
+        "item-content-size",
+        "warning",
+        "item",
+        f"<content:encoded> is over {MAX_NOTES_BYTES // 1000} KB",
+        "shorten the show notes and link to a web page for the rest: every app downloads them at every refresh",
+        max_bytes("content:encoded", MAX_NOTES_BYTES),
     ),
     Rule(
         "item-image",

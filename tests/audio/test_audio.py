@@ -236,10 +236,12 @@ def test_loudness_command_reports_a_bad_file_and_measures_the_rest(cli, tone, tm
     assert "Traceback" not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", ["missing.wav", "a-folder"])
-def test_loudness_of_a_missing_file_is_bad_input_not_an_ffmpeg_failure(cli, tmp_path, name):
+@pytest.mark.parametrize(
+    ("name", "said"), [("missing.wav", "not found"), ("a-folder", "is not a regular file (a folder)")]
+)
+def test_loudness_of_a_missing_file_is_bad_input_not_an_ffmpeg_failure(cli, tmp_path, name, said):
     (tmp_path / "a-folder").mkdir()
     result = cli("loudness", tmp_path / name)
     assert result.exit_code == 1, result.stderr
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {tmp_path / name}: ") and "not found" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {tmp_path / name}: ") and said in lines[0]

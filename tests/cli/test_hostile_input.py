@@ -8,8 +8,11 @@ warning, and — when the command fails — a published folder that is byte-for-
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import struct
+import threading
 import tomllib
 import warnings
 from collections.abc import Callable
@@ -127,7 +130,59 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
         _second_episode(show, lambda d: d.update(number=2, guid="0b7d7f0e-1f2a-4c3b-9d4e-5f6a7b8c9d02")),
         shutil.rmtree(show / EPISODE),
     ),
+    "audio_wav_1_hz": lambda show: _wav_fields(_master(show), rate=1, byte_rate=2),
+    "audio_wav_streamed_f0": lambda show: _wav_fields(_master(show), data=0xFFFFFFF0, riff=0xFFFFFFF0),
+    "audio_wav_streamed_ff": lambda show: _wav_fields(_master(show), data=0xFFFFFFFF, riff=0xFFFFFFFF),
+    "chapter_picture_12000": lambda show: _png_claiming(show / EPISODE / "picture.png", 12000, 12000),
+    "chapter_picture": lambda show: _image(show / EPISODE / "picture.jpg", (300, 300)),
+    "artwork_bomb_20000": lambda show: _png_claiming(show / "artwork.png", 20000, 20000),
+    "episode_toml_nested_500": lambda show: _episode_toml(show).write_text(
+        _episode_toml(show)
+        .read_text(encoding="utf-8")
+        .replace("explicit = false", "explicit = false\nchapters = " + "[" * 500 + "]" * 500),
+        encoding="utf-8",
+    ),
+    "show_toml_nested_500": lambda show: (show / "podcast.toml").write_text(
+        "x = " + "{a = " * 500 + "1" + "}" * 500 + "\n" + (show / "podcast.toml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    ),
+    "notes_300k": lambda show: _replace_in_episode(show, "Notes for episode one.", "Calm notes. " * 25_000),
+    "episode_toml_3mb": lambda show: _replace_in_episode(show, "Notes for episode one.", "Calm notes. " * 250_000),
+    "bom_episode_toml": lambda show: _prepend(_episode_toml(show), "\ufeff".encode()),
+    "bom_show_toml": lambda show: _prepend(show / "podcast.toml", "\ufeff".encode()),
 }
+
+
+def _wav_fields(path: Path, **fields: int) -> None:
+    """Overwrite 32-bit fields of a WAV header: ``rate`` and ``byte_rate`` in fmt, ``data`` and ``riff`` sizes."""
+    data = bytearray(path.read_bytes())
+    fmt, chunk = data.find(b"fmt "), data.find(b"data")
+    offsets = {"riff": 4, "rate": fmt + 12, "byte_rate": fmt + 16, "data": chunk + 4}
+    for name, value in fields.items():
+        struct.pack_into("<I", data, offsets[name], value)
+    path.write_bytes(bytes(data))
+
+
+def _png_claiming(path: Path, width: int, height: int) -> None:
+    """A small PNG whose header claims ``width`` x ``height`` (a decompression bomb's header, without its bytes)."""
+    import zlib
+
+    Image.new("RGB", (64, 64), (40, 60, 90)).save(path, "PNG")
+    buffer = bytearray(path.read_bytes())
+    struct.pack_into(">II", buffer, 16, width, height)  # IHDR data starts after the 8-byte signature + 8
+    struct.pack_into(">I", buffer, 29, zlib.crc32(bytes(buffer[12:29])))
+    path.write_bytes(bytes(buffer))
+
+
+def _prepend(path: Path, data: bytes) -> None:
+    path.write_bytes(data + path.read_bytes())
+
+
+def _fifo(show: Path, relative: str) -> None:
+    path = show / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
 
 
 def _claim_20_hours(path: Path) -> None:
@@ -141,6 +196,9 @@ def _claim_20_hours(path: Path) -> None:
 
 
 def _generate(show: Path, name: str) -> None:
+    if name.startswith("fifo:"):
+        _fifo(show, name.split(":", 1)[1])
+        return
     if name.startswith("rename_episode:"):
         (show / EPISODE).rename(show / "episodes" / name.split(":", 1)[1])
         return
@@ -255,6 +313,34 @@ def prepare(case: dict[str, Any], show: Path) -> None:
         _generate(show, name)
 
 
+def _tree(folder: Path) -> list[str]:
+    """Every path under ``folder`` (hidden ones too), without opening any: FIFOs are listed, not read."""
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+def _invoke_without_hanging(fifos: list[Path], *args: object):  # type: ignore[no-untyped-def]
+    """``invoke``; with FIFOs in the show, on a thread that must finish within a minute.
+
+    A command that opens a FIFO waits for a writer forever. If it has not finished in time, each
+    FIFO is opened for writing and closed (the reader sees an empty file and goes on), so the
+    test fails with a message instead of hanging the suite.
+    """
+    if not fifos:
+        return invoke(*args)
+    outcome: list[Any] = []
+    worker = threading.Thread(target=lambda: outcome.append(invoke(*args)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    hung = worker.is_alive()
+    while worker.is_alive():
+        for fifo in fifos:
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=1)
+    assert not hung, f"the command hung on a FIFO: {fifos}"
+    return outcome[0]
+
+
 def test_corpus_is_big_and_well_formed() -> None:
     ids = [case["id"] for case in CASES]
     assert len(ids) >= 40 and len(set(ids)) == len(ids)
@@ -276,13 +362,15 @@ def test_hostile_input(
     shutil.copytree(published_show, show, symlinks=True)
     prepare(case, show)
     for name, value in case.get("env", {}).items():
-        monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name, value.format(show=show))
     before = snapshot(show / "feed")
+    episodes_before = _tree(show / "episodes")
     command = [str(part).format(tone=tone, show=show) for part in case.get("command", ["publish"])]
+    fifos = [show / name.split(":", 1)[1] for name in case.get("generate", []) if name.startswith("fifo:")]
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = invoke("-C", show, *command)
+        result = _invoke_without_hanging(fifos, "-C", show, *command)
 
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     context = f"{case['id']} ({case['what']}): exit {result.exit_code}\nstderr: {result.stderr}\nstdout: {result.stdout[-2000:]}"
@@ -307,6 +395,7 @@ def test_hostile_input(
         _assert_secret_nowhere(case["secret"], show, result.stdout + result.stderr)
     if result.exit_code != 0:
         assert snapshot(show / "feed") == before, f"{case['id']}: a failed command changed the published folder"
+        assert _tree(show / "episodes") == episodes_before, f"{case['id']}: a failed command left files behind"
     elif command[0] == "publish":
         assert assert_feed_complete(show / "feed", BASE_URL) is not None
         CHECKS[case.get("check", "feed_is_complete")](show)

@@ -82,6 +82,8 @@ BAD_FEEDS: dict[str, tuple[Callable[[etree._Element], None], dict]] = {
     "channel-title-length": (_set("title", "T" * 256), {}),
     "channel-description": (_drop("description"), {}),
     "channel-description-length": (_set("description", "é" * 2001), {}),
+    "item-content-size": (_set("content:encoded", "é" * 256_001, item=1), {}),
+    "feed-size": (_set("content:encoded", "x" * 4_000_001, item=1), {}),
     "channel-link": (_drop("link"), {}),
     "channel-language": (_set("language", "English"), {}),
     "channel-image": (_drop("itunes:image"), {}),
@@ -399,3 +401,18 @@ def test_cli_validate_feed_online(tmp_path: Path, cli, podcast_server: str) -> N
     feed.write_bytes(_feed_for(podcast_server, length=1))
     result = cli("validate", "--feed", feed, "--online")
     assert result.exit_code == 1 and "[online-length]" in result.stdout
+
+
+def test_validate_warns_about_notes_that_swell_the_feed(cli, tmp_path: Path) -> None:
+    """190,000 characters pass the manifest's limit, but as euro signs they are 570 KB in every refresh."""
+    from reliability import make_small_show
+
+    show = make_small_show(tmp_path / "show")
+    manifest = show / "episodes" / "ep-one" / "episode.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("Notes for episode one.", "€" * 190_000), encoding="utf-8"
+    )
+    result = cli("-C", show, "validate")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "<content:encoded> is over 512 KB (570118 bytes)" in result.stdout
+    assert "[item-content-size]" in result.stdout
