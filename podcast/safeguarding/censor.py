@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from podcast.safeguarding import soundalike
 from podcast.show.redactions import RedactionList
 
 if TYPE_CHECKING:
@@ -74,16 +75,30 @@ def merge_regions(regions: Iterable[tuple[float, float]]) -> list[tuple[float, f
     return merged
 
 
-def censor_regions(
-    words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S
-) -> list[tuple[float, float]]:
-    """Time ranges covering every listed name spoken in ``words`` (padded, merged, rounded to ms).
+@dataclass(frozen=True)
+class Mark:
+    """One place a listed name is, or may be, spoken: seconds on the episode's timeline, the list line,
+    how it was found and how sure (1.0 for the listed spelling). Never the name itself.
 
-    >>> from podcast.show.redactions import parse_redactions
-    >>> words = [(0.0, 0.4, "I"), (0.4, 0.9, "met"), (1.0, 1.5, "Jordan"), (1.5, 2.0, "Example's"), (2.1, 2.5, "dog")]
-    >>> censor_regions(words, parse_redactions("Jordan Example"))
-    [(0.95, 2.05)]
+    ``how``: "text" (the listed spelling was heard), "sound" (a sound-alike of it was heard),
+    "aligned" (a supplied transcript names it here, placed by aligning that text to what was heard),
+    "unlocated" (a supplied transcript names it, but it could not be placed; ``start`` is a guess),
+    "untimed" (no word timings could be made at all: the whole episode is unchecked).
     """
+
+    start: float
+    end: float
+    line: int
+    how: str = "text"
+    score: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": round(self.start, 3), "length": round(self.end - self.start, 3), "line": self.line,
+                "how": self.how, "score": round(self.score, 3)}
+
+
+def text_marks(words: Sequence[TimedWord], names: RedactionList) -> list[Mark]:
+    """Where the listed spellings are among ``words`` (multi-word names, possessives and accents included)."""
     if not names or not words:
         return []
     spans: list[tuple[int, int]] = []
@@ -92,14 +107,51 @@ def censor_regions(
         spans.append((offset, offset + len(word)))
         text.append(word)
         offset += len(word) + 1
-    regions = []
+    marks = []
     for match in names.find(" ".join(text)):
         covered = [i for i, (first, last) in enumerate(spans) if first < match.end and last > match.start]
         if covered:
-            start = max(0.0, min(words[i][0] for i in covered) - pad_s)
-            end = max(words[i][1] for i in covered) + pad_s
-            regions.append((round(start, 3), round(end, 3)))
-    return merge_regions(regions)
+            start = min(words[i][0] for i in covered)
+            marks.append(Mark(start, max(words[i][1] for i in covered), match.entry.line))
+    return marks
+
+
+def sound_marks(words: Sequence[TimedWord], names: RedactionList) -> tuple[list[Mark], list[Mark]]:
+    """Sound-alikes of listed names among ``words``: (matches, near misses), from :mod:`.soundalike`."""
+    matches, near = soundalike.scan(words, names)
+    return ([Mark(m.start, m.end, m.line, "sound", m.score) for m in matches],
+            [Mark(m.start, m.end, m.line, "near", m.score) for m in near])
+
+
+def find_marks(words: Sequence[TimedWord], names: RedactionList) -> tuple[list[Mark], list[Mark]]:
+    """Every place a listed name is heard in ``words`` by spelling or by sound: (to hide, near misses)."""
+    if not names or not words:
+        return [], []
+    exact = text_marks(words, names)
+    sound, near = sound_marks(words, names)
+    hidden = exact + [m for m in sound if not any(e.start < m.end and m.start < e.end for e in exact)]
+    near = [n for n in near if not any(h.start < n.end and n.start < h.end for h in hidden)]
+    return sorted(hidden, key=lambda m: m.start), near
+
+
+def padded_regions(marks: Iterable[Mark], *, pad_s: float = PAD_S) -> list[tuple[float, float]]:
+    """Time ranges covering ``marks`` (padded, merged, rounded to ms)."""
+    return merge_regions(
+        (round(max(0.0, m.start - pad_s), 3), round(m.end + pad_s, 3)) for m in marks if m.how != "untimed"
+    )
+
+
+def censor_regions(
+    words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S
+) -> list[tuple[float, float]]:
+    """Time ranges covering every listed name spoken in ``words`` with its listed spelling (padded, merged).
+
+    >>> from podcast.show.redactions import parse_redactions
+    >>> words = [(0.0, 0.4, "I"), (0.4, 0.9, "met"), (1.0, 1.5, "Jordan"), (1.5, 2.0, "Example's"), (2.1, 2.5, "dog")]
+    >>> censor_regions(words, parse_redactions("Jordan Example"))
+    [(0.95, 2.05)]
+    """
+    return padded_regions(text_marks(words, names), pad_s=pad_s)
 
 
 def words_from_json(document: Any) -> list[TimedWord]:
@@ -138,15 +190,15 @@ def words_from_json(document: Any) -> list[TimedWord]:
     return [w for w in (word(item) for item in items) if w is not None]
 
 
-def censor_plan(show: Show, episode: Episode, words: Sequence[TimedWord]) -> CensorPlan | None:
+def censor_plan(show: Show, episode: Episode, marks: Sequence[Mark]) -> CensorPlan | None:
     """The plan for ``episode``, or None when no listed name is spoken at a known time.
 
-    ``words`` are the episode's word timings (the build's transcript stage finds them).
+    ``marks`` say where names are heard (:func:`find_marks`, plus any placed by aligning a
+    supplied transcript); each is padded by :data:`PAD_S`, enough for the model's word timings.
     """
-    names = show.redactions
-    if not names:
+    if not show.redactions:
         return None
-    regions = censor_regions(list(words), names)
+    regions = padded_regions(marks)
     if not regions:
         return None
     safeguarding = getattr(show.manifest, "safeguarding", None)
