@@ -26,7 +26,7 @@ from podcast.build.transcripts import Findings
 from podcast.errors import SafeguardingRefusal
 from podcast.files import write_atomic
 from podcast.safeguarding.audit import append_audit, audit_log_path, read_audit
-from podcast.safeguarding.censor import PAD_S, CensorPlan, Mark
+from podcast.safeguarding.censor import CensorPlan, Mark
 
 if TYPE_CHECKING:
     from podcast.show.manifest import SignOff
@@ -129,7 +129,7 @@ def write_bleeps(folder: Path, plan: CensorPlan | None, findings: Findings, sign
     record: dict[str, Any] = {
         "format": BLEEPS_FORMAT,
         "mode": plan.mode if plan else None,
-        "pad_s": PAD_S,
+        "pad_s": findings.pad_s,
         "bleeps": [m.to_dict() for m in findings.marks],
         "regions": [list(r) for r in plan.regions] if plan else [],
         "near_misses": [m.to_dict() for m in findings.near],

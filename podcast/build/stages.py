@@ -134,7 +134,7 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
     findings = safeguarding_findings(show, episode, rendered_key, duration_s=built.duration_s, transcribe=False)
     if findings is None:  # the safeguarding pass has not transcribed this audio yet
         return False
-    key = audio_key(rendered_key, censor_plan(show, episode, findings.marks))
+    key = audio_key(rendered_key, censor_plan(show, episode, findings.marks, pad_s=findings.pad_s, snap=findings.snap))
     return built.audio_key == key and built.tags_key == tags_key(key, values, show.manifest.tags.id3_version)
 
 
@@ -143,7 +143,7 @@ def censor_stage(show: Show, episode: Episode, rendered_key: str, *, duration_s:
     transcript) and the plan to hide them. Transcribes the audio when no word timings are supplied."""
     findings = safeguarding_findings(show, episode, rendered_key, duration_s=duration_s)
     assert findings is not None  # transcribe=True: never None
-    return censor_plan(show, episode, findings.marks), findings
+    return censor_plan(show, episode, findings.marks, pad_s=findings.pad_s, snap=findings.snap), findings
 
 
 @contextlib.contextmanager
@@ -213,11 +213,11 @@ def build_episode(
     # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
     censor, findings = censor_stage(show, episode, rendered_key, duration_s=read_duration(untagged))
     signed = check_unlocated(show, episode, findings)  # refuses what could not be checked and is not signed off
-    write_bleeps(folder, censor, findings, signed)
+    audio, applied = censored_audio(untagged, censor, render_settings(show)) if censor else (untagged, None)
+    write_bleeps(folder, applied, findings, signed)
     if findings.marks or findings.near:
         log.info("%s: %d place(s) hidden, %d near miss(es) to listen to (podcast bleeps %s)", episode.slug,
                  len(findings.marks), len(findings.near), episode.slug)
-    audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
     key = audio_key(rendered_key, censor)
 
     chapters = check_chapters(redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged))

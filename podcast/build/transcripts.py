@@ -24,7 +24,7 @@ from podcast.errors import EpisodeInvalid, TranscriberUnavailable
 from podcast.files import write_atomic
 from podcast.safeguarding import soundalike
 from podcast.safeguarding.align import place_names
-from podcast.safeguarding.censor import Mark, TimedWord, find_marks, words_from_json
+from podcast.safeguarding.censor import HEARD_PAD_S, PAD_S, Mark, TimedWord, find_marks, words_from_json
 from podcast.show.edits import set_episode_field
 from podcast.show.redactions import RedactionList, redact_dataclass
 from podcast.transcripts.model import OUTPUTS, RECORD_FILE, TRANSCRIPT_FORMAT, Transcript, TranscriptFile, Word
@@ -333,6 +333,8 @@ class Findings:
     marks: tuple[Mark, ...] = ()
     near: tuple[Mark, ...] = ()
     unlocated: tuple[Mark, ...] = ()
+    pad_s: float = PAD_S  # HEARD_PAD_S when the times come from the offline model
+    snap: bool = False  # and then each edge moves out to the pause around the words
 
 
 def safeguarding_findings(show: Show, episode: Episode, rendered_key: str, *, duration_s: float | None = None,
@@ -354,7 +356,7 @@ def safeguarding_findings(show: Show, episode: Episode, rendered_key: str, *, du
     try:
         heard = cached_heard(show, episode, rendered_key, transcribe=transcribe)
     except TranscriberUnavailable:
-        return Findings(unlocated=(Mark(0.0, 0.0, 0, "untimed", 0.0),))
+        return Findings(unlocated=(Mark(0.0, 0.0, 0, "untimed", 0.0),), pad_s=HEARD_PAD_S, snap=True)
     if heard is None:
         return None
     marks, unlocated = list(heard.marks), list[Mark]()
@@ -363,9 +365,9 @@ def safeguarding_findings(show: Show, episode: Episode, rendered_key: str, *, du
         text = "\n".join(cue.text for cue in read_transcript(supplied).cues)
         words = heard.words()
         end = duration_s if duration_s is not None else (words[-1][1] + 1.0 if words else 0.0)
-        for mark in place_names(text, words, names, duration_s=end):
+        for mark in place_names(text, words, names, duration_s=end, found=heard.marks):
             (marks if mark.how == "aligned" else unlocated).append(mark)
-    return Findings(tuple(sorted(marks, key=lambda m: m.start)), heard.near, tuple(unlocated))
+    return Findings(tuple(sorted(marks, key=lambda m: m.start)), heard.near, tuple(unlocated), HEARD_PAD_S, snap=True)
 
 
 def supplied_words(episode: Episode) -> list[TimedWord]:

@@ -46,6 +46,10 @@ Mode = Literal["bleep", "mute"]
 BLEEP_HZ = 1000
 BLEEP_AMPLITUDE = 0.25  # -12 dBFS peak: about as loud as speech at -16 LUFS, never near the true-peak ceiling
 PAD_S = 0.05  # a little before and after the word, so its first and last sounds are covered
+# Around words placed by the offline model: tiny.en's word times are off by up to about 0.2 s at either end
+# (measured on the spoken-names corpus, tests/names_corpus.py), so a fixed pad either leaves syllables or
+# hides far too much; the plan is marked ``snap`` and the build moves each edge to the pause next to it.
+HEARD_PAD_S = 0.03  # then each edge moves out to the pause around the words (snap_regions)
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,12 @@ class CensorPlan:
 
     mode: Mode
     regions: tuple[tuple[float, float], ...]
+    snap: bool = False  # move each edge out to the pause around the words (snap_regions) before applying
 
     def signature(self) -> str:
         """A short, stable digest for cache keys (it does not reveal which words matched)."""
-        return hashlib.sha256(json.dumps([self.mode, self.regions]).encode()).hexdigest()[:16]
+        parts: list[Any] = [self.mode, self.regions] + ([SNAP_FORMAT] if self.snap else [])
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
 def merge_regions(regions: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -141,6 +147,51 @@ def padded_regions(marks: Iterable[Mark], *, pad_s: float = PAD_S) -> list[tuple
     )
 
 
+SNAP_FORMAT = 1  # bump when snap_regions changes
+SNAP_S = 0.3  # how far past a model-timed word edge to look for the pause around it
+SNAP_FRAME_S = 0.01
+SNAP_WITHIN_DB = 6.0  # frames this close to the quietest one count as the pause
+
+
+def snap_regions(
+    regions: Sequence[tuple[float, float]], levels_db: Sequence[float], *, frame_s: float = SNAP_FRAME_S,
+    reach_s: float = SNAP_S, pad_s: float = PAD_S,
+) -> list[tuple[float, float]]:
+    """Move each region's edges out to the pause around the words, from the audio's per-frame levels.
+
+    The model's word times are rough (a tenth of a second or two either way). Each start moves to the
+    earliest frame of the quiet stretch among the ``reach_s`` before it (or the first ``pad_s`` after),
+    and each end to the latest quiet frame among the ``reach_s`` after it, so the whole name is covered
+    and little else. "Quiet" is within :data:`SNAP_WITHIN_DB` of the quietest frame there. Never shrinks
+    a region by more than ``pad_s``.
+
+    >>> levels = [-60.0] * 10 + [-20.0] * 50 + [-60.0] * 5 + [-20.0] * 35   # a word from 0.10 s to 0.60 s
+    >>> snap_regions([(0.25, 0.45)], levels)
+    [(0.09, 0.61)]
+    """
+    snapped = []
+    count = len(levels_db)
+    for start, end in regions:
+        first = max(0, int((start - reach_s) / frame_s))
+        last = min(count, int((start + pad_s) / frame_s) + 1)
+        new_start = start
+        if last > first:
+            window = levels_db[first:last]
+            floor = min(window)
+            quiet = [i for i, level in enumerate(window) if level <= floor + SNAP_WITHIN_DB]
+            new_start = min(start, (first + quiet[-1] + 1) * frame_s)  # where the quiet before the word ends
+        first = max(0, int((end - pad_s) / frame_s))
+        last = min(count, int((end + reach_s) / frame_s) + 1)
+        new_end = end
+        if last > first:
+            window = levels_db[first:last]
+            floor = min(window)
+            quiet = [i for i, level in enumerate(window) if level <= floor + SNAP_WITHIN_DB]
+            new_end = max(end, (first + quiet[0]) * frame_s)  # where the quiet after the word begins
+        snapped.append((round(max(0.0, new_start - pad_s / 5), 3), round(new_end + pad_s / 5, 3)))
+    return merge_regions(snapped)
+
+
 def censor_regions(
     words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S
 ) -> list[tuple[float, float]]:
@@ -190,21 +241,23 @@ def words_from_json(document: Any) -> list[TimedWord]:
     return [w for w in (word(item) for item in items) if w is not None]
 
 
-def censor_plan(show: Show, episode: Episode, marks: Sequence[Mark]) -> CensorPlan | None:
+def censor_plan(
+    show: Show, episode: Episode, marks: Sequence[Mark], *, pad_s: float = PAD_S, snap: bool = False
+) -> CensorPlan | None:
     """The plan for ``episode``, or None when no listed name is spoken at a known time.
 
     ``marks`` say where names are heard (:func:`find_marks`, plus any placed by aligning a
-    supplied transcript); each is padded by :data:`PAD_S`, enough for the model's word timings.
+    supplied transcript); each is padded by ``pad_s`` (:data:`HEARD_PAD_S` for the model's words).
     """
     if not show.redactions:
         return None
-    regions = padded_regions(marks)
+    regions = padded_regions(marks, pad_s=pad_s)
     if not regions:
         return None
     safeguarding = getattr(show.manifest, "safeguarding", None)
     mode: Mode = getattr(safeguarding, "audio", "bleep")
     log.info("%s: %s %d place(s) where a listed name is spoken", episode.slug, mode, len(regions))
-    return CensorPlan(mode=mode, regions=tuple(regions))
+    return CensorPlan(mode=mode, regions=tuple(regions), snap=snap)
 
 
 def _enable(regions: Sequence[tuple[float, float]]) -> str:

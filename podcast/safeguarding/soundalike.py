@@ -47,10 +47,11 @@ TimedWord = tuple[float, float, str]
 Phonemizer = Callable[[Sequence[str]], list[str]]
 
 _VOWELS = {
-    **dict.fromkeys("aɑɐæʌəɜɚɒ", "A"),
+    **dict.fromkeys("aɐæʌəɜɚ", "A"),
     **dict.fromkeys("eɛiɪɨᵻyʏ", "E"),
-    **dict.fromkeys("oɔʊuɵøœɯ", "O"),
+    **dict.fromkeys("oɔɑɒʊuɵøœɯ", "O"),  # cot and caught, father and bother: one vowel in US English
 }
+_AFFRICATES = {"tʃ": "ʃ", "dʒ": "ʃ", "ts": "s", "dz": "s"}  # one sound each: "chivon" and "shivon" sound alike
 _CONSONANTS = {
     **dict.fromkeys("pb", "P"),
     **dict.fromkeys("tdɾθð", "T"),
@@ -78,6 +79,8 @@ def phonetic_code(ipa: str) -> str:
     False
     """
     out: list[str] = []
+    for pair, one in _AFFRICATES.items():
+        ipa = ipa.replace(pair, one)
     for char in ipa:
         symbol = _VOWELS.get(char) or _CONSONANTS.get(char)
         if symbol and (not out or out[-1] != symbol):
