@@ -70,6 +70,27 @@ def run_method(stories, work: Path, model_dir: str, *, hotwords: bool, sound: bo
     return measurement, near_count, seconds / duration
 
 
+def matcher_at_scale(stories, minutes: float = 60.0) -> tuple[int, float]:
+    """Time the matching alone (spelling + sound, espeak-ng included) over ``minutes`` of heard words:
+    the corpus's transcribed words repeated, about 150 words a minute."""
+    from podcast.safeguarding import soundalike
+
+    names = parse_redactions(REDACTIONS)
+    model = load_model(str(default_model_path()))
+    heard: list[str] = []
+    for story in stories.values():
+        cues = transcribe_samples(model, decode_samples([story.path], sample_rate=SAMPLE_RATE), language="en")
+        heard += [w.text for cue in cues for w in cue.words]
+    count = int(minutes * 150)
+    words = [
+        (i * 0.4, i * 0.4 + 0.35, heard[i % len(heard)] + ("" if i < len(heard) else f"{i % 97}")) for i in range(count)
+    ]
+    soundalike._CACHE.clear()
+    began = time.perf_counter()
+    find_marks(words, names)
+    return count, time.perf_counter() - began
+
+
 def row(method: str, model: str, m: Measurement, near: int | str, rtf: float | str) -> str:
     missed = sorted({f"{s}:{line}" for s, line, _a, _b, share in m.spans if share < 0.9})
     rtf_text = f"{rtf:.3f}" if isinstance(rtf, float) else rtf
@@ -98,6 +119,8 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 m, near, rtf = run_method(stories, Path(tmp), path, hotwords=hot, sound=sound)
             print(row(method, label, m, near if sound else "-", rtf), flush=True)
+    count, seconds = matcher_at_scale(stories)
+    print(f"\nmatching alone, {count} heard words (60 min at 150 wpm): {seconds:.1f} s (RTF {seconds / 3600:.4f})\n")
     if args.skip_publish:
         return
     from typer.testing import CliRunner

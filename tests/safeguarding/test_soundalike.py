@@ -31,9 +31,14 @@ def test_misheard_names_are_found_by_sound_with_their_list_line():
 
 
 def test_a_close_call_is_a_near_miss_not_a_match():
-    matches, near = scan(timed("her teacher Mr. Akon quote said so"), NAMES)
-    assert [(m.line, m.first, m.last) for m in near] == [(2, 3, 4)] and not matches
-    assert 0.6 < near[0].score < 0.78
+    matches, near = scan(timed("her teacher Mr. Akonko said so"), NAMES)  # as the issue heard it
+    assert [(m.line, m.first, m.last) for m in near] == [(2, 3, 3)] and not matches
+    assert 0.6 < near[0].score < 0.85
+
+
+def test_an_ordinary_word_one_sound_away_is_a_near_miss():
+    matches, near = scan(timed("we walked in the garden with Sam"), parse_redactions("Jordan"))
+    assert matches == [] and [(m.first, m.line) for m in near] == [(4, 1)]
 
 
 def test_ordinary_words_are_not_names():
