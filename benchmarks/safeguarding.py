@@ -1,6 +1,7 @@
 """Benchmark: are listed names hidden in the audio? Per method and model, on the spoken-names corpus.
 
     PYTHONPATH=. .venv/bin/python benchmarks/safeguarding.py [--model DIR ...] [--skip-publish]
+    PYTHONPATH=. .venv/bin/python benchmarks/safeguarding.py --long 10     # the pass's RTF on long speech
 
 Methods (each on the corpus's four stories, 19 spoken listed names, about 40 s of speech):
 
@@ -32,8 +33,15 @@ from names_measure import Measurement, measure_story, publish_and_measure  # noq
 
 from podcast.audio.decode import decode_samples  # noqa: E402
 from podcast.audio.filters import RenderSettings  # noqa: E402
-from podcast.build.censor import censor_audio  # noqa: E402
-from podcast.safeguarding.censor import CensorPlan, find_marks, padded_regions, text_marks  # noqa: E402
+from podcast.build.censor import censor_audio, frame_levels_db  # noqa: E402
+from podcast.safeguarding.censor import (  # noqa: E402
+    HEARD_PAD_S,
+    CensorPlan,
+    find_marks,
+    padded_regions,
+    snap_regions,
+    text_marks,
+)
 from podcast.show.redactions import parse_redactions  # noqa: E402
 from podcast.transcripts.whisper import SAMPLE_RATE, default_model_path, load_model, transcribe_samples  # noqa: E402
 
@@ -57,15 +65,15 @@ def run_method(stories, work: Path, model_dir: str, *, hotwords: bool, sound: bo
             marks, near = find_marks(words, names)
         else:
             marks, near = text_marks(words, names), []
+        # As the build: an MP3 render first, then the censor pass on it, its edges snapped to its pauses.
+        rendered = work / f"{story.name}-render.mp3"
+        censor_audio(story.path, rendered, CensorPlan("mute", ((0.0, 0.0),)), settings)
+        regions = snap_regions(padded_regions(marks, pad_s=HEARD_PAD_S), frame_levels_db(rendered))
         seconds += time.perf_counter() - began
         duration += story.duration_s
         near_count += len(near)
         out = work / f"{story.name}.mp3"
-        regions = padded_regions(marks)
-        if regions:
-            censor_audio(story.path, out, CensorPlan("bleep", tuple(regions)), settings)
-        else:
-            censor_audio(story.path, out, CensorPlan("mute", ((0.0, 0.0),)), settings)
+        censor_audio(rendered, out, CensorPlan("bleep", tuple(regions) or ((0.0, 0.0),)), settings)
         measure_story(story, out, measurement)
     return measurement, near_count, seconds / duration
 
@@ -91,6 +99,36 @@ def matcher_at_scale(stories, minutes: float = 60.0) -> tuple[int, float]:
     return count, time.perf_counter() - began
 
 
+def long_audio_rtf(minutes: float) -> None:
+    """RTF of the safeguarding pass (decode, transcribe, match, snap) on ``minutes`` of espeak-ng speech."""
+    from corpus import speech
+
+    names = parse_redactions(REDACTIONS)
+    model = load_model(str(default_model_path()))
+    wav = CACHE / f"long-{minutes:g}.wav"
+    if not wav.exists():
+        speech(wav, minutes * 60, seed=5)
+    settings = RenderSettings(
+        loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100
+    )
+    mp3 = wav.with_suffix(".mp3")
+    censor_audio(wav, mp3, CensorPlan("mute", ((0.0, 0.0),)), settings)
+    for hot in (None, ", ".join(e.term for e in sorted(names.entries, key=lambda e: e.line))):
+        began = time.perf_counter()
+        cues = transcribe_samples(model, decode_samples([mp3], sample_rate=SAMPLE_RATE), language="en", hotwords=hot)
+        heard = time.perf_counter()
+        words = [(w.start_ms / 1000, w.end_ms / 1000, w.text) for c in cues for w in c.words]
+        marks, near = find_marks(words, names)
+        snap_regions(padded_regions(marks, pad_s=HEARD_PAD_S), frame_levels_db(mp3))
+        done = time.perf_counter()
+        seconds = minutes * 60
+        print(
+            f"| {minutes:g} min | {'yes' if hot else 'no'} | {len(words)} | {(heard - began) / seconds:.3f} "
+            f"| {(done - heard) / seconds:.4f} | **{(done - began) / seconds:.3f}** |",
+            flush=True,
+        )
+
+
 def row(method: str, model: str, m: Measurement, near: int | str, rtf: float | str) -> str:
     missed = sorted({f"{s}:{line}" for s, line, _a, _b, share in m.spans if share < 0.9})
     rtf_text = f"{rtf:.3f}" if isinstance(rtf, float) else rtf
@@ -104,7 +142,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", action="append", default=[], help="another CTranslate2 Whisper model folder")
     parser.add_argument("--skip-publish", action="store_true")
+    parser.add_argument("--long", type=float, metavar="MINUTES", help="only the RTF on this much long speech")
     args = parser.parse_args()
+    if args.long:
+        print("| audio | hotwords | heard words | transcribe RTF | match + snap RTF | pass RTF |")
+        print("|---|---|---|---|---|---|")
+        long_audio_rtf(args.long)
+        return
     stories = names_corpus(CACHE)
     models = [("tiny.en", str(default_model_path()))] + [(Path(m).name, m) for m in args.model]
     print("| method | model | names hidden / spoken | other speech hidden | near misses | RTF |")
