@@ -34,12 +34,12 @@ from podcast.audio.tracks import episode_sources
 from podcast.build.censor import censored_audio
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from podcast.build.keys import audio_key, render_key, render_settings, sha256_file, tags_key
-from podcast.build.transcripts import build_transcripts, episode_words, transcript_text, warn_if_untimed
+from podcast.build.safeguard import check_unlocated, write_bleeps
+from podcast.build.transcripts import Findings, build_transcripts, safeguarding_findings, transcript_text
 from podcast.errors import PodcastError
 from podcast.files import write_atomic
 from podcast.notes import compose_markdown, markdown_to_text
 from podcast.safeguarding.censor import CensorPlan, censor_plan
-from podcast.safeguarding.listen_back import write_bleeps
 from podcast.show.model import Episode, Show
 from podcast.show.redactions import redact_chapters
 from podcast.show.settings import PublishSettings
@@ -133,7 +133,11 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
         return False
     rendered_key = render_key(show, episode)
     values = tag_values(show, episode, settings, rendered_key)
-    key = audio_key(rendered_key, censor_stage(show, episode, rendered_key), list_fingerprint(show))
+    findings = safeguarding_findings(show, episode, rendered_key, duration_s=built.duration_s, transcribe=False)
+    if findings is None:  # the safeguarding pass has not transcribed this audio yet
+        return False
+    plan = censor_plan(show, episode, findings.marks, pad_s=findings.pad_s, snap=findings.snap)
+    key = audio_key(rendered_key, plan, list_fingerprint(show))
     return built.audio_key == key and built.tags_key == tags_key(key, values, show.manifest.tags.id3_version)
 
 
@@ -142,11 +146,14 @@ def list_fingerprint(show: Show) -> str:
     return show.redactions.fingerprint() if show.redactions else ""
 
 
-def censor_stage(show: Show, episode: Episode, rendered_key: str) -> CensorPlan | None:
-    """Safeguarding: where listed names are spoken, from the episode's word timings (None: nowhere known)."""
-    words = episode_words(show, episode, rendered_key)
-    warn_if_untimed(show, episode, words)
-    return censor_plan(show, episode, words)
+def censor_stage(
+    show: Show, episode: Episode, rendered_key: str, *, duration_s: float
+) -> tuple[CensorPlan | None, Findings]:
+    """Safeguarding: where listed names are spoken (by spelling, by sound, or placed from a supplied
+    transcript) and the plan to hide them. Transcribes the audio when no word timings are supplied."""
+    findings = safeguarding_findings(show, episode, rendered_key, duration_s=duration_s)
+    assert findings is not None  # transcribe=True: never None
+    return censor_plan(show, episode, findings.marks, pad_s=findings.pad_s, snap=findings.snap), findings
 
 
 @contextlib.contextmanager
@@ -220,9 +227,18 @@ def build_episode(
     values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
 
     # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
-    censor = censor_stage(show, episode, rendered_key)
-    write_bleeps(folder, censor, show.manifest.safeguarding.audio)  # the listen-back list (times, list lines)
-    audio = censored_audio(untagged, censor, render_settings(show)) if censor else untagged
+    censor, findings = censor_stage(show, episode, rendered_key, duration_s=read_duration(untagged))
+    signed = check_unlocated(show, episode, findings)  # refuses what could not be checked and is not signed off
+    audio, applied = censored_audio(untagged, censor, render_settings(show)) if censor else (untagged, None)
+    write_bleeps(folder, applied, findings, signed)
+    if findings.marks or findings.near:
+        log.info(
+            "%s: %d place(s) hidden, %d near miss(es) to listen to (podcast bleeps %s)",
+            episode.slug,
+            len(findings.marks),
+            len(findings.near),
+            episode.slug,
+        )
     key = audio_key(rendered_key, censor, list_fingerprint(show))
 
     chapters = check_chapters(

@@ -10,21 +10,24 @@ A transcript's word timings tell the censor where listed names are spoken
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podcast.audio.decode import decode_samples
 from podcast.build.keys import content_key, sha256_file
-from podcast.errors import EpisodeInvalid
+from podcast.errors import EpisodeInvalid, TranscriberUnavailable
 from podcast.files import require_regular_file, write_atomic
-from podcast.safeguarding.censor import TimedWord, words_from_json
+from podcast.safeguarding import soundalike
+from podcast.safeguarding.align import place_names
+from podcast.safeguarding.censor import HEARD_PAD_S, PAD_S, Mark, TimedWord, find_marks, words_from_json
 from podcast.show.edits import set_episode_field
 from podcast.show.redactions import RedactionList, redact_dataclass
-from podcast.transcripts.model import OUTPUTS, RECORD_FILE, TRANSCRIPT_FORMAT, Transcript, TranscriptFile
+from podcast.transcripts.model import OUTPUTS, RECORD_FILE, TRANSCRIPT_FORMAT, Transcript, TranscriptFile, Word
 from podcast.transcripts.readers import parse_json, read_transcript
 from podcast.transcripts.renderers import render_all, render_as, render_json
 from podcast.transcripts.timing import check_timing, resolve_overlaps
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
     from podcast.show.model import Episode, Show
 
 log = logging.getLogger(__name__)
+
+HEARD_FORMAT = 1  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
 
 Progress = Callable[[str, float], None]
 
@@ -127,7 +132,8 @@ def build_transcripts(
     source = _source_key(show, episode, audio_key)
     folder = show.build_dir / episode.slug
     if source is None:  # no transcript (any more): nothing of an old one may be published
-        for stale in [folder / RECORD_FILE, *folder.glob("transcript.*"), *folder.glob("transcribed-*.json")]:
+        heard = [] if show.redactions else list(folder.glob("transcribed-*.json"))  # kept for the safeguarding pass
+        for stale in [folder / RECORD_FILE, *folder.glob("transcript.*"), *heard]:
             stale.unlink(missing_ok=True)
         return []
     if _current_record(show, episode, audio_key) is None:
@@ -136,8 +142,8 @@ def build_transcripts(
             shown = supplied.relative_to(show.root) if supplied.is_relative_to(show.root) else supplied
             transcript = read_transcript(supplied, shown=shown)
             check_timing(transcript, shown, duration_s=duration_s)
-        else:
-            transcript = cached_transcription(show, episode, audio_key, on_progress=on_progress)
+        else:  # what the model heard, listed names and their sound-alikes already replaced
+            transcript = cached_heard(show, episode, audio_key, on_progress=on_progress).transcript  # type: ignore[union-attr]
         names = show.redactions
         if names:  # safeguarding: listed names never reach a published transcript (timings kept)
             transcript = redact_dataclass(transcript, names)
@@ -186,24 +192,6 @@ def transcript_text(show: Show, episode: Episode, rendered_key: str) -> str | No
     return path.read_text(encoding="utf-8").strip() if path.is_file() else None
 
 
-def generated_words(show: Show, episode: Episode, rendered_key: str) -> list[TimedWord]:
-    """Word timings ``(start_s, end_s, word)`` of the episode's generated transcript, unredacted,
-    for the safeguarding censor plan (which bleeps listed names where they are spoken).
-
-    [] when the episode is not transcribed automatically or has not been transcribed yet.
-    The build writes transcripts before it asks for the censor plan, so the words count
-    from the first build.
-    """
-    if episode.manifest.transcript or not show.manifest.transcripts.auto:
-        return []
-    key = transcription_key(show, episode, rendered_key)
-    cache = show.build_dir / episode.slug / f"transcribed-{key[:16]}.json"
-    if not cache.is_file():
-        return []
-    transcript = parse_json(cache.read_text(encoding="utf-8"), cache)
-    return [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in transcript.cues for w in cue.words]
-
-
 def adopt_transcript(show: Show, episode: Episode, transcript: Transcript, path: Path) -> bool:
     """Write ``transcript`` to ``path`` (format from its extension) and, when episode.toml names no
     transcript yet and ``path`` is in the episode folder, add ``transcript = "<name>"`` (tomlkit keeps
@@ -231,10 +219,15 @@ def transcribe_episode(show: Show, episode: Episode, *, on_progress: Progress | 
     model = load_model(str(model_path(show)))
     language = transcript_language(show)
     tracks = episode.manifest.tracks
+    hotwords = name_hotwords(show.redactions)
     if not tracks:
         progress = (lambda f: on_progress("transcribe", f)) if on_progress else None
         cues = transcribe_samples(
-            model, decode_samples(episode.audio_paths, sample_rate=SAMPLE_RATE), language=language, on_progress=progress
+            model,
+            decode_samples(episode.audio_paths, sample_rate=SAMPLE_RATE),
+            language=language,
+            hotwords=hotwords,
+            on_progress=progress,
         )
     else:
         cues = []
@@ -246,6 +239,7 @@ def transcribe_episode(show: Show, episode: Episode, *, on_progress: Progress | 
                 decode_samples([path], sample_rate=SAMPLE_RATE),
                 language=language,
                 speaker=track.speaker,
+                hotwords=hotwords,
                 on_progress=progress,
             )
         cues = resolve_overlaps(cues)
@@ -254,37 +248,168 @@ def transcribe_episode(show: Show, episode: Episode, *, on_progress: Progress | 
     return Transcript(tuple(cues))
 
 
+def name_hotwords(names: RedactionList) -> str | None:
+    """The listed names as Whisper hotwords (the decoder keeps only its first ~220 tokens of them)."""
+    return ", ".join(entry.term for entry in sorted(names.entries, key=lambda e: e.line)) or None
+
+
 def transcription_key(show: Show, episode: Episode, audio_key: str) -> str:
-    """Everything a generated transcript depends on: the audio, the model, the language and the speakers."""
+    """Everything a generated transcript depends on: the audio, the model, the language, the speakers and,
+    with a redaction list, the list (its digest: the decoder is biased toward the names, and the cache
+    holds the transcript with the names already replaced) and the sound-alike matcher's settings."""
     speakers = [track.speaker for track in episode.manifest.tracks]
-    return content_key("auto", TRANSCRIBE_FORMAT, audio_key, model_id(show), transcript_language(show), speakers)
+    names = show.redactions
+    guard = [names.fingerprint(), soundalike.FORMAT, soundalike.THRESHOLD, soundalike.NEAR_MARGIN] if names else None
+    return content_key(
+        "auto", TRANSCRIBE_FORMAT, HEARD_FORMAT, audio_key, model_id(show), transcript_language(show), speakers, guard
+    )
 
 
-def cached_transcription(
-    show: Show, episode: Episode, audio_key: str, *, on_progress: Progress | None = None
-) -> Transcript:
-    """The generated transcript from ``build/<slug>/transcribed-<key>.json``, transcribing only when it is missing."""
-    key = transcription_key(show, episode, audio_key)
-    folder = show.build_dir / episode.slug
-    cache = folder / f"transcribed-{key[:16]}.json"
+@dataclass(frozen=True)
+class Heard:
+    """The audio as the model heard it, safe to keep in build/: listed names and their sound-alikes replaced,
+    and where they were (list lines and times, never the names)."""
+
+    transcript: Transcript
+    marks: tuple[Mark, ...]
+    near: tuple[Mark, ...]
+
+    def words(self) -> list[TimedWord]:
+        return [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in self.transcript.cues for w in cue.words]
+
+
+def hide_soundalikes(transcript: Transcript, marks: Sequence[Mark], names: RedactionList) -> Transcript:
+    """``transcript`` with the heard words under each sound-alike mark replaced by that line's replacement.
+
+    The listed spellings are left to :func:`redact_dataclass` (which keeps "'s" endings); a
+    sound-alike ("Mary Gold") becomes the replacement exactly where it was heard, not everywhere
+    that spelling occurs.
+    """
+    sound = [m for m in marks if m.how == "sound"]
+    if not sound:
+        return transcript
+    replacement = {entry.line: entry.replacement for entry in names.entries}
+    cues = []
+    for cue in transcript.cues:
+        words: list[Word] = []
+        owners: list[Mark | None] = []  # the mark each kept word stands for
+        for word in cue.words:
+            mark = next(
+                (m for m in sound if word.start_ms < round(m.end * 1000) and word.end_ms > round(m.start * 1000)), None
+            )
+            if mark is None:
+                words.append(word)
+                owners.append(None)
+                continue
+            tail = word.text[len(word.text.rstrip(".,;:!?")) :]
+            if owners and owners[-1] is mark:  # the next heard word of the same name: one replacement for all
+                words[-1] = Word(words[-1].start_ms, word.end_ms, replacement[mark.line] + tail)
+            else:
+                words.append(Word(word.start_ms, word.end_ms, replacement[mark.line] + tail))
+                owners.append(mark)
+        if any(owners):
+            cue = dataclasses.replace(cue, words=tuple(words), text=" ".join(w.text for w in words))
+        cues.append(cue)
+    return dataclasses.replace(transcript, cues=tuple(cues))
+
+
+def _heard_path(show: Show, episode: Episode, audio_key: str) -> Path:
+    return show.build_dir / episode.slug / f"transcribed-{transcription_key(show, episode, audio_key)[:16]}.json"
+
+
+def cached_heard(
+    show: Show, episode: Episode, audio_key: str, *, on_progress: Progress | None = None, transcribe: bool = True
+) -> Heard | None:
+    """What the model heard in the episode, from ``build/<slug>/transcribed-<key>.json`` (transcribing only
+    when it is missing; None then when ``transcribe`` is false).
+
+    With a redaction list, the transcription is biased toward the names, then searched for them by
+    spelling and by sound (:func:`podcast.safeguarding.censor.find_marks`) *before* anything is
+    written: the cache holds the replacements and the marks, never a name.
+    """
+    cache = _heard_path(show, episode, audio_key)
     if cache.is_file():
-        log.info("%s: transcription is up to date", episode.slug)
-        return parse_json(cache.read_text(encoding="utf-8"), cache)
+        try:
+            record = json.loads(cache.read_text(encoding="utf-8"))
+            return Heard(
+                parse_json(json.dumps(record["transcript"]), cache),
+                tuple(Mark(**m) for m in record["marks"]),
+                tuple(Mark(**m) for m in record["near"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            log.warning("%s: the transcription cache is unreadable; transcribing again", episode.slug)
+    if not transcribe:
+        return None
     transcript = transcribe_episode(show, episode, on_progress=on_progress)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(cache, render_json(transcript))
-    for stale in folder.glob("transcribed-*.json"):
+    names = show.redactions
+    words = [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in transcript.cues for w in cue.words]
+    marks, near = find_marks(words, names)
+    if names:
+        transcript = redact_dataclass(hide_soundalikes(transcript, marks, names), names)
+    record = {
+        "transcript": json.loads(render_json(transcript)),
+        "marks": [dataclasses.asdict(m) for m in marks],
+        "near": [dataclasses.asdict(m) for m in near],
+    }
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(cache, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+    for stale in cache.parent.glob("transcribed-*.json"):
         if stale != cache:
             stale.unlink(missing_ok=True)
-    return transcript
+    return Heard(transcript, tuple(marks), tuple(near))
 
 
-def episode_words(show: Show, episode: Episode, rendered_key: str) -> list[TimedWord]:
-    """Word timings for ``episode`` from its JSON transcript, if it has one with timings."""
+@dataclass(frozen=True)
+class Findings:
+    """What the safeguarding pass found in one episode: where to hide, the near misses, and the listed
+    names a supplied transcript has that could not be placed (or the whole episode, when no word timings
+    could be made)."""
+
+    marks: tuple[Mark, ...] = ()
+    near: tuple[Mark, ...] = ()
+    unlocated: tuple[Mark, ...] = ()
+    pad_s: float = PAD_S  # HEARD_PAD_S when the times come from the offline model
+    snap: bool = False  # and then each edge moves out to the pause around the words
+
+
+def safeguarding_findings(
+    show: Show, episode: Episode, rendered_key: str, *, duration_s: float | None = None, transcribe: bool = True
+) -> Findings | None:
+    """Where listed names are (or may be) spoken in ``episode``; None when that needs a transcription and
+    ``transcribe`` is false (`status` must not transcribe).
+
+    A supplied JSON transcript with word timings is used as it is. Otherwise the audio is transcribed
+    (cached) and searched; a supplied transcript without word timings is then aligned to what was
+    heard, so each listed name it has is hidden too, or reported unlocated.
+    """
+    names = show.redactions
+    if not names:
+        return Findings()
+    timed = supplied_words(episode)
+    if timed:
+        marks, near = find_marks(timed, names)
+        return Findings(tuple(marks), tuple(near))
+    try:
+        heard = cached_heard(show, episode, rendered_key, transcribe=transcribe)
+    except TranscriberUnavailable:
+        return Findings(unlocated=(Mark(0.0, 0.0, 0, "untimed", 0.0),), pad_s=HEARD_PAD_S, snap=True)
+    if heard is None:
+        return None
+    marks, unlocated = list(heard.marks), list[Mark]()
+    supplied = supplied_path(episode)
+    if supplied is not None:
+        text = "\n".join(cue.text for cue in read_transcript(supplied).cues)
+        words = heard.words()
+        end = duration_s if duration_s is not None else (words[-1][1] + 1.0 if words else 0.0)
+        for mark in place_names(text, words, names, duration_s=end, found=heard.marks):
+            (marks if mark.how == "aligned" else unlocated).append(mark)
+    return Findings(tuple(sorted(marks, key=lambda m: m.start)), heard.near, tuple(unlocated), HEARD_PAD_S, snap=True)
+
+
+def supplied_words(episode: Episode) -> list[TimedWord]:
+    """Word timings from the episode's own JSON transcript, if it has them; else []."""
     name = episode.manifest.transcript
-    if not name:
-        return generated_words(show, episode, rendered_key)  # [transcripts] auto = true: Whisper's word timings
-    if not name.lower().endswith(".json"):
+    if not name or not name.lower().endswith(".json"):
         return []
     path = episode.folder / name
     try:
@@ -297,29 +422,3 @@ def episode_words(show: Show, episode: Episode, rendered_key: str) -> list[Timed
             path=episode.manifest_path,
             fix="save the transcript as valid UTF-8 JSON",
         ) from None
-
-
-def warn_if_untimed(show: Show, episode: Episode, words: list[TimedWord]) -> None:
-    """Warn where a listed name is in a supplied transcript that has no word timings to bleep it by."""
-    transcript = episode.folder / episode.manifest.transcript if episode.manifest.transcript else None
-    if show.redactions and not words and transcript is not None and transcript.is_file():
-        _warn_untimed(transcript, transcript.stat().st_mtime_ns, show.redactions)
-
-
-@functools.lru_cache(maxsize=64)
-def _warn_untimed(path: Path, mtime_ns: int, names: RedactionList) -> None:
-    """Warn (once per file version) where a listed name is spoken but no word timings say when."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return
-    lines = sorted({text.count("\n", 0, match.start) + 1 for match in names.find(text)})
-    if lines:
-        shown = ", ".join(str(line) for line in lines[:10]) + (" ..." if len(lines) > 10 else "")
-        log.warning(
-            "%s line %s: a name from the redaction list is spoken there, but this transcript has no word "
-            "timings, so the audio is NOT bleeped; edit the master audio, or use a JSON transcript with "
-            "word timings",
-            path,
-            shown,
-        )

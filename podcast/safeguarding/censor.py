@@ -29,9 +29,10 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from podcast.safeguarding import soundalike
 from podcast.show.redactions import RedactionList
 
 if TYPE_CHECKING:
@@ -45,24 +46,24 @@ Mode = Literal["bleep", "mute"]
 BLEEP_HZ = 1000
 BLEEP_AMPLITUDE = 0.25  # -12 dBFS peak: about as loud as speech at -16 LUFS, never near the true-peak ceiling
 PAD_S = 0.05  # a little before and after the word, so its first and last sounds are covered
+# Around words placed by the offline model: tiny.en's word times are off by up to about 0.2 s at either end
+# (measured on the spoken-names corpus, tests/names_corpus.py), so a fixed pad either leaves syllables or
+# hides far too much; the plan is marked ``snap`` and the build moves each edge to the pause next to it.
+HEARD_PAD_S = 0.03  # then each edge moves out to the pause around the words (snap_regions)
 
 
 @dataclass(frozen=True)
 class CensorPlan:
-    """What to do to one episode's audio: the mode and the time ranges (seconds).
-
-    ``marks`` is the listen-back list: each occurrence of a listed name as ``(start_s, end_s,
-    list line)``, before merging (never the name). It is not part of the signature: the
-    audio depends on the regions alone.
-    """
+    """What to do to one episode's audio: the mode and the time ranges (seconds)."""
 
     mode: Mode
     regions: tuple[tuple[float, float], ...]
-    marks: tuple[tuple[float, float, int], ...] = field(default=(), compare=False)
+    snap: bool = False  # move each edge out to the pause around the words (snap_regions) before applying
 
     def signature(self) -> str:
         """A short, stable digest for cache keys (it does not reveal which words matched)."""
-        return hashlib.sha256(json.dumps([self.mode, self.regions]).encode()).hexdigest()[:16]
+        parts: list[Any] = [self.mode, self.regions] + ([SNAP_FORMAT] if self.snap else [])
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
 def merge_regions(regions: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -80,29 +81,35 @@ def merge_regions(regions: Iterable[tuple[float, float]]) -> list[tuple[float, f
     return merged
 
 
-def censor_regions(
-    words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S
-) -> list[tuple[float, float]]:
-    """Time ranges covering every listed name spoken in ``words`` (padded, merged, rounded to ms).
+@dataclass(frozen=True)
+class Mark:
+    """One place a listed name is, or may be, spoken: seconds on the episode's timeline, the list line,
+    how it was found and how sure (1.0 for the listed spelling). Never the name itself.
 
-    >>> from podcast.show.redactions import parse_redactions
-    >>> words = [(0.0, 0.4, "I"), (0.4, 0.9, "met"), (1.0, 1.5, "Jordan"), (1.5, 2.0, "Example's"), (2.1, 2.5, "dog")]
-    >>> censor_regions(words, parse_redactions("Jordan Example"))
-    [(0.95, 2.05)]
+    ``how``: "text" (the listed spelling was heard), "sound" (a sound-alike of it was heard),
+    "aligned" (a supplied transcript names it here, placed by aligning that text to what was heard),
+    "unlocated" (a supplied transcript names it, but it could not be placed; ``start`` is a guess),
+    "untimed" (no word timings could be made at all: the whole episode is unchecked).
     """
-    return merge_regions((start, end) for start, end, _line in censor_marks(words, names, pad_s=pad_s))
+
+    start: float
+    end: float
+    line: int
+    how: str = "text"
+    score: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 3),
+            "length": round(self.end - self.start, 3),
+            "line": self.line,
+            "how": self.how,
+            "score": round(self.score, 3),
+        }
 
 
-def censor_marks(
-    words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S
-) -> list[tuple[float, float, int]]:
-    """Each spoken occurrence of a listed name: ``(start_s, end_s, list line)``, padded, not merged.
-
-    >>> from podcast.show.redactions import parse_redactions
-    >>> words = [(1.0, 1.5, "Jordan"), (1.5, 2.0, "Example's"), (2.1, 2.5, "and"), (2.5, 2.9, "Ana")]
-    >>> censor_marks(words, parse_redactions("Ana\\nJordan Example"))
-    [(0.95, 2.05, 2), (2.45, 2.95, 1)]
-    """
+def text_marks(words: Sequence[TimedWord], names: RedactionList) -> list[Mark]:
+    """Where the listed spellings are among ``words`` (multi-word names, possessives and accents included)."""
     if not names or not words:
         return []
     spans: list[tuple[int, int]] = []
@@ -111,14 +118,102 @@ def censor_marks(
         spans.append((offset, offset + len(word)))
         text.append(word)
         offset += len(word) + 1
-    regions = []
+    marks = []
     for match in names.find(" ".join(text)):
         covered = [i for i, (first, last) in enumerate(spans) if first < match.end and last > match.start]
         if covered:
-            start = max(0.0, min(words[i][0] for i in covered) - pad_s)
-            end = max(words[i][1] for i in covered) + pad_s
-            regions.append((round(start, 3), round(end, 3), match.entry.line))
-    return regions
+            start = min(words[i][0] for i in covered)
+            marks.append(Mark(start, max(words[i][1] for i in covered), match.entry.line))
+    return marks
+
+
+def sound_marks(words: Sequence[TimedWord], names: RedactionList) -> tuple[list[Mark], list[Mark]]:
+    """Sound-alikes of listed names among ``words``: (matches, near misses), from :mod:`.soundalike`."""
+    matches, near = soundalike.scan(words, names)
+    return (
+        [Mark(m.start, m.end, m.line, "sound", m.score) for m in matches],
+        [Mark(m.start, m.end, m.line, "near", m.score) for m in near],
+    )
+
+
+def find_marks(words: Sequence[TimedWord], names: RedactionList) -> tuple[list[Mark], list[Mark]]:
+    """Every place a listed name is heard in ``words`` by spelling or by sound: (to hide, near misses)."""
+    if not names or not words:
+        return [], []
+    exact = text_marks(words, names)
+    sound, near = sound_marks(words, names)
+    hidden = exact + [m for m in sound if not any(e.start < m.end and m.start < e.end for e in exact)]
+    near = [n for n in near if not any(h.start < n.end and n.start < h.end for h in hidden)]
+    return sorted(hidden, key=lambda m: m.start), near
+
+
+def padded_regions(marks: Iterable[Mark], *, pad_s: float = PAD_S) -> list[tuple[float, float]]:
+    """Time ranges covering ``marks`` (padded, merged, rounded to ms)."""
+    return merge_regions(
+        (round(max(0.0, m.start - pad_s), 3), round(m.end + pad_s, 3)) for m in marks if m.how != "untimed"
+    )
+
+
+SNAP_FORMAT = 1  # bump when snap_regions changes
+SNAP_S = 0.3  # how far past a model-timed word edge to look for the pause around it
+SNAP_FRAME_S = 0.01
+SNAP_WITHIN_DB = 6.0  # frames this close to the quietest one count as the pause
+
+
+def snap_regions(
+    regions: Sequence[tuple[float, float]],
+    levels_db: Sequence[float],
+    *,
+    frame_s: float = SNAP_FRAME_S,
+    reach_s: float = SNAP_S,
+    pad_s: float = PAD_S,
+) -> list[tuple[float, float]]:
+    """Move each region's edges out to the pause around the words, from the audio's per-frame levels.
+
+    The model's word times are rough (a tenth of a second or two either way). Each start moves to the
+    earliest frame of the quiet stretch among the ``reach_s`` before it (or the first ``pad_s`` after),
+    and each end to the latest quiet frame among the ``reach_s`` after it, so the whole name is covered
+    and little else. "Quiet" is within :data:`SNAP_WITHIN_DB` of the quietest frame there. Never shrinks
+    a region by more than ``pad_s``.
+
+    >>> levels = [-60.0] * 10 + [-20.0] * 50 + [-60.0] * 5 + [-20.0] * 35   # a word from 0.10 s to 0.60 s
+    >>> snap_regions([(0.25, 0.45)], levels)
+    [(0.09, 0.61)]
+    """
+    snapped = []
+    count = len(levels_db)
+    for start, end in regions:
+        first = max(0, int((start - reach_s) / frame_s))
+        last = min(count, int((start + pad_s) / frame_s) + 1)
+        new_start = start
+        if last > first:
+            window = levels_db[first:last]
+            floor = min(window)
+            quiet = [i for i, level in enumerate(window) if level <= floor + SNAP_WITHIN_DB]
+            new_start = min(start, (first + quiet[-1] + 1) * frame_s)  # where the quiet before the word ends
+        first = max(0, int((end - pad_s) / frame_s))
+        last = min(count, int((end + reach_s) / frame_s) + 1)
+        new_end = end
+        if last > first:
+            window = levels_db[first:last]
+            floor = min(window)
+            quiet = [i for i, level in enumerate(window) if level <= floor + SNAP_WITHIN_DB]
+            new_end = max(end, (first + quiet[0]) * frame_s)  # where the quiet after the word begins
+        snapped.append((round(max(0.0, new_start - pad_s / 5), 3), round(new_end + pad_s / 5, 3)))
+    return merge_regions(snapped)
+
+
+def censor_regions(
+    words: Sequence[TimedWord], names: RedactionList, *, pad_s: float = PAD_S
+) -> list[tuple[float, float]]:
+    """Time ranges covering every listed name spoken in ``words`` with its listed spelling (padded, merged).
+
+    >>> from podcast.show.redactions import parse_redactions
+    >>> words = [(0.0, 0.4, "I"), (0.4, 0.9, "met"), (1.0, 1.5, "Jordan"), (1.5, 2.0, "Example's"), (2.1, 2.5, "dog")]
+    >>> censor_regions(words, parse_redactions("Jordan Example"))
+    [(0.95, 2.05)]
+    """
+    return padded_regions(text_marks(words, names), pad_s=pad_s)
 
 
 def words_from_json(document: Any) -> list[TimedWord]:
@@ -157,22 +252,23 @@ def words_from_json(document: Any) -> list[TimedWord]:
     return [w for w in (word(item) for item in items) if w is not None]
 
 
-def censor_plan(show: Show, episode: Episode, words: Sequence[TimedWord]) -> CensorPlan | None:
+def censor_plan(
+    show: Show, episode: Episode, marks: Sequence[Mark], *, pad_s: float = PAD_S, snap: bool = False
+) -> CensorPlan | None:
     """The plan for ``episode``, or None when no listed name is spoken at a known time.
 
-    ``words`` are the episode's word timings (the build's transcript stage finds them).
+    ``marks`` say where names are heard (:func:`find_marks`, plus any placed by aligning a
+    supplied transcript); each is padded by ``pad_s`` (:data:`HEARD_PAD_S` for the model's words).
     """
-    names = show.redactions
-    if not names:
+    if not show.redactions:
         return None
-    marks = censor_marks(list(words), names)
-    regions = merge_regions((start, end) for start, end, _line in marks)
+    regions = padded_regions(marks, pad_s=pad_s)
     if not regions:
         return None
     safeguarding = getattr(show.manifest, "safeguarding", None)
     mode: Mode = getattr(safeguarding, "audio", "bleep")
     log.info("%s: %s %d place(s) where a listed name is spoken", episode.slug, mode, len(regions))
-    return CensorPlan(mode=mode, regions=tuple(regions), marks=tuple(marks))
+    return CensorPlan(mode=mode, regions=tuple(regions), snap=snap)
 
 
 def _enable(regions: Sequence[tuple[float, float]]) -> str:

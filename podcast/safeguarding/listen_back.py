@@ -3,30 +3,24 @@
 For each place the build hid a listed name it records the start time, the length and the
 line of the redaction list the name is on, never the name: a producer checks every entry
 in a minute by listening at those times. The near misses are heard words that came close
-to a listed name but were not hidden; the sound-alike matcher writes them as
-``build/<slug>/near-misses.json`` (a list of ``{"start_s", "length_s", "line", "score"}``),
-and none are reported when that file is absent.
+to a listed name but were not hidden (the sound-alike matcher's scores just under its threshold).
 
-The build writes ``build/<slug>/bleeps.json`` from its censor plan
-(:class:`podcast.safeguarding.censor.CensorPlan` ``marks``); ``podcast bleeps``,
-``podcast build``, ``podcast publish`` and ``podcast review`` read it back.
+The build's safeguarding stage writes both to ``build/<slug>/bleeps.json`` (format in
+:func:`podcast.build.safeguard.write_bleeps`); ``podcast bleeps``, ``podcast build``,
+``podcast publish`` and ``podcast review`` read it back here.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podcast.safeguarding.censor import CensorPlan
-
 log = logging.getLogger(__name__)
 
 BLEEPS_FILE = "bleeps.json"
-NEAR_MISSES_FILE = "near-misses.json"
 LISTEN_BACK_TEXT = "listen-back.txt"
 
 
@@ -57,38 +51,21 @@ class ListenBack:
         return {"hidden": len(self.hidden), "near_misses": len(self.near_misses)}
 
 
-def write_bleeps(folder: Path, plan: CensorPlan | None, mode: str) -> Path:
-    """Write ``bleeps.json`` for the plan the build applied (an empty list when nothing was hidden)."""
-    marks = plan.marks if plan is not None else ()
-    document = {
-        "mode": plan.mode if plan is not None else mode,
-        "hidden": [{"start_s": s, "length_s": round(e - s, 3), "line": line} for s, e, line in marks],
-    }
-    path = folder / BLEEPS_FILE
-    data = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    if path.is_file() and path.read_text(encoding="utf-8") == data:
-        return path
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(data, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-def _marks(items: Any, where: str, notes: list[str]) -> tuple[Mark, ...]:
+def _marks(items: Any, where: str, notes: list[str], *, with_score: bool = True) -> tuple[Mark, ...]:
     marks = []
     for item in items if isinstance(items, list) else []:
         try:
             score = item.get("score")
             marks.append(
                 Mark(
-                    start_s=round(float(item["start_s"]), 3),
-                    length_s=round(float(item["length_s"]), 3),
+                    start_s=round(float(item["start"]), 3),
+                    length_s=round(float(item["length"]), 3),
                     line=int(item["line"]),
-                    score=round(float(score), 3) if isinstance(score, (int, float)) else None,
+                    score=round(float(score), 3) if isinstance(score, (int, float)) and with_score else None,
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError):
-            notes.append(f"{where}: an entry is not {{start_s, length_s, line}}; it was skipped")
+            notes.append(f"{where}: an entry is not {{start, length, line}}; it was skipped")
     return tuple(sorted(marks, key=lambda m: (m.start_s, m.line)))
 
 
@@ -105,15 +82,13 @@ def _read_json(path: Path, notes: list[str]) -> Any:
 def read_listen_back(slug: str, folder: Path, *, mode: str = "bleep") -> ListenBack:
     """The listen-back list of the episode built in ``folder`` (build/<slug>/)."""
     notes: list[str] = []
-    bleeps = _read_json(folder / BLEEPS_FILE, notes) or {}
-    near = _read_json(folder / NEAR_MISSES_FILE, notes)
-    if isinstance(near, dict):  # tolerate {"near_misses": [...]}
-        near = near.get("near_misses")
+    bleeps = _read_json(folder / BLEEPS_FILE, notes)
+    bleeps = bleeps if isinstance(bleeps, dict) else {}
     return ListenBack(
         slug=slug,
-        mode=str(bleeps.get("mode", mode)) if isinstance(bleeps, dict) else mode,
-        hidden=_marks(bleeps.get("hidden") if isinstance(bleeps, dict) else None, BLEEPS_FILE, notes),
-        near_misses=_marks(near, NEAR_MISSES_FILE, notes),
+        mode=str(bleeps.get("mode") or mode),
+        hidden=_marks(bleeps.get("bleeps"), BLEEPS_FILE, notes, with_score=False),
+        near_misses=_marks(bleeps.get("near_misses"), BLEEPS_FILE, notes),
         notes=tuple(notes),
     )
 

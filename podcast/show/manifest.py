@@ -189,6 +189,29 @@ class Track(_Section):
     speaker: Text255
 
 
+class SignOff(_Section):
+    """``[[safeguarding.signoff]]``: a producer listened to one passage the safeguarding pass could not check.
+
+    ``at`` is the time the refusal named, ``line`` the redaction list line it named (0: the whole
+    episode, when no word timings could be made), ``by`` who listened.
+    """
+
+    at: float
+    line: Annotated[int, Field(ge=0)]
+    by: Annotated[str, Field(min_length=1)]
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> float:
+        if not isinstance(value, (str, int, float)):
+            raise ValueError(f'must be a time such as "00:01:30", not {type(value).__name__}')
+        return parse_time(value)
+
+
+class EpisodeSafeguarding(_Section):
+    signoff: list[SignOff] = []
+
+
 class EpisodeManifest(_Section):
     title: Text255
     number: Annotated[int, Field(ge=0)]
@@ -209,6 +232,7 @@ class EpisodeManifest(_Section):
     chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
     persons: list[Person] = []  # podcast:person on this episode (guests)
     tracks: list[Track] = []  # [[tracks]]: one file per speaker, mixed into the episode audio
+    safeguarding: EpisodeSafeguarding = EpisodeSafeguarding()  # [[safeguarding.signoff]] passages a producer checked
 
     _check_text = field_validator("title", "description", "content_warning")(_no_control_chars)
 

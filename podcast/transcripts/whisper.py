@@ -131,9 +131,14 @@ def transcribe_samples(
     language: str,
     speaker: str | None = None,
     beam_size: int = BEAM_SIZE,
+    hotwords: str | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> list[Cue]:
     """Whisper's segments as cues, with word timings, labelled ``speaker``.
+
+    ``hotwords`` (the redaction list's names, comma-separated) biases the decoder toward those
+    spellings: tiny.en writes "Okonkwo" as "Akon quote" without it and as "Okonkwo" with it,
+    which the safeguarding pass then finds by text (measured in BENCHMARKS.md).
 
     The voice activity filter (Silero VAD, bundled with faster-whisper) skips silence, where
     Whisper otherwise tends to invent words; it matters most for per-speaker tracks, which
@@ -152,6 +157,7 @@ def transcribe_samples(
         vad_filter=True,
         beam_size=beam_size,
         condition_on_previous_text=False,
+        hotwords=hotwords or None,
     )
     cues = []
     for segment in segments:

@@ -164,7 +164,11 @@ def test_build_bleeps_names_from_a_word_timed_transcript(show, tmp_path, monkeyp
     assert band_level_db(mp3, 2.0, 0.6, 440) > PRESENT_DB
 
 
-def test_a_name_in_a_transcript_without_word_timings_is_flagged(show, tmp_path, monkeypatch, cli):
+def test_a_name_in_a_transcript_without_word_timings_that_cannot_be_located_refuses_until_signed_off(
+    show, tmp_path, monkeypatch, cli
+):
+    """The demo trailer is music: the SRT's listed name cannot be placed on the audio, so nothing is
+    published until a producer listens and signs the passage off (kept in episode.toml, audited)."""
     write_redactions(tmp_path, monkeypatch)
     folder = show / "episodes" / "trailer"
     (folder / "transcript.srt").write_text(
@@ -172,7 +176,21 @@ def test_a_name_in_a_transcript_without_word_timings_is_flagged(show, tmp_path, 
     )
     toml = folder / "episode.toml"
     toml.write_text(toml.read_text().replace("guid =", 'transcript = "transcript.srt"\nguid ='))
+    built = (show / "build" / "trailer" / "trailer.mp3").read_bytes()
+    result = cli("-C", show, "build", "trailer")
+    assert result.exit_code == 1, result.stderr
+    assert "cannot be located" in result.stderr and "list line 1" in result.stderr
+    assert "Aña" not in result.stderr and "Ana" not in result.stderr
+    assert (show / "build" / "trailer" / "trailer.mp3").read_bytes() == built  # the old build, not re-tagged
+
+    toml.write_text(toml.read_text() + '\n[[safeguarding.signoff]]\nat = "00:00:00"\nline = 1\nby = "Sam (producer)"\n')
     result = cli("-C", show, "build", "trailer")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.count("the audio is NOT bleeped") == 1
-    assert "transcript.srt line 7:" in result.stderr and "Aña" not in result.stderr
+    audit = [json.loads(line) for line in (show / "safeguarding" / "audit.log").read_text().splitlines()]
+    assert [(r["action"], r["slug"], r["line"], r["by"]) for r in audit] == [
+        ("signoff", "trailer", 1, "Sam (producer)")
+    ]
+    bleeps = json.loads((show / "build" / "trailer" / "bleeps.json").read_text())
+    assert bleeps["signed_off"] == [{"start": 0.0, "line": 1, "how": "unlocated", "by": "Sam (producer)"}]
+    cli("-C", show, "build", "trailer")
+    assert len((show / "safeguarding" / "audit.log").read_text().splitlines()) == 1  # recorded once

@@ -113,6 +113,8 @@ def test_review_shares_the_redacted_transcript(cli, make_s3_show, s3, tmp_path, 
     (show.root / "episodes" / "trailer" / "transcript.txt").write_text("Host: welcome, Aña.\n", encoding="utf-8")
     toml = show.root / "episodes" / "trailer" / "episode.toml"
     toml.write_text(toml.read_text().replace("guid =", 'transcript = "transcript.txt"\nguid ='))
+    # The demo trailer is music: the name cannot be placed on it, so a producer signs the passage off.
+    toml.write_text(toml.read_text() + '\n[[safeguarding.signoff]]\nat = "00:00:00"\nline = 1\nby = "test"\n')
     result = cli("-C", show.root, "--json", "review", "trailer")
     assert result.exit_code == 0, result.stderr
     assert "Aña" not in result.stdout + result.stderr

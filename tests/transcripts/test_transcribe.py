@@ -417,7 +417,7 @@ def test_generated_transcripts_are_redacted_and_their_words_bleep_the_audio(demo
 
     show = load_show(demo_show)
     trailer = show.episode("trailer")
-    plan = censor_stage(show, trailer, render_key(show, trailer))
+    plan, _findings = censor_stage(show, trailer, render_key(show, trailer), duration_s=10.0)
     assert plan is not None and len(plan.regions) == 1
     start, end = plan.regions[0]
     assert name["startTime"] - 0.5 <= start < name["endTime"] <= end <= name["endTime"] + 0.5

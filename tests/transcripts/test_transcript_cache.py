@@ -27,6 +27,8 @@ def test_a_new_replacement_on_the_same_list_line_rerenders_the_transcripts(show,
     (folder / "transcript.srt").write_text(SRT, encoding="utf-8")
     toml = folder / "episode.toml"
     toml.write_text(toml.read_text().replace("guid =", 'transcript = "transcript.srt"\nguid ='))
+    # The demo trailer is music: the name cannot be placed on it, so a producer signs the passage off.
+    toml.write_text(toml.read_text() + '\n[[safeguarding.signoff]]\nat = "00:00:00"\nline = 2\nby = "test"\n')
     built = show / "build" / "trailer"
 
     result = cli("-C", show, "build", "trailer")

@@ -1,0 +1,192 @@
+"""Benchmark: are listed names hidden in the audio? Per method and model, on the spoken-names corpus.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/safeguarding.py [--model DIR ...] [--skip-publish]
+    PYTHONPATH=. .venv/bin/python benchmarks/safeguarding.py --long 10     # the pass's RTF on long speech
+
+Methods (each on the corpus's four stories, 19 spoken listed names, about 40 s of speech):
+
+* ``text``: the model's words, listed spellings only (the behaviour before the sound-alike pass);
+* ``text+sound``: plus the sound-alike matcher (podcast/safeguarding/soundalike.py);
+* ``hotwords`` variants: the decoder biased toward the listed names;
+* ``publish auto`` / ``publish supplied``: the real ``podcast publish`` to a local folder, with
+  ``[transcripts] auto = true`` or a supplied plain-text transcript without timings.
+
+Each hides what it found with the build's own censor pass (real ffmpeg), and the output is
+measured as tests/names_measure.py does: a name counts as hidden when at least 90% of its
+spoken frames are silent or 1 kHz tone. RTF = the safeguarding pass's time (transcription
+and matching) over the audio's duration, on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from names_corpus import REDACTIONS, names_corpus  # noqa: E402
+from names_measure import Measurement, measure_story, publish_and_measure  # noqa: E402
+
+from podcast.audio.decode import decode_samples  # noqa: E402
+from podcast.audio.filters import RenderSettings  # noqa: E402
+from podcast.build.censor import censor_audio, frame_levels_db  # noqa: E402
+from podcast.safeguarding.censor import (  # noqa: E402
+    HEARD_PAD_S,
+    CensorPlan,
+    find_marks,
+    padded_regions,
+    snap_regions,
+    text_marks,
+)
+from podcast.show.redactions import parse_redactions  # noqa: E402
+from podcast.transcripts.whisper import SAMPLE_RATE, default_model_path, load_model, transcribe_samples  # noqa: E402
+
+CACHE = Path(tempfile.gettempdir()) / "podcast-names-corpus"
+
+
+def run_method(stories, work: Path, model_dir: str, *, hotwords: bool, sound: bool) -> tuple[Measurement, int, float]:
+    names = parse_redactions(REDACTIONS)
+    model = load_model(model_dir)
+    hot = ", ".join(e.term for e in sorted(names.entries, key=lambda e: e.line)) if hotwords else None
+    measurement, near_count, seconds, duration = Measurement(), 0, 0.0, 0.0
+    settings = RenderSettings(
+        loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100
+    )
+    for story in stories.values():
+        began = time.perf_counter()
+        samples = decode_samples([story.path], sample_rate=SAMPLE_RATE)
+        cues = transcribe_samples(model, samples, language="en", hotwords=hot)
+        words = [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in cues for w in cue.words]
+        if sound:
+            marks, near = find_marks(words, names)
+        else:
+            marks, near = text_marks(words, names), []
+        # As the build: an MP3 render first, then the censor pass on it, its edges snapped to its pauses.
+        rendered = work / f"{story.name}-render.mp3"
+        censor_audio(story.path, rendered, CensorPlan("mute", ((0.0, 0.0),)), settings)
+        regions = snap_regions(padded_regions(marks, pad_s=HEARD_PAD_S), frame_levels_db(rendered))
+        seconds += time.perf_counter() - began
+        duration += story.duration_s
+        near_count += len(near)
+        out = work / f"{story.name}.mp3"
+        censor_audio(rendered, out, CensorPlan("bleep", tuple(regions) or ((0.0, 0.0),)), settings)
+        measure_story(story, out, measurement)
+    return measurement, near_count, seconds / duration
+
+
+def matcher_at_scale(stories, minutes: float = 60.0) -> tuple[int, float]:
+    """Time the matching alone (spelling + sound, espeak-ng included) over ``minutes`` of heard words:
+    the corpus's transcribed words repeated, about 150 words a minute."""
+    from podcast.safeguarding import soundalike
+
+    names = parse_redactions(REDACTIONS)
+    model = load_model(str(default_model_path()))
+    heard: list[str] = []
+    for story in stories.values():
+        cues = transcribe_samples(model, decode_samples([story.path], sample_rate=SAMPLE_RATE), language="en")
+        heard += [w.text for cue in cues for w in cue.words]
+    count = int(minutes * 150)
+    words = [
+        (i * 0.4, i * 0.4 + 0.35, heard[i % len(heard)] + ("" if i < len(heard) else f"{i % 97}")) for i in range(count)
+    ]
+    soundalike._CACHE.clear()
+    began = time.perf_counter()
+    find_marks(words, names)
+    return count, time.perf_counter() - began
+
+
+def long_audio_rtf(minutes: float) -> None:
+    """RTF of the safeguarding pass (decode, transcribe, match, snap) on ``minutes`` of espeak-ng speech."""
+    from corpus import speech
+
+    names = parse_redactions(REDACTIONS)
+    model = load_model(str(default_model_path()))
+    wav = CACHE / f"long-{minutes:g}.wav"
+    if not wav.exists():
+        speech(wav, minutes * 60, seed=5)
+    settings = RenderSettings(
+        loudness_lufs=-16.0, true_peak_dbtp=-1.0, channels=1, bitrate_kbps=96, sample_rate_hz=44100
+    )
+    mp3 = wav.with_suffix(".mp3")
+    censor_audio(wav, mp3, CensorPlan("mute", ((0.0, 0.0),)), settings)
+    for hot in (None, ", ".join(e.term for e in sorted(names.entries, key=lambda e: e.line))):
+        began = time.perf_counter()
+        cues = transcribe_samples(model, decode_samples([mp3], sample_rate=SAMPLE_RATE), language="en", hotwords=hot)
+        heard = time.perf_counter()
+        words = [(w.start_ms / 1000, w.end_ms / 1000, w.text) for c in cues for w in c.words]
+        marks, near = find_marks(words, names)
+        snap_regions(padded_regions(marks, pad_s=HEARD_PAD_S), frame_levels_db(mp3))
+        done = time.perf_counter()
+        seconds = minutes * 60
+        print(
+            f"| {minutes:g} min | {'yes' if hot else 'no'} | {len(words)} | {(heard - began) / seconds:.3f} "
+            f"| {(done - heard) / seconds:.4f} | **{(done - began) / seconds:.3f}** |",
+            flush=True,
+        )
+
+
+def row(method: str, model: str, m: Measurement, near: int | str, rtf: float | str) -> str:
+    missed = sorted({f"{s}:{line}" for s, line, _a, _b, share in m.spans if share < 0.9})
+    rtf_text = f"{rtf:.3f}" if isinstance(rtf, float) else rtf
+    return (
+        f"| {method} | {model} | {m.names_hidden}/{len(m.spans)} | {100 * m.over_bleep:.1f}% | {near} | {rtf_text} |"
+        + (f" missed {', '.join(missed)}" if missed else "")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", action="append", default=[], help="another CTranslate2 Whisper model folder")
+    parser.add_argument("--skip-publish", action="store_true")
+    parser.add_argument("--long", type=float, metavar="MINUTES", help="only the RTF on this much long speech")
+    args = parser.parse_args()
+    if args.long:
+        print("| audio | hotwords | heard words | transcribe RTF | match + snap RTF | pass RTF |")
+        print("|---|---|---|---|---|---|")
+        long_audio_rtf(args.long)
+        return
+    stories = names_corpus(CACHE)
+    models = [("tiny.en", str(default_model_path()))] + [(Path(m).name, m) for m in args.model]
+    print("| method | model | names hidden / spoken | other speech hidden | near misses | RTF |")
+    print("|---|---|---|---|---|---|")
+    for label, path in models:
+        for method, hot, sound in (
+            ("text", False, False),
+            ("text+sound", False, True),
+            ("hotwords+text", True, False),
+            ("hotwords+text+sound", True, True),
+        ):
+            with tempfile.TemporaryDirectory() as tmp:
+                m, near, rtf = run_method(stories, Path(tmp), path, hotwords=hot, sound=sound)
+            print(row(method, label, m, near if sound else "-", rtf), flush=True)
+    count, seconds = matcher_at_scale(stories)
+    print(f"\nmatching alone, {count} heard words (60 min at 150 wpm): {seconds:.1f} s (RTF {seconds / 3600:.4f})\n")
+    if args.skip_publish:
+        return
+    from typer.testing import CliRunner
+
+    from typer_app import app
+
+    runner = CliRunner()
+
+    def run(*argv: object):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, [str(a) for a in argv], catch_exceptions=False)
+
+    duration = sum(s.duration_s for s in stories.values())
+    for method, supplied in (("publish auto (all passes)", False), ("publish supplied .txt (all passes)", True)):
+        with tempfile.TemporaryDirectory() as tmp:
+            began = time.perf_counter()
+            done = publish_and_measure(Path(tmp), stories, supplied=supplied, run=run)
+            seconds = time.perf_counter() - began
+            bleeps = (done.show / "build").glob("*/bleeps.json")
+            near = sum(len(json.loads(p.read_text())["near_misses"]) for p in bleeps)
+        refused = f" refused (cannot locate): {', '.join(done.refused)}" if done.refused else ""
+        print(row(method, "tiny.en", done.measurement, near, f"{seconds / duration:.3f} (whole publish)") + refused)
+
+
+if __name__ == "__main__":
+    main()
