@@ -15,15 +15,8 @@ from pathlib import Path
 
 from podcast.errors import AudioInvalid, EpisodeInvalid, EpisodeNotFound, RedactionListInvalid, ShowInvalid
 from podcast.files import require_regular_file
-from podcast.show.manifest import (
-    EPISODE_FILE,
-    SHOW_FILE,
-    SLUG_PATTERN,
-    EpisodeManifest,
-    ShowManifest,
-    load_episode_manifest,
-    load_show_manifest,
-)
+from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, EpisodeManifest, ShowManifest
+from podcast.show.reading import load_episode_manifest, load_show_manifest
 from podcast.show.redactions import RedactionList, configured_redactions
 
 log = logging.getLogger(__name__)

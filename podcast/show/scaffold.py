@@ -18,15 +18,8 @@ import tomlkit
 
 from podcast.errors import EpisodeInvalid, SettingsInvalid, ShowInvalid
 from podcast.files import require_regular_file, write_atomic
-from podcast.show.manifest import (
-    EPISODE_FILE,
-    SHOW_FILE,
-    SLUG_PATTERN,
-    URL_PATTERN,
-    load_episode_manifest,
-    new_guid,
-    show_guid,
-)
+from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, URL_PATTERN, new_guid, show_guid
+from podcast.show.reading import load_episode_manifest
 from podcast.urls import URL_CREDENTIALS_FIX, has_credentials, redact_urls
 
 SHOW_TEMPLATE = """\

@@ -409,7 +409,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from podcast.errors import PodcastError  # noqa: E402
-from podcast.show.manifest import load_episode_manifest, load_show_manifest  # noqa: E402
+from podcast.show.reading import load_episode_manifest, load_show_manifest  # noqa: E402
 
 _scalars = st.one_of(
     st.text(max_size=40),

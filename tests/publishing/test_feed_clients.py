@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from podcast.publishing.feed import ITUNES_NS, build_feed
 from podcast.publishing.plan import plan_release
-from podcast.show.manifest import load_episode_manifest
 from podcast.show.model import load_show
+from podcast.show.reading import load_episode_manifest
 from podcast.show.settings import resolve_settings
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "data" / "feeds"

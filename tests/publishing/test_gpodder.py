@@ -22,7 +22,7 @@ from conftest import REPO
 from typer.testing import CliRunner
 
 from podcast.publishing.serve import make_server
-from podcast.show.manifest import load_episode_manifest
+from podcast.show.reading import load_episode_manifest
 
 BASE_URL = "https://media.example.org/survivor-voices"
 STATE_DOWNLOADED = 1  # gpodder.STATE_DOWNLOADED

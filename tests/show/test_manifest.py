@@ -14,7 +14,7 @@ from conftest import REPO
 from typer.testing import CliRunner
 
 from podcast.errors import EpisodeInvalid
-from podcast.show.manifest import load_episode_manifest, load_show_manifest
+from podcast.show.reading import load_episode_manifest, load_show_manifest
 
 # podcast.toml exactly as DESIGN.md shows it. The one change: DESIGN's endpoint_url is a prose
 # placeholder ("https://...optional, for S3-compatible stores"), so a real address stands in.

@@ -9,8 +9,8 @@ import pytest
 import tomlkit
 
 from podcast.errors import EpisodeInvalid, PodcastError, SettingsInvalid, ShowInvalid
-from podcast.show.manifest import load_episode_manifest, load_show_manifest
 from podcast.show.model import load_show
+from podcast.show.reading import load_episode_manifest, load_show_manifest
 from podcast.show.settings import resolve_settings
 
 PASSWORD = "Sup3rSecretPw"

@@ -16,7 +16,7 @@ from conftest import REPO
 from test_manifest import DESIGN_EPISODE_TOML, DESIGN_PODCAST_TOML, write
 
 from podcast.errors import EpisodeInvalid, ShowInvalid
-from podcast.show.manifest import load_episode_manifest, load_show_manifest
+from podcast.show.reading import load_episode_manifest, load_show_manifest
 
 FIX_START = "did you mean"
 
