@@ -17,7 +17,7 @@ EPISODES = {
     "live-one": (1, "2026-01-05T09:00:00Z", ""),
     "built-only": (2, "2026-01-12T09:00:00Z", ""),
     "fresh": (3, "2026-01-19T09:00:00Z", ""),
-    "release-2099": (4, "2099-01-01T09:00:00Z", ""),
+    "release-2031": (4, "2031-01-01T09:00:00Z", ""),
     "gone": (5, "2026-01-02T09:00:00Z", "withdrawn = true\n"),
 }
 EMBARGOED_TITLE = "Embargoed story"
@@ -35,19 +35,19 @@ def run(*args: object, env: dict[str, str] | None = None):
 @pytest.fixture(scope="module")
 def show(tmp_path_factory, tone) -> Path:
     """Five episodes in every state: live-one published, built-only built, fresh untouched,
-    release-2099 embargoed until 2099, gone withdrawn."""
+    release-2031 embargoed until 2031, gone withdrawn."""
     base = tmp_path_factory.mktemp("status")
     root = base / "show"
     root.mkdir()
     shutil.copy2(REPO / "podcast.toml", root / "podcast.toml")
     shutil.copy2(REPO / "artwork.jpg", root / "artwork.jpg")
-    secret = make_audio(base / "release-2099.wav", source="sine=frequency=660:duration=2")
+    secret = make_audio(base / "release-2031.wav", source="sine=frequency=660:duration=2")
     for index, (slug, (number, published, extra)) in enumerate(EPISODES.items(), start=1):
         folder = root / "episodes" / slug
         folder.mkdir(parents=True)
-        shutil.copy2(secret if slug == "release-2099" else tone, folder / "master.wav")
-        title = EMBARGOED_TITLE if slug == "release-2099" else f"Episode {slug}"
-        guid = EMBARGOED_GUID if slug == "release-2099" else f"e3b0c442-4444-4aaa-8bbb-00000000000{index}"
+        shutil.copy2(secret if slug == "release-2031" else tone, folder / "master.wav")
+        title = EMBARGOED_TITLE if slug == "release-2031" else f"Episode {slug}"
+        guid = EMBARGOED_GUID if slug == "release-2031" else f"e3b0c442-4444-4aaa-8bbb-00000000000{index}"
         (folder / "episode.toml").write_text(
             f'title = "{title}"\nnumber = {number}\npublished = {published}\naudio = "master.wav"\n'
             f'description = "Notes for {slug}."\nguid = "{guid}"\n{extra}',
@@ -81,8 +81,8 @@ def test_status_of_each_state(show):
     assert (rows["live-one"]["build"], rows["live-one"]["release"]) == ("built", "published")
     assert (rows["built-only"]["build"], rows["built-only"]["release"]) == ("built", "not published")
     assert (rows["fresh"]["build"], rows["fresh"]["release"]) == ("not built", "not published")
-    assert rows["release-2099"]["build"] == "not built"
-    assert rows["release-2099"]["release"].startswith("embargoed until 2099-01-01T09:00:00")
+    assert rows["release-2031"]["build"] == "not built"
+    assert rows["release-2031"]["release"].startswith("embargoed until 2031-01-01T09:00:00")
     assert rows["gone"]["release"] == "withdrawn"
 
 
@@ -92,7 +92,7 @@ def test_status_text(show):
     assert set(lines) == set(EPISODES)
     assert re.search(r"\sbuilt\s+published$", lines["live-one"].rstrip()), lines["live-one"]
     assert "not built" in lines["fresh"] and "not published" in lines["fresh"]
-    assert "embargoed until 2099" in lines["release-2099"]
+    assert "embargoed until 2031" in lines["release-2031"]
     assert lines["gone"].rstrip().endswith("withdrawn")
     assert result.stderr == ""
 
@@ -112,30 +112,30 @@ def test_status_sees_a_stale_build(show, tmp_path):
 
 def test_embargo_lifts_at_its_time(show, clock):
     """A fake clock rehearses the release: after the embargo time the episode is simply unpublished."""
-    clock("2099-01-01T09:00:01Z")
+    clock("2031-01-01T09:00:01Z")
     rows = status_rows(show)
-    assert rows["release-2099"]["release"] == "not published"
-    clock("2099-01-01T08:59:59Z")
+    assert rows["release-2031"]["release"] == "not published"
+    clock("2031-01-01T08:59:59Z")
     rows = status_rows(show)
-    assert rows["release-2099"]["release"].startswith("embargoed")
+    assert rows["release-2031"]["release"].startswith("embargoed")
 
 
 def test_embargoed_episode_is_nowhere_in_the_target(show, tmp_path):
     root = tmp_path / "show"
     shutil.copytree(show, root)
     result = run("-C", root, "publish")
-    assert "release-2099: embargoed until 2099" in result.stdout
+    assert "release-2031: embargoed until 2031" in result.stdout
     target = root / "feed"
-    secret = (root / "episodes" / "release-2099" / "master.wav").read_bytes()
+    secret = (root / "episodes" / "release-2031" / "master.wav").read_bytes()
     for path in (p for p in target.rglob("*") if p.is_file()):
         data = path.read_bytes()
         assert data != secret, path
-        for marker in (b"release-2099", EMBARGOED_TITLE.encode(), EMBARGOED_GUID.encode()):
+        for marker in (b"release-2031", EMBARGOED_TITLE.encode(), EMBARGOED_GUID.encode()):
             assert marker not in data and marker.decode() not in str(path.relative_to(target)), (path, marker)
     media = sorted(p.name.rsplit("-", 1)[0] for p in (target / "media").iterdir())
     assert media == ["built-only", "fresh", "live-one"]  # withdrawn and embargoed episodes: nothing uploaded
-    assert not (root / "build" / "release-2099").exists()  # not even rendered before its time
+    assert not (root / "build" / "release-2031").exists()  # not even rendered before its time
     feed = (target / "feed.xml").read_text(encoding="utf-8")
     assert feed.count("<item>") == 3
     rows = status_rows(root)
-    assert rows["release-2099"]["release"].startswith("embargoed") and rows["fresh"]["release"] == "published"
+    assert rows["release-2031"]["release"].startswith("embargoed") and rows["fresh"]["release"] == "published"

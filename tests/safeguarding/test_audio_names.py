@@ -123,8 +123,9 @@ def test_no_published_text_holds_a_name_or_what_the_model_heard_instead(publishe
             for segment in record["segments"]:
                 for word in segment.get("words", ()):
                     middle = (word["startTime"] + word["endTime"]) / 2
-                    if a + 0.05 < middle < b - 0.05 and word["body"].strip(".,;:!? "):
-                        assert word["body"].strip(".,;:!? ") in REPLACEMENTS | {"a", "town", "village"}, (story, line)
+                    heard = word["body"].strip(".,;:!? ").removesuffix("'s")  # a possessive keeps its ending
+                    if a + 0.05 < middle < b - 0.05 and heard:
+                        assert heard in REPLACEMENTS | {"a", "town", "village"}, (story, line)
 
 
 def test_the_listen_back_file_lists_places_and_near_misses_without_names(published):
