@@ -160,6 +160,12 @@ SNAP_FRAME_S = 0.01
 SNAP_WITHIN_DB = 6.0  # frames this close to the quietest one count as the pause
 
 
+def _quiet_frames(levels_db: Sequence[float], first: int, last: int) -> list[int]:
+    """The frames in [first, last) within :data:`SNAP_WITHIN_DB` of the quietest one there."""
+    floor = min(levels_db[first:last])
+    return [first + i for i, level in enumerate(levels_db[first:last]) if level <= floor + SNAP_WITHIN_DB]
+
+
 def snap_regions(
     regions: Sequence[tuple[float, float]],
     levels_db: Sequence[float],
@@ -186,19 +192,13 @@ def snap_regions(
         first = max(0, int((start - reach_s) / frame_s))
         last = min(count, int((start + pad_s) / frame_s) + 1)
         new_start = start
-        if last > first:
-            window = levels_db[first:last]
-            floor = min(window)
-            quiet = [i for i, level in enumerate(window) if level <= floor + SNAP_WITHIN_DB]
-            new_start = min(start, (first + quiet[-1] + 1) * frame_s)  # where the quiet before the word ends
+        if last > first:  # where the quiet before the word ends
+            new_start = min(start, (_quiet_frames(levels_db, first, last)[-1] + 1) * frame_s)
         first = max(0, int((end - pad_s) / frame_s))
         last = min(count, int((end + reach_s) / frame_s) + 1)
         new_end = end
-        if last > first:
-            window = levels_db[first:last]
-            floor = min(window)
-            quiet = [i for i, level in enumerate(window) if level <= floor + SNAP_WITHIN_DB]
-            new_end = max(end, (first + quiet[0]) * frame_s)  # where the quiet after the word begins
+        if last > first:  # where the quiet after the word begins
+            new_end = max(end, _quiet_frames(levels_db, first, last)[0] * frame_s)
         snapped.append((round(max(0.0, new_start - pad_s / 5), 3), round(new_end + pad_s / 5, 3)))
     return merge_regions(snapped)
 

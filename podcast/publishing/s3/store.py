@@ -250,11 +250,12 @@ class S3Target:
                 fix="run `podcast publish` again; the damaged copy was deleted and the previous feed stays live",
             )
 
-    def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str, private: bool = False) -> None:
+    def _put_object(
+        self, action: str, key: str, data: bytes, *, content_type: str, cache_control: str, private: bool, **extra: str
+    ) -> Any:
         """One PUT with a Content-MD5, so the store itself rejects a body damaged in transit."""
-        md5 = base64.b64encode(md5_digest(data)).decode()
-        self._call(
-            "upload",
+        return self._call(
+            action,
             key,
             self.client.put_object,
             Bucket=self.location.bucket,
@@ -262,9 +263,14 @@ class S3Target:
             Body=data,
             ContentType=content_type,
             CacheControl=cache_control,
-            ContentMD5=md5,
+            ContentMD5=base64.b64encode(md5_digest(data)).decode(),
+            **extra,
             **self._acl_args(private),
         )
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str, private: bool = False) -> None:
+        """One PUT with a Content-MD5, so the store itself rejects a body damaged in transit."""
+        self._put_object("upload", key, data, content_type=content_type, cache_control=cache_control, private=private)
         self._remember(key, len(data))
 
     def get_bytes(self, key: str) -> bytes | None:
@@ -318,19 +324,8 @@ class S3Target:
         publish lock still narrows the window to the moment both check it.
         """
         condition = {"IfMatch": expected} if expected else {"IfNoneMatch": "*"}
-        md5 = base64.b64encode(md5_digest(data)).decode()
-        response = self._call(
-            "write",
-            key,
-            self.client.put_object,
-            Bucket=self.location.bucket,
-            Key=self.location.key(key),
-            Body=data,
-            ContentType=content_type,
-            CacheControl=cache_control,
-            ContentMD5=md5,
-            **condition,
-            **self._acl_args(private),
+        response = self._put_object(
+            "write", key, data, content_type=content_type, cache_control=cache_control, private=private, **condition
         )
         etag = str(response["ETag"])
         with self._lock:
