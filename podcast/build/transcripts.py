@@ -32,6 +32,7 @@ from podcast.transcripts.readers import parse_json, read_transcript
 from podcast.transcripts.renderers import render_all, render_as, render_json
 from podcast.transcripts.timing import check_timing, resolve_overlaps
 from podcast.transcripts.whisper import (
+    BEAM_SIZE,
     SAMPLE_RATE,
     TRANSCRIBE_FORMAT,
     load_model,
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HEARD_FORMAT = 1  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
+HEARD_FORMAT = 2  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
+BIASED_BEAM_SIZE = 1  # the listening biased toward the names only places them: greedy is enough (BENCHMARKS.md)
 
 Progress = Callable[[str, float], None]
 
@@ -214,43 +216,88 @@ def adopt_transcript(show: Show, episode: Episode, transcript: Transcript, path:
     return True
 
 
-def transcribe_episode(show: Show, episode: Episode, *, on_progress: Progress | None = None) -> Transcript:
-    """Transcribe the episode's audio, or each of its speaker tracks, with the show's model."""
+def transcribe_episode(
+    show: Show,
+    episode: Episode,
+    *,
+    hotwords: str | None = None,
+    beam_size: int = BEAM_SIZE,
+    step: str = "transcribe",
+    on_progress: Progress | None = None,
+) -> Transcript:
+    """Transcribe the episode's audio, or each of its speaker tracks, with the show's model.
+
+    ``hotwords`` biases the decoder toward those spellings (the safeguarding pass's second
+    listening, :func:`cached_heard`); the transcript a listener reads is made without them.
+    """
     model = load_model(str(model_path(show)))
     language = transcript_language(show)
     tracks = episode.manifest.tracks
-    hotwords = name_hotwords(show.redactions)
     if not tracks:
-        progress = (lambda f: on_progress("transcribe", f)) if on_progress else None
+        progress = (lambda f: on_progress(step, f)) if on_progress else None
         cues = transcribe_samples(
             model,
             decode_samples(episode.audio_paths, sample_rate=SAMPLE_RATE),
             language=language,
             hotwords=hotwords,
+            beam_size=beam_size,
             on_progress=progress,
         )
     else:
         cues = []
         for track, path in zip(tracks, episode.audio_paths):
-            step = f"transcribe {track.speaker}"
-            progress = (lambda f, s=step: on_progress(s, f)) if on_progress else None
+            track_step = f"{step} {track.speaker}"
+            progress = (lambda f, s=track_step: on_progress(s, f)) if on_progress else None
             cues += transcribe_samples(
                 model,
                 decode_samples([path], sample_rate=SAMPLE_RATE),
                 language=language,
                 speaker=track.speaker,
                 hotwords=hotwords,
+                beam_size=beam_size,
                 on_progress=progress,
             )
         cues = resolve_overlaps(cues)
     if on_progress:
-        on_progress("transcribe", 1.0)
+        on_progress(step, 1.0)
     return Transcript(tuple(cues))
 
 
 def name_hotwords(names: RedactionList) -> str | None:
     """The listed names as Whisper hotwords (the decoder keeps only its first ~220 tokens of them)."""
     return ", ".join(entry.term for entry in sorted(names.entries, key=lambda e: e.line)) or None
+
+
+def timed_words(transcript: Transcript) -> list[TimedWord]:
+    return [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in transcript.cues for w in cue.words]
+
+
+def listen_for_names(
+    show: Show, episode: Episode, transcript: Transcript, *, on_progress: Progress | None = None
+) -> tuple[list[Mark], list[Mark]]:
+    """Where listed names are heard: (to hide, near misses), from two listenings.
+
+    ``transcript`` (the plain listening, what listeners will read) is searched by spelling and
+    by sound. A second, quicker listening biased toward the listed names (hotwords, greedy
+    decoding) hears names the plain one turns into ordinary words ("Okonkwo" for "Akonghul");
+    its places come first, and the plain listening adds the names only it heard ("Siobhan" as
+    "Chivon"). The biased words are never published: biased, tiny.en drops words on long audio
+    and writes names where none were said (measured in BENCHMARKS.md).
+    """
+    names = show.redactions
+    plain_marks, plain_near = find_marks(timed_words(transcript), names)
+    biased = transcribe_episode(
+        show,
+        episode,
+        hotwords=name_hotwords(names),
+        beam_size=BIASED_BEAM_SIZE,
+        step="listen for names",
+        on_progress=on_progress,
+    )
+    marks, near = find_marks(timed_words(biased), names)
+    marks += [m for m in plain_marks if not any(b.start < m.end and m.start < b.end for b in marks)]
+    near = [n for n in near + plain_near if not any(h.start < n.end and n.start < h.end for h in marks)]
+    return sorted(marks, key=lambda m: m.start), sorted(near, key=lambda m: m.start)
 
 
 def transcription_key(show: Show, episode: Episode, audio_key: str) -> str:
@@ -279,13 +326,21 @@ class Heard:
 
 
 def hide_soundalikes(transcript: Transcript, marks: Sequence[Mark], names: RedactionList) -> Transcript:
-    """``transcript`` with the heard words under each sound-alike mark replaced by that line's replacement.
+    """``transcript`` with the heard words under each mark replaced by that line's replacement, unless
+    they spell the listed name.
 
     The listed spellings are left to :func:`redact_dataclass` (which keeps "'s" endings); a
-    sound-alike ("Mary Gold") becomes the replacement exactly where it was heard, not everywhere
-    that spelling occurs.
+    sound-alike ("Mary Gold"), or whatever the plain listening wrote where the biased one heard the
+    name ("Akonghul"), becomes the replacement exactly where it was heard, not everywhere that
+    spelling occurs.
     """
-    sound = [m for m in marks if m.how == "sound"]
+    words = timed_words(transcript)
+
+    def spelt(mark: Mark) -> bool:
+        under = " ".join(w for start, end, w in words if start < mark.end and end > mark.start)
+        return any(found.entry.line == mark.line for found in names.find(under))
+
+    sound = [m for m in marks if not (m.how == "text" and spelt(m))]
     if not sound:
         return transcript
     replacement = {entry.line: entry.replacement for entry in names.entries}
@@ -323,8 +378,8 @@ def cached_heard(
     """What the model heard in the episode, from ``build/<slug>/transcribed-<key>.json`` (transcribing only
     when it is missing; None then when ``transcribe`` is false).
 
-    With a redaction list, the transcription is biased toward the names, then searched for them by
-    spelling and by sound (:func:`podcast.safeguarding.censor.find_marks`) *before* anything is
+    With a redaction list, the names are listened for twice (:func:`listen_for_names`) and searched
+    by spelling and by sound (:func:`podcast.safeguarding.censor.find_marks`) *before* anything is
     written: the cache holds the replacements and the marks, never a name.
     """
     cache = _heard_path(show, episode, audio_key)
@@ -342,8 +397,7 @@ def cached_heard(
         return None
     transcript = transcribe_episode(show, episode, on_progress=on_progress)
     names = show.redactions
-    words = [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in transcript.cues for w in cue.words]
-    marks, near = find_marks(words, names)
+    marks, near = listen_for_names(show, episode, transcript, on_progress=on_progress) if names else ([], [])
     if names:
         transcript = redact_dataclass(hide_soundalikes(transcript, marks, names), names)
     record = {

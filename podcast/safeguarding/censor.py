@@ -154,16 +154,26 @@ def padded_regions(marks: Iterable[Mark], *, pad_s: float = PAD_S) -> list[tuple
     )
 
 
-SNAP_FORMAT = 1  # bump when snap_regions changes
-SNAP_S = 0.3  # how far past a model-timed word edge to look for the pause around it
+SNAP_FORMAT = 2  # bump when snap_regions changes
+SNAP_S = 0.3  # how far outside a model-timed word edge to look for the pause around it
+SNAP_IN_S = 0.25  # and how far inside an end: the model's word ends run late (measured: up to ~0.4 s)
+SNAP_PAUSE_S = 0.02  # a pause the end may come back to is at least this long
 SNAP_FRAME_S = 0.01
 SNAP_WITHIN_DB = 6.0  # frames this close to the quietest one count as the pause
 
 
-def _quiet_frames(levels_db: Sequence[float], first: int, last: int) -> list[int]:
-    """The frames in [first, last) within :data:`SNAP_WITHIN_DB` of the quietest one there."""
+def _quiet_runs(levels_db: Sequence[float], first: int, last: int) -> list[tuple[int, int]]:
+    """Runs of frames in [first, last) within :data:`SNAP_WITHIN_DB` of the quietest one there, as
+    (first, end) frame indexes."""
     floor = min(levels_db[first:last])
-    return [first + i for i, level in enumerate(levels_db[first:last]) if level <= floor + SNAP_WITHIN_DB]
+    runs: list[list[int]] = []
+    for i in range(first, last):
+        if levels_db[i] <= floor + SNAP_WITHIN_DB:
+            if runs and runs[-1][1] == i:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+    return [(a, b) for a, b in runs]
 
 
 def snap_regions(
@@ -172,33 +182,40 @@ def snap_regions(
     *,
     frame_s: float = SNAP_FRAME_S,
     reach_s: float = SNAP_S,
+    inside_s: float = SNAP_IN_S,
     pad_s: float = PAD_S,
 ) -> list[tuple[float, float]]:
-    """Move each region's edges out to the pause around the words, from the audio's per-frame levels.
+    """Move each region's edges to the pause around the words, from the audio's per-frame levels.
 
-    The model's word times are rough (a tenth of a second or two either way). Each start moves to the
-    earliest frame of the quiet stretch among the ``reach_s`` before it (or the first ``pad_s`` after),
-    and each end to the latest quiet frame among the ``reach_s`` after it, so the whole name is covered
-    and little else. "Quiet" is within :data:`SNAP_WITHIN_DB` of the quietest frame there. Never shrinks
-    a region by more than ``pad_s``.
+    The model's word times are rough: starts a tenth of a second or two either way, ends most
+    often late, into the next word. "Quiet" is within :data:`SNAP_WITHIN_DB` of the quietest frame
+    of the stretch searched. A start only ever moves out: to the end of the last quiet frame among
+    the ``reach_s`` before it (or the first ``pad_s`` after). An end moves to the nearest pause (a
+    run of :data:`SNAP_PAUSE_S` or more of quiet frames) from ``inside_s`` inside it to ``reach_s``
+    outside it, so a late end that ran into the next word comes back to the pause before that word.
+    The measured effect on the spoken-names corpus is in BENCHMARKS.md. A region never shrinks
+    below a tenth of a second.
 
     >>> levels = [-60.0] * 10 + [-20.0] * 50 + [-60.0] * 5 + [-20.0] * 35   # a word from 0.10 s to 0.60 s
-    >>> snap_regions([(0.25, 0.45)], levels)
+    >>> snap_regions([(0.25, 0.45)], levels)       # the model's times fell inside the word
+    [(0.09, 0.61)]
+    >>> snap_regions([(0.12, 0.75)], levels)       # the end ran 0.15 s into the next word
     [(0.09, 0.61)]
     """
     snapped = []
     count = len(levels_db)
+    min_frames = max(1, round(SNAP_PAUSE_S / frame_s))
     for start, end in regions:
-        first = max(0, int((start - reach_s) / frame_s))
-        last = min(count, int((start + pad_s) / frame_s) + 1)
-        new_start = start
+        new_start, new_end = start, end
+        first, last = max(0, int((start - reach_s) / frame_s)), min(count, int((start + pad_s) / frame_s) + 1)
         if last > first:  # where the quiet before the word ends
-            new_start = min(start, (_quiet_frames(levels_db, first, last)[-1] + 1) * frame_s)
-        first = max(0, int((end - pad_s) / frame_s))
-        last = min(count, int((end + reach_s) / frame_s) + 1)
-        new_end = end
-        if last > first:  # where the quiet after the word begins
-            new_end = max(end, _quiet_frames(levels_db, first, last)[0] * frame_s)
+            new_start = min(start, _quiet_runs(levels_db, first, last)[-1][1] * frame_s)
+        first, last = max(0, int((end - inside_s) / frame_s)), min(count, int((end + reach_s) / frame_s) + 1)
+        if last > first:  # where the nearest pause around the word's end begins
+            pauses = [a for a, b in _quiet_runs(levels_db, first, last) if b - a >= min_frames or b == last]
+            new_end = min((a * frame_s for a in pauses), key=lambda t: abs(t - end), default=end)
+        if new_end - new_start < 0.1:
+            new_start, new_end = start, end
         snapped.append((round(max(0.0, new_start - pad_s / 5), 3), round(new_end + pad_s / 5, 3)))
     return merge_regions(snapped)
 
