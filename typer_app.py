@@ -317,10 +317,6 @@ def validate(
 
     obj = command_context(ctx, json_flag)
     with reported_errors():
-        if previous_file is not None and feed_file is None:
-            raise PodcastError(
-                "--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed"
-            )
         if feed_file is not None:
             data = feed_file.read_bytes()
             previous = previous_file.read_bytes() if previous_file is not None else None
@@ -331,7 +327,11 @@ def validate(
                 findings += check_online(data, source=str(feed_file))
         else:
             # validate_show opens the show itself: it reads everything and changes nothing.
-            findings = validate_show(obj.show_dir, online=online, base_url=base_url, target=target)
+            # With --previous (the old host's feed after `podcast import`), that is the history to keep.
+            previous_feed = (previous_file.read_bytes(), str(previous_file)) if previous_file is not None else None
+            findings = validate_show(
+                obj.show_dir, online=online, base_url=base_url, target=target, previous_feed=previous_feed
+            )
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     emit(

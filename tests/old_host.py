@@ -10,7 +10,7 @@ generated once per session with the real ffmpeg. Paths choose the behaviour:
 * ``/redirect/<path>``, ``/moved/<path>``   302 / 301 to ``/<path>``
 * ``/short/<path>``    the first answer claims the whole length and sends half (a wrong length)
 * ``/cut/<path>``      the first answer breaks the connection a third of the way through
-* ``/liar/<path>``     every answer claims 100 bytes more than it sends
+* ``/liar/<path>``     every answer claims the whole length, sends half and ignores ``Range``
 * ``/missing/<path>``  404
 * ``/errorpage/<path>`` 200 with an HTML page where audio should be
 
@@ -95,7 +95,10 @@ def _handler(host: OldHost) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"not found")
                 return
             kind = TYPES.get(Path(rest).suffix.lower(), "application/octet-stream")
-            self._ranged(body, kind, fault if first or fault == "liar" else "")
+            if fault == "liar":  # claims the whole file, sends half, and never resumes
+                self._send(200, body[: len(body) // 2], kind, length=len(body), close=True)
+                return
+            self._ranged(body, kind, fault if first else "")
 
         def _body(self, path: str) -> bytes | None:
             if path.startswith("/feeds/"):
@@ -132,8 +135,6 @@ def _handler(host: OldHost) -> type[BaseHTTPRequestHandler]:
                 piece = piece[: len(piece) // 2]
             elif fault == "cut":
                 piece = piece[: len(piece) // 3]
-            elif fault == "liar":
-                claimed += 100
             self._send(status, piece, kind, extra=extra, length=claimed, close=bool(fault))
 
         def _send(

@@ -98,7 +98,7 @@ ValidatePreviousFile = Annotated[
     Path | None,
     typer.Option(
         "--previous",
-        help="With --feed: the last published feed, to check GUID stability against.",
+        help="A feed published before (e.g. the old host's, after `podcast import`): every GUID in it must still be listed.",
         exists=True,
         dir_okay=False,
     ),

@@ -30,7 +30,9 @@ def build_text(results: list[dict[str, Any]], failures: list[str]) -> str:
 def describe_build(result: dict[str, Any]) -> str:
     loud = result["loudness"]
     before, after = loud["before"], loud["after"]
-    if result["audio_rebuilt"]:
+    if result["audio_rebuilt"] and loud.get("passed_through"):
+        action = "built, audio kept as it is (already at target: only the tags are new)"
+    elif result["audio_rebuilt"]:
         action = "built"
     elif result["tags_rewritten"]:
         action = "retagged (audio up to date)"
@@ -172,6 +174,8 @@ def import_text(report: ImportReport) -> str:
                 f"imported {episode['slug']} — {episode['title'][:60]} ({episode['published'][:10]}, "
                 f"{episode['bytes']:,} bytes{', ' + extra if extra else ''})"
             )
+            if episode["audio_plan"]:
+                lines.append(f"  audio: {episode['audio_plan']}")
             lines += [f"  note: {note}" for note in episode["notes"]]
         made = "created" if report.show_created else "synced"
         lines.append(f"{made} {report.folder}: {len(report.imported)} imported, {report.present} already there")

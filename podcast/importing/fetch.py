@@ -62,8 +62,8 @@ class _Retry(Exception):
 class Downloader:
     """A shared connection pool with the retry policy; safe to use from several threads."""
 
-    def __init__(self, *, workers: int = 4, backoff_s: float = BACKOFF_S, timeout_s: float = 30.0):
-        self.backoff_s = backoff_s
+    def __init__(self, *, workers: int = 4, backoff_s: float | None = None, timeout_s: float = 30.0):
+        self.backoff_s = BACKOFF_S if backoff_s is None else backoff_s
         self.pool = urllib3.PoolManager(
             num_pools=16,
             maxsize=max(1, workers),
@@ -92,6 +92,7 @@ class Downloader:
                     response = self.pool.request("GET", current, redirect=False, preload_content=False)
                     if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
                         nxt = urljoin(current, response.headers["Location"])
+                        response.drain_conn()  # read the (empty) body so the connection can be reused
                         response.release_conn()
                         if response.status in (301, 308) and current == permanent:
                             permanent = nxt
@@ -101,6 +102,7 @@ class Downloader:
                 else:
                     raise DownloadFailed(f"{shown}: too many redirects", fix="check the address in a web browser")
                 if response.status != 200:
+                    response.drain_conn()
                     response.release_conn()
                     problem = f"HTTP {response.status}"
                     if response.status in RETRY_STATUSES:

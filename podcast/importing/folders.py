@@ -94,7 +94,7 @@ def episode_document(fields: dict[str, Any], chapters: list[dict[str, Any]], per
         document.add("chapters", fields["chapters"])
     document.add("guid", fields["guid"])
     document["guid"].comment("from the old feed, byte for byte: subscribers' apps know the episode by it")
-    document.add("description", tomlkit.string(fields["description"].rstrip() + "\n", multiline=True))
+    document.add("description", tomlkit.string(fields["description"].strip(), multiline=True))
     if chapters:
         table = tomlkit.aot()
         for chapter in chapters:

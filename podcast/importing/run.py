@@ -38,7 +38,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from podcast.audio.filters import RenderSettings
 from podcast.audio.loudness import probe
+from podcast.audio.render import pass_through_problem
+from podcast.audio.reports import AudioInfo, LoudnessStats, parse_ebur128_summary, parse_probe
+from podcast.audio.runner import capture_ffmpeg
 from podcast.build.chapters import parse_chapters_file
 from podcast.errors import (
     AudioInvalid,
@@ -51,7 +55,7 @@ from podcast.errors import (
 )
 from podcast.files import write_atomic
 from podcast.importing.convert import episode_slug, notes_markdown
-from podcast.importing.fetch import BACKOFF_S, Downloader
+from podcast.importing.fetch import Downloader
 from podcast.importing.folders import (
     Existing,
     audio_suffix,
@@ -73,7 +77,7 @@ from podcast.importing.source import (
     real_audio_url,
 )
 from podcast.show.manifest import EMAIL_PATTERN, LANGUAGE_PATTERN, SHOW_FILE, URL_PATTERN, show_guid
-from podcast.show.redactions import RedactionList, load_redactions
+from podcast.show.redactions import RedactionList, load_redactions, redact_document
 from podcast.show.scaffold import PLACEHOLDER_BASE_URL  # validate asks for the real one, as after `podcast init`
 from podcast.timecode import parse_time
 from podcast.transcripts.readers import read_transcript
@@ -96,7 +100,7 @@ class ImportOptions:
     keep_people: bool = False
     base_url: str | None = None
     workers: int = 4
-    backoff_s: float = BACKOFF_S
+    backoff_s: float | None = None  # None: fetch.BACKOFF_S
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,20 @@ def import_lock(root: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
+def read_audio(path: Path) -> tuple[AudioInfo, LoudnessStats]:
+    """Check a download is audio by decoding all of it, and meter it on the way: one ffmpeg run.
+
+    ffmpeg names the stream in its banner (codec, rate, channels) and prints ebur128's
+    summary at the end; a file it cannot decode to the end is not audio an app can play.
+    """
+    result = capture_ffmpeg(["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"])
+    log_text = result.stderr.decode(errors="replace")
+    info = parse_probe(str(path), log_text)
+    if result.returncode != 0 or info is None or info.codec == "none" or "Summary:" not in log_text:
+        raise AudioInvalid("is not audio ffmpeg can read", path=path, fix="check the file on the old host")
+    return info, parse_ebur128_summary(log_text)
+
+
 def _part_path(root: Path, guid: str) -> Path:
     return root / "build" / "import" / f"{hashlib.sha256(guid.encode('utf-8')).hexdigest()[:24]}.part"
 
@@ -423,7 +441,7 @@ def import_episode(
 
     size = downloader.download(plan.audio_url, part, on_progress=progress)
     try:
-        info = probe(part)
+        info, stats = read_audio(part)
     except AudioInvalid:
         part.unlink(missing_ok=True)  # an error page, not audio: the next run downloads afresh
         raise DownloadFailed(
@@ -465,6 +483,8 @@ def import_episode(
         "codec": info.codec,
         "channels": info.channels,
         "sample_rate_hz": info.sample_rate_hz,
+        "loudness": dict(stats),
+        "audio_plan": "",  # filled in once the show's [audio] settings are known (audio_plans)
         "transcript": fields["transcript"],
         "transcripts": len(item.transcripts),
         "chapters": fields["chapters"] or (len(tables) if tables else None),
@@ -557,6 +577,13 @@ def show_fields(
 # --- the whole import -----------------------------------------------------------------------------
 
 
+def redact_report(report: ImportReport, names: RedactionList) -> ImportReport:
+    """The report with every listed name replaced: titles, notes, errors and addresses say no name."""
+    if not names:
+        return report
+    return ImportReport(**redact_document(report.to_dict(), names))
+
+
 def import_feed(
     feed: str,
     root: Path,
@@ -569,7 +596,11 @@ def import_feed(
     """Import (or re-sync) the show at ``feed`` into ``root``; see the module docstring for the order."""
     downloader = Downloader(workers=options.workers, backoff_s=options.backoff_s)
     try:
-        return _import(feed, root, names, options, downloader, now, on_progress)
+        return redact_report(_import(feed, root, names, options, downloader, now, on_progress), names)
+    except PodcastError as exc:
+        if names and names.contains(str(exc)):  # an error naming a title or an address with a listed name in it
+            raise type(exc)(names.redact(exc.problem), path=exc.path and names.redact(exc.path), fix=exc.fix) from None
+        raise
     finally:
         downloader.close()
 
@@ -682,7 +713,28 @@ def _import(
             gitignore = root / ".gitignore"
             if not gitignore.exists():
                 write_atomic(gitignore, "build/\nfeed/*\n!feed/feed.xml\n")
+        audio_plans(root, report.imported)
     return report
+
+
+def audio_plans(root: Path, imported: list[dict[str, Any]]) -> None:
+    """Say for each imported episode whether its audio will be published as it is, or normalised and why."""
+    try:
+        audio = tomllib.loads((root / SHOW_FILE).read_text(encoding="utf-8")).get("audio") or {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return
+    settings = RenderSettings(
+        loudness_lufs=float(audio.get("loudness_lufs", -16.0)),
+        true_peak_dbtp=float(audio.get("true_peak_dbtp", -1.0)),
+        channels=int(audio.get("channels", 1)),
+        bitrate_kbps=int(audio.get("bitrate_kbps", 96)),
+        sample_rate_hz=int(audio.get("sample_rate_hz", 44100)),
+        leveler=bool(audio.get("leveler", False)),
+    )
+    for episode in imported:
+        info = AudioInfo(episode["audio"], 0.0, episode["sample_rate_hz"], episode["channels"], episode["codec"])
+        problem = pass_through_problem(info, episode["loudness"], settings)
+        episode["audio_plan"] = "kept as it is (already at target)" if problem is None else f"normalised: {problem}"
 
 
 def _probe_existing(path: Path) -> dict[str, Any]:
