@@ -107,6 +107,7 @@ def test_resync_adds_only_new_guids_and_never_overwrites_edits(host: OldHost, tm
     show = tmp_path / "show"
     first = cli("import", host.feed_url("anchor"), show, "--limit", "1")
     assert first.exit_code == 0, first.stderr
+    assert "audio: normalised: its loudness is" in first.stdout  # the report says which audio is rendered, and why
     [(slug, data)] = episode_manifests(show).items()
     assert data["title"] == "Tomatoes, at last"  # --limit takes the newest
     manifest = show / "episodes" / slug / "episode.toml"

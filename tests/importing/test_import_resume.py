@@ -1,0 +1,54 @@
+"""An import killed at any moment (SIGKILL: no clean-up runs) and run again finishes the job.
+
+Nothing half-made is visible in the show folder in between, and no episode is there twice after.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import REPO
+from import_helpers import episode_manifests, hidden_leftovers
+from old_host import OldHost, many_episodes_feed
+
+from podcast.show.model import load_show
+
+EPISODES = 12
+
+
+def test_a_killed_import_finishes_on_the_next_run_without_duplicates(host: OldHost, tmp_path: Path, cli) -> None:
+    host.feeds["long"] = many_episodes_feed(EPISODES)
+    show = tmp_path / "show"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, str(REPO / "typer_app.py"), "import", host.feed_url("long"), str(show), "--jobs", "2"]
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if (show / "episodes").is_dir() and len(episode_manifests(show)) >= 2:
+                break
+            time.sleep(0.02)
+        assert process.poll() is None, "the import finished before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+
+    before = episode_manifests(show)
+    assert 2 <= len(before) < EPISODES
+    for slug, data in before.items():  # whatever is visible is whole
+        assert (show / "episodes" / slug / data["audio"]).read_bytes() == host.audio["quiet"]
+    assert not (show / "podcast.toml").exists()  # written last, so never describing a half-made show
+
+    result = cli("import", host.feed_url("long"), show)
+    assert result.exit_code == 0, result.stderr
+    assert f"{EPISODES - len(before)} imported, {len(before)} already there" in result.stdout
+    after = episode_manifests(show)
+    guids = sorted(data["guid"] for data in after.values())
+    assert guids == sorted(f"long-show-episode-{n:04d}" for n in range(1, EPISODES + 1))
+    assert hidden_leftovers(show) == []
+    assert len(load_show(show).episodes) == EPISODES
