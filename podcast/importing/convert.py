@@ -6,9 +6,6 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-import nh3
-from markdownify import markdownify
-
 from podcast.show.redactions import RedactionList
 
 # What survives from a host's HTML before it becomes Markdown: structure, links and emphasis.
@@ -48,6 +45,9 @@ def notes_markdown(text: str) -> str:
     >>> notes_markdown("Plain text.\\n\\nSecond paragraph.")
     'Plain text.\\n\\nSecond paragraph.'
     """
+    import nh3
+    from markdownify import markdownify  # with BeautifulSoup: loaded only when there are notes to convert
+
     if not _TAG.search(text):
         return "\n\n".join(part.strip() for part in re.split(r"\n\s*\n", text.strip()) if part.strip())
     cleaned = nh3.clean(text, tags=KEPT_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"})
@@ -72,13 +72,13 @@ def slugify(title: str) -> str:
 def episode_slug(title: str, number: int, taken: Collection[str], names: RedactionList) -> str:
     """A folder name from the title, unique among ``taken``, that never holds a listed name.
 
-    A title with a listed name is slugged from its redacted form ("[name withheld]'s story"
-    -> "name-withheld-s-story"); if anything listed is still there, "episode-<number>".
+    A title with a listed name is slugged from its redacted form (the list's replacement, as
+    publishing would show it); if anything listed is still there, "episode-<number>".
 
     >>> from podcast.show.redactions import parse_redactions
-    >>> names = parse_redactions("Marigold Featherstone")
+    >>> names = parse_redactions("Marigold Featherstone => Jess Smith")
     >>> episode_slug("Marigold's story", 4, set(), names)
-    'name-withheld-s-story'
+    'jess-s-story'
     >>> episode_slug("Intro", 1, {"intro", "intro-2"}, names)
     'intro-3'
     """

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from pydantic import ValidationError
 
 from podcast.errors import EpisodeInvalid, FeedInvalid
 from podcast.files import write_atomic
-from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, EpisodeManifest, ShowManifest
-from podcast.show.reading import load_episode_manifest
+
+# podcast.show.manifest's names; the schemas themselves (pydantic) load only when something is written.
+EPISODE_FILE = "episode.toml"
+SHOW_FILE = "podcast.toml"
 
 STAGING_SUFFIX = ".import"
 
@@ -116,6 +117,8 @@ def episode_document(fields: dict[str, Any], chapters: list[dict[str, Any]], per
 
 def finish_episode(root: Path, staging: Path, slug: str, text: str) -> Path:
     """Write episode.toml into ``staging``, check it reads back, and rename the folder into place."""
+    from podcast.show.reading import load_episode_manifest
+
     manifest = staging / EPISODE_FILE
     write_atomic(manifest, text)
     load_episode_manifest(manifest)  # raises EpisodeInvalid naming the field if the feed had something unusable
@@ -159,6 +162,10 @@ def show_document(show: dict[str, Any], audio: dict[str, Any], base_url: str, re
     safeguarding.add("require_redactions", require_list)
     document.add("safeguarding", safeguarding)
     text = tomlkit.dumps(document)
+    from pydantic import ValidationError
+
+    from podcast.show.manifest import ShowManifest
+
     try:
         ShowManifest.model_validate(tomllib.loads(text))
     except ValidationError as exc:
@@ -180,6 +187,8 @@ def write_show(root: Path, text: str) -> Path:
 
 def check_episode_fields(fields: dict[str, Any]) -> None:
     """Fail before any download when the item cannot make a valid episode.toml."""
+    from podcast.show.manifest import EpisodeManifest
+
     EpisodeManifest.model_validate({**fields, "description": fields.get("description") or "-"})
 
 

@@ -36,14 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from podcast.audio.filters import RenderSettings
-from podcast.audio.loudness import probe
-from podcast.audio.render import pass_through_problem
-from podcast.audio.reports import AudioInfo, LoudnessStats, parse_ebur128_summary, parse_probe
-from podcast.audio.runner import capture_ffmpeg
-from podcast.build.chapters import parse_chapters_file
 from podcast.errors import (
     AudioInvalid,
     ChaptersInvalid,
@@ -54,7 +48,7 @@ from podcast.errors import (
     TranscriptInvalid,
 )
 from podcast.files import write_atomic
-from podcast.importing.convert import episode_slug, notes_markdown
+from podcast.importing.convert import episode_slug, notes_markdown  # markdownify loads on first use
 from podcast.importing.fetch import Downloader
 from podcast.importing.folders import (
     Existing,
@@ -76,11 +70,20 @@ from podcast.importing.source import (
     parse_feed,
     real_audio_url,
 )
-from podcast.show.manifest import EMAIL_PATTERN, LANGUAGE_PATTERN, SHOW_FILE, URL_PATTERN, show_guid
 from podcast.show.redactions import RedactionList, load_redactions, redact_document
-from podcast.show.scaffold import PLACEHOLDER_BASE_URL  # validate asks for the real one, as after `podcast init`
 from podcast.timecode import parse_time
-from podcast.transcripts.readers import read_transcript
+
+if TYPE_CHECKING:
+    from podcast.audio.reports import AudioInfo, LoudnessStats
+
+# A re-sync with nothing new must start fast (BENCHMARKS.md: at most 2 s), so what only new
+# episodes need (pydantic schemas, ffmpeg adapters, transcript and chapter readers,
+# markdownify) is imported where it is used, not here.
+SHOW_FILE = "podcast.toml"
+PLACEHOLDER_BASE_URL = "https://media.example.org/podcast"  # as `podcast init`'s: validate asks for the real one
+URL_PATTERN = r"^https?://[^\s]+$"  # podcast.show.manifest's patterns, without loading pydantic
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+LANGUAGE_PATTERN = r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$"
 
 log = logging.getLogger(__name__)
 
@@ -304,6 +307,9 @@ def read_audio(path: Path) -> tuple[AudioInfo, LoudnessStats]:
     ffmpeg names the stream in its banner (codec, rate, channels) and prints ebur128's
     summary at the end; a file it cannot decode to the end is not audio an app can play.
     """
+    from podcast.audio.reports import parse_ebur128_summary, parse_probe
+    from podcast.audio.runner import capture_ffmpeg
+
     result = capture_ffmpeg(["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"])
     log_text = result.stderr.decode(errors="replace")
     info = parse_probe(str(path), log_text)
@@ -324,6 +330,8 @@ def _download_small(downloader: Downloader, url: str, dest: Path) -> bytes:
 
 def _transcript_files(downloader: Downloader, item: SourceItem, staging: Path, notes: list[str]) -> str | None:
     """Download every transcript the item names; return the file episode.toml should point to."""
+    from podcast.transcripts.readers import read_transcript
+
     chosen = item.best_transcript
     counts: dict[str, int] = {}
     manifest_name = None
@@ -353,6 +361,8 @@ def _chapter_fields(
     downloader: Downloader, item: SourceItem, staging: Path, notes: list[str]
 ) -> tuple[str | None, list[dict[str, Any]]]:
     """podcast:chapters as chapters.json (named in episode.toml), or psc:chapters as [[chapters]] tables."""
+    from podcast.build.chapters import parse_chapters_file
+
     if item.chapters is not None:
         data = _download_small(downloader, item.chapters.url, staging / "chapters.json")
         try:
@@ -614,6 +624,8 @@ def _import(
     now: datetime,
     on_progress: Progress | None,
 ) -> ImportReport:
+    from podcast.show.manifest import show_guid
+
     source, feed_url = read_source(feed, downloader)
     check_locked(source, options.owner_email, feed)
     if source.show.podcast_guid:
@@ -719,6 +731,10 @@ def _import(
 
 def audio_plans(root: Path, imported: list[dict[str, Any]]) -> None:
     """Say for each imported episode whether its audio will be published as it is, or normalised and why."""
+    from podcast.audio.filters import RenderSettings
+    from podcast.audio.render import pass_through_problem
+    from podcast.audio.reports import AudioInfo
+
     try:
         audio = tomllib.loads((root / SHOW_FILE).read_text(encoding="utf-8")).get("audio") or {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -738,6 +754,8 @@ def audio_plans(root: Path, imported: list[dict[str, Any]]) -> None:
 
 
 def _probe_existing(path: Path) -> dict[str, Any]:
+    from podcast.audio.loudness import probe
+
     try:
         info = probe(path)
     except PodcastError:

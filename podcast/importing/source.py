@@ -231,15 +231,20 @@ def parse_tree(data: bytes, *, source: str, charset: str | None = None) -> etree
 # --- element helpers -----------------------------------------------------------------------------
 
 
-def _is(element: etree._Element, prefix: str, name: str) -> bool:
-    if not isinstance(element.tag, str):  # comments and processing instructions
-        return False
-    qname = etree.QName(element)
-    return qname.localname == name and (qname.namespace or "") in NAMESPACES[prefix]
+_CLARK: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def _tags(prefix: str, name: str) -> frozenset[str]:
+    """Every tag (Clark notation, ``{uri}name``) the element can have under the URIs hosts use."""
+    key = (prefix, name)
+    if key not in _CLARK:
+        _CLARK[key] = frozenset(f"{{{uri}}}{name}" if uri else name for uri in NAMESPACES[prefix])
+    return _CLARK[key]
 
 
 def _children(parent: etree._Element, prefix: str, name: str) -> list[etree._Element]:
-    return [child for child in parent if _is(child, prefix, name)]
+    tags = _tags(prefix, name)
+    return [child for child in parent if child.tag in tags]  # comments' tags are functions: never in the set
 
 
 def _child(parent: etree._Element, prefix: str, name: str) -> etree._Element | None:
