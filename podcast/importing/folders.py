@@ -187,9 +187,19 @@ def write_show(root: Path, text: str) -> Path:
 
 def check_episode_fields(fields: dict[str, Any]) -> None:
     """Fail before any download when the item cannot make a valid episode.toml."""
+    from pydantic import ValidationError
+
     from podcast.show.manifest import EpisodeManifest
 
-    EpisodeManifest.model_validate({**fields, "description": fields.get("description") or "-"})
+    try:
+        EpisodeManifest.model_validate({**fields, "description": fields.get("description") or "-"})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise FeedInvalid(
+            f"item '{str(fields.get('title'))[:60]}' gives an unusable {where} ({first['msg']})",
+            fix="fix the episode on the old host, or import a saved copy of the feed with it corrected",
+        ) from None
 
 
 def audio_suffix(url: str, content_type: str) -> str:

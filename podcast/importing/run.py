@@ -713,6 +713,16 @@ def _import(
                     report.failed.append(
                         {"slug": plan.slug, "guid": plan.item.guid, "error": str(exc), "exit_code": exc.exit_code}
                     )
+                except OSError as exc:  # a full disk, a folder that cannot be written
+                    log.debug("import of %s failed", plan.slug, exc_info=exc)
+                    error = PodcastError(
+                        f"cannot write the episode ({exc.strerror})",
+                        path=root / "episodes" / plan.slug,
+                        fix="check free disk space and permissions, then run the same command again",
+                    )
+                    report.failed.append(
+                        {"slug": plan.slug, "guid": plan.item.guid, "error": str(error), "exit_code": error.exit_code}
+                    )
         if not syncing:
             infos = report.imported or [_probe_existing(path) for path in existing_episodes(root).audio_files[:1]]
             text = show_document(

@@ -181,11 +181,17 @@ class SourceFeed:
 # --- bytes to tree ------------------------------------------------------------------------------
 
 
-def _numeric_entities(data: bytes) -> bytes:
-    """HTML named entities, which XML does not define, as numeric references.
+_BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z][A-Za-z0-9]{0,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)")
+_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
 
-    >>> _numeric_entities(b"caf&eacute; &amp; tea&nbsp;")
-    b'caf&#233; &amp; tea&#160;'
+
+def _numeric_entities(data: bytes) -> bytes:
+    """HTML named entities, which XML does not define, as numeric references; a bare ``&`` as ``&amp;``.
+
+    CDATA sections are left as they are (an ``&`` there is already text).
+
+    >>> _numeric_entities(b"caf&eacute; &amp; tea&nbsp; Fish & chips <![CDATA[A & B]]>")
+    b'caf&#233; &amp; tea&#160; Fish &amp; chips <![CDATA[A & B]]>'
     """
 
     def swap(match: re.Match[bytes]) -> bytes:
@@ -194,7 +200,10 @@ def _numeric_entities(data: bytes) -> bytes:
             return match.group(0)
         return f"&#{html.entities.name2codepoint[name]};".encode("ascii")
 
-    return _ENTITY.sub(swap, data)
+    parts = _CDATA.split(data)
+    for index in range(0, len(parts), 2):  # the even parts are outside CDATA
+        parts[index] = _BARE_AMPERSAND.sub(b"&amp;", _ENTITY.sub(swap, parts[index]))
+    return b"".join(parts)
 
 
 def _as_declared(data: bytes, charset: str | None) -> bytes:
@@ -252,10 +261,13 @@ def _child(parent: etree._Element, prefix: str, name: str) -> etree._Element | N
     return found[0] if found else None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(parent: etree._Element, prefix: str, name: str) -> str:
-    """The element's text with surrounding whitespace removed ("" when absent)."""
+    """The element's text with surrounding whitespace and invisible control characters removed ("" when absent)."""
     element = _child(parent, prefix, name)
-    return "".join(element.itertext()).strip() if element is not None else ""
+    return _CONTROL.sub("", "".join(element.itertext())).strip() if element is not None else ""
 
 
 def _raw_text(parent: etree._Element, prefix: str, name: str) -> str | None:
