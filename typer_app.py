@@ -506,8 +506,9 @@ def import_(
     Run it again to add only new episodes; nothing a producer edited is overwritten, and an
     interrupted import continues where it stopped. Example: podcast import https://feeds.example.org/show.xml my-show
     """
+    from datetime import UTC, datetime
+
     from podcast.importing.run import ImportOptions, import_feed, import_redactions, parse_since
-    from podcast.show.model import utc_now
 
     obj = command_context(ctx, json_flag)
     root = directory or obj.show_dir
@@ -521,7 +522,9 @@ def import_(
             base_url=base_url,
             workers=jobs,
         )
-        report = import_feed(feed, root, import_redactions(root), options, now=utc_now(), on_progress=progress.update)
+        # `now` only dates an item whose date cannot be read; not utc_now, whose module (pydantic) a no-op skips
+        now = datetime.now(UTC)
+        report = import_feed(feed, root, import_redactions(root), options, now=now, on_progress=progress.update)
     emit(obj, report.to_dict(), import_text(report))
     for failure in report.failed:
         typer.echo(f"error: {failure['error']}", err=True)

@@ -67,6 +67,7 @@ from podcast.importing.source import (
     SourceFeed,
     SourceItem,
     SourcePerson,
+    feed_guid,
     parse_feed,
     real_audio_url,
 )
@@ -624,14 +625,12 @@ def _import(
     now: datetime,
     on_progress: Progress | None,
 ) -> ImportReport:
-    from podcast.show.manifest import show_guid
-
     source, feed_url = read_source(feed, downloader)
     check_locked(source, options.owner_email, feed)
     if source.show.podcast_guid:
         guid, guid_from = source.show.podcast_guid, "feed"
     elif feed_url:
-        guid, guid_from = show_guid(feed_url), "computed"
+        guid, guid_from = feed_guid(feed_url), "computed"
     else:
         raise FeedInvalid(
             'has no podcast:guid and no atom:link rel="self", so the show\'s podcast:guid cannot be computed',
@@ -676,6 +675,8 @@ def _import(
         found = listed_lines(names, f"episodes/{plan.slug}", plan.item.title, plan.item.notes_html)
         if found:
             report.listed.append(found)
+    if syncing and not planned and not options.dry_run:
+        return report  # nothing new: a re-sync that touches nothing (and loads no more than it needs)
     if options.dry_run:
         report.planned = [
             {

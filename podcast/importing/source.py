@@ -25,6 +25,7 @@ from __future__ import annotations
 import email.utils
 import html.entities
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -518,6 +519,18 @@ def parse_feed(data: bytes, *, source: str, charset: str | None = None) -> Sourc
         items.append(item)
     odd = tuple(item.title or item.guid for item in items if item.published is None)
     return SourceFeed(_show(channel), tuple(items), tuple(duplicates), tuple(unnamed), odd)
+
+
+def feed_guid(feed_url: str) -> str:
+    """podcast:guid as the namespace computes it: UUIDv5 of the URL without scheme or trailing slash.
+
+    The same as :func:`podcast.show.manifest.show_guid`, here so a re-sync need not load the schemas.
+
+    >>> feed_guid("https://mp3s.nashownotes.com/pc20rss.xml")
+    '917393e3-1b1e-5cef-ace4-edaa54e1f810'
+    """
+    bare = re.sub(r"^[a-zA-Z]+://", "", feed_url).rstrip("/")
+    return str(uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), bare))
 
 
 # --- enclosure URLs ------------------------------------------------------------------------------

@@ -87,3 +87,12 @@ def test_the_light_copies_of_the_manifest_patterns_match_the_schema() -> None:
     from podcast.show.scaffold import PLACEHOLDER_BASE_URL
 
     assert run.PLACEHOLDER_BASE_URL == PLACEHOLDER_BASE_URL and run.SHOW_FILE == manifest.SHOW_FILE
+
+
+@pytest.mark.parametrize(
+    "url", ["https://feeds.example.org/show.xml/", "http://127.0.0.1:8000/feeds/a.xml", "feeds.example.org/x"]
+)
+def test_the_feed_guid_is_the_manifests_show_guid(url: str) -> None:
+    from podcast.importing.source import feed_guid
+
+    assert feed_guid(url) == manifest.show_guid(url)
