@@ -241,7 +241,8 @@ def plan_items(
 ) -> tuple[list[Planned], int, int]:
     """The new items to import, oldest first, with numbers and slugs; and how many were present or left out."""
     fallback = source.show.built or now
-    new = [item for item in source.items if item.guid not in existing.guids]
+    known = {guid.lower() for guid in existing.guids}
+    new = [item for item in source.items if item.guid.lower() not in known]
     present = len(source.items) - len(new)
     chosen = [i for i in new if options.since is None or (i.published is not None and i.published >= options.since)]
     chosen.sort(key=lambda i: (i.published or fallback, -i.position), reverse=True)  # newest first

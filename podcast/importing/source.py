@@ -315,17 +315,20 @@ def parse_date(text: str) -> datetime | None:
     '2026-01-05T09:00:00+00:00'
     >>> parse_date("Monday, January 5, 2026 9:00 AM").isoformat()
     '2026-01-05T09:00:00+00:00'
+    >>> parse_date("Saturday, January 3, 2026 7:30 PM").isoformat()
+    '2026-01-03T19:30:00+00:00'
     >>> parse_date("Tue, 31 Feb 2026 09:00:00 GMT") is None
     True
     """
     text = " ".join(text.split())
     if not text:
         return None
-    parsed: datetime | None
-    try:
-        parsed = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        parsed = None
+    parsed: datetime | None = None
+    if not re.search(r"\d\s*[AaPp]\.?[Mm]\b", text):  # the RFC 822 parser would drop a "PM" silently
+        try:
+            parsed = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            parsed = None
     if parsed is None:
         from dateutil import parser as date_parser
         from dateutil.tz import tzoffset
@@ -512,10 +515,10 @@ def parse_feed(data: bytes, *, source: str, charset: str | None = None) -> Sourc
         if item is None:
             unnamed.append(_text(element, "", "title") or f"item {position + 1}")
             continue
-        if item.guid in seen:
+        if item.guid.lower() in seen:  # a show holds GUIDs case-blind (podcast.show.model._check_unique)
             duplicates.append(item.guid)
             continue
-        seen.add(item.guid)
+        seen.add(item.guid.lower())
         items.append(item)
     odd = tuple(item.title or item.guid for item in items if item.published is None)
     return SourceFeed(_show(channel), tuple(items), tuple(duplicates), tuple(unnamed), odd)
