@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -64,10 +65,18 @@ def tiny_mp3(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def run(argv: list[str], env: dict[str, str]) -> float:
+def run(argv: list[str], env: dict[str, str], cpu: list[float] | None = None) -> float:
+    """Wall seconds of one fresh process; its CPU seconds (user + system) go to ``cpu``.
+
+    On a shared machine the wall time carries other people's load; CPU time does not.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(argv, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
     if result.returncode != 0:
         sys.exit(f"failed ({result.returncode}): {' '.join(argv)}\n{result.stderr}")
     return elapsed
@@ -115,8 +124,12 @@ def main() -> None:
         requests_before = len(host.audio_requests())
 
         # 3. No-op re-syncs, and the floor.
-        resyncs = [run(command, env) for _ in range(args.runs)]
-        floors = [run([sys.executable, "-c", FLOOR, url, str(show)], env) for _ in range(args.runs)]
+        resync_cpu: list[float] = []
+        floor_cpu: list[float] = []
+        resyncs, floors = [], []
+        for _ in range(args.runs):  # alternated, so both see the same background load
+            resyncs.append(run(command, env, resync_cpu))
+            floors.append(run([sys.executable, "-c", FLOOR, url, str(show)], env, floor_cpu))
         downloads_in_resync = len(host.audio_requests()) - requests_before
 
     print(
@@ -132,7 +145,15 @@ def main() -> None:
     )
     print(f"   floor (same command, only fetching and parsing the feed): median {statistics.median(floors):.2f} s")
     print(f"   ratio re-sync / floor: {statistics.median(resyncs) / statistics.median(floors):.2f}")
-    print(f"   target <= 2 s: {'met' if statistics.median(resyncs) <= 2.0 else 'MISSED'}")
+    print(
+        f"   CPU time (user + system): re-sync median {statistics.median(resync_cpu):.2f} s, "
+        f"floor {statistics.median(floor_cpu):.2f} s, ratio {statistics.median(resync_cpu) / statistics.median(floor_cpu):.2f}"
+    )
+    wall_ok, cpu_ok = statistics.median(resyncs) <= 2.0, statistics.median(resync_cpu) <= 2.0
+    print(
+        f"   target <= 2 s: wall {'met' if wall_ok else 'missed'}, CPU {'met' if cpu_ok else 'missed'}"
+        f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
     if not complete or hidden or downloads_in_resync:
         sys.exit("the resumed import is not complete and clean")
 
