@@ -28,6 +28,8 @@ def host(old_audio: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> Iterat
 
 def episode_manifests(show: Path) -> dict[str, dict]:
     """slug -> episode.toml as data, for every visible episode folder."""
+    if not (show / "episodes").is_dir():
+        return {}
     return {
         path.parent.name: tomllib.loads(path.read_text(encoding="utf-8"))
         for path in sorted((show / "episodes").glob("*/episode.toml"))

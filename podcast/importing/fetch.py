@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class Downloader:
 
     def __init__(self, *, workers: int = 4, backoff_s: float | None = None, timeout_s: float = 30.0):
         self.backoff_s = BACKOFF_S if backoff_s is None else backoff_s
+        self._cancelled = threading.Event()
         self.pool = urllib3.PoolManager(
             num_pools=16,
             maxsize=max(1, workers),
@@ -74,6 +76,10 @@ class Downloader:
 
     def close(self) -> None:
         self.pool.clear()
+
+    def cancel(self) -> None:
+        """Make every download in progress stop at its next block (Ctrl+C); its partial file is kept."""
+        self._cancelled.set()
 
     def _wait(self, attempt: int) -> None:
         time.sleep(self.backoff_s * (2**attempt))
@@ -191,6 +197,8 @@ class Downloader:
             received = start
             with part.open(mode) as handle:
                 for block in response.stream(CHUNK, decode_content=False):
+                    if self._cancelled.is_set():
+                        raise DownloadFailed(f"{redact_urls(url)}: interrupted", fix="run the same command again")
                     handle.write(block)
                     received += len(block)
                     if on_progress:

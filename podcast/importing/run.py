@@ -697,7 +697,8 @@ def _import(
         remove_stale_staging(root)
         (root / "episodes").mkdir(exist_ok=True)
         artwork = _show_artwork(root, downloader, source.show.image, report.notes) if not syncing else ""
-        with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, options.workers))
+        try:
             futures = [
                 (
                     plan,
@@ -725,6 +726,11 @@ def _import(
                     report.failed.append(
                         {"slug": plan.slug, "guid": plan.item.guid, "error": str(error), "exit_code": error.exit_code}
                     )
+        except BaseException:  # Ctrl+C or SIGTERM: stop the downloads now; their partial files wait for the next run
+            downloader.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
         if not syncing:
             infos = report.imported or [_probe_existing(path) for path in existing_episodes(root).audio_files[:1]]
             text = show_document(

@@ -18,7 +18,7 @@ from old_host import OldHost, many_episodes_feed
 
 from podcast.show.model import load_show
 
-EPISODES = 12
+EPISODES = 8
 
 
 def test_a_killed_import_finishes_on_the_next_run_without_duplicates(host: OldHost, tmp_path: Path, cli) -> None:
@@ -30,7 +30,7 @@ def test_a_killed_import_finishes_on_the_next_run_without_duplicates(host: OldHo
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
-            if (show / "episodes").is_dir() and len(episode_manifests(show)) >= 2:
+            if len(episode_manifests(show)) >= 2:
                 break
             time.sleep(0.02)
         assert process.poll() is None, "the import finished before it could be killed"
@@ -52,3 +52,22 @@ def test_a_killed_import_finishes_on_the_next_run_without_duplicates(host: OldHo
     assert guids == sorted(f"long-show-episode-{n:04d}" for n in range(1, EPISODES + 1))
     assert hidden_leftovers(show) == []
     assert len(load_show(show).episodes) == EPISODES
+
+
+def test_ctrl_c_stops_at_once_with_one_line_and_the_next_run_finishes(host: OldHost, tmp_path: Path, cli) -> None:
+    host.feeds["long"] = many_episodes_feed(EPISODES)
+    show = tmp_path / "show"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, str(REPO / "typer_app.py"), "import", host.feed_url("long"), str(show), "--jobs", "2"]
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None and len(episode_manifests(show)) < 1:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)  # what a service manager or `kill` sends; the CLI treats it as Ctrl+C
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert stderr.startswith("error: interrupted") and len(stderr.splitlines()) == 1 and "Traceback" not in stderr
+    assert hidden_leftovers(show) == []
+    result = cli("import", host.feed_url("long"), show)
+    assert result.exit_code == 0, result.stderr
+    assert len(episode_manifests(show)) == EPISODES
