@@ -286,6 +286,8 @@ def pass_through(sources: Sequence[Path], output: Path, settings: RenderSettings
 
     The frames are copied by ffmpeg (``-c:a copy``) without its tags, pictures or other
     streams, under a temporary name renamed into place; the build writes fresh tags after.
+    Kept as it is means kept whole: silence at the ends is not trimmed (``max_silence_s``),
+    since cutting MP3 frames would need a re-encode around the cut.
     """
     if len(sources) != 1 or sources[0].suffix.lower() != ".mp3":
         return None
