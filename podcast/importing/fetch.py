@@ -11,7 +11,7 @@ followed, and every file checked before it counts:
 * retries with exponential backoff for what may pass (cut connections, timeouts, 5xx,
   408, 429), and none for what will not (404, 403, 410 ...).
 
-Partial files live under ``build/import/`` (git-ignored), named by the episode's GUID, so
+Partial files live under ``build/.import/`` (git-ignored), named by the episode's GUID, so
 an import killed at any moment continues where it stopped. Whether the bytes are audio is
 checked by the caller (ffmpeg), once the length is right.
 """

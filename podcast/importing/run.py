@@ -90,7 +90,7 @@ log = logging.getLogger(__name__)
 
 PLACEHOLDER_EMAIL = "podcast@example.org"
 SAMPLE_RATES = (22050, 24000, 32000, 44100, 48000)
-PICTURE_SUFFIX = {"image/jpeg": ".jpg", "image/jpg": ".jpg", "image/png": ".png"}
+IMPORT_FOLDER = ".import"  # under build/: hidden, so no episode slug (build/<slug>/) can ever be the same
 
 Progress = Callable[[str, str, float], None]  # (slug, step, fraction)
 
@@ -288,7 +288,7 @@ def listed_lines(names: RedactionList, where: str, *texts: str) -> dict[str, Any
 @contextlib.contextmanager
 def import_lock(root: Path) -> Iterator[None]:
     """One import at a time per show (an flock the kernel drops if the holder dies, even by SIGKILL)."""
-    folder = root / "build" / "import"
+    folder = root / "build" / IMPORT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -321,7 +321,7 @@ def read_audio(path: Path) -> tuple[AudioInfo, LoudnessStats]:
 
 
 def _part_path(root: Path, guid: str) -> Path:
-    return root / "build" / "import" / f"{hashlib.sha256(guid.encode('utf-8')).hexdigest()[:24]}.part"
+    return root / "build" / IMPORT_FOLDER / f"{hashlib.sha256(guid.encode('utf-8')).hexdigest()[:24]}.part"
 
 
 def _download_small(downloader: Downloader, url: str, dest: Path) -> bytes:
