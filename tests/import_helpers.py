@@ -1,6 +1,6 @@
 """Fixtures and helpers for `podcast import` tests: tiny real audio once per session, an old host per test.
 
-A pytest plugin (tests/conftest.py pytest_plugins), so `host` and `old_audio` are fixtures everywhere."""
+A pytest plugin (tests/conftest.py pytest_plugins), so `old_site` and `old_audio` are fixtures everywhere."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def old_audio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def host(old_audio: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> Iterator[OldHost]:
+def old_site(old_audio: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> Iterator[OldHost]:
     """The old host on 127.0.0.1; retries wait 10 ms instead of half a second (the policy is the same)."""
     monkeypatch.setattr("podcast.importing.fetch.BACKOFF_S", 0.01)
     with old_host(old_audio) as state:

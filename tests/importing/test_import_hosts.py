@@ -26,9 +26,9 @@ PSC_NS = "http://podlove.org/simple-chapters"
 FAILS = {"megaphone": {"WXD0987654321"}}  # its second episode's audio answers 404
 
 
-def expected_items(host: OldHost, name: str) -> dict[str, etree._Element]:
+def expected_items(old_site: OldHost, name: str) -> dict[str, etree._Element]:
     """identity -> <item>, as apps see it: the <guid> text as is, else the enclosure URL; first one wins."""
-    root = etree.fromstring(host.feed_bytes(name), etree.XMLParser(recover=True, resolve_entities=False))
+    root = etree.fromstring(old_site.feed_bytes(name), etree.XMLParser(recover=True, resolve_entities=False))
     items: dict[str, etree._Element] = {}
     for item in root.iter("item"):
         guid = item.find("guid")
@@ -39,14 +39,14 @@ def expected_items(host: OldHost, name: str) -> dict[str, etree._Element]:
     return items
 
 
-def resumed_with_range(host: OldHost, fault: str) -> None:
+def resumed_with_range(old_site: OldHost, fault: str) -> None:
     """The broken answer on a /short/ or /cut/ path, then one request continuing it with Range."""
-    faulty = [(path, span) for path, span in host.audio_requests() if path.startswith(f"/{fault}/")]
+    faulty = [(path, span) for path, span in old_site.audio_requests() if path.startswith(f"/{fault}/")]
     assert len(faulty) == 2, faulty
     assert faulty[0][1] is None and re.fullmatch(r"bytes=[1-9]\d*-", faulty[1][1] or "")
 
 
-def check_buzzsprout(show: Path, host: OldHost, stdout: str) -> None:
+def check_buzzsprout(show: Path, old_site: OldHost, stdout: str) -> None:
     """Notes become Markdown with links, lists and emphasis; people and places stay out."""
     notes = episode_manifests(show)["sanding-a-chair"]["description"]
     assert "**Basil Thornbury**" in notes and "1. 80\n2. 120" in notes
@@ -56,7 +56,7 @@ def check_buzzsprout(show: Path, host: OldHost, stdout: str) -> None:
     assert "persons" not in text and "Juniper Ashdown" not in text and "London" not in text
 
 
-def check_libsyn(show: Path, host: OldHost, stdout: str) -> None:
+def check_libsyn(show: Path, old_site: OldHost, stdout: str) -> None:
     """ISO-8859-1, HTML entities, notes only in itunes:summary, a wrong length resumed."""
     libsyn = load_show(show)
     assert libsyn.manifest.show.title == "Café Conversations"
@@ -66,10 +66,10 @@ def check_libsyn(show: Path, host: OldHost, stdout: str) -> None:
     assert "[our site](https://example.org/brulee)" in brulee.description  # from itunes:summary, the only notes
     espresso = libsyn.episode("episode-1-espresso").manifest
     assert "Café tips inside, résumé below." in espresso.description  # a raw ISO-8859-1 byte, decoded
-    resumed_with_range(host, "short")
+    resumed_with_range(old_site, "short")
 
 
-def check_wordpress(show: Path, host: OldHost, stdout: str) -> None:
+def check_wordpress(show: Path, old_site: OldHost, stdout: str) -> None:
     """Windows-1252 declared as nothing, no GUIDs, ISO and spelled-out dates, one unreadable date."""
     wp = load_show(show)
     assert wp.manifest.show.title == "Parish Notes – Village Hall"
@@ -79,7 +79,7 @@ def check_wordpress(show: Path, host: OldHost, stdout: str) -> None:
     assert "3 item(s) have no <guid>: their guid is their enclosure URL" in stdout
 
 
-def check_captivate(show: Path, host: OldHost, stdout: str) -> None:
+def check_captivate(show: Path, old_site: OldHost, stdout: str) -> None:
     """A repeated GUID is one episode; two items numbered 7 keep apart (the later one becomes 8)."""
     assert "1 item(s) repeat another item's GUID" in stdout
     numbers = {data["title"]: data["number"] for data in episode_manifests(show).values()}
@@ -90,30 +90,30 @@ CHECKS = {
     "buzzsprout": check_buzzsprout,
     "libsyn": check_libsyn,
     "wordpress": check_wordpress,
-    "acast": lambda show, host, stdout: resumed_with_range(host, "short"),
-    "podbean": lambda show, host, stdout: resumed_with_range(host, "cut"),
-    "simplecast": lambda show, host, stdout: resumed_with_range(host, "cut"),
+    "acast": lambda show, old_site, stdout: resumed_with_range(old_site, "short"),
+    "podbean": lambda show, old_site, stdout: resumed_with_range(old_site, "cut"),
+    "simplecast": lambda show, old_site, stdout: resumed_with_range(old_site, "cut"),
     "captivate": check_captivate,
 }
 
 
 @pytest.mark.parametrize("name", FEEDS)
-def test_every_guid_transcript_and_chapters_file_survives(name: str, host: OldHost, tmp_path: Path, cli) -> None:
+def test_every_guid_transcript_and_chapters_file_survives(name: str, old_site: OldHost, tmp_path: Path, cli) -> None:
     assert len(FEEDS) >= 11
     show = tmp_path / name
-    result = cli("import", host.feed_url(name), show, "--owner-email", "repair@example.org")
+    result = cli("import", old_site.feed_url(name), show, "--owner-email", "repair@example.org")
     failing = FAILS.get(name, set())
     assert result.exit_code == (4 if failing else 0), result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
 
     manifests = episode_manifests(show)
     by_guid = {data["guid"]: (slug, data) for slug, data in manifests.items()}
-    expected = expected_items(host, name)
+    expected = expected_items(old_site, name)
     assert set(by_guid) == set(expected) - failing  # byte for byte: no strip, no case change
     assert len(by_guid) == len(manifests)  # never twice
     for guid, item in expected.items():
         if guid in failing:
-            assert f"error: {host.base}/missing/" in result.stderr
+            assert f"error: {old_site.base}/missing/" in result.stderr
             continue
         slug, data = by_guid[guid]
         folder = show / "episodes" / slug
@@ -126,46 +126,48 @@ def test_every_guid_transcript_and_chapters_file_survives(name: str, host: OldHo
         simple = item.findall(f"{{{PSC_NS}}}chapters/{{{PSC_NS}}}chapter")
         if simple:
             assert [c["title"] for c in data["chapters"]] == [c.get("title") for c in simple]
-        assert (folder / data["audio"]).read_bytes() in host.audio.values()  # the very bytes the host had
+        assert (folder / data["audio"]).read_bytes() in old_site.audio.values()  # the very bytes the host had
         assert re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", slug)
     assert hidden_leftovers(show) == []
 
     loaded = load_show(show)  # what was written is a valid show
-    channel = etree.fromstring(host.feed_bytes(name), etree.XMLParser(recover=True)).find("channel")
+    channel = etree.fromstring(old_site.feed_bytes(name), etree.XMLParser(recover=True)).find("channel")
     feed_guid = channel.find(f"{{{PODCAST_NS}}}guid")
     if feed_guid is not None:
         assert loaded.manifest.show.guid == feed_guid.text
     else:  # the namespace's rule: UUIDv5 of the current URL without scheme or trailing slash
-        assert loaded.manifest.show.guid == show_guid(host.feed_url(name))
+        assert loaded.manifest.show.guid == show_guid(old_site.feed_url(name))
     if name in CHECKS:
-        CHECKS[name](show, host, result.stdout)
+        CHECKS[name](show, old_site, result.stdout)
 
 
-def test_guid_comes_from_the_current_address_after_a_permanent_redirect(host: OldHost, tmp_path: Path, cli) -> None:
-    result = cli("--json", "import", host.url("/moved/feeds/anchor.xml"), tmp_path / "show", "--dry-run")
+def test_guid_comes_from_the_current_address_after_a_permanent_redirect(old_site: OldHost, tmp_path: Path, cli) -> None:
+    result = cli("--json", "import", old_site.url("/moved/feeds/anchor.xml"), tmp_path / "show", "--dry-run")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["podcast_guid"] == show_guid(host.feed_url("anchor")) and report["podcast_guid_from"] == "computed"
-    assert report["feed_url"] == host.feed_url("anchor")
+    assert (
+        report["podcast_guid"] == show_guid(old_site.feed_url("anchor")) and report["podcast_guid_from"] == "computed"
+    )
+    assert report["feed_url"] == old_site.feed_url("anchor")
 
 
-def test_a_saved_feed_file_imports_by_its_self_link(host: OldHost, tmp_path: Path, cli) -> None:
+def test_a_saved_feed_file_imports_by_its_self_link(old_site: OldHost, tmp_path: Path, cli) -> None:
     saved = tmp_path / "saved.xml"
-    saved.write_bytes(host.feed_bytes("anchor"))
+    saved.write_bytes(old_site.feed_bytes("anchor"))
     result = cli("--json", "import", saved, tmp_path / "show", "--dry-run")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["podcast_guid"] == show_guid(host.feed_url("anchor"))
+    assert json.loads(result.stdout)["podcast_guid"] == show_guid(old_site.feed_url("anchor"))
 
-    saved.write_bytes(re.sub(rb"<atom:link href=\"[^\"]*\" rel=\"self\"[^>]*/>", b"", host.feed_bytes("anchor")))
+    saved.write_bytes(re.sub(rb"<atom:link href=\"[^\"]*\" rel=\"self\"[^>]*/>", b"", old_site.feed_bytes("anchor")))
     result = cli("import", saved, tmp_path / "show")
     assert result.exit_code == 1
     assert "podcast:guid cannot be computed" in result.stderr and "https:// address" in result.stderr
     assert not (tmp_path / "show").exists()
 
 
-def test_resync_adds_only_new_guids_and_never_overwrites_edits(host: OldHost, tmp_path: Path, cli) -> None:
+def test_resync_adds_only_new_guids_and_never_overwrites_edits(old_site: OldHost, tmp_path: Path, cli) -> None:
     show = tmp_path / "show"
-    first = cli("import", host.feed_url("anchor"), show, "--limit", "1")
+    first = cli("import", old_site.feed_url("anchor"), show, "--limit", "1")
     assert first.exit_code == 0, first.stderr
     assert "audio: normalised: its loudness is" in first.stdout  # the report says which audio is rendered, and why
     [(slug, data)] = episode_manifests(show).items()
@@ -176,35 +178,35 @@ def test_resync_adds_only_new_guids_and_never_overwrites_edits(host: OldHost, tm
     show_toml = show / "podcast.toml"
     show_toml.write_text(show_toml.read_text(encoding="utf-8").replace('"The Allotment Hour"', '"Allotment (ours)"'))
 
-    second = cli("import", host.feed_url("anchor"), show)
+    second = cli("import", old_site.feed_url("anchor"), show)
     assert second.exit_code == 0, second.stderr
     assert "synced" in second.stdout and "1 imported, 1 already there" in second.stdout
     manifests = episode_manifests(show)
-    assert sorted(d["guid"] for d in manifests.values()) == sorted(expected_items(host, "anchor"))
+    assert sorted(d["guid"] for d in manifests.values()) == sorted(expected_items(old_site, "anchor"))
     assert manifests["renamed-by-producer"]["title"] == "Tomatoes (edited)"
     assert 'title = "Allotment (ours)"' in show_toml.read_text(encoding="utf-8")
 
-    downloads = len(host.audio_requests())
-    third = cli("import", host.feed_url("anchor"), show)
+    downloads = len(old_site.audio_requests())
+    third = cli("import", old_site.feed_url("anchor"), show)
     assert third.exit_code == 0 and "0 imported, 2 already there" in third.stdout
-    assert len(host.audio_requests()) == downloads  # a no-op re-sync downloads nothing
+    assert len(old_site.audio_requests()) == downloads  # a no-op re-sync downloads nothing
     assert len(episode_manifests(show)) == 2
 
 
-def test_a_folder_holding_another_show_is_refused(host: OldHost, tmp_path: Path, cli) -> None:
+def test_a_folder_holding_another_show_is_refused(old_site: OldHost, tmp_path: Path, cli) -> None:
     show = tmp_path / "show"
-    assert cli("import", host.feed_url("anchor"), show).exit_code == 0
-    result = cli("import", host.feed_url("podbean"), show)
+    assert cli("import", old_site.feed_url("anchor"), show).exit_code == 0
+    result = cli("import", old_site.feed_url("podbean"), show)
     assert result.exit_code == 1 and "holds another show" in result.stderr
     assert len(episode_manifests(show)) == 2
 
 
-def test_lying_lengths_and_error_pages_fail_cleanly_and_retry_later(host: OldHost, tmp_path: Path, cli) -> None:
-    feed = host.feed_bytes("anchor").replace(b"/redirect/audio/quiet/2026-0-12/", b"/liar/audio/quiet/x/")
+def test_lying_lengths_and_error_pages_fail_cleanly_and_retry_later(old_site: OldHost, tmp_path: Path, cli) -> None:
+    feed = old_site.feed_bytes("anchor").replace(b"/redirect/audio/quiet/2026-0-12/", b"/liar/audio/quiet/x/")
     feed = feed.replace(b"/redirect/audio/quiet/2026-0-5/", b"/errorpage/audio/quiet/y/")
-    host.feeds["broken"] = feed
+    old_site.feeds["broken"] = feed
     show = tmp_path / "show"
-    result = cli("import", host.feed_url("broken"), show)
+    result = cli("import", old_site.feed_url("broken"), show)
     assert result.exit_code == 4
     assert "/liar/audio/quiet/x/tomatoes.mp3: failed 5 times (the connection broke" in result.stderr
     assert "is not audio ffmpeg can read" in result.stderr
@@ -213,43 +215,45 @@ def test_lying_lengths_and_error_pages_fail_cleanly_and_retry_later(host: OldHos
     assert (show / "podcast.toml").is_file()  # the show itself is made; the episodes come on the next run
 
 
-def test_feed_errors_leave_nothing(host: OldHost, tmp_path: Path, cli) -> None:
-    gone = cli("import", host.url("/feeds/anchor.xml?gone"), tmp_path / "a")
+def test_feed_errors_leave_nothing(old_site: OldHost, tmp_path: Path, cli) -> None:
+    gone = cli("import", old_site.url("/feeds/anchor.xml?gone"), tmp_path / "a")
     assert gone.exit_code == 4 and "HTTP 404" in gone.stderr and not (tmp_path / "a").exists()
-    page = cli("import", host.url("/files/transcript.html"), tmp_path / "b")
+    page = cli("import", old_site.url("/files/transcript.html"), tmp_path / "b")
     assert page.exit_code == 1 and "is not an RSS podcast feed" in page.stderr and not (tmp_path / "b").exists()
     for result in (gone, page):
         assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
 
 
-def test_dry_run_lists_and_writes_nothing(host: OldHost, tmp_path: Path, cli) -> None:
-    result = cli("import", host.feed_url("buzzsprout"), tmp_path / "show", "--dry-run")
+def test_dry_run_lists_and_writes_nothing(old_site: OldHost, tmp_path: Path, cli) -> None:
+    result = cli("import", old_site.feed_url("buzzsprout"), tmp_path / "show", "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "would import sanding-a-chair" in result.stdout and "guid Buzzsprout-14161432" in result.stdout
     assert "2 episode(s) would be imported" in result.stdout
-    assert not (tmp_path / "show").exists() and host.audio_requests() == []
+    assert not (tmp_path / "show").exists() and old_site.audio_requests() == []
 
 
-def test_since_and_limit_take_part_of_the_feed(host: OldHost, tmp_path: Path, cli) -> None:
-    result = cli("--json", "import", host.feed_url("wordpress"), tmp_path / "a", "--since", "2026-01-05", "--dry-run")
+def test_since_and_limit_take_part_of_the_feed(old_site: OldHost, tmp_path: Path, cli) -> None:
+    result = cli(
+        "--json", "import", old_site.feed_url("wordpress"), tmp_path / "a", "--since", "2026-01-05", "--dry-run"
+    )
     assert [p["title"] for p in json.loads(result.stdout)["planned"]] == ["The jumble sale — a report"]
-    result = cli("--json", "import", host.feed_url("podbean"), tmp_path / "b", "--limit", "1", "--dry-run")
+    result = cli("--json", "import", old_site.feed_url("podbean"), tmp_path / "b", "--limit", "1", "--dry-run")
     report = json.loads(result.stdout)
     assert [p["title"] for p in report["planned"]] == ["The robin"] and report["left_out"] == 1
 
 
-def test_a_locked_feed_needs_its_owner(host: OldHost, tmp_path: Path, cli) -> None:
-    refused = cli("import", host.feed_url("castopod"), tmp_path / "show")
+def test_a_locked_feed_needs_its_owner(old_site: OldHost, tmp_path: Path, cli) -> None:
+    refused = cli("import", old_site.feed_url("castopod"), tmp_path / "show")
     assert refused.exit_code == 1 and "podcast:locked" in refused.stderr and "--owner-email" in refused.stderr
-    wrong = cli("import", host.feed_url("castopod"), tmp_path / "show", "--owner-email", "someone@example.org")
+    wrong = cli("import", old_site.feed_url("castopod"), tmp_path / "show", "--owner-email", "someone@example.org")
     assert wrong.exit_code == 1 and not (tmp_path / "show").exists()
-    right = cli("import", host.feed_url("castopod"), tmp_path / "show", "--owner-email", "Repair@Example.org")
+    right = cli("import", old_site.feed_url("castopod"), tmp_path / "show", "--owner-email", "Repair@Example.org")
     assert right.exit_code == 0, right.stderr
 
 
-def test_people_are_imported_only_when_asked(host: OldHost, tmp_path: Path, cli) -> None:
+def test_people_are_imported_only_when_asked(old_site: OldHost, tmp_path: Path, cli) -> None:
     # Without --keep-people they stay out: check_buzzsprout above.
-    kept = cli("import", host.feed_url("buzzsprout"), tmp_path / "b", "--keep-people")
+    kept = cli("import", old_site.feed_url("buzzsprout"), tmp_path / "b", "--keep-people")
     assert kept.exit_code == 0, kept.stderr
     show = load_show(tmp_path / "b")
     assert [p.name for p in show.manifest.show.persons] == ["Basil Thornbury"]
@@ -259,15 +263,15 @@ def test_people_are_imported_only_when_asked(host: OldHost, tmp_path: Path, cli)
 
 
 def test_listed_names_are_reported_by_line_and_never_make_a_slug(
-    host: OldHost, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+    old_site: OldHost, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = tmp_path / "private" / "redactions.txt"
     names.parent.mkdir()
     names.write_text("# private\nMarigold Featherstone => Jess Smith\n", encoding="utf-8")
     monkeypatch.setenv("PODCAST_REDACTIONS", str(names))
-    host.feeds["named"] = host.feed_bytes("anchor").replace(b"Tomatoes, at last", b"Marigold's harvest")
+    old_site.feeds["named"] = old_site.feed_bytes("anchor").replace(b"Tomatoes, at last", b"Marigold's harvest")
     show = tmp_path / "show"
-    result = cli("import", host.feed_url("named"), show)
+    result = cli("import", old_site.feed_url("named"), show)
     assert result.exit_code == 0, result.stderr
     assert "safeguarding: episodes/jess-s-harvest has names from redaction list line(s) 2" in result.stdout
     assert "safeguarding: podcast.toml has names from redaction list line(s) 2" in result.stdout

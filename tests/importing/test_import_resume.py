@@ -21,11 +21,11 @@ from podcast.show.model import load_show
 EPISODES = 8
 
 
-def test_a_killed_import_finishes_on_the_next_run_without_duplicates(host: OldHost, tmp_path: Path, cli) -> None:
-    host.feeds["long"] = many_episodes_feed(EPISODES)
+def test_a_killed_import_finishes_on_the_next_run_without_duplicates(old_site: OldHost, tmp_path: Path, cli) -> None:
+    old_site.feeds["long"] = many_episodes_feed(EPISODES)
     show = tmp_path / "show"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, str(REPO / "typer_app.py"), "import", host.feed_url("long"), str(show), "--jobs", "2"]
+    argv = [sys.executable, str(REPO / "typer_app.py"), "import", old_site.feed_url("long"), str(show), "--jobs", "2"]
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -41,10 +41,10 @@ def test_a_killed_import_finishes_on_the_next_run_without_duplicates(host: OldHo
     before = episode_manifests(show)
     assert 2 <= len(before) < EPISODES
     for slug, data in before.items():  # whatever is visible is whole
-        assert (show / "episodes" / slug / data["audio"]).read_bytes() == host.audio["quiet"]
+        assert (show / "episodes" / slug / data["audio"]).read_bytes() == old_site.audio["quiet"]
     assert not (show / "podcast.toml").exists()  # written last, so never describing a half-made show
 
-    result = cli("import", host.feed_url("long"), show)
+    result = cli("import", old_site.feed_url("long"), show)
     assert result.exit_code == 0, result.stderr
     assert f"{EPISODES - len(before)} imported, {len(before)} already there" in result.stdout
     after = episode_manifests(show)
@@ -54,11 +54,11 @@ def test_a_killed_import_finishes_on_the_next_run_without_duplicates(host: OldHo
     assert len(load_show(show).episodes) == EPISODES
 
 
-def test_ctrl_c_stops_at_once_with_one_line_and_the_next_run_finishes(host: OldHost, tmp_path: Path, cli) -> None:
-    host.feeds["long"] = many_episodes_feed(EPISODES)
+def test_ctrl_c_stops_at_once_with_one_line_and_the_next_run_finishes(old_site: OldHost, tmp_path: Path, cli) -> None:
+    old_site.feeds["long"] = many_episodes_feed(EPISODES)
     show = tmp_path / "show"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, str(REPO / "typer_app.py"), "import", host.feed_url("long"), str(show), "--jobs", "2"]
+    argv = [sys.executable, str(REPO / "typer_app.py"), "import", old_site.feed_url("long"), str(show), "--jobs", "2"]
     process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None and len(episode_manifests(show)) < 1:
@@ -68,6 +68,6 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_next_run_finishes(host: OldH
     assert process.returncode == 130, stderr
     assert stderr.startswith("error: interrupted") and len(stderr.splitlines()) == 1 and "Traceback" not in stderr
     assert hidden_leftovers(show) == []
-    result = cli("import", host.feed_url("long"), show)
+    result = cli("import", old_site.feed_url("long"), show)
     assert result.exit_code == 0, result.stderr
     assert len(episode_manifests(show)) == EPISODES

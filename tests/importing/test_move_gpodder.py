@@ -38,15 +38,15 @@ def rows(home: Path, table: str) -> list[dict]:
         return [dict(row) for row in db.execute(f"SELECT * FROM {table} ORDER BY id")]
 
 
-def test_a_listener_follows_the_move_without_duplicates(host: OldHost, tmp_path: Path, cli) -> None:
+def test_a_listener_follows_the_move_without_duplicates(old_site: OldHost, tmp_path: Path, cli) -> None:
     home, downloads = tmp_path / "gpodder-home", tmp_path / "downloads"
     env = {**os.environ, "GPODDER_HOME": str(home), "GPODDER_DOWNLOAD_DIR": str(downloads), "HOME": str(tmp_path)}
-    old_url = host.feed_url("transistor")
+    old_url = old_site.feed_url("transistor")
     assert f"Successfully added {old_url}" in gpo(env, "subscribe", old_url)
     assert "2 episodes downloaded" in gpo(env, "download")
     old_guids = sorted(e["guid"] for e in rows(home, "episode"))
     old_feed = tmp_path / "old-feed.xml"
-    old_feed.write_bytes(host.feed_bytes("transistor"))
+    old_feed.write_bytes(old_site.feed_bytes("transistor"))
 
     show = tmp_path / "show"
     imported = cli("import", old_url, show, "--base-url", NEW_BASE_URL)
@@ -58,10 +58,10 @@ def test_a_listener_follows_the_move_without_duplicates(host: OldHost, tmp_path:
 
     with serving(show / "feed", NEW_BASE_URL) as new_base:
         new_url = f"{new_base}/feed.xml"
-        host.feeds["transistor"] = host.feed_bytes("transistor").replace(
+        old_site.feeds["transistor"] = old_site.feed_bytes("transistor").replace(
             f"<itunes:new-feed-url>{old_url}<".encode(), f"<itunes:new-feed-url>{new_url}<".encode()
         )
-        host.moved_feeds["/feeds/transistor.xml"] = new_url
+        old_site.moved_feeds["/feeds/transistor.xml"] = new_url
         gpo(env, "update")
         [podcast] = rows(home, "podcast")
         assert podcast["url"] == new_url
@@ -71,11 +71,11 @@ def test_a_listener_follows_the_move_without_duplicates(host: OldHost, tmp_path:
         assert "0 episodes downloaded" in gpo(env, "download")  # nothing downloaded twice
 
 
-def test_validate_previous_names_a_lost_guid(host: OldHost, tmp_path: Path, cli) -> None:
+def test_validate_previous_names_a_lost_guid(old_site: OldHost, tmp_path: Path, cli) -> None:
     old_feed = tmp_path / "old-feed.xml"
-    old_feed.write_bytes(host.feed_bytes("transistor"))
+    old_feed.write_bytes(old_site.feed_bytes("transistor"))
     show = tmp_path / "show"
-    assert cli("import", host.feed_url("transistor"), show, "--base-url", NEW_BASE_URL).exit_code == 0
+    assert cli("import", old_site.feed_url("transistor"), show, "--base-url", NEW_BASE_URL).exit_code == 0
     manifest = show / "episodes" / "the-lighthouse-keeper-part-1" / "episode.toml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace("0a1b2c3d-4e5f", "0a1b2c3d-ffff"))
     result = cli("-C", show, "validate", "--previous", old_feed)
