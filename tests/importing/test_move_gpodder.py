@@ -12,6 +12,7 @@ And `podcast validate --previous OLD.xml` confirms every GUID of the old feed is
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -72,12 +73,22 @@ def test_a_listener_follows_the_move_without_duplicates(old_site: OldHost, tmp_p
 
 
 def test_validate_previous_names_a_lost_guid(old_site: OldHost, tmp_path: Path, cli) -> None:
+    # Part 1 loses its <guid> on the old host: apps know it by its enclosure URL, and so does the import.
+    data = re.sub(rb'<guid isPermaLink="false">0a1b2c3d[^<]*</guid>', b"", old_site.feed_bytes("transistor"))
+    old_site.feeds["transistor"] = data
     old_feed = tmp_path / "old-feed.xml"
-    old_feed.write_bytes(old_site.feed_bytes("transistor"))
+    old_feed.write_bytes(data)
     show = tmp_path / "show"
     assert cli("import", old_site.feed_url("transistor"), show, "--base-url", NEW_BASE_URL).exit_code == 0
-    manifest = show / "episodes" / "the-lighthouse-keeper-part-1" / "episode.toml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("0a1b2c3d-4e5f", "0a1b2c3d-ffff"))
+    assert cli("-C", show, "validate", "--previous", old_feed).exit_code == 0  # every old identity is still there
+
+    part1 = show / "episodes" / "the-lighthouse-keeper-part-1" / "episode.toml"
+    enclosure = old_site.url("/moved/audio/target/efgh5678.mp3")
+    assert f'guid = "{enclosure}"' in part1.read_text(encoding="utf-8")
+    part2 = show / "episodes" / "the-lighthouse-keeper-part-2" / "episode.toml"
+    part2.write_text(part2.read_text(encoding="utf-8").replace("9f1e2d3c-4b5a", "9f1e2d3c-ffff"))
+    part1.write_text(part1.read_text(encoding="utf-8").replace(enclosure, "a-new-guid-for-part-1"))
     result = cli("-C", show, "validate", "--previous", old_feed)
     assert result.exit_code == 1
-    assert "[guid-changed]" in result.stdout and "0a1b2c3d-4e5f-4061-8293-a4b5c6d7e8f9" in result.stdout
+    assert "[guid-changed]" in result.stdout and "9f1e2d3c-4b5a-4697-8887-a6b5c4d3e2f1" in result.stdout
+    assert enclosure in result.stdout  # the item without a <guid> is checked by the URL apps know it by
