@@ -395,14 +395,32 @@ def _clock(seconds: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{round((seconds - whole) * 1000):03d}"
 
 
-def _picture(downloader: Downloader, url: str, folder: Path, stem: str) -> str | None:
+def _picture(downloader: Downloader, url: str, folder: Path, stem: str, notes: list[str]) -> str | None:
+    """Download a picture as ``<stem>.jpg``/``.png``; None (with a note) when the build could not use it.
+
+    A picture no repair can make valid artwork (not square, too small: :func:`podcast.artwork.unfixable_problems`)
+    is kept as ``<stem>-original.<ext>`` for the producer to re-export, so the build never fails on it.
+    """
+    from podcast.artwork import inspect_artwork, unfixable_problems
+
     fetched = downloader.fetch(url)
     kind = fetched.data[:8]
     suffix = ".png" if kind.startswith(b"\x89PNG") else ".jpg" if kind.startswith(b"\xff\xd8") else None
     if suffix is None:
+        notes.append(f"{stem} left out: the picture is not a JPEG or PNG")
         return None
-    write_atomic(folder / f"{stem}{suffix}", fetched.data)
-    return f"{stem}{suffix}"
+    path = folder / f"{stem}{suffix}"
+    write_atomic(path, fetched.data)
+    try:
+        problems = unfixable_problems(inspect_artwork(path))
+    except PodcastError as exc:
+        problems = [exc.problem]
+    if problems:
+        kept = path.with_name(f"{stem}-original{suffix}")
+        os.replace(path, kept)
+        notes.append(f"{stem} kept as {kept.name} but not used: it {' and '.join(problems)}; re-export it square")
+        return None
+    return path.name
 
 
 def _persons(persons: tuple[SourcePerson, ...]) -> list[dict[str, Any]]:
@@ -467,7 +485,7 @@ def import_episode(
         fields["chapters"], tables = _chapter_fields(downloader, item, staging, notes)
         if item.image:
             try:
-                fields["artwork"] = _picture(downloader, item.image, staging, "cover")
+                fields["artwork"] = _picture(downloader, item.image, staging, "cover", notes)
             except DownloadFailed as exc:
                 notes.append(f"episode artwork left out: {exc.problem}")
         persons = _persons(item.persons) if options.keep_people else []
@@ -514,10 +532,10 @@ def _show_artwork(root: Path, downloader: Downloader, url: str | None, notes: li
             return existing
     if url:
         try:
-            name = _picture(downloader, url, root, "artwork")
+            name = _picture(downloader, url, root, "artwork", notes)
             if name:
                 return name
-            notes.append("the show's artwork is not a JPEG or PNG: a placeholder was made, replace artwork.jpg")
+            notes.append("the show's artwork cannot be used: a placeholder was made, replace artwork.jpg")
         except DownloadFailed as exc:
             notes.append(f"the show's artwork could not be downloaded ({exc.problem}): replace artwork.jpg")
     else:

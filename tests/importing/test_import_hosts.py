@@ -282,3 +282,16 @@ def test_listed_names_are_reported_by_line_and_never_make_a_slug(
     assert data["safeguarding"]["require_redactions"] is True  # imported under a list: published only with one
     # The text is kept as the host had it; publishing redacts it as usual (podcast/show/model.py redact_show).
     assert episode_manifests(show)["jess-s-harvest"]["title"] == "Marigold's harvest"
+
+
+def test_artwork_no_build_could_use_is_kept_aside_with_a_note(old_site: OldHost, tmp_path: Path, cli) -> None:
+    old_site.feeds["wide"] = old_site.feed_bytes("anchor").replace(b"/files/episode-art.png", b"/files/wide.png")
+    old_site.feeds["wide"] = old_site.feeds["wide"].replace(b"/files/cover.jpg", b"/files/wide.png")
+    show = tmp_path / "show"
+    result = cli("import", old_site.feed_url("wide"), show)
+    assert result.exit_code == 0, result.stderr
+    assert "cover kept as cover-original.png but not used: it is 1400x700 px, not square" in result.stdout
+    assert "artwork kept as artwork-original.png" in result.stdout and "a placeholder was made" in result.stdout
+    episode = episode_manifests(show)["tomatoes-at-last"]
+    assert "artwork" not in episode and (show / "episodes" / "tomatoes-at-last" / "cover-original.png").is_file()
+    assert load_show(show).manifest.show.artwork == "artwork.jpg"  # a square placeholder the build accepts
