@@ -23,6 +23,14 @@ from podcast.console.options import (
     GlobalShowDir,
     GlobalVerbose,
     GlobalVersion,
+    ImportDir,
+    ImportDryRun,
+    ImportFeed,
+    ImportJobs,
+    ImportKeepPeople,
+    ImportLimit,
+    ImportOwnerEmail,
+    ImportSince,
     InitBaseUrl,
     JsonOption,
     NewAudio,
@@ -52,6 +60,7 @@ from podcast.console.session import (
 from podcast.console.text import (
     bleeps_text,
     build_text,
+    import_text,
     incomplete_dry_run_text,
     init_text,
     loudness_text,
@@ -308,10 +317,6 @@ def validate(
 
     obj = command_context(ctx, json_flag)
     with reported_errors():
-        if previous_file is not None and feed_file is None:
-            raise PodcastError(
-                "--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed"
-            )
         if feed_file is not None:
             data = feed_file.read_bytes()
             previous = previous_file.read_bytes() if previous_file is not None else None
@@ -322,7 +327,11 @@ def validate(
                 findings += check_online(data, source=str(feed_file))
         else:
             # validate_show opens the show itself: it reads everything and changes nothing.
-            findings = validate_show(obj.show_dir, online=online, base_url=base_url, target=target)
+            # With --previous (the old host's feed after `podcast import`), that is the history to keep.
+            previous_feed = (previous_file.read_bytes(), str(previous_file)) if previous_file is not None else None
+            findings = validate_show(
+                obj.show_dir, online=online, base_url=base_url, target=target, previous_feed=previous_feed
+            )
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     emit(
@@ -476,6 +485,51 @@ def review(
             accept_fewer_names=accept_fewer_names,
         )
     emit(obj, report.to_dict(), review_text(report))
+
+
+@app.command(name="import")
+def import_(
+    ctx: typer.Context,
+    feed: ImportFeed,
+    directory: ImportDir = None,
+    dry_run: ImportDryRun = False,
+    limit: ImportLimit = None,
+    since: ImportSince = None,
+    owner_email: ImportOwnerEmail = None,
+    keep_people: ImportKeepPeople = False,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="The new public address (podcast.toml).")] = None,
+    jobs: ImportJobs = 4,
+    json_flag: JsonOption = False,
+) -> None:
+    """Bring an existing show in from its feed: podcast.toml and one episode folder per item, every GUID kept.
+
+    Run it again to add only new episodes; nothing a producer edited is overwritten, and an
+    interrupted import continues where it stopped. Example: podcast import https://feeds.example.org/show.xml my-show
+    """
+    from datetime import UTC, datetime
+
+    from podcast.importing.run import ImportOptions, import_feed, import_redactions, parse_since
+
+    obj = command_context(ctx, json_flag)
+    root = directory or obj.show_dir
+    with reported_errors(), signals_interrupt(), ProgressView(obj) as progress:
+        options = ImportOptions(
+            dry_run=dry_run,
+            limit=limit,
+            since=parse_since(since),
+            owner_email=owner_email,
+            keep_people=keep_people,
+            base_url=base_url,
+            workers=jobs,
+        )
+        # `now` only dates an item whose date cannot be read; not utc_now, whose module (pydantic) a no-op skips
+        now = datetime.now(UTC)
+        report = import_feed(feed, root, import_redactions(root), options, now=now, on_progress=progress.update)
+    emit(obj, report.to_dict(), import_text(report))
+    for failure in report.failed:
+        typer.echo(f"error: {failure['error']}", err=True)
+    if report.failed:
+        raise typer.Exit(report.exit_code)
 
 
 @app.command()

@@ -105,3 +105,17 @@ class RedactionListInvalid(PodcastError):
 
 class RedactionListMismatch(SafeguardingRefusal):
     """The target was published with a redaction list, and this run has none, or one with fewer names."""
+
+
+class FeedInvalid(PodcastError):
+    """`podcast import`: the feed to import is not an RSS podcast feed, or lacks what a show needs."""
+
+
+class DownloadFailed(PodcastError):
+    """`podcast import`: the old host did not deliver a file whole (exit 4, like storage: a remote store failed)."""
+
+    exit_code = EXIT_STORAGE
+
+
+class ImportRefused(PodcastError):
+    """`podcast import` will not take this feed: it is locked to another owner, or the folder holds another show."""

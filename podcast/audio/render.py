@@ -69,8 +69,8 @@ from podcast.audio.loudness import (
     scout_trials,
     solve_gain,
 )
-from podcast.audio.reports import LoudnessStats, parse_ebur128_summary, parse_peak
-from podcast.audio.runner import FFmpeg, Progress, wait_pipeline
+from podcast.audio.reports import AudioInfo, LoudnessStats, parse_ebur128_summary, parse_peak
+from podcast.audio.runner import FFmpeg, Progress, run_ffmpeg, wait_pipeline
 from podcast.errors import AudioInvalid
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ class RenderReport:
     leveler: bool = False
     trimmed_s: float = 0.0
     history: list[dict[str, float]] = field(default_factory=list)
+    passed_through: bool = False  # an MP3 already at target, its frames copied as they are (no second encode)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -244,6 +245,81 @@ def encode_and_verify(
     programme = parse_ebur128_summary(feeder_log, peak=False)
     programme["true_peak_dbtp"] = round(parse_peak(feeder_log), 1)
     return stats, programme
+
+
+PASS_THROUGH_LU = 1.0  # an MP3 this close to the target is published as it is (Apple: -16 +/- 1 LU)
+
+
+def pass_through_problem(info: AudioInfo, stats: LoudnessStats, settings: RenderSettings) -> str | None:
+    """Why this MP3 must be rendered again, or None when it can be published frame for frame.
+
+    Re-encoding an MP3 costs quality (a second lossy generation), so a file that already
+    meets the show's loudness (within PASS_THROUGH_LU, peaks under the ceiling), channels and
+    sample rate is kept as it is, with only its tags rewritten.
+
+    >>> info = AudioInfo("a.mp3", 60.0, 44100, 1, "mp3")
+    >>> settings = RenderSettings(-16.0, -1.0, 1, 96, 44100)
+    >>> pass_through_problem(info, {"integrated_lufs": -16.4, "range_lu": 3.0, "true_peak_dbtp": -2.0}, settings)
+    >>> pass_through_problem(info, {"integrated_lufs": -23.0, "range_lu": 3.0, "true_peak_dbtp": -9.0}, settings)
+    'its loudness is -23.0 LUFS, the target is -16.0 LUFS (within 1.0 LU)'
+    """
+    if info.codec != "mp3":
+        return f"it is {info.codec}, not MP3"
+    if info.channels != settings.channels:
+        return f"it has {info.channels} channel(s), the show has {settings.channels}"
+    if info.sample_rate_hz != settings.sample_rate_hz:
+        return f"it is sampled at {info.sample_rate_hz} Hz, the show at {settings.sample_rate_hz} Hz"
+    if settings.leveler:
+        return "the show levels speakers ([audio] leveler)"
+    if abs(stats["integrated_lufs"] - settings.loudness_lufs) > PASS_THROUGH_LU:
+        return (
+            f"its loudness is {stats['integrated_lufs']:.1f} LUFS, the target is {settings.loudness_lufs:.1f} LUFS "
+            f"(within {PASS_THROUGH_LU} LU)"
+        )
+    if stats["true_peak_dbtp"] > settings.true_peak_dbtp:
+        return f"its true peak {stats['true_peak_dbtp']:.1f} dBTP is over the ceiling {settings.true_peak_dbtp:.1f}"
+    return None
+
+
+def pass_through(sources: Sequence[Path], output: Path, settings: RenderSettings) -> RenderReport | None:
+    """Copy a single MP3 source that already meets the targets to ``output`` frame for frame; None otherwise.
+
+    The frames are copied by ffmpeg (``-c:a copy``) without its tags, pictures or other
+    streams, under a temporary name renamed into place; the build writes fresh tags after.
+    Kept as it is means kept whole: silence at the ends is not trimmed (``max_silence_s``),
+    since cutting MP3 frames would need a re-encode around the cut.
+    """
+    if len(sources) != 1 or sources[0].suffix.lower() != ".mp3":
+        return None
+    source = sources[0]
+    info = probe(source)
+    if info.codec != "mp3" or info.channels != settings.channels or info.sample_rate_hz != settings.sample_rate_hz:
+        return None  # decided without decoding the whole file
+    stats = measure_loudness(source, duration_s=info.duration_s)
+    problem = pass_through_problem(info, stats, settings)
+    if problem is not None:
+        log.info("%s: rendered again: %s", source, problem)
+        return None
+    tmp = output.with_name(f".{output.name}.copy.tmp")
+    try:
+        run_ffmpeg(
+            ["-i", str(source), "-map", "0:a:0", "-c:a", "copy", "-map_metadata", "-1", "-id3v2_version", "0"]
+            + ["-write_id3v1", "0", "-f", "mp3", "-y", str(tmp)],
+            source=source,
+        )
+        os.replace(tmp, output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("%s: already at target (%.1f LUFS): published as it is", source, stats["integrated_lufs"])
+    return RenderReport(
+        before=stats,
+        after=stats,
+        gain_db=0.0,
+        limited=False,
+        renders=0,
+        duration_s=info.duration_s,
+        passed_through=True,
+    )
 
 
 def _tee_escape(path: Path) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 
 from podcast import __version__
 from podcast.artwork import embedded_cover, require_usable_artwork
-from podcast.audio.render import render_episode_audio
+from podcast.audio.render import pass_through, render_episode_audio
 from podcast.audio.tags import TagValues, read_duration, write_tags
 from podcast.audio.tracks import episode_sources
 from podcast.build.censor import censored_audio
@@ -210,8 +210,10 @@ def build_episode(
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
-        report = render_episode_audio(
-            episode_sources(show, episode, rendered_key), untagged, render_settings(show), on_progress=on_progress
+        sources = episode_sources(show, episode, rendered_key)
+        # An MP3 already at target (an imported episode, say) keeps its frames: no second lossy encode.
+        report = pass_through(sources, untagged, render_settings(show)) or render_episode_audio(
+            sources, untagged, render_settings(show), on_progress=on_progress
         )
         loudness = report.to_dict()
         _write_json_atomic(audio_record, {"key": rendered_key, "loudness": loudness, "tool": __version__})

@@ -98,7 +98,7 @@ ValidatePreviousFile = Annotated[
     Path | None,
     typer.Option(
         "--previous",
-        help="With --feed: the last published feed, to check GUID stability against.",
+        help="A feed published before (e.g. the old host's, after `podcast import`): every GUID in it must still be listed.",
         exists=True,
         dir_okay=False,
     ),
@@ -121,3 +121,32 @@ ReviewExpires = Annotated[
 TakedownReason = Annotated[
     str, typer.Option("--reason", help="Why, for the audit log (names on the redaction list are redacted).")
 ]
+ImportFeed = Annotated[
+    str, typer.Argument(help="The feed to import: its https:// address, or a saved feed file.", show_default=False)
+]
+ImportDir = Annotated[
+    Path | None,
+    typer.Argument(
+        help="The show folder to create, or to sync when it exists (default: the -C folder).", file_okay=False
+    ),
+]
+ImportDryRun = Annotated[
+    bool, typer.Option("--dry-run", help="List what would be imported; download and write nothing.")
+]
+ImportLimit = Annotated[int | None, typer.Option("--limit", min=1, help="Import only the newest N new episodes.")]
+ImportSince = Annotated[
+    str | None,
+    typer.Option("--since", help="Import only episodes published on or after this date (e.g. 2026-01-01)."),
+]
+ImportOwnerEmail = Annotated[
+    str | None,
+    typer.Option("--owner-email", help="The owner address of a feed marked podcast:locked, to prove it is yours."),
+]
+ImportKeepPeople = Annotated[
+    bool,
+    typer.Option(
+        "--keep-people",
+        help="Also import podcast:person (left out by default: testimony must not carry names by accident).",
+    ),
+]
+ImportJobs = Annotated[int, typer.Option("--jobs", min=1, max=16, help="Downloads at a time.")]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from podcast.importing.run import ImportReport
     from podcast.publishing.publish import PublishReport
     from podcast.publishing.review import ReviewReport
     from podcast.publishing.takedown import TakedownReport
@@ -29,7 +30,9 @@ def build_text(results: list[dict[str, Any]], failures: list[str]) -> str:
 def describe_build(result: dict[str, Any]) -> str:
     loud = result["loudness"]
     before, after = loud["before"], loud["after"]
-    if result["audio_rebuilt"]:
+    if result["audio_rebuilt"] and loud.get("passed_through"):
+        action = "built, audio kept as it is (already at target: only the tags are new)"
+    elif result["audio_rebuilt"]:
         action = "built"
     elif result["tags_rewritten"]:
         action = "retagged (audio up to date)"
@@ -148,4 +151,55 @@ def takedown_text(report: TakedownReport) -> str:
     lines.append(f"{report.slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
     if report.reason_withheld_because:
         lines.append(f"the reason was not logged ({report.reason_withheld_because}): add it once the list is back")
+    return "\n".join(lines)
+
+
+def import_text(report: ImportReport) -> str:
+    """What `podcast import` did (or would do): episodes, what was left out and why, what to check."""
+    lines: list[str] = []
+    if report.dry_run:
+        lines += [
+            f"would import {p['slug']} — {p['title'][:60]} ({p['published'][:10]}, guid {p['guid']})"
+            for p in report.planned
+        ]
+        lines.append(f"{len(report.planned)} episode(s) would be imported into {report.folder}; nothing was written")
+    else:
+        for episode in report.imported:
+            extras = [
+                f"transcript {episode['transcript']}" if episode["transcript"] else "",
+                f"chapters {episode['chapters']}" if episode["chapters"] else "",
+            ]
+            extra = ", ".join(e for e in extras if e)
+            lines.append(
+                f"imported {episode['slug']} — {episode['title'][:60]} ({episode['published'][:10]}, "
+                f"{episode['bytes']:,} bytes{', ' + extra if extra else ''})"
+            )
+            if episode["audio_plan"]:
+                lines.append(f"  audio: {episode['audio_plan']}")
+            lines += [f"  note: {note}" for note in episode["notes"]]
+        made = "created" if report.show_created else "synced"
+        lines.append(f"{made} {report.folder}: {len(report.imported)} imported, {report.present} already there")
+    guid_note = "kept from the feed" if report.podcast_guid_from == "feed" else "computed from the feed's address"
+    lines.append(f"podcast:guid {report.podcast_guid} ({guid_note})")
+    if report.left_out:
+        lines.append(f"{report.left_out} episode(s) left out by --since/--limit")
+    if report.duplicates:
+        lines.append(
+            f"{len(report.duplicates)} item(s) repeat another item's GUID: apps list them once, so were imported once"
+        )
+    if report.unnamed:
+        lines.append(f"{len(report.unnamed)} item(s) have neither a GUID nor audio: left out")
+    if report.people_left_out or report.locations_left_out:
+        lines.append(
+            f"left out {report.people_left_out} podcast:person and {report.locations_left_out} podcast:location "
+            "(pass --keep-people to import the people; locations are never imported)"
+        )
+    for found in report.listed:
+        numbers = ", ".join(str(n) for n in found["lines"])
+        lines.append(
+            f"safeguarding: {found['where']} has names from redaction list line(s) {numbers}: redacted on publish"
+        )
+    lines += [f"note: {note}" for note in report.notes]
+    if report.failed:
+        lines.append(f"{len(report.failed)} episode(s) failed (listed below): run the same command again to finish")
     return "\n".join(lines)

@@ -344,12 +344,21 @@ def medium_value(view: FeedView) -> Iterator[tuple[str, str]]:
 # --- history ------------------------------------------------------------------------------
 
 
+def _identity(item: etree._Element) -> str:
+    """What apps know an item by: its guid, or, without one, its enclosure URL (as after `podcast import`)."""
+    guid = text_of(item, "guid")
+    if guid:
+        return guid
+    enclosure = item.find("enclosure")
+    return (enclosure.get("url") or "").strip() if enclosure is not None else ""
+
+
 def guid_changes(view: HistoryView) -> Iterator[tuple[str, str]]:
     current = {text_of(item, "guid"): item for item in view.current}
-    previous_guids = {text_of(item, "guid") for item in view.previous}
+    previous_guids = {_identity(item) for item in view.previous}
     fresh = [item for guid, item in current.items() if guid not in previous_guids]
     for old in view.previous:
-        guid = text_of(old, "guid")
+        guid = _identity(old)
         if not guid or guid in current or guid in view.retired:
             continue
         match = _same_episode(old, fresh)
@@ -359,10 +368,10 @@ def guid_changes(view: HistoryView) -> Iterator[tuple[str, str]]:
 
 def guid_disappearances(view: HistoryView) -> Iterator[tuple[str, str]]:
     current = {text_of(item, "guid") for item in view.current}
-    previous_guids = {text_of(item, "guid") for item in view.previous}
+    previous_guids = {_identity(item) for item in view.previous}
     fresh = [item for item in view.current if text_of(item, "guid") not in previous_guids]
     for old in view.previous:
-        guid = text_of(old, "guid")
+        guid = _identity(old)
         if guid and guid not in current and guid not in view.retired and _same_episode(old, fresh) is None:
             yield f"'{text_of(old, 'title')[:60]}'", f"guid {guid}"
 

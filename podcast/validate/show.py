@@ -29,10 +29,15 @@ def validate_show(
     base_url: str | None = None,
     target: str | None = None,
     now: datetime | None = None,
+    previous_feed: tuple[bytes, str] | None = None,
 ) -> list[Finding]:
     """Load the show (raising on bad manifests), check artwork, the feed it would publish and,
     against the target's current feed.xml, GUID stability. With ``online``, also fetch the
-    published feed from ``<base_url>/feed.xml`` and every URL it names."""
+    published feed from ``<base_url>/feed.xml`` and every URL it names.
+
+    ``previous_feed`` (its bytes and where they came from) replaces the target's feed.xml as
+    the history: after `podcast import`, the old host's feed, so every GUID it listed is
+    checked to be in the feed this show would publish (`podcast validate --previous OLD.xml`)."""
     show = load_show(show_dir)
     now = now or utc_now()
     settings = resolve_settings(show, target=target, base_url=base_url)
@@ -41,12 +46,17 @@ def validate_show(
         if episode.artwork_path:
             findings += check_artwork(episode.artwork_path, str(episode.artwork_path.relative_to(show.root)))
     feed = write_feed_for(show, settings, now=now)
-    try:
-        # The show's settings carry [publish] endpoint_url and region (R2, MinIO): without them boto3 asks AWS.
-        previous = open_target(settings.target, show.root, settings).get_bytes(FEED_KEY)
-    except PodcastError as exc:
-        previous = None
-        findings.append(rule("history-unreadable").finding(settings.target, exc.problem))
+    previous_source = f"{settings.target}/{FEED_KEY}"
+    previous: bytes | None
+    if previous_feed is not None:
+        previous, previous_source = previous_feed
+    else:
+        try:
+            # The show's settings carry [publish] endpoint_url and region (R2, MinIO): without them boto3 asks AWS.
+            previous = open_target(settings.target, show.root, settings).get_bytes(FEED_KEY)
+        except PodcastError as exc:
+            previous = None
+            findings.append(rule("history-unreadable").finding(settings.target, exc.problem))
     current_guids = {text_of(item, "guid") for item in parse_feed(feed).iter("item")}
     # Withdrawn episodes may leave the feed; so may old ones trimmed by [feed] max_items.
     retired = {e.guid for e in show.episodes if e.manifest.withdrawn}
@@ -57,7 +67,7 @@ def validate_show(
         source="feed.xml",
         now=now,
         previous=previous,
-        previous_source=f"{settings.target}/{FEED_KEY}",
+        previous_source=previous_source,
         retired=retired,
     )
     if online:
