@@ -22,6 +22,7 @@ from podcast.errors import EpisodeInvalid, LiveEpisodeKept, StateConflict
 from podcast.publishing.feed import build_feed
 from podcast.publishing.listcheck import check_list, list_record
 from podcast.publishing.lock import publish_lock
+from podcast.publishing.notify import notify_feed_changed
 from podcast.publishing.plan import (
     PlannedObject,
     Release,
@@ -48,6 +49,7 @@ from podcast.publishing.target import (
 )
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
 from podcast.safeguarding.listen_back import read_listen_back
+from podcast.show.edits import with_show_guid
 from podcast.show.model import Episode, Show
 from podcast.show.redactions import RedactionList
 from podcast.show.settings import PublishSettings
@@ -76,6 +78,8 @@ class PublishReport:
     redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
     unchecked: list[str] = field(default_factory=list)  # live episodes whose online files this run cannot scan
     listen_back: list[dict[str, Any]] = field(default_factory=list)  # per episode: bleeps and near misses (counts)
+    show_guid_written: str | None = None  # podcast:guid computed from the feed URL and written to podcast.toml
+    notifications: list[dict[str, Any]] = field(default_factory=list)  # WebSub hubs / pubnotify told (notify.py)
 
     @property
     def uploaded_bytes(self) -> int:
@@ -229,6 +233,11 @@ def publish(
     live, embargoed, withdrawn = live_episodes(show, now)
     selected = {episode.slug for episode in show.select(slugs)}
     report = PublishReport(target=target.describe(), feed_url=settings.feed_url, dry_run=dry_run)
+    # podcast:guid is never missing: the first publish computes it from the feed URL and stores it.
+    show, computed = with_show_guid(show, settings.feed_url, write=not dry_run)
+    report.show_guid_written = computed if not dry_run else None
+    if computed:
+        live, embargoed, withdrawn = live_episodes(show, now)
     report.embargoed = [{"slug": e.slug, "until": e.manifest.published.isoformat()} for e in embargoed]
     report.withdrawn = [e.slug for e in withdrawn]
 
@@ -347,6 +356,11 @@ def publish(
 
         path = urlsplit(settings.feed_url).path or "/feed.xml"
         report.cdn_invalidation = invalidate_cdn(settings.cloudfront_distribution_id, [path])
+    if report.feed_changed:  # after the CDN has dropped its copy, so a hub fetches the new feed
+        told = notify_feed_changed(
+            list(settings.notify), settings.feed_url, timeout_s=settings.notify_timeout_s, private=settings.private
+        )
+        report.notifications = [notification.to_dict() for notification in told]
     return report
 
 
@@ -364,6 +378,7 @@ def write_feed_for(
     the state record), so a feed written with ``podcast feed --output`` can never hold a
     listed name either.
     """
+    show, _ = with_show_guid(show, settings.feed_url, write=False)  # what the first publish will write
     live, _, _ = live_episodes(show, now)
     built: dict[str, BuiltEpisode] = {}
     for episode in live:
