@@ -66,11 +66,14 @@ def _handler(servers: NotifyServers) -> type[BaseHTTPRequestHandler]:
             return parts.path
 
         def _answer(self, status: int, body: bytes = b"", content_type: str = "text/plain") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # /slow: the client gave up waiting, as it should
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             path = self._record()

@@ -102,6 +102,11 @@ def _encode(source: Path, output: Path, fmt: AlternateFormat, gain_db: float, li
             *encoder,
             "-b:a",
             f"{fmt.bitrate_kbps}k",
+            # Same input, same bytes: no random Ogg serial number, no encoder version or creation time.
+            "-fflags",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",
             "-f",
             muxer,
             "-y",
