@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from podcast.build.stages import BuiltEpisode, build_episode, read_build
 from podcast.errors import EpisodeInvalid, LiveEpisodeKept, StateConflict
-from podcast.publishing.feed import build_feed
+from podcast.publishing.feed import PODCAST_NS, build_feed
 from podcast.publishing.listcheck import check_list, list_record
 from podcast.publishing.lock import publish_lock
 from podcast.publishing.notify import notify_feed_changed
@@ -87,6 +87,27 @@ class PublishReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "uploaded_bytes": self.uploaded_bytes}
+
+
+def live_show_guid(feed: bytes | None) -> str | None:
+    """The podcast:guid of a published feed, or None (no feed, none in it, or not readable as XML).
+
+    >>> live_show_guid(b'<rss xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel>'
+    ...                b'<podcast:guid>d0a278d3-5aea-54c2-818d-db9b9d81fa3e</podcast:guid></channel></rss>')
+    'd0a278d3-5aea-54c2-818d-db9b9d81fa3e'
+    >>> live_show_guid(b"not xml") is None
+    True
+    """
+    if not feed:
+        return None
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(feed, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    value = (root.findtext(f"channel/{{{PODCAST_NS}}}guid") or "").strip()
+    return value or None
 
 
 def release_artefacts(
@@ -234,7 +255,8 @@ def publish(
     selected = {episode.slug for episode in show.select(slugs)}
     report = PublishReport(target=target.describe(), feed_url=settings.feed_url, dry_run=dry_run)
     # podcast:guid is never missing: the first publish computes it from the feed URL and stores it.
-    show, computed = with_show_guid(show, settings.feed_url, write=not dry_run)
+    published_guid = live_show_guid(target.get_bytes(FEED_KEY)) if not show.manifest.show.guid else None
+    show, computed = with_show_guid(show, settings.feed_url, write=not dry_run, published=published_guid)
     report.show_guid_written = computed if not dry_run else None
     if computed:
         live, embargoed, withdrawn = live_episodes(show, now)

@@ -65,16 +65,18 @@ def set_show_guid(show_path: Path, guid: str, *, feed_url: str) -> bool:
     return True
 
 
-def with_show_guid(show: Show, feed_url: str, *, write: bool) -> tuple[Show, str | None]:
+def with_show_guid(show: Show, feed_url: str, *, write: bool, published: str | None = None) -> tuple[Show, str | None]:
     """``show`` with a podcast:guid: its own, or the UUIDv5 of ``feed_url`` (written to podcast.toml when ``write``).
 
-    Returns the show and the guid when it was computed here (None when podcast.toml had one).
+    ``published`` is the guid the live feed already carries, if any: a show whose guid line was
+    lost gets that one back rather than a new one (it is not its first publish).
+    Returns the show and the guid when it was set here (None when podcast.toml had one).
     A show keeps its guid whatever its feed URL becomes, so it is computed only while missing.
     """
     info = show.manifest.show
     if info.guid:
         return show, None
-    guid = show_guid(feed_url)
+    guid = published or show_guid(feed_url)
     if write:
         set_show_guid(show.root / SHOW_FILE, guid, feed_url=feed_url)
     manifest = show.manifest.model_copy(update={"show": info.model_copy(update={"guid": guid})})

@@ -190,3 +190,13 @@ def test_private_s3_target_and_review_links_notify_nobody(
     review = cli("-C", public.root, "--json", "review", "trailer")
     assert review.exit_code == 0, review.stderr
     assert notify_servers.requests == []
+
+
+def test_a_lost_guid_line_comes_back_from_the_live_feed(reach_show: Path, cli) -> None:
+    """Not a first publish: the live feed's podcast:guid is written back, not one from the new URL."""
+    toml = reach_show / "podcast.toml"
+    toml.write_text(re.sub(r"(?m)^guid = .*\n", "", toml.read_text()))
+    result = cli("-C", reach_show, "--json", "publish", "--base-url", "https://new-host.example.net/show")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["show_guid_written"] == show_guid(FEED_URL)
+    assert tomllib.loads(toml.read_text())["show"]["guid"] == show_guid(FEED_URL)
