@@ -14,6 +14,7 @@ CPU time (user + system of the process tree) of each run, their medians, and the
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -100,6 +101,11 @@ def main() -> None:
         print(f"| MP3 + Opus 24k + AAC 64k | {med[2]:.2f} s | {med[3]:.2f} s |")
         print(f"| ratio (pair by pair, median) | {wall_ratio:.3f} | {cpu_ratio:.3f} |")
         print(f"added wall time: {100 * (wall_ratio - 1):.0f}% (target: at most 40%)")
+        record = json.loads((with_alternates / "build" / "long" / "alternates.json").read_text())
+        for alternate in record.values():
+            loud = alternate["loudness"]
+            print(f"{alternate['name']}: {loud['integrated_lufs']} LUFS, {loud['true_peak_dbtp']} dBTP, "
+                  f"{alternate['size_bytes']:,} bytes, {alternate.get('encodes', 1)} encode(s)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@
 
 Each alternate is encoded from the episode's finished, normalised MP3 (names already bleeped
 or muted by the censor stage, so an alternate can never carry what the MP3 hides), then the
-encoded file itself is metered like the MP3 is (``ebur128`` loudness and a 4x-oversampled
-peak). Codecs move loudness and peaks a little (Opus at 24 kb/s mono by a few tenths of a LU);
-when the file lands further than ``TOLERANCE_LU`` from the target or over the ceiling, it is
+encoded file itself is metered like the MP3 is (``ebur128`` loudness and a 4x-oversampled true
+peak, one decode of the encoded file). Codecs move loudness and peaks a little (Opus at 24 kb/s
+mono by a few tenths of a LU); when the file lands further than ``TOLERANCE_LU`` from the target or over the ceiling, it is
 encoded again with the error fed back as gain (and a limiter, when the peak was over), at most
 ``MAX_ENCODES`` times. The file is renamed into place only when it passes.
 
@@ -117,7 +117,7 @@ def _encode(source: Path, output: Path, fmt: AlternateFormat, gain_db: float, li
 
 
 def meter(path: Path, rate: int) -> LoudnessStats:
-    """Integrated loudness, range and 4x-oversampled peak of an encoded file (one decode)."""
+    """Integrated loudness, range and 4x-oversampled true peak of an encoded file, in one decode of it."""
     stderr = run_ffmpeg(
         [
             "-i",
@@ -144,15 +144,16 @@ def meter(path: Path, rate: int) -> LoudnessStats:
 
 def encode_alternate(
     source: Path, output: Path, fmt: AlternateFormat, *, loudness_lufs: float, true_peak_dbtp: float
-) -> LoudnessStats:
+) -> tuple[LoudnessStats, int]:
     """Encode ``source`` (the finished programme) as ``fmt`` into ``output``, closed-loop on loudness.
 
-    Returns the encoded file's own loudness. Raises AudioInvalid when it cannot be brought
+    Returns the encoded file's own loudness and how many encodes it took. Raises AudioInvalid when it cannot be brought
     within ``ACCEPT_LU`` of ``loudness_lufs`` under ``true_peak_dbtp``; nothing is left behind then.
     """
     tmp = output.with_name(f".{output.name}.tmp")
     gain, limiter = 0.0, None
     stats: LoudnessStats | None = None
+    encodes = 0
     try:
         for encodes in range(1, MAX_ENCODES + 1):
             _encode(source, tmp, fmt, gain, limiter)
@@ -177,4 +178,4 @@ def encode_alternate(
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
-    return stats
+    return stats, encodes

@@ -44,6 +44,7 @@ class BuiltAlternate:
     sha256: str
     key: str  # cache key: the published audio's key and the format
     loudness: dict[str, float]
+    encodes: int = 1  # encodes the closed loop took (1 when the first landed on target)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "path": self.path.name}
@@ -109,7 +110,7 @@ def build_alternates(show: Show, audio: Path, audio_key: str, folder: Path) -> t
         if cached is not None:
             return cached
         output = folder / f"{PREFIX}{key[:16]}-{fmt.name}{fmt.suffix}"
-        stats = encode_alternate(
+        stats, encodes = encode_alternate(
             audio, output, fmt, loudness_lufs=target.loudness_lufs, true_peak_dbtp=target.true_peak_dbtp
         )
         loudness = {
@@ -117,7 +118,9 @@ def build_alternates(show: Show, audio: Path, audio_key: str, folder: Path) -> t
             "range_lu": stats["range_lu"],
             "true_peak_dbtp": stats["true_peak_dbtp"],
         }
-        log.info("%s: encoded %s (%.1f LUFS, %.1f dBTP)", folder.name, fmt.name, *_levels(loudness))
+        log.info(
+            "%s: encoded %s (%.1f LUFS, %.1f dBTP, %d encode(s))", folder.name, fmt.name, *_levels(loudness), encodes
+        )
         return BuiltAlternate(
             name=fmt.name,
             path=output,
@@ -129,6 +132,7 @@ def build_alternates(show: Show, audio: Path, audio_key: str, folder: Path) -> t
             sha256=sha256_file(output),
             key=key,
             loudness=loudness,
+            encodes=encodes,
         )
 
     if len(keyed) > 1:

@@ -107,3 +107,13 @@ def test_gpo_subscribes_and_downloads(reach_show: Path, tmp_path: Path) -> None:
     ]
     assert {state for _, _, state in rows} == {1}  # gPodder's STATE_DOWNLOADED
     assert len(list(downloads.rglob("*.mp3"))) == 2
+
+
+def test_validate_online_fetches_the_alternates_like_the_mp3(reach_show: Path, cli) -> None:
+    with serving(reach_show / "feed", BASE) as url:
+        result = cli("-C", reach_show, "validate", "--online", "--base-url", url)
+        assert result.exit_code == 0, result.stdout
+        opus = next((reach_show / "feed" / "media").glob("recovery-*.opus"))
+        opus.rename(opus.with_suffix(".gone"))
+        result = cli("-C", reach_show, "validate", "--online", "--base-url", url)
+    assert result.exit_code == 1 and "[online-head]" in result.stdout and opus.name in result.stdout
