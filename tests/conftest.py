@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from podcast.audio.runner import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parent.parent
-pytest_plugins = ["s3_fixtures", "import_helpers"]  # moto S3 server (tests/s3_fixtures.py); old podcast host (import)
+pytest_plugins = ["s3_fixtures", "import_helpers", "reach_fixtures"]  # moto S3 server; old podcast host (import); reach show and hubs
 HERMETIC_PREFIXES = ("PODCAST_", "AWS_")
 SESSION_SETTINGS = {"PODCAST_REDACTION_KEY_FILE"}  # set for the whole session by redaction_key below
 

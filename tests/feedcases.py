@@ -20,7 +20,7 @@ from typing import Any
 from podcast.build.chapters import ChapterMark
 from podcast.build.stages import episode_notes_markdown
 from podcast.notes import markdown_to_html
-from podcast.publishing.feed import FeedChannel, FeedItem, TranscriptLink
+from podcast.publishing.feed import AlternateLink, FeedChannel, FeedItem, TranscriptLink
 from podcast.show.manifest import EpisodeManifest, ShowManifest
 from podcast.show.model import Episode, Show
 
@@ -81,6 +81,9 @@ def case_from_dict(data: dict[str, Any]) -> tuple[FeedChannel, list[FeedItem]]:
                 chapters_url=entry.get("chapters_url"),
                 chapters=tuple(ChapterMark(**mark) for mark in entry.get("chapters", [])),
                 transcripts=tuple(TranscriptLink(**link) for link in entry.get("transcripts", [])),
+                media_sha256=entry.get("media_sha256"),
+                media_bitrate_kbps=entry.get("media_bitrate_kbps"),
+                alternates=tuple(AlternateLink(**link) for link in entry.get("alternates", [])),
             )
         )
     channel = FeedChannel(show=show, feed_url=data["feed_url"], image_url=data["image_url"])

@@ -31,6 +31,7 @@ from podcast.artwork import embedded_cover, require_usable_artwork
 from podcast.audio.render import pass_through, render_episode_audio
 from podcast.audio.tags import TagValues, read_duration, write_tags
 from podcast.audio.tracks import episode_sources
+from podcast.build.alternates import BuiltAlternate, alternates_up_to_date, build_alternates
 from podcast.build.censor import censored_audio
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from podcast.build.keys import audio_key, render_key, render_settings, sha256_file, tags_key
@@ -64,10 +65,13 @@ class BuiltEpisode:
     loudness: dict[str, Any]
     audio_rebuilt: bool = False
     tags_rewritten: bool = False
+    # [[audio.alternates]] (Opus, AAC) of the same programme: file, MIME type, bitrate, length, hash, loudness
+    alternates: tuple[BuiltAlternate, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["mp3_path"] = str(self.mp3_path)
+        data["alternates"] = [alternate.to_dict() for alternate in self.alternates]
         return data
 
 
@@ -118,8 +122,12 @@ def read_build(show: Show, episode: Episode) -> BuiltEpisode | None:
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
         # The stored path is informative only: the show folder may have moved since.
-        mp3 = show.build_dir / episode.slug / f"{episode.slug}.mp3"
-        built = BuiltEpisode(**{**data, "mp3_path": mp3, "audio_rebuilt": False, "tags_rewritten": False})
+        folder = show.build_dir / episode.slug
+        mp3 = folder / f"{episode.slug}.mp3"
+        alternates = tuple(BuiltAlternate.from_dict(a, folder) for a in data.get("alternates", ()))
+        built = BuiltEpisode(
+            **{**data, "mp3_path": mp3, "audio_rebuilt": False, "tags_rewritten": False, "alternates": alternates}
+        )
     except (OSError, ValueError, TypeError, KeyError):
         return None
     if not built.mp3_path.is_file() or built.mp3_path.stat().st_size != built.size_bytes:
@@ -138,7 +146,11 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
         return False
     plan = censor_plan(show, episode, findings.marks, pad_s=findings.pad_s, snap=findings.snap)
     key = audio_key(rendered_key, plan, list_fingerprint(show))
-    return built.audio_key == key and built.tags_key == tags_key(key, values, show.manifest.tags.id3_version)
+    return (
+        built.audio_key == key
+        and built.tags_key == tags_key(key, values, show.manifest.tags.id3_version)
+        and alternates_up_to_date(show, show.build_dir / episode.slug, key, built.alternates)
+    )
 
 
 def list_fingerprint(show: Show) -> str:
@@ -242,6 +254,8 @@ def build_episode(
             episode.slug,
         )
     key = audio_key(rendered_key, censor, list_fingerprint(show))
+    # Alternates (Opus, AAC) from the very audio the MP3 is tagged from: normalised, names hidden.
+    alternates = build_alternates(show, audio, key, folder)
 
     chapters = check_chapters(
         redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged)
@@ -251,7 +265,9 @@ def build_episode(
     new_tags_key = tags_key(key, values, id3_version)
     final = folder / f"{episode.slug}.mp3"
     if previous and previous.tags_key == new_tags_key and previous.audio_key == key and not audio_rebuilt:
-        return previous
+        if previous.alternates == alternates:
+            return previous
+        return _record_build(show, replace(previous, alternates=alternates))
 
     tmp = folder / f".{final.name}.tmp"
     try:
@@ -276,10 +292,16 @@ def build_episode(
         loudness=loudness,
         audio_rebuilt=audio_rebuilt,
         tags_rewritten=True,
+        alternates=alternates,
     )
+    return _record_build(show, built)
+
+
+def _record_build(show: Show, built: BuiltEpisode) -> BuiltEpisode:
+    """Write build.json (last, so an interrupted build is never taken for a finished one)."""
     record = built.to_dict()
-    record["mp3_path"] = str(final.relative_to(show.root))
+    record["mp3_path"] = str(built.mp3_path.relative_to(show.root))
     record.pop("audio_rebuilt")
     record.pop("tags_rewritten")
-    _write_json_atomic(folder / "build.json", record)
+    _write_json_atomic(built.mp3_path.parent / "build.json", record)
     return built

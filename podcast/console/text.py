@@ -43,7 +43,17 @@ def describe_build(result: dict[str, Any]) -> str:
         f"true peak {before['true_peak_dbtp']:.1f} -> {after['true_peak_dbtp']:.1f} dBTP, "
         f"range {before['range_lu']:.1f} -> {after['range_lu']:.1f} LU, "
         f"{result['duration_s']:.1f} s, {result['size_bytes'] / 1e6:.2f} MB"
+        + alternates_text(result.get("alternates") or [])
         + listen_back_counts_text(result["slug"], result.get("listen_back"))
+    )
+
+
+def alternates_text(alternates: list[dict[str, Any]]) -> str:
+    """``; opus-24k-mono -16.0 LUFS / -2.1 dBTP 0.09 MB, ...``: each alternate measured on its own file."""
+    return "".join(
+        f"; {a['name']} {a['loudness']['integrated_lufs']:.1f} LUFS / {a['loudness']['true_peak_dbtp']:.1f} dBTP "
+        f"{a['size_bytes'] / 1e6:.2f} MB"
+        for a in alternates
     )
 
 
@@ -101,7 +111,20 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
         f"feed {feed_state}: {report.feed_url} — {len(report.episodes)} episode(s), "
         f"{len(report.uploaded)} object(s) {verb} ({report.uploaded_bytes:,} bytes), {report.unchanged} unchanged"
     )
+    if report.show_guid_written:
+        lines.append(
+            f'podcast.toml: wrote [show] guid = "{report.show_guid_written}" (podcast:guid, the UUIDv5 of '
+            f"{report.feed_url}); commit it — it never changes, even if the feed moves"
+        )
+    lines += notifications_text(report.notifications)
     return "\n".join(lines)
+
+
+def notifications_text(notifications: list[dict[str, Any]]) -> list[str]:
+    """One line per endpoint told of the new feed (failures are also logged as warnings)."""
+    return [
+        f"told {n['kind']} {n['endpoint']}" + ("" if n["ok"] else f": FAILED ({n['error']})") for n in notifications
+    ]
 
 
 def transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:
@@ -151,6 +174,7 @@ def takedown_text(report: TakedownReport) -> str:
     lines.append(f"{report.slug}: withdrawn = true in its episode.toml (commit it); logged in {report.audit_log}")
     if report.reason_withheld_because:
         lines.append(f"the reason was not logged ({report.reason_withheld_because}): add it once the list is back")
+    lines += notifications_text(report.notifications)
     return "\n".join(lines)
 
 

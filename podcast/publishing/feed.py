@@ -22,6 +22,7 @@ few characters XML 1.0 cannot carry at all (C0 controls, U+FFFE/U+FFFF). lxml es
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import html
 import re
@@ -69,6 +70,31 @@ class TranscriptLink:
 
 
 @dataclass(frozen=True)
+class AlternateLink:
+    """A published alternate of the episode audio, listed as <podcast:alternateEnclosure>.
+
+    The same simple list serves the website's player (one ``<source>`` per alternate).
+    """
+
+    url: str
+    type: str  # MIME type: audio/ogg, audio/mp4
+    length: int  # bytes
+    bitrate_kbps: int | None
+    codecs: str | None = None  # RFC 6381: opus, mp4a.40.2
+    sha256: str | None = None  # hex; the feed carries it as SRI (sha256-<base64>)
+    title: str | None = None  # e.g. "Opus 24 kb/s"
+
+
+def sri(sha256_hex: str) -> str:
+    """Subresource Integrity value of a SHA-256 given in hex.
+
+    >>> sri("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='
+    """
+    return "sha256-" + base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
+
+
+@dataclass(frozen=True)
 class FeedItem:
     """One published episode: its manifest plus the facts of the objects listeners download."""
 
@@ -82,6 +108,9 @@ class FeedItem:
     chapters_url: str | None = None  # podcast:chapters, Podcast Index chapters JSON
     chapters: tuple[ChapterMark, ...] = ()  # psc:chapters
     transcripts: tuple[TranscriptLink, ...] = ()  # podcast:transcript
+    media_sha256: str | None = None  # the MP3's hash: its own alternateEnclosure's integrity
+    media_bitrate_kbps: int | None = None  # the MP3's CBR bitrate ([audio] bitrate_kbps)
+    alternates: tuple[AlternateLink, ...] = ()  # podcast:alternateEnclosure (Opus, AAC)
 
 
 @dataclass(frozen=True)
@@ -203,10 +232,43 @@ def _person(parent: etree._Element, person: Person) -> None:
     element.text = xml_text(person.name)
 
 
+def _alternate(parent: etree._Element, link: AlternateLink, *, default: bool = False) -> None:
+    """<podcast:alternateEnclosure> with its <podcast:source> and <podcast:integrity type="sri">."""
+    element = xml_elem(_podcast("alternateEnclosure"), parent, type=link.type, length=str(link.length))
+    if link.bitrate_kbps:
+        element.set("bitrate", str(link.bitrate_kbps * 1000))  # the namespace counts bits per second
+    if link.codecs:
+        element.set("codecs", link.codecs)
+    if link.title:
+        element.set("title", xml_text(link.title))
+    if default:
+        element.set("default", "true")
+    xml_elem(_podcast("source"), element, uri=link.url)
+    if link.sha256:
+        xml_elem(_podcast("integrity"), element, type="sri", value=sri(link.sha256))
+
+
+def _trailer(channel: etree._Element, item: FeedItem) -> None:
+    """<podcast:trailer pubdate url length type [season]>title</podcast:trailer> for a trailer episode."""
+    manifest = item.episode.manifest
+    element = xml_elem(
+        _podcast("trailer"),
+        channel,
+        pubdate=email.utils.format_datetime(manifest.published),
+        url=item.media_url,
+        length=str(item.media_length),
+        type=item.media_type,
+    )
+    if manifest.season is not None:
+        element.set("season", str(manifest.season))
+    element.text = xml_text(manifest.title)
+
+
 class ShowExtension(BaseExtension):
     """Channel-level itunes:* and podcast:* elements."""
 
     channel: FeedChannel | None = None
+    trailers: tuple[FeedItem, ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
         return {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS}
@@ -235,6 +297,9 @@ class ShowExtension(BaseExtension):
             xml_elem(_itunes("new-feed-url"), channel).text = manifest.publish.new_feed_url
         if info.block:
             xml_elem(_itunes("block"), channel).text = "Yes"
+        # WebSub: apps subscribed through these hubs hear of a new feed at once (publish notifies them).
+        for hub in manifest.publish.websub_hubs():
+            xml_elem(f"{{{ATOM_NS}}}link", channel, rel="hub", href=hub)
         if info.complete:
             xml_elem(_itunes("complete"), channel).text = "Yes"
         # podcast:guid is stored in podcast.toml, never recomputed: it must survive a move of the feed URL.
@@ -253,6 +318,34 @@ class ShowExtension(BaseExtension):
         if info.apple_verify:
             xml_elem(_podcast("txt"), channel, purpose="applepodcastsverify").text = xml_text(info.apple_verify)
         xml_elem(_podcast("medium"), channel).text = info.medium
+        # The artwork again, with its description for listeners who cannot see it (accessibility).
+        image = xml_elem(_podcast("image"), channel, href=self.channel.image_url)
+        if info.artwork_alt:
+            image.set("alt", xml_text(info.artwork_alt))
+        image.set("aspect-ratio", "1/1")
+        image.set("purpose", "artwork")
+        for item in self.trailers:
+            _trailer(channel, item)
+        if info.update_frequency:
+            frequency = info.update_frequency
+            element = xml_elem(_podcast("updateFrequency"), channel, rrule=frequency.rrule)
+            if frequency.complete:
+                element.set("complete", "true")
+            if frequency.dtstart:
+                element.set("dtstart", frequency.dtstart.isoformat())
+            element.text = xml_text(frequency.text)
+        if info.podroll:
+            podroll = xml_elem(_podcast("podroll"), channel)
+            for other in info.podroll:
+                remote = xml_elem(_podcast("remoteItem"), podroll, feedGuid=other.guid)
+                if other.url:
+                    remote.set("feedUrl", other.url)
+                if other.title:
+                    remote.set("title", xml_text(other.title))
+        if info.block:
+            xml_elem(_podcast("block"), channel).text = "yes"
+        for service in info.block_services:
+            xml_elem(_podcast("block"), channel, id=service).text = "yes"
         return rss
 
 
@@ -262,6 +355,7 @@ class EpisodeExtension(BaseEntryExtension):
     item: FeedItem | None = None
     channel_image_url: str = ""
     show_link: str = ""
+    comments: bool = True
 
     def extend_rss(self, entry):
         assert self.item is not None
@@ -284,10 +378,34 @@ class EpisodeExtension(BaseEntryExtension):
             xml_elem(_itunes("episode"), entry).text = str(manifest.number)
         xml_elem(_itunes("duration"), entry).text = format_duration(self.item.duration_s)
         xml_elem(_itunes("explicit"), entry).text = _bool(manifest.explicit)
+        if manifest.block:
+            xml_elem(_itunes("block"), entry).text = "Yes"
         # Every item carries artwork (its own, else the show's): some apps show a blank square otherwise.
         image = self.item.image_url or (self.channel_image_url or None)
         if image:
             xml_elem(_itunes("image"), entry, href=image)
+        if self.item.image_url:
+            element = xml_elem(_podcast("image"), entry, href=self.item.image_url)
+            if manifest.artwork_alt:
+                element.set("alt", xml_text(manifest.artwork_alt))
+            element.set("purpose", "artwork")
+        if self.item.alternates:
+            # The MP3 first, marked default (it is the <enclosure>), then the smaller formats.
+            mp3 = AlternateLink(
+                url=self.item.media_url,
+                type=self.item.media_type,
+                length=self.item.media_length,
+                bitrate_kbps=self.item.media_bitrate_kbps,
+                codecs="mp3",
+                sha256=self.item.media_sha256,
+                title="MP3",
+            )
+            _alternate(entry, mp3, default=True)
+            for link in self.item.alternates:
+                _alternate(entry, link)
+        if not self.comments:
+            # A show that takes no public comments says so, rather than leaving apps to look for a thread.
+            xml_elem(_podcast("socialInteract"), entry, protocol="disabled", uri=self.show_link)
         if manifest.season is not None:
             xml_elem(_podcast("season"), entry).text = str(manifest.season)
         if manifest.number > 0:
@@ -348,6 +466,7 @@ def build_feed(channel: FeedChannel, items: list[FeedItem], *, built_at: datetim
     fg = FeedGenerator()
     fg.register_extension("show", ShowExtension, EpisodeExtension, atom=False, rss=True)
     fg.show.channel = channel
+    fg.show.trailers = tuple(item for item in ordered if item.episode.manifest.type == "trailer")
     fg.title(xml_text(info.title))
     # feedgen's RSS <link> is the last link added: self first, then the show's web page.
     fg.link(href=channel.feed_url, rel="self", type="application/rss+xml")
@@ -372,6 +491,7 @@ def build_feed(channel: FeedChannel, items: list[FeedItem], *, built_at: datetim
         entry.show.item = item
         entry.show.channel_image_url = channel.image_url
         entry.show.show_link = info.link
+        entry.show.comments = info.comments
         entry.title(xml_text(manifest.title))
         entry.guid(item.episode.guid, permalink=False)
         entry.description(fit_html(notes))

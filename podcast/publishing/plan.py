@@ -27,8 +27,9 @@ from podcast.build.stages import BuiltEpisode, episode_notes_markdown
 from podcast.build.transcripts import built_transcript_files
 from podcast.files import hashed_key
 from podcast.notes import markdown_to_html
-from podcast.publishing.feed import FeedChannel, FeedItem, TranscriptLink
+from podcast.publishing.feed import AlternateLink, FeedChannel, FeedItem, TranscriptLink
 from podcast.publishing.state import (
+    AlternateRecord,
     EpisodeRecord,
     ObjectRecord,
     StateRecord,
@@ -135,6 +136,29 @@ def plan_release(
                 {"key": o.key, "type": f.type, "language": f.language, "rel": f.rel} for o, f in transcripts
             ]
             record["transcript_keys"] = [o.key for o, _ in transcripts]  # carried while other episodes publish
+            alternates = [
+                (
+                    PlannedObject(
+                        hashed_key("media", episode.slug, a.sha256, a.path.suffix), a.path, a.sha256, a.size_bytes
+                    ),
+                    a,
+                )
+                for a in result.alternates
+            ]
+            objects.update({obj.key: obj for obj, _ in alternates})
+            record["alternates"] = [
+                {
+                    "key": obj.key,
+                    "type": a.mime_type,
+                    "codecs": a.codecs,
+                    "bitrate_kbps": a.bitrate_kbps,
+                    "size": a.size_bytes,
+                    "sha256": a.sha256,
+                    "name": a.name,
+                }
+                for obj, a in alternates
+            ]
+            record["alternate_keys"] = [obj.key for obj, _ in alternates]
         elif episode.slug in previous and previous[episode.slug].get("guid") == episode.guid:
             record = previous[episode.slug]
         else:
@@ -152,6 +176,9 @@ def plan_release(
                 chapters_url=settings.url_for(record["chapters_key"]) if record.get("chapters_key") else None,
                 chapters=marks_from_records(record.get("chapters")),
                 transcripts=feed_links(record.get("transcripts", ()), settings.url_for),
+                media_sha256=record.get("sha256"),
+                media_bitrate_kbps=show.manifest.audio.bitrate_kbps,
+                alternates=alternate_links(record.get("alternates", ()), settings.url_for),
             )
         )
     channel = FeedChannel(show=show, feed_url=settings.feed_url, image_url=settings.url_for(show_art.key))
@@ -161,6 +188,22 @@ def plan_release(
 def feed_links(records: Iterable[TranscriptRecord], url_for: Callable[[str], str]) -> tuple[TranscriptLink, ...]:
     """<podcast:transcript> entries from the state records ``{key, type, language, rel}``."""
     return tuple(TranscriptLink(url_for(r["key"]), r["type"], r["language"], r.get("rel")) for r in records)
+
+
+def alternate_links(records: Iterable[AlternateRecord], url_for: Callable[[str], str]) -> tuple[AlternateLink, ...]:
+    """<podcast:alternateEnclosure> entries (and the website's <source> list) from the state records."""
+    return tuple(
+        AlternateLink(
+            url=url_for(r["key"]),
+            type=r["type"],
+            length=r["size"],
+            bitrate_kbps=r["bitrate_kbps"],
+            codecs=r.get("codecs"),
+            sha256=r.get("sha256"),
+            title=f"{'Opus' if r.get('codecs') == 'opus' else 'AAC'} {r['bitrate_kbps']} kb/s",
+        )
+        for r in records
+    )
 
 
 def upload_rank(obj: PlannedObject) -> tuple[int, str]:

@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 
 from podcast.build.stages import BuiltEpisode, build_episode, read_build
 from podcast.errors import EpisodeInvalid, LiveEpisodeKept, StateConflict
-from podcast.publishing.feed import build_feed
+from podcast.publishing.feed import PODCAST_NS, build_feed
 from podcast.publishing.listcheck import check_list, list_record
 from podcast.publishing.lock import publish_lock
+from podcast.publishing.notify import notify_feed_changed
 from podcast.publishing.plan import (
     PlannedObject,
     Release,
@@ -48,6 +49,7 @@ from podcast.publishing.target import (
 )
 from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
 from podcast.safeguarding.listen_back import read_listen_back
+from podcast.show.edits import with_show_guid
 from podcast.show.model import Episode, Show
 from podcast.show.redactions import RedactionList
 from podcast.show.settings import PublishSettings
@@ -76,6 +78,8 @@ class PublishReport:
     redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
     unchecked: list[str] = field(default_factory=list)  # live episodes whose online files this run cannot scan
     listen_back: list[dict[str, Any]] = field(default_factory=list)  # per episode: bleeps and near misses (counts)
+    show_guid_written: str | None = None  # podcast:guid computed from the feed URL and written to podcast.toml
+    notifications: list[dict[str, Any]] = field(default_factory=list)  # WebSub hubs / pubnotify told (notify.py)
 
     @property
     def uploaded_bytes(self) -> int:
@@ -83,6 +87,27 @@ class PublishReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "uploaded_bytes": self.uploaded_bytes}
+
+
+def live_show_guid(feed: bytes | None) -> str | None:
+    """The podcast:guid of a published feed, or None (no feed, none in it, or not readable as XML).
+
+    >>> live_show_guid(b'<rss xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel>'
+    ...                b'<podcast:guid>d0a278d3-5aea-54c2-818d-db9b9d81fa3e</podcast:guid></channel></rss>')
+    'd0a278d3-5aea-54c2-818d-db9b9d81fa3e'
+    >>> live_show_guid(b"not xml") is None
+    True
+    """
+    if not feed:
+        return None
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(feed, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    value = (root.findtext(f"channel/{{{PODCAST_NS}}}guid") or "").strip()
+    return value or None
 
 
 def release_artefacts(
@@ -229,6 +254,12 @@ def publish(
     live, embargoed, withdrawn = live_episodes(show, now)
     selected = {episode.slug for episode in show.select(slugs)}
     report = PublishReport(target=target.describe(), feed_url=settings.feed_url, dry_run=dry_run)
+    # podcast:guid is never missing: the first publish computes it from the feed URL and stores it.
+    published_guid = live_show_guid(target.get_bytes(FEED_KEY)) if not show.manifest.show.guid else None
+    show, computed = with_show_guid(show, settings.feed_url, write=not dry_run, published=published_guid)
+    report.show_guid_written = computed if not dry_run else None
+    if computed:
+        live, embargoed, withdrawn = live_episodes(show, now)
     report.embargoed = [{"slug": e.slug, "until": e.manifest.published.isoformat()} for e in embargoed]
     report.withdrawn = [e.slug for e in withdrawn]
 
@@ -347,6 +378,11 @@ def publish(
 
         path = urlsplit(settings.feed_url).path or "/feed.xml"
         report.cdn_invalidation = invalidate_cdn(settings.cloudfront_distribution_id, [path])
+    if report.feed_changed:  # after the CDN has dropped its copy, so a hub fetches the new feed
+        told = notify_feed_changed(
+            list(settings.notify), settings.feed_url, timeout_s=settings.notify_timeout_s, private=settings.private
+        )
+        report.notifications = [notification.to_dict() for notification in told]
     return report
 
 
@@ -364,6 +400,7 @@ def write_feed_for(
     the state record), so a feed written with ``podcast feed --output`` can never hold a
     listed name either.
     """
+    show, _ = with_show_guid(show, settings.feed_url, write=False)  # what the first publish will write
     live, _, _ = live_episodes(show, now)
     built: dict[str, BuiltEpisode] = {}
     for episode in live:

@@ -47,6 +47,18 @@ class TranscriptRecord(TypedDict):
     rel: str | None
 
 
+class AlternateRecord(TypedDict):
+    """One ``<podcast:alternateEnclosure>`` of an episode (an Opus or AAC copy of its programme)."""
+
+    key: str
+    type: str  # MIME type: audio/ogg, audio/mp4
+    codecs: str  # RFC 6381: opus, mp4a.40.2
+    bitrate_kbps: int
+    size: int
+    sha256: str
+    name: str  # e.g. opus-24k-mono
+
+
 class EpisodeRecord(TypedDict, total=False):
     """What the feed needs of an episode that is not rebuilt now; ``*_key``/``*_keys`` fields name its objects.
 
@@ -65,6 +77,8 @@ class EpisodeRecord(TypedDict, total=False):
     chapter_image_keys: list[str]
     transcripts: list[TranscriptRecord]
     transcript_keys: list[str]
+    alternates: list[AlternateRecord]  # Opus/AAC copies ([[audio.alternates]]), for feed and site
+    alternate_keys: list[str]
 
 
 class RedactionRecord(TypedDict, total=False):

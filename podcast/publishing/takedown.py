@@ -43,11 +43,12 @@ from lxml import etree
 from podcast.errors import EpisodeNotFound, PodcastError
 from podcast.publishing.feed import build_feed
 from podcast.publishing.lock import publish_lock
+from podcast.publishing.notify import notify_feed_changed
 from podcast.publishing.plan import live_episodes, plan_release
 from podcast.publishing.state import encode_state, read_state_versioned
 from podcast.publishing.target import FEED_CACHE, FEED_KEY, STATE_KEY, Target, content_type_for
 from podcast.safeguarding.audit import append_audit, audit_log_path
-from podcast.show.edits import set_episode_field
+from podcast.show.edits import set_episode_field, with_show_guid
 from podcast.show.model import Episode, Show
 from podcast.show.settings import PublishSettings
 
@@ -72,6 +73,7 @@ class TakedownReport:
     cdn_invalidation: str | None = None
     audit_log: str = ""
     reason_withheld_because: str | None = None  # the list could not be used, so the reason was not logged
+    notifications: list[dict[str, Any]] = field(default_factory=list)  # WebSub hubs / pubnotify told (notify.py)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,6 +150,7 @@ def takedown(
     except EpisodeNotFound:
         episode = None  # its folder was deleted, but it may still be online: take down what the target holds
     marked = mark_withdrawn(episode.manifest_path) if episode is not None else False
+    show, _ = with_show_guid(show, settings.feed_url, write=False)  # a takedown never waits to write podcast.toml
 
     with publish_lock(target):  # never interleave with a colleague's publish of the same target
         state, _raw, version = read_state_versioned(target)
@@ -195,6 +198,14 @@ def takedown(
             needle = guid.encode() if key == FEED_KEY and guid else slug.encode()
             versions += target.purge_old_versions(key, containing=needle)
     invalidation = invalidate_withdrawn_paths(settings, [FEED_KEY, *removed])
+    # Apps drop the episode at once instead of at their next poll (hours, for a withdrawn testimony).
+    sent = (
+        notify_feed_changed(
+            list(settings.notify), settings.feed_url, timeout_s=settings.notify_timeout_s, private=settings.private
+        )
+        if feed_updated
+        else []
+    )
 
     audit = audit_log_path(show)
     report = TakedownReport(
@@ -209,6 +220,7 @@ def takedown(
         cdn_invalidation=invalidation,
         audit_log=str(audit),
         reason_withheld_because=unredacted,
+        notifications=[notification.to_dict() for notification in sent],
     )
     append_audit(
         audit,

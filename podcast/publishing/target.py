@@ -25,6 +25,8 @@ FEED_CACHE = "public, max-age=300"
 
 CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
+    ".opus": "audio/ogg",  # Opus in Ogg ([[audio.alternates]])
+    ".m4a": "audio/mp4",  # AAC in MP4
     ".xml": "application/rss+xml",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",

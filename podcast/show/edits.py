@@ -1,17 +1,20 @@
-"""Edits to a producer's episode.toml that keep every comment and the layout (tomlkit).
+"""Edits to a producer's episode.toml and podcast.toml that keep every comment and the layout (tomlkit).
 
 The file is rewritten under a temporary name and renamed, so it is never half-written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import tomlkit
 import tomlkit.exceptions
 
-from podcast.errors import EpisodeInvalid
+from podcast.errors import EpisodeInvalid, ShowInvalid
 from podcast.files import read_text, write_atomic
+from podcast.show.manifest import SHOW_FILE, show_guid
+from podcast.show.model import Show
 
 
 def set_episode_field(manifest_path: Path, key: str, value: str | bool, *, doing: str, then: str) -> bool:
@@ -34,3 +37,47 @@ def set_episode_field(manifest_path: Path, key: str, value: str | bool, *, doing
     document[key] = value
     write_atomic(manifest_path, tomlkit.dumps(document))
     return True
+
+
+def set_show_guid(show_path: Path, guid: str, *, feed_url: str) -> bool:
+    """Write ``guid = "..."`` into podcast.toml's ``[show]`` table, keeping every comment; True if it changed.
+
+    Never replaces a guid that is already there: podcast:guid is set once in a show's life.
+    """
+    text = read_text(show_path, ShowInvalid, missing_fix="restore podcast.toml")
+    try:
+        document = tomlkit.parse(text)
+    except (OSError, RecursionError, tomlkit.exceptions.TOMLKitError) as exc:
+        raise ShowInvalid(
+            f"cannot write the show's guid ({exc.__class__.__name__})",
+            path=show_path,
+            fix="fix the file so it is valid TOML, then publish again",
+        ) from None
+    table = document.get("show")
+    if not isinstance(table, dict):
+        raise ShowInvalid("has no [show] table", path=show_path, fix="add the [show] table (see README.md)")
+    if table.get("guid"):
+        return False
+    value = tomlkit.string(guid)
+    value.comment(f"podcast:guid, the UUIDv5 of {feed_url} (the first feed URL); never change it")
+    table["guid"] = value
+    write_atomic(show_path, tomlkit.dumps(document))
+    return True
+
+
+def with_show_guid(show: Show, feed_url: str, *, write: bool, published: str | None = None) -> tuple[Show, str | None]:
+    """``show`` with a podcast:guid: its own, or the UUIDv5 of ``feed_url`` (written to podcast.toml when ``write``).
+
+    ``published`` is the guid the live feed already carries, if any: a show whose guid line was
+    lost gets that one back rather than a new one (it is not its first publish).
+    Returns the show and the guid when it was set here (None when podcast.toml had one).
+    A show keeps its guid whatever its feed URL becomes, so it is computed only while missing.
+    """
+    info = show.manifest.show
+    if info.guid:
+        return show, None
+    guid = published or show_guid(feed_url)
+    if write:
+        set_show_guid(show.root / SHOW_FILE, guid, feed_url=feed_url)
+    manifest = show.manifest.model_copy(update={"show": info.model_copy(update={"guid": guid})})
+    return dataclasses.replace(show, manifest=manifest), guid

@@ -71,6 +71,42 @@ class Person(_Section):
     _check_text = field_validator("name", "role", "group")(_no_control_chars)
 
 
+class UpdateFrequency(_Section):
+    """podcast:updateFrequency: when listeners can expect new episodes (an iCalendar RRULE, RFC 5545)."""
+
+    rrule: Annotated[str, Field(min_length=1, max_length=500)]
+    text: Annotated[str, Field(min_length=1, max_length=128)]  # what apps show, e.g. "Every other Tuesday"
+    complete: bool = False  # no more episodes are planned
+    dtstart: datetime | None = None
+
+    _check_text = field_validator("rrule", "text")(_no_control_chars)
+
+    @field_validator("rrule")
+    @classmethod
+    def _valid_rrule(cls, value: str) -> str:
+        from dateutil.rrule import rrulestr
+
+        try:
+            rrulestr(value, dtstart=datetime(2026, 1, 1))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"is not an iCalendar RRULE ({exc})") from None
+        return value
+
+
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class PodrollShow(_Section):
+    """One show recommended in podcast:podroll, named by its podcast:guid (and, for apps without an index, its feed)."""
+
+    guid: Annotated[str, Field(pattern=GUID_PATTERN)]
+    url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+
+
+# podcast:block id values (the Podcasting 2.0 service slugs a show may block one by one).
+BlockService = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
+
 # podcast:medium values from the Podcasting 2.0 namespace (list variants left out).
 Medium = Literal["podcast", "music", "video", "film", "audiobook", "newsletter", "blog"]
 
@@ -98,10 +134,25 @@ class ShowInfo(_Section):
     )
     license_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
     medium: Medium = "podcast"  # podcast:medium
-    block: bool = False  # itunes:block: hide the show from Apple's directory
+    block: bool = False  # itunes:block and podcast:block: keep the show out of Apple's and every other directory
+    block_services: list[BlockService] = []  # podcast:block id="...": keep it out of these services only
+    artwork_alt: Annotated[str, Field(min_length=1, max_length=500)] | None = None  # podcast:image alt text
+    update_frequency: UpdateFrequency | None = None  # podcast:updateFrequency
+    comments: bool = True  # false: every episode says podcast:socialInteract protocol="disabled"
+    podroll: list[PodrollShow] = []  # podcast:podroll: other shows this one recommends
     complete: bool = False  # itunes:complete: no more episodes will be published
 
-    _check_title = field_validator("title", "author", "description", "support_notice", "copyright")(_no_control_chars)
+    _check_title = field_validator("title", "author", "description", "support_notice", "copyright", "artwork_alt")(
+        _no_control_chars
+    )
+
+
+class Alternate(_Section):
+    """One ``[[audio.alternates]]`` format: encoded from the same normalised programme as the MP3."""
+
+    codec: Literal["opus", "aac"]
+    bitrate_kbps: Annotated[int, Field(ge=12, le=320)]
+    channels: Literal[1, 2] | None = None  # default: [audio] channels
 
 
 class AudioSettings(_Section):
@@ -113,6 +164,33 @@ class AudioSettings(_Section):
     leveler: bool = False  # ride speakers' levels (dynaudnorm) before normalising; see README "Loudness"
     crossfade_ms: Annotated[int, Field(ge=0, le=10000)] = 0  # between the parts of an audio list
     max_silence_s: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0  # silence kept at each end, in seconds
+    alternates: list[Alternate] = []  # podcast:alternateEnclosure formats besides the MP3 (Opus, AAC)
+
+    @field_validator("alternates")
+    @classmethod
+    def _distinct(cls, value: list[Alternate]) -> list[Alternate]:
+        seen = {(a.codec, a.bitrate_kbps, a.channels) for a in value}
+        if len(seen) != len(value):
+            raise ValueError("lists the same format twice")
+        return value
+
+
+NotifyName = Literal["websub", "podcastindex"]
+WEBSUB_HUB = "https://pubsubhubbub.appspot.com/"  # "websub": Google's public hub, which most apps watch
+PUBNOTIFY_URL = "https://api.podcastindex.org/api/1.0/hub/pubnotify"  # "podcastindex": needs no key
+
+
+class NotifyEndpoint(_Section):
+    """One notification endpoint written out: a WebSub hub or a Podcast Index ``pubnotify`` address."""
+
+    websub: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    pubnotify: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> NotifyEndpoint:
+        if (self.websub is None) == (self.pubnotify is None):
+            raise ValueError('needs exactly one of websub = "https://..." or pubnotify = "https://..."')
+        return self
 
 
 class PublishSection(_Section):
@@ -123,6 +201,32 @@ class PublishSection(_Section):
     acl: Literal["public-read", "private"] | None = None  # S3: canned ACL for public objects; None = bucket policy
     cloudfront_distribution_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{8,20}$")] | None = None
     new_feed_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None  # itunes:new-feed-url when moving hosts
+    # Tell apps at once after a publish or takedown that changed the feed (see podcast/publishing/notify.py):
+    # "websub" / { websub = URL } for WebSub hubs, "podcastindex" / { pubnotify = URL } for the Podcast Index.
+    notify: list[NotifyName | NotifyEndpoint] = []
+    notify_timeout_s: Annotated[float, Field(ge=0.5, le=60.0)] = 10.0  # per request
+
+    def notify_endpoints(self) -> list[tuple[str, str]]:
+        """``[publish] notify`` as (kind, url) pairs, kind "websub" or "pubnotify", in the file's order, once each."""
+        pairs: list[tuple[str, str]] = []
+        for entry in self.notify:
+            if entry == "websub":
+                pair = ("websub", WEBSUB_HUB)
+            elif entry == "podcastindex":
+                pair = ("pubnotify", PUBNOTIFY_URL)
+            elif isinstance(entry, NotifyEndpoint) and entry.websub:
+                pair = ("websub", entry.websub)
+            elif isinstance(entry, NotifyEndpoint) and entry.pubnotify:
+                pair = ("pubnotify", entry.pubnotify)
+            else:
+                continue
+            if pair not in pairs:
+                pairs.append(pair)
+        return pairs
+
+    def websub_hubs(self) -> list[str]:
+        """The WebSub hubs the feed declares as ``<atom:link rel="hub">``."""
+        return [url for kind, url in self.notify_endpoints() if kind == "websub"]
 
 
 class FeedSettings(_Section):
@@ -221,13 +325,15 @@ class EpisodeManifest(_Section):
     artwork: str | None = None
     guid: Annotated[str, Field(min_length=8, max_length=255)]
     withdrawn: bool = False
+    block: bool = False  # itunes:block: keep this episode out of Apple Podcasts (the rest of the feed stays)
+    artwork_alt: Annotated[str, Field(min_length=1, max_length=500)] | None = None  # podcast:image alt of its artwork
     # [[chapters]] tables, or the name of a chapters file (Audacity labels, HH:MM:SS lines, chapters JSON)
     chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
     persons: list[Person] = []  # podcast:person on this episode (guests)
     tracks: list[Track] = []  # [[tracks]]: one file per speaker, mixed into the episode audio
     safeguarding: EpisodeSafeguarding = EpisodeSafeguarding()  # [[safeguarding.signoff]] passages a producer checked
 
-    _check_text = field_validator("title", "description", "content_warning")(_no_control_chars)
+    _check_text = field_validator("title", "description", "content_warning", "artwork_alt")(_no_control_chars)
 
     @field_validator("published")
     @classmethod

@@ -31,6 +31,7 @@ author = "Example Charity"
 language = "en-GB"
 link = "https://example.org/podcast"
 artwork = "artwork.jpg"                 # square JPEG or PNG, 1400-3000 px
+# artwork_alt = "Describe the artwork for listeners who cannot see it"   # podcast:image alt (validate asks)
 categories = ["Society & Culture/Documentary"]
 explicit = false
 type = "episodic"                       # or "serial"
@@ -55,6 +56,7 @@ base_url = {base_url}
 # endpoint_url = "https://<account>.r2.cloudflarestorage.com"   # S3-compatible stores (R2, B2, MinIO)
 # acl = "public-read"                                           # where the store grants public read by ACL
 # cloudfront_distribution_id = "E2QWRUHAPOMQZL"                 # invalidate the feed after each publish
+# notify = ["websub", "podcastindex"]   # tell apps at once after each publish or takedown (README: Reach)
 
 [safeguarding]
 # The private list of real names that must never be published, one a line, kept OUTSIDE this folder.

@@ -20,6 +20,13 @@ class PublishSettings:
     region: str | None = None
     acl: str | None = None  # S3 canned ACL for public objects ("public-read"), None = bucket policy/CDN
     cloudfront_distribution_id: str | None = None  # invalidate the feed there after each publish
+    notify: tuple[tuple[str, str], ...] = ()  # ("websub" | "pubnotify", url): told when the feed changed
+    notify_timeout_s: float = 10.0
+
+    @property
+    def private(self) -> bool:
+        """A private target (``acl = "private"``) has nothing public: no app is ever told about it."""
+        return self.acl == "private"
 
     @property
     def feed_url(self) -> str:
@@ -72,4 +79,6 @@ def resolve_settings(show: Show, *, target: str | None = None, base_url: str | N
         region=publish.region,
         acl=publish.acl,
         cloudfront_distribution_id=publish.cloudfront_distribution_id,
+        notify=tuple(publish.notify_endpoints()),
+        notify_timeout_s=publish.notify_timeout_s,
     )

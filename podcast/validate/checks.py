@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 from lxml import etree
 
@@ -444,3 +445,114 @@ def online_length(probe: Probe) -> str | None:
 def reported_by_runner(*_: object) -> tuple[()]:
     """For rules whose condition the runner itself meets (unparsable XML, an unreadable file or URL)."""
     return ()
+
+
+# --- the rest of the Podcasting 2.0 namespace a show like ours uses ----------------------------
+
+
+def _in_items(view: FeedView, path: str) -> Iterator[tuple[str, etree._Element]]:
+    for index, item in enumerate(view.items):
+        for element in item.findall(path, NS):
+            yield item_name(item, index), element
+
+
+def _everywhere(view: FeedView, path: str) -> Iterator[tuple[str, etree._Element]]:
+    for element in view.channel.findall(path, NS):
+        yield "channel", element
+    yield from _in_items(view, path)
+
+
+def image_values(view: FeedView) -> Iterator[tuple[str, str]]:
+    for where, element in _everywhere(view, "podcast:image"):
+        if not is_url(element.get("href")):
+            yield where, f"href '{(element.get('href') or '')[:60]}' is not a web address"
+
+
+def image_alt(view: FeedView) -> Iterator[tuple[str, str]]:
+    """Screen readers read ``alt`` to listeners who cannot see the artwork."""
+    for where, element in _everywhere(view, "podcast:image"):
+        if not (element.get("alt") or "").strip():
+            yield where, f"podcast:image {(element.get('href') or '')[:60]} has no alt text"
+
+
+def update_frequency(view: FeedView) -> Iterator[tuple[str, str]]:
+    from dateutil.rrule import rrulestr
+
+    for element in view.channel.findall("podcast:updateFrequency", NS):
+        text, rule_text = (element.text or "").strip(), element.get("rrule")
+        if not text or len(text) > MAX_NAMESPACE_TEXT:
+            yield "channel", f"text of {len(text)} characters"
+        if element.get("complete") not in (None, "true", "false"):
+            yield "channel", f"complete='{element.get('complete', '')[:10]}', not true/false"
+        if rule_text is not None:
+            try:
+                rrulestr(rule_text, dtstart=datetime(2026, 1, 1))
+            except (ValueError, TypeError):
+                yield "channel", f"rrule '{rule_text[:60]}' is not an iCalendar RRULE"
+
+
+def trailer_values(view: FeedView) -> Iterator[tuple[str, str]]:
+    for element in view.channel.findall("podcast:trailer", NS):
+        title, length = (element.text or "").strip(), element.get("length")
+        if not title or len(title) > MAX_NAMESPACE_TEXT:
+            yield "channel", f"title of {len(title)} characters"
+        if not is_url(element.get("url")):
+            yield "channel", f"url '{(element.get('url') or '')[:60]}' is not a web address"
+        if parse_date(element.get("pubdate") or "") is None:
+            yield "channel", f"pubdate '{(element.get('pubdate') or '')[:40]}' is not an RFC 2822 date"
+        if length is not None and not length.isdigit():
+            yield "channel", f"length '{length[:20]}' is not a number of bytes"
+
+
+def _is_uuid(value: str | None) -> bool:
+    try:
+        uuid.UUID(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+def podroll_values(view: FeedView) -> Iterator[tuple[str, str]]:
+    for element in view.channel.findall("podcast:podroll/podcast:remoteItem", NS):
+        if not _is_uuid(element.get("feedGuid")):
+            yield "channel", f"feedGuid '{(element.get('feedGuid') or '')[:40]}' is not a podcast:guid"
+        if element.get("feedUrl") is not None and not is_url(element.get("feedUrl")):
+            yield "channel", f"feedUrl '{(element.get('feedUrl') or '')[:60]}' is not a web address"
+
+
+def block_values(view: FeedView) -> Iterator[tuple[str, str]]:
+    for element in view.channel.findall("podcast:block", NS):
+        if (element.text or "").strip() not in ("yes", "no"):
+            yield "channel", f"found '{(element.text or '').strip()[:20]}', not yes/no"
+
+
+def social_interact(view: FeedView) -> Iterator[tuple[str, str]]:
+    for where, element in _in_items(view, "podcast:socialInteract"):
+        protocol = (element.get("protocol") or "").strip()
+        if not protocol:
+            yield where, "no protocol"
+        elif protocol != "disabled" and not is_url(element.get("uri")):
+            yield where, f"uri '{(element.get('uri') or '')[:60]}' is not a web address"
+
+
+def alternate_enclosures(view: FeedView) -> Iterator[tuple[str, str]]:
+    for where, element in _in_items(view, "podcast:alternateEnclosure"):
+        length = element.get("length") or ""
+        if not (element.get("type") or "").strip() or not length.isdigit():
+            yield where, f"type '{element.get('type') or ''}', length '{length[:20]}'"
+        sources = [s.get("uri") for s in element.findall("podcast:source", NS)]
+        if not sources or not all(is_url(uri) for uri in sources):
+            yield where, f"sources {[str(uri)[:60] for uri in sources]}"
+        for integrity in element.findall("podcast:integrity", NS):
+            kind, value = integrity.get("type"), integrity.get("value") or ""
+            if kind not in ("sri", "pgp-signature") or not value.strip():
+                yield where, f"integrity type '{kind}', value '{value[:20]}'"
+            elif kind == "sri" and not re.match(r"^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$", value):
+                yield where, f"integrity value '{value[:30]}' is not Subresource Integrity (sha256-<base64>)"
+
+
+def hub_links(channel: etree._Element) -> str | None:
+    for link in channel.findall("atom:link", NS):
+        if link.get("rel") == "hub" and not is_url(link.get("href")):
+            return f"href '{(link.get('href') or '')[:60]}'"
+    return None

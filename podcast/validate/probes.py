@@ -86,6 +86,10 @@ def feed_urls(root: etree._Element) -> list[tuple[str, str, str | None, int | No
         add(image.get("href") if image is not None else None, "image", "image/*")
         for transcript in item.findall("podcast:transcript", NS):
             add(transcript.get("url"), "transcript", transcript.get("type"))
+        for alternate in item.findall("podcast:alternateEnclosure", NS):  # Opus/AAC: fetched like the MP3
+            length = alternate.get("length", "")
+            for source in alternate.findall("podcast:source", NS):
+                add(source.get("uri"), "enclosure", alternate.get("type"), int(length) if length.isdigit() else None)
         chapters = item.find("podcast:chapters", NS)
         if chapters is not None:
             add(chapters.get("url"), "chapters", None)

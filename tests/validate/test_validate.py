@@ -141,6 +141,19 @@ BAD_FEEDS: dict[str, tuple[Callable[[etree._Element], None], dict]] = {
     "podcast-transcript": (lambda root: _item(root).find("podcast:transcript", NS).attrib.pop("type"), {}),
     "podcast-chapters": (_set("podcast:chapters", type="application/json", item=1), {}),
     "psc-chapters": (_set("psc:chapters/psc:chapter", start="soon", item=1), {}),
+    "podcast-image": (_set("podcast:image", href="artwork.jpg"), {}),
+    "podcast-image-alt": (lambda root: _item(root).find("podcast:image", NS).attrib.pop("alt"), {}),
+    "podcast-update-frequency": (_set("podcast:updateFrequency", rrule="EVERY TUESDAY"), {}),
+    "podcast-trailer": (_set("podcast:trailer", pubdate="soon"), {}),
+    "podcast-podroll": (_set("podcast:podroll/podcast:remoteItem", feedGuid="another-show"), {}),
+    "podcast-block": (_set("podcast:block", "true"), {}),
+    "podcast-social-interact": (_set("podcast:socialInteract", protocol="activitypub", uri="comments", item=1), {}),
+    "podcast-alternate-enclosure": (
+        _set("podcast:alternateEnclosure/podcast:integrity", value="7a8b9c0d1e2f", item=1),
+        {},
+    ),
+    "channel-hub": (lambda root: _ch(root).find("atom:link[@rel='hub']", NS).set("href", "hub.example.net"), {}),
+    "item-block": (_set("itunes:block", "true", item=2), {}),
 }
 
 

@@ -80,9 +80,9 @@ def test_init_writes_show_guid_and_validate_warns_without_it(
     text = (show / "podcast.toml").read_text()
     (show / "podcast.toml").write_text(re.sub(r"(?m)^guid = .*\n", "", text))
     result = cli("-C", show, "validate")
-    assert result.exit_code == 0  # a warning, not an error
-    assert "warning: " in result.stdout and "[channel-guid]" in result.stdout
-    assert f'guid = "{data["show"]["guid"]}"' in result.stdout  # says exactly what to write
+    assert result.exit_code == 0
+    # The feed it would publish has the guid the first publish writes (tests/publishing/test_reach.py).
+    assert "[channel-guid]" not in result.stdout
 
 
 def test_init_with_base_url_and_placeholder_guid(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
