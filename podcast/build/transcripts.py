@@ -334,10 +334,10 @@ def hide_soundalikes(transcript: Transcript, marks: Sequence[Mark], names: Redac
     name ("Akonghul"), becomes the replacement exactly where it was heard, not everywhere that
     spelling occurs.
     """
-    words = timed_words(transcript)
+    heard = timed_words(transcript)
 
     def spelt(mark: Mark) -> bool:
-        under = " ".join(w for start, end, w in words if start < mark.end and end > mark.start)
+        under = " ".join(w for start, end, w in heard if start < mark.end and end > mark.start)
         return any(found.entry.line == mark.line for found in names.find(under))
 
     sound = [m for m in marks if not (m.how == "text" and spelt(m))]
