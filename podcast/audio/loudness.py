@@ -75,6 +75,7 @@ class Reading:
     parts: int
     duration_s: float
     source: Path | None  # the file to name when ffmpeg fails (a programme of one file)
+    part_of: tuple[int, ...] | None = None  # which part of the programme each input is (None: input i is part i)
 
     @classmethod
     def whole(cls, sources: Sequence[Path], infos: Sequence[AudioInfo]) -> Reading:
@@ -92,13 +93,15 @@ class Reading:
         if total <= 2 * SCOUT_EXCERPTS * SCOUT_EXCERPT_S:
             return cls.whole(sources, infos)
         inputs: list[str] = []
+        owners: list[int] = []
         for k in range(SCOUT_EXCERPTS):
             at, index = (k + 0.5) * total / SCOUT_EXCERPTS - SCOUT_EXCERPT_S / 2, 0
             while index < len(sources) - 1 and at >= infos[index].duration_s:
                 at -= infos[index].duration_s
                 index += 1
             inputs += ["-ss", f"{max(0.0, at):.3f}", "-t", f"{SCOUT_EXCERPT_S:.3f}", "-i", str(sources[index])]
-        return cls(tuple(inputs), SCOUT_EXCERPTS, SCOUT_EXCERPTS * SCOUT_EXCERPT_S, None)
+            owners.append(index)
+        return cls(tuple(inputs), SCOUT_EXCERPTS, SCOUT_EXCERPTS * SCOUT_EXCERPT_S, None, tuple(owners))
 
 
 def probe(path: Path) -> AudioInfo:
@@ -154,14 +157,16 @@ def measure_loudness(
     return parse_ebur128_summary(stderr)
 
 
-def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartAnalysis:
-    """Decode one part fully: silent ends, the sample peak, and any sign of damage.
+def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo, *, meter: bool = False) -> PartAnalysis:
+    """Decode one part fully: silent ends, the sample peak, any sign of damage and, with ``meter``,
+    its integrated loudness (for a programme of several parts, each normalised to its own target).
 
     The sample peak is enough to decide whether a limiter is needed (with INTERSAMPLE_DB to
     spare); the true peak of the programme is read by the encoder's feeder (``encode_and_verify``),
     on the core the encoder leaves free, instead of here, where it would delay the encoding.
     """
-    graph = f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}[out]"
+    graph = f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}"
+    graph += ",ebur128=framelog=verbose[out]" if meter else "[out]"
     run = FFmpeg(["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"], progress=True)
     run.follow_progress(None, None)
     stderr = run.wait(source=path)
@@ -179,16 +184,23 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartA
         )
     duration = decoded or info.duration_s
     lead, trail = silent_ends(run.log.silences, duration)
-    return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr))
+    loudness = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"] if meter else None
+    return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr), loudness)
 
 
 def measure_programme(
-    reading: Reading, settings: RenderSettings, *, on_progress: Progress | None = None
+    reading: Reading,
+    settings: RenderSettings,
+    *,
+    part_gains: tuple[float, ...] = (),
+    on_progress: Progress | None = None,
 ) -> LoudnessStats:
-    """Integrated loudness and range of the programme (through the leveler, if set), at unity gain."""
-    plan = RenderPlan.as_it_comes(settings)
+    """Integrated loudness and range of the programme (each part at its gain, through the leveler, if set),
+    at unity programme gain."""
+    plan = RenderPlan.as_it_comes(settings, part_gains=part_gains)
     graph = (
-        render_graph(reading.parts, settings, plan, output="m", for_meter=True) + ";[m]ebur128=framelog=verbose[out]"
+        render_graph(reading.parts, settings, plan, output="m", for_meter=True, part_of=reading.part_of)
+        + ";[m]ebur128=framelog=verbose[out]"
     )
     stderr = run_ffmpeg(
         [*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
@@ -227,7 +239,7 @@ def calibrate_limiter(
 
         trial = replace(plan, gain_db=gain)
         graph = (
-            render_graph(reading.parts, settings, trial, output="t", for_meter=True)
+            render_graph(reading.parts, settings, trial, output="t", for_meter=True, part_of=reading.part_of)
             + ";[t]ebur128=framelog=verbose[out]"
         )
         stderr = run_ffmpeg(
@@ -274,10 +286,13 @@ def place_trials(gain_db: float, peak_dbfs: float, limiter: Limiter) -> tuple[fl
     return low, round(low + max(0.5, 0.35 * excess), 3)
 
 
-def scout_programme(excerpts: Reading, settings: RenderSettings) -> tuple[float, float] | None:
-    """Loudness and sample peak of the excerpts (through the leveler, if set), or None if they cannot be read."""
-    plan = RenderPlan.as_it_comes(settings)
-    graph = render_graph(excerpts.parts, settings, plan, output="m", for_meter=True) + (
+def scout_programme(
+    excerpts: Reading, settings: RenderSettings, part_gains: tuple[float, ...] = ()
+) -> tuple[float, float] | None:
+    """Loudness and sample peak of the excerpts (each part at its gain, through the leveler, if set),
+    or None if they cannot be read."""
+    plan = RenderPlan.as_it_comes(settings, part_gains=part_gains)
+    graph = render_graph(excerpts.parts, settings, plan, output="m", for_meter=True, part_of=excerpts.part_of) + (
         f";[m]asplit[a][b];[a]ebur128=framelog=verbose[loud];[b]{PEAK_METER}[peak]"
     )
     try:
@@ -305,7 +320,7 @@ def scout_programme(excerpts: Reading, settings: RenderSettings) -> tuple[float,
 
 
 def scout_trials(
-    excerpts: Reading, settings: RenderSettings, limiter: Limiter, *, aim: float
+    excerpts: Reading, settings: RenderSettings, limiter: Limiter, *, aim: float, part_gains: tuple[float, ...] = ()
 ) -> tuple[float, float] | None:
     """Trial gains for the full calibration, placed by calibrating the excerpts first; None if no limiter is likely.
 
@@ -314,13 +329,13 @@ def scout_trials(
     the whole programme will land, so its own trials bracket that gain closely. The excerpts
     can misjudge the limiter's loss by a few tenths of an LU; the full calibration decides.
     """
-    scouted = scout_programme(excerpts, settings)
+    scouted = scout_programme(excerpts, settings, part_gains)
     if scouted is None or scouted[0] <= SILENCE_LUFS:
         return None
     lufs, peak = scouted
     if not settings.leveler and peak + aim - lufs <= limiter.ceiling_dbtp - LIMITER_LIKELY_DB:
         return None
-    plan = RenderPlan.as_it_comes(settings, limiter)
+    plan = RenderPlan.as_it_comes(settings, limiter, part_gains=part_gains)
     trials = place_trials(aim - lufs, peak, limiter)
     try:
         guess = solve_gain(aim, calibrate_limiter(excerpts, settings, plan, trials))

@@ -28,12 +28,14 @@ from typing import Any
 
 from podcast import __version__
 from podcast.artwork import embedded_cover, require_usable_artwork
+from podcast.audio.loudness import probe
 from podcast.audio.render import render_episode_audio
 from podcast.audio.tags import TagValues, read_duration, write_tags
 from podcast.audio.tracks import episode_sources
-from podcast.build.censor import censored_audio
+from podcast.build.censor import applied_plan, audio_censor
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
-from podcast.build.keys import audio_key, render_key, render_settings, sha256_file, tags_key
+from podcast.build.keys import audio_key, music_flags, render_key, render_settings, sha256_file, tags_key
+from podcast.build.report import PICTURE_FILE, warn_hard_limiting, write_loudness_picture
 from podcast.build.safeguard import check_unlocated, write_bleeps
 from podcast.build.transcripts import Findings, build_transcripts, safeguarding_findings, transcript_text
 from podcast.errors import PodcastError
@@ -197,7 +199,21 @@ def build_episode(
     rendered_key = render_key(show, episode)  # hashes every source file: once per build, passed down
     values = tag_values(show, episode, settings, rendered_key)  # first: bad chapters or artwork fail before audio work
     previous = read_build(show, episode)
-    untagged = folder / f"audio-{rendered_key[:16]}.mp3"
+    settings_audio = render_settings(show)
+    sources = episode_sources(show, episode, rendered_key)  # the files, or the mix of the speaker tracks
+    source_s = max(sum(probe(path).duration_s for path in sources), 0.0)
+
+    # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
+    build_transcripts(show, episode, audio_key=rendered_key, duration_s=source_s, on_progress=on_progress)
+    values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
+
+    # Safeguarding before the render: listed names are bleeped or muted inside it, before the limiter and
+    # the loudness check, so a bleeped episode lands on target and the report describes the published file.
+    censor, findings = censor_stage(show, episode, rendered_key, duration_s=source_s)
+    signed = check_unlocated(show, episode, findings)  # refuses what could not be checked and is not signed off
+    applied = applied_plan(sources, censor) if censor else None
+    key = audio_key(rendered_key, censor, list_fingerprint(show))
+    untagged = folder / f"audio-{key[:16]}.mp3"
     audio_record = folder / "audio.json"
 
     audio_rebuilt = False
@@ -206,30 +222,29 @@ def build_episode(
         cached = json.loads(audio_record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cached = {}
-    if cached.get("key") == rendered_key and untagged.is_file():
+    if cached.get("key") == key and untagged.is_file():
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
         report = render_episode_audio(
-            episode_sources(show, episode, rendered_key), untagged, render_settings(show), on_progress=on_progress
+            sources,
+            untagged,
+            settings_audio,
+            music=music_flags(episode),
+            censor=audio_censor(applied) if applied else None,
+            names=[path.name for path in episode.audio_paths] if not episode.manifest.tracks else ["tracks (mixed)"],
+            on_progress=on_progress,
         )
         loudness = report.to_dict()
-        _write_json_atomic(audio_record, {"key": rendered_key, "loudness": loudness, "tool": __version__})
+        if report.series is not None:
+            write_loudness_picture(folder / PICTURE_FILE, report, settings_audio, episode, loudness)
+        _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
-        for stale in folder.glob("audio-*.mp3"):
+        for stale in [*folder.glob("audio-*.mp3")]:
             if stale != untagged:
                 stale.unlink(missing_ok=True)
-
-    # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
-    build_transcripts(
-        show, episode, audio_key=rendered_key, duration_s=read_duration(untagged), on_progress=on_progress
-    )
-    values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
-
-    # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
-    censor, findings = censor_stage(show, episode, rendered_key, duration_s=read_duration(untagged))
-    signed = check_unlocated(show, episode, findings)  # refuses what could not be checked and is not signed off
-    audio, applied = censored_audio(untagged, censor, render_settings(show)) if censor else (untagged, None)
+        warn_hard_limiting(episode.slug, loudness)
+    audio = untagged
     write_bleeps(folder, applied, findings, signed)
     if findings.marks or findings.near:
         log.info(
@@ -239,7 +254,6 @@ def build_episode(
             len(findings.near),
             episode.slug,
         )
-    key = audio_key(rendered_key, censor, list_fingerprint(show))
 
     chapters = check_chapters(
         redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged)

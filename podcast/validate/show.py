@@ -15,6 +15,7 @@ from podcast.publishing.publish import write_feed_for
 from podcast.publishing.target import FEED_KEY
 from podcast.show.model import load_show, utc_now
 from podcast.show.settings import resolve_settings
+from podcast.validate.captions import check_transcripts
 from podcast.validate.elements import text_of
 from podcast.validate.findings import Finding
 from podcast.validate.probes import check_online, fetch_feed
@@ -40,6 +41,7 @@ def validate_show(
     for episode in show.episodes:
         if episode.artwork_path:
             findings += check_artwork(episode.artwork_path, str(episode.artwork_path.relative_to(show.root)))
+    findings += check_transcripts(show)
     feed = write_feed_for(show, settings, now=now)
     try:
         # The show's settings carry [publish] endpoint_url and region (R2, MinIO): without them boto3 asks AWS.
