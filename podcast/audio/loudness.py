@@ -60,7 +60,6 @@ EXCERPT_S = 20.0  # how much of the programme is encoded to learn the encoder's 
 SCOUT_EXCERPTS = 24  # excerpts spread over the programme that guess its loudness before the full analysis
 SCOUT_EXCERPT_S = 3.0
 LIMITER_LIKELY_DB = 3.0  # excerpts miss the highest peaks: a limiter is likely when theirs come this close to it
-SCOUT_SPREAD_DB = 1.0  # full trials this far apart, around the gain the excerpts' calibration found
 
 
 @dataclass(frozen=True)
@@ -255,8 +254,9 @@ def calibrate_limiter(
     return list(zip(trials, landed))
 
 
-def solve_gain(aim: float, points: Sequence[tuple[float, float]]) -> float:
-    """The gain that lands the limited programme on ``aim``, from the last two (gain, LUFS) trials.
+def solve_gain(aim: float, points: Sequence[tuple[float, float]], slope: float | None = None) -> float:
+    """The gain that lands the limited programme on ``aim``, from the last two (gain, LUFS) trials
+    (or the last one and a ``slope`` learnt elsewhere).
 
     Linear between them: the limiter takes back a growing share of each extra dB, so the
     programme moves less than 1 LU per dB (``gain_slope``).
@@ -265,9 +265,13 @@ def solve_gain(aim: float, points: Sequence[tuple[float, float]]) -> float:
     5.8
     >>> solve_gain(-15.6, [(5.0, -15.0), (6.0, -14.0)])
     4.4
+    >>> solve_gain(-15.6, [(6.0, -15.5)], slope=0.5)
+    5.8
     """
     gain, landed = points[-1]
-    return round(gain + (aim - landed) / gain_slope(points), 3)
+    if slope is None or len(points) >= 2:
+        slope = gain_slope(points)
+    return round(gain + (aim - landed) / slope, 3)
 
 
 def place_trials(gain_db: float, peak_dbfs: float, limiter: Limiter) -> tuple[float, float]:
@@ -321,13 +325,18 @@ def scout_programme(
 
 def scout_trials(
     excerpts: Reading, settings: RenderSettings, limiter: Limiter, *, aim: float, part_gains: tuple[float, ...] = ()
-) -> tuple[float, float] | None:
-    """Trial gains for the full calibration, placed by calibrating the excerpts first; None if no limiter is likely.
+) -> tuple[tuple[float, ...], float] | None:
+    """Trial gains for the full calibration and the limiter's slope, from calibrating the excerpts first;
+    None if no limiter is likely.
 
     The excerpts' loudness and peaks tell whether the limiter will work at all; if so, the
     same two-trial calibration on the excerpts (a second of decoding) says near which gain
-    the whole programme will land, so its own trials bracket that gain closely. The excerpts
-    can misjudge the limiter's loss by a few tenths of an LU; the full calibration decides.
+    the whole programme will land and how many LU it moves per dB there (the slope). The full
+    programme is then metered at that one gain: the excerpts can misjudge the limiter's loss by
+    a few tenths of an LU, and that one full reading corrects it through the slope, whose own
+    error then costs a few hundredths. (Two full trials around the guess cost twice the
+    decoding and metering, the largest cost before encoding, for the same landing.) When the
+    excerpts cannot be calibrated, two full trials bracket the plain guess.
     """
     scouted = scout_programme(excerpts, settings, part_gains)
     if scouted is None or scouted[0] <= SILENCE_LUFS:
@@ -338,10 +347,10 @@ def scout_trials(
     plan = RenderPlan.as_it_comes(settings, limiter, part_gains=part_gains)
     trials = place_trials(aim - lufs, peak, limiter)
     try:
-        guess = solve_gain(aim, calibrate_limiter(excerpts, settings, plan, trials))
+        points = calibrate_limiter(excerpts, settings, plan, trials)
     except PodcastError:
-        return trials
-    return round(guess - SCOUT_SPREAD_DB / 2, 3), round(guess + SCOUT_SPREAD_DB / 2, 3)
+        return trials, 1.0
+    return (solve_gain(aim, points),), gain_slope(points)
 
 
 def gain_slope(points: Sequence[tuple[float, float]]) -> float:

@@ -486,9 +486,10 @@ def render_episode_audio(
     target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
     limiter = Limiter(ceiling - LIMIT_MARGIN_DB)
     whole = Reading.whole(sources, infos)
-    trials = scout_trials(
+    scouted = scout_trials(
         Reading.excerpts(sources, infos), settings, limiter, aim=target - ENCODER_SHIFT_GUESS, part_gains=part_gains
     )
+    trials, scout_slope = scouted if scouted is not None else (None, 1.0)
 
     # 2. Analyse, side by side: the parts' silences and peaks, the encoder's loudness shift, and
     #    either the limiter's calibration (two trial gains, metered through the limiter and
@@ -558,7 +559,7 @@ def render_episode_audio(
     if unity is not None:  # metered, not calibrated: the plain gain, unless the peaks need the limiter after all
         gain = aim - unity
         if peaks_pass(gain):
-            trials = place_trials(gain, sample_peak, limiter)
+            trials, scout_slope = place_trials(gain, sample_peak, limiter), 1.0
         plan = replace(plan, gain_db=round(gain, 3))
     calibrations = 0
     history: list[dict[str, float]] = []
@@ -570,10 +571,10 @@ def render_episode_audio(
         for calibrations in range(1, MAX_CALIBRATIONS + 1):
             if calibrations > 1 or not points:
                 points += calibrate_limiter(whole, settings, plan, trials, on_progress=step("calibrate"))
-            history += [{"stage": 0.0, "gain_db": g, "lufs": lufs} for g, lufs in points[-2:]]
-            best = solve_gain(aim, points)
+            history += [{"stage": 0.0, "gain_db": g, "lufs": lufs} for g, lufs in points[-len(trials) :]]
+            best = solve_gain(aim, points, scout_slope)
             plan = replace(plan, gain_db=best)
-            if trials[0] - 1.0 <= best <= trials[1] + 1.0 or sample_peak + best <= limiter.ceiling_dbtp:
+            if trials[0] - 1.0 <= best <= trials[-1] + 1.0 or sample_peak + best <= limiter.ceiling_dbtp:
                 break  # bracketed, or a gain the limiter does not touch (where the trials are exact)
             trials = (round(best - 0.5, 3), round(best + 0.5, 3))
         if not peaks_pass(plan.gain_db):
@@ -585,7 +586,7 @@ def render_episode_audio(
     before: LoudnessStats | None = None
     metered: Metered | None = None
     renders = 0
-    slope = gain_slope(points)
+    slope = gain_slope(points) if len(points) >= 2 else scout_slope
     try:
         for renders in range(1, MAX_RENDERS + 1):
             metered = encode_and_verify(sources, tmp, settings, plan, duration_s=duration, on_progress=step("encode"))

@@ -9,6 +9,7 @@ warns, once per rebuilt episode, when the limiter had to work hard.
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,3 +63,30 @@ def warn_hard_limiting(slug: str, loudness: dict[str, Any]) -> None:
         slug,
         PICTURE_FILE,
     )
+
+
+def track_rows(levels: list[dict[str, Any]], loudness: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each speaker track's loudness before and (estimated) after: its level and gain in the mix, then the
+    gain the whole programme got (the limiter's share is the programme's, spread evenly).
+
+    >>> rows = track_rows([{"file": "g.wav", "speaker": "Guest", "before_lufs": -26.0, "gain_db": 3.0}],
+    ...                   {"before": {"integrated_lufs": -25.0}, "after": {"integrated_lufs": -16.0}})
+    >>> rows[0]["after_lufs"], rows[0]["kind"]
+    (-14.0, 'track')
+    """
+    shift = loudness["after"]["integrated_lufs"] - loudness["before"]["integrated_lufs"]
+    mixed = -20 * math.log10(max(1, len(levels))) if levels else 0.0  # amix sums at 1/n
+    rows = []
+    for level in levels:
+        after = level["before_lufs"] + level["gain_db"] + mixed + shift if level["before_lufs"] > -69.0 else -70.0
+        rows.append(
+            {
+                "file": level["file"],
+                "kind": "track",
+                "speaker": level["speaker"],
+                "before_lufs": round(level["before_lufs"], 1),
+                "gain_db": round(level["gain_db"], 2),
+                "after_lufs": round(after, 1),
+            }
+        )
+    return rows

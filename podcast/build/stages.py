@@ -31,11 +31,11 @@ from podcast.artwork import embedded_cover, require_usable_artwork
 from podcast.audio.loudness import probe
 from podcast.audio.render import render_episode_audio
 from podcast.audio.tags import TagValues, read_duration, write_tags
-from podcast.audio.tracks import episode_sources
+from podcast.audio.tracks import episode_sources, track_levels
 from podcast.build.censor import applied_plan, audio_censor
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from podcast.build.keys import audio_key, music_flags, render_key, render_settings, sha256_file, tags_key
-from podcast.build.report import PICTURE_FILE, warn_hard_limiting, write_loudness_picture
+from podcast.build.report import PICTURE_FILE, track_rows, warn_hard_limiting, write_loudness_picture
 from podcast.build.safeguard import check_unlocated, write_bleeps
 from podcast.build.transcripts import Findings, build_transcripts, safeguarding_findings, transcript_text
 from podcast.errors import PodcastError
@@ -236,6 +236,8 @@ def build_episode(
             on_progress=on_progress,
         )
         loudness = report.to_dict()
+        if episode.manifest.tracks:  # each speaker track, before the mix and (estimated) as published
+            loudness["tracks"] = track_rows(track_levels(show, episode, rendered_key), loudness)
         if report.series is not None:
             write_loudness_picture(folder / PICTURE_FILE, report, settings_audio, episode, loudness)
         _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})

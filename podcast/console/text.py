@@ -63,6 +63,11 @@ def audio_detail_lines(result: dict[str, Any]) -> list[str]:
             f"{part['file']} ({part['kind']}, target {part['target_lufs']:.1f}): "
             f"{part['before_lufs']:.1f} -> {part['after_lufs']:.1f} LUFS"
         )
+    for track in loud.get("tracks") or []:
+        lines.append(
+            f"{track['file']} ({track['speaker']}, gain {track['gain_db']:+.1f} dB in the mix): "
+            f"{track['before_lufs']:.1f} -> {track['after_lufs']:.1f} LUFS"
+        )
     if loud.get("picture"):
         lines.append(f"picture: build/{result['slug']}/{loud['picture']}")
     return lines
