@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from podcast.errors import PodcastError
+from podcast.errors import PodcastError, TranscriptInvalid
 from podcast.publishing.connect import open_target
 from podcast.publishing.publish import write_feed_for
 from podcast.publishing.target import FEED_KEY
@@ -42,7 +42,12 @@ def validate_show(
         if episode.artwork_path:
             findings += check_artwork(episode.artwork_path, str(episode.artwork_path.relative_to(show.root)))
     findings += check_transcripts(show)
-    feed = write_feed_for(show, settings, now=now)
+    try:
+        feed = write_feed_for(show, settings, now=now)
+    except TranscriptInvalid:
+        if any(finding.rule == "transcript-cues" for finding in findings):
+            return findings  # no feed can be built until the captions are fixed; the finding says how
+        raise
     try:
         # The show's settings carry [publish] endpoint_url and region (R2, MinIO): without them boto3 asks AWS.
         previous = open_target(settings.target, show.root, settings).get_bytes(FEED_KEY)

@@ -39,7 +39,7 @@ def test_a_bleeped_episode_lands_on_target_and_reports_the_published_file(built_
     reported = built["loudness"]["after"]
     measured = measure_loudness(show / "build" / "episode-1" / "episode-1.mp3")  # independent: the tagged MP3
     assert abs(measured["integrated_lufs"] + 16.0) <= 0.5, measured
-    assert abs(reported["integrated_lufs"] - measured["integrated_lufs"]) <= 0.2, (reported, measured)
+    assert abs(reported["integrated_lufs"] - measured["integrated_lufs"]) <= 0.3, (reported, measured)
     assert measured["true_peak_dbtp"] <= -1.0
     bleeps = json.loads((show / "build" / "episode-1" / "bleeps.json").read_text())
     assert bleeps["mode"] == mode and len(bleeps["regions"]) == len(NAMES)
