@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,9 @@ def _gaps(values: Sequence[float], low: float) -> list[float]:
     return [math.nan if v <= SILENT else max(low, v) for v in values]
 
 
+_DRAWING = threading.Lock()  # builds run two at a time in threads; matplotlib's settings are global
+
+
 def loudness_svg(
     series: Series,
     *,
@@ -52,6 +56,18 @@ def loudness_svg(
 ) -> str | bytes:
     """The picture as SVG text (deterministic: no date, stable ids, so an unchanged build is byte-identical);
     with ``image_format="png"``, PNG bytes."""
+    with _DRAWING:
+        return _draw(series, target_lufs, ceiling_dbtp, title, part_names, image_format)
+
+
+def _draw(
+    series: Series,
+    target_lufs: float,
+    ceiling_dbtp: float,
+    title: str,
+    part_names: Sequence[str],
+    image_format: str,
+) -> str | bytes:
     import matplotlib
 
     matplotlib.use("Agg")
