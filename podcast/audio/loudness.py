@@ -217,8 +217,12 @@ def calibrate_limiter(
     trials: Sequence[float],
     *,
     on_progress: Progress | None = None,
+    frames: dict[float, list[tuple[float, float, float]]] | None = None,
 ) -> list[tuple[float, float]]:
     """Where the limited (and levelled) programme lands at each trial gain: [(gain, LUFS)].
+
+    With ``frames``, each trial's meter also logs its 100 ms readings, kept there by gain (a
+    programme of several parts: where each part lands at that gain).
 
     Each trial gain gets its own ffmpeg run, side by side (one per core): the whole
     programme, through the limiter into a meter, exactly as the encoder will get it (or,
@@ -237,16 +241,21 @@ def calibrate_limiter(
                 on_progress(min(done))
 
         trial = replace(plan, gain_db=gain)
+        log_frames = "info" if frames is not None else "verbose"
         graph = (
             render_graph(reading.parts, settings, trial, output="t", for_meter=True, part_of=reading.part_of)
-            + ";[t]ebur128=framelog=verbose[out]"
+            + f";[t]ebur128=framelog={log_frames}[out]"
         )
-        stderr = run_ffmpeg(
+        run = FFmpeg(
             [*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
-            source=reading.source,
-            duration_s=reading.duration_s,
-            on_progress=progress,
+            progress=True,
+            series=frames is not None,
         )
+        run.follow_progress(reading.duration_s, progress)
+        stderr = run.wait(source=reading.source)
+        progress(1.0)
+        if frames is not None:
+            frames[gain] = run.log.frames
         return parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
 
     with ThreadPoolExecutor(max_workers=len(trials), thread_name_prefix="calibrate") as pool:

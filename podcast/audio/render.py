@@ -436,6 +436,31 @@ def _part_moves(
     return moves
 
 
+PART_ROUNDS = 2  # trial-level rounds that move the parts of a programme into place before encoding
+
+
+def _trial_moves(
+    frames: Sequence[tuple[float, float, float]],
+    spans: Sequence[tuple[float, float]],
+    aims: Sequence[float],
+    music: Sequence[bool],
+    ahead_db: float,
+    slope: float,
+) -> list[float]:
+    """How far each part's gain must move (dB) for it to land on its aim, from one limited trial's readings.
+
+    The programme will be encoded ``ahead_db`` above the trial's gain: limited speech follows by
+    ``slope`` LU per dB, music (under the limiter's reach) one for one. A part too short or too quiet
+    to meter is left alone.
+    """
+    moves = []
+    for i, (span, aim) in enumerate(zip(spans, aims)):
+        follows = 1.0 if i < len(music) and music[i] else slope
+        landed = _span_loudness(frames, *span)
+        moves.append(0.0 if landed <= SILENCE_LUFS else round((aim - landed - ahead_db * follows) / follows, 3))
+    return moves
+
+
 def render_episode_audio(
     sources: Sequence[Path],
     output: Path,
@@ -496,6 +521,7 @@ def render_episode_audio(
     #    leveler, exactly as the encoder will get them) or, when no limiter looks likely, the
     #    programme's loudness for a plain gain.
     points: list[tuple[float, float]] = []  # (gain, loudness of the limited PCM at that gain)
+    trial_frames: dict[float, list[tuple[float, float, float]]] | None = {} if part_gains else None
     unity: float | None = None  # the programme's loudness at unity gain, when metered instead of calibrating
     with ThreadPoolExecutor(max_workers=3 + len(sources)) as pool:
         analyses = (
@@ -513,6 +539,7 @@ def render_episode_audio(
                 RenderPlan.as_it_comes(settings, limiter, part_gains=part_gains, censor=censor),
                 trials,
                 on_progress=step("calibrate"),
+                frames=trial_frames,
             )
         else:
             loudness = pool.submit(
@@ -563,6 +590,8 @@ def render_episode_audio(
         plan = replace(plan, gain_db=round(gain, 3))
     calibrations = 0
     history: list[dict[str, float]] = []
+    trial_lengths = [part.duration_s for part in parts]  # the first calibration reads the parts untrimmed
+    parts_moved = False
     if trials is not None:
         # The limiter (and the leveler) shave a little loudness, more the harder they work, so
         # the gain is solved from the metered trials; trials that did not bracket the answer
@@ -570,13 +599,39 @@ def render_episode_audio(
         plan = replace(plan, limiter=limiter)
         for calibrations in range(1, MAX_CALIBRATIONS + 1):
             if calibrations > 1 or not points:
-                points += calibrate_limiter(whole, settings, plan, trials, on_progress=step("calibrate"))
+                points += calibrate_limiter(
+                    whole, settings, plan, trials, on_progress=step("calibrate"), frames=trial_frames
+                )
+                trial_lengths = lengths
             history += [{"stage": 0.0, "gain_db": g, "lufs": lufs} for g, lufs in points[-len(trials) :]]
             best = solve_gain(aim, points, scout_slope)
             plan = replace(plan, gain_db=best)
             if trials[0] - 1.0 <= best <= trials[-1] + 1.0 or sample_peak + best <= limiter.ceiling_dbtp:
                 break  # bracketed, or a gain the limiter does not touch (where the trials are exact)
             trials = (round(best - 0.5, 3), round(best + 0.5, 3))
+        if trial_frames:
+            # The limiter takes more from some parts (speech with high peaks) than from others (music
+            # kept under the speech): move each part to its place at the trial level, where a reading
+            # costs a decode, not an encode.
+            for _ in range(PART_ROUNDS):
+                moves = _trial_moves(
+                    trial_frames[points[-1][0]],
+                    _spans(trial_lengths, 0.0 if trial_lengths is not lengths else crossfade),
+                    [a + aim - target for a in part_aims(targets, lengths, target)],
+                    music,
+                    plan.gain_db - points[-1][0],
+                    scout_slope,
+                )
+                if max(map(abs, moves), default=0.0) <= PART_TOLERANCE_LU:
+                    break
+                plan = replace(plan, part_gains=tuple(round(g + m, 3) for g, m in zip(plan.part_gains, moves)))
+                points += calibrate_limiter(
+                    whole, settings, plan, (plan.gain_db,), on_progress=step("calibrate"), frames=trial_frames
+                )
+                trial_lengths, calibrations = lengths, calibrations + 1
+                history.append({"stage": 0.0, "gain_db": points[-1][0], "lufs": points[-1][1]})
+                plan = replace(plan, gain_db=solve_gain(aim, points[-1:], scout_slope))
+                parts_moved = True
         if not peaks_pass(plan.gain_db):
             plan = replace(plan, limiter=None)  # the scout expected peaks that the gain leaves clear
 
@@ -586,7 +641,7 @@ def render_episode_audio(
     before: LoudnessStats | None = None
     metered: Metered | None = None
     renders = 0
-    slope = gain_slope(points) if len(points) >= 2 else scout_slope
+    slope = gain_slope(points) if len(points) >= 2 and not parts_moved else scout_slope
     try:
         for renders in range(1, MAX_RENDERS + 1):
             metered = encode_and_verify(sources, tmp, settings, plan, duration_s=duration, on_progress=step("encode"))
