@@ -136,3 +136,12 @@ def test_limiter_report_counts_time_over_3_db():
     assert (quiet["max_reduction_db"], quiet["over_3db_s"], quiet["worked_hard"]) == (2.0, 0.0, False)
     busy = limiter_report([-9.0] * 90 + [1.0] * 10, Limiter(-3.0), 10.0)  # 1 s at 4 dB: 10 % of the time
     assert (busy["max_reduction_db"], busy["over_3db_s"], busy["worked_hard"]) == (4.0, 1.0, True)
+
+
+def test_music_must_name_files_of_the_audio_list(demo_show, cli):
+    toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    toml.write_text('music = ["intro.wav"]\n' + toml.read_text(), encoding="utf-8")
+    result = cli("-C", demo_show, "build")
+    assert result.exit_code == 1
+    assert "field 'music' is wrong: names 'intro.wav', which is not in the audio list" in result.stderr
+    assert not (demo_show / "build" / "trailer" / "audio.json").exists()
