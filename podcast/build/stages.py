@@ -135,7 +135,13 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
         return False
     rendered_key = render_key(show, episode)
     values = tag_values(show, episode, settings, rendered_key)
-    findings = safeguarding_findings(show, episode, rendered_key, duration_s=built.duration_s, transcribe=False)
+    mix = show.build_dir / episode.slug / f"mix-{rendered_key[:16]}.flac"
+    if episode.manifest.tracks and not mix.is_file():
+        return False
+    sources = (mix,) if episode.manifest.tracks else episode.audio_paths
+    # The same timeline and length the build gave the safeguarding pass: the sources', before any trim.
+    source_s = sum(probe(path).duration_s for path in sources)
+    findings = safeguarding_findings(show, episode, rendered_key, duration_s=source_s, transcribe=False)
     if findings is None:  # the safeguarding pass has not transcribed this audio yet
         return False
     plan = censor_plan(show, episode, findings.marks, pad_s=findings.pad_s, snap=findings.snap)
@@ -201,7 +207,7 @@ def build_episode(
     previous = read_build(show, episode)
     settings_audio = render_settings(show)
     sources = episode_sources(show, episode, rendered_key)  # the files, or the mix of the speaker tracks
-    source_s = max(sum(probe(path).duration_s for path in sources), 0.0)
+    source_s = sum(probe(path).duration_s for path in sources)  # the timeline transcripts and word timings use
 
     # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
     build_transcripts(show, episode, audio_key=rendered_key, duration_s=source_s, on_progress=on_progress)
