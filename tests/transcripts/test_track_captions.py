@@ -176,3 +176,9 @@ def test_a_multi_track_build_writes_captions_that_pass_the_cue_checks(demo_show,
     assert host[0].end_ms <= 4500 and host[-1].start_ms >= 12000, vtt  # not one cue spanning the guest
     speakers = [c.speaker for c in cues]
     assert speakers[0] == "Host" and "Guest" in speakers and speakers[-1] == "Host", vtt
+    # Each track brought to the others' loudness before the mix, and listed in the report.
+    tracks = json.loads((built / "build.json").read_text())["loudness"]["tracks"]
+    assert [(t["file"], t["speaker"]) for t in tracks] == [("host.wav", "Host"), ("guest.wav", "Guest")]
+    levelled = [t["before_lufs"] + t["gain_db"] for t in tracks]
+    assert abs(levelled[0] - levelled[1]) < 0.1
+    assert "host.wav (Host, gain" in result.stdout and "guest.wav (Guest, gain" in result.stdout
