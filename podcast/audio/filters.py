@@ -35,6 +35,22 @@ class RenderSettings:
     leveler: bool = False
     crossfade_ms: int = 0
     max_silence_s: float | None = 2.0
+    music_offset_lu: float = -3.0  # music parts (intro, outro, beds) are normalised this far below the speech
+
+
+@dataclass(frozen=True)
+class Censor:
+    """Where listed names are hidden: the seconds muted, and for ``mode="bleep"`` a tone over them.
+
+    Regions are seconds on the timeline of the plan that carries them (see :func:`shift_regions`).
+    Applied after the gain and before the limiter, so the loudness loop meters the programme as it
+    is published and the tone has the same level in every episode.
+    """
+
+    mode: str  # "bleep" | "mute"
+    regions: tuple[tuple[float, float], ...]
+    tone_hz: int = 1000
+    tone_amplitude: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -54,11 +70,29 @@ class RenderPlan:
     gain_db: float
     limiter: Limiter | None = None
     leveler: bool = False
+    part_gains: tuple[float, ...] = ()  # dB per part, bringing each to its own target before the programme gain
+    censor: Censor | None = None
 
     @classmethod
-    def as_it_comes(cls, settings: RenderSettings, limiter: Limiter | None = None) -> RenderPlan:
-        """The parts joined untrimmed at unity gain (through the leveler, if set): for measuring."""
-        return cls(trims=(), crossfade_s=0.0, gain_db=0.0, leveler=settings.leveler, limiter=limiter)
+    def as_it_comes(
+        cls,
+        settings: RenderSettings,
+        limiter: Limiter | None = None,
+        *,
+        part_gains: tuple[float, ...] = (),
+        censor: Censor | None = None,
+    ) -> RenderPlan:
+        """The parts joined untrimmed at unity programme gain (each at its part gain, through the leveler,
+        if set, with the names hidden): for measuring."""
+        return cls(
+            trims=(),
+            crossfade_s=0.0,
+            gain_db=0.0,
+            leveler=settings.leveler,
+            limiter=limiter,
+            part_gains=part_gains,
+            censor=censor,
+        )
 
 
 def _db_to_linear(db: float) -> float:
@@ -100,6 +134,39 @@ def limiter_chain(limiter: Limiter, rate: int) -> str:
     return chain
 
 
+def _enable(regions: Sequence[tuple[float, float]]) -> str:
+    """An ffmpeg timeline expression, true inside any region.
+
+    >>> _enable([(1.0, 2.5), (4.0, 4.25)])
+    'between(t,1.000,2.500)+between(t,4.000,4.250)'
+    """
+    return "+".join(f"between(t,{start:.3f},{end:.3f})" for start, end in regions)
+
+
+def _assemble(labels: Sequence[str], crossfade_s: float, name: str, final: str | None = None) -> tuple[list[str], str]:
+    """Chains joining the part ``labels`` end to end (or crossfaded); returns (chains, the joined label).
+
+    With ``final`` the joined programme comes out under that label.
+
+    >>> _assemble(["a", "b"], 0.0, "x")
+    (['[a][b]concat=n=2:v=0:a=1[x]'], '[x]')
+    >>> _assemble(["a"], 0.0, "x", final="src")
+    (['[a]anull[src]'], '[src]')
+    """
+    if len(labels) == 1:
+        return ([f"[{labels[0]}]anull[{final}]"], f"[{final}]") if final else ([], f"[{labels[0]}]")
+    if crossfade_s > 0:
+        chains, label = [], labels[0]
+        for i in range(1, len(labels)):
+            nxt = final if final and i == len(labels) - 1 else f"{name}{i}"
+            chains.append(f"[{label}][{labels[i]}]acrossfade=d={crossfade_s:.3f}:c1=tri:c2=tri[{nxt}]")
+            label = nxt
+        return chains, f"[{label}]"
+    joined = "".join(f"[{label}]" for label in labels)
+    out = final or name
+    return [f"{joined}concat=n={len(labels)}:v=0:a=1[{out}]"], f"[{out}]"
+
+
 def render_graph(
     n_parts: int,
     settings: RenderSettings,
@@ -107,12 +174,16 @@ def render_graph(
     *,
     output: str = "out",
     tap: str | None = None,
+    limiter_tap: str | None = None,
     for_meter: bool = False,
+    part_of: Sequence[int] | None = None,
 ) -> str:
-    """The filter graph that assembles, levels, gains and limits ``n_parts`` inputs into ``[output]``.
+    """The filter graph that assembles, levels, gains, censors and limits ``n_parts`` inputs into ``[output]``.
 
-    Each part is conformed to the show's rate and layout and cut to its trim; parts are
-    joined end to end, or with ``acrossfade`` when ``plan.crossfade_s`` is set.
+    Each part is conformed to the show's rate and layout, cut to its trim and brought to its
+    part gain; parts are joined end to end, or with ``acrossfade`` when ``plan.crossfade_s`` is
+    set. ``part_of`` says which part of the programme each input is (excerpts of one part
+    share its gain); by default input ``i`` is part ``i``.
 
     >>> s = RenderSettings(-16.0, -1.0, 1, 96, 44100)
     >>> render_graph(1, s, RenderPlan(trims=((0.5, 9.0),), crossfade_s=0.0, gain_db=3.0))
@@ -120,48 +191,102 @@ def render_graph(
     >>> "acrossfade=d=1.000" in render_graph(2, s, RenderPlan(((0, 5), (0, 5)), 1.0, 0.0))
     True
 
-    With ``tap`` a copy of the assembled programme, before leveler and gain, comes out at
-    ``[tap]``. ``for_meter`` leaves the output in whatever format the filters made (a
-    meter converts it anyway), instead of the encoder's planar float.
+    With ``tap`` a copy of the assembled programme, before part gains, leveler and gain, comes
+    out at ``[tap]``; with ``limiter_tap`` a copy of what goes into the limiter. ``for_meter``
+    leaves the output in whatever format the filters made (a meter converts it anyway),
+    instead of the encoder's planar float.
 
     >>> render_graph(1, s, RenderPlan((), 0.0, 3.0), tap="src").split(";")[1]
     '[p0]asplit=2[pre][src]'
+    >>> g = render_graph(2, s, RenderPlan((), 0.0, 0.0, part_gains=(-6.0, 2.0)), tap="src")
+    >>> "volume=-6.000dB[g0]" in g and "[r0][r1]concat=n=2:v=0:a=1[src]" in g
+    True
+    >>> "volume=volume=0:enable='between(t,1.000,2.000)'" in render_graph(
+    ...     1, s, RenderPlan((), 0.0, 0.0, censor=Censor("mute", ((1.0, 2.0),))))
+    True
     """
     rate = settings.sample_rate_hz
+    fmt = f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={channel_layout(settings)}"
+    owners = list(part_of) if part_of is not None else list(range(n_parts))
+    gains = [plan.part_gains[owner] if owner < len(plan.part_gains) else 0.0 for owner in owners]
+    gained = any(abs(g) > 0.0005 for g in gains)
     chains = []
+    parts, raws = [], []
     for i in range(n_parts):
         chain = f"[{i}:a:0]{conform(settings)}"
         start, end = plan.trims[i] if i < len(plan.trims) else (0.0, None)
         cuts = ([f"start={start:.6f}"] if start > 0 else []) + ([f"end={end:.6f}"] if end is not None else [])
         if cuts:  # untouched ends are not cut at all, so no sample is lost to a rounded length
             chain += f",atrim={':'.join(cuts)},asetpts=PTS-STARTPTS"
-        chains.append(chain + f"[p{i}]")
-    if n_parts == 1:
-        body = "[p0]"
-    elif plan.crossfade_s > 0:
-        label = "p0"
-        for i in range(1, n_parts):
-            nxt = f"x{i}"
-            chains.append(f"[{label}][p{i}]acrossfade=d={plan.crossfade_s:.3f}:c1=tri:c2=tri[{nxt}]")
-            label = nxt
-        body = f"[{label}]"
-    else:
-        body = "".join(f"[p{i}]" for i in range(n_parts)) + f"concat=n={n_parts}:v=0:a=1,"
-    pre = []
-    if plan.leveler:
-        pre.append(LEVELER_FILTER)
-    if tap:
-        chains.append(f"{body}asplit=2[pre][{tap}]")
-        body = "[pre]"
-    steps = [*pre, f"volume={plan.gain_db:.3f}dB"]
+        if gained and tap:  # the "before" meter hears the parts as they came
+            chains.append(chain + f",asplit=2[p{i}][r{i}]")
+            raws.append(f"r{i}")
+        else:
+            chains.append(chain + f"[p{i}]")
+        if gained:
+            chains.append(f"[p{i}]volume={gains[i]:.3f}dB[g{i}]")
+            parts.append(f"g{i}")
+        else:
+            parts.append(f"p{i}")
+    joins, label = _assemble(parts, plan.crossfade_s, "x")
+    chains += joins
+    if tap and raws:
+        chains += _assemble(raws, plan.crossfade_s, "y", final=tap)[0]
+    elif tap:
+        chains.append(f"{label}asplit=2[pre][{tap}]")
+        label = "[pre]"
+    steps = [LEVELER_FILTER] if plan.leveler else []
+    steps.append(f"volume={plan.gain_db:.3f}dB")
+    censor = plan.censor
+    if censor is not None and censor.regions:
+        inside = _enable(censor.regions)
+        steps.append(f"volume=volume=0:enable='{inside}'")
+        if censor.mode == "bleep":
+            chains.append(label + ",".join(steps) + "[cm]")
+            chains.append(
+                f"sine=frequency={censor.tone_hz}:sample_rate={rate},{fmt},"
+                f"volume=volume='{censor.tone_amplitude}*({inside})':eval=frame[tone]"
+            )
+            label, steps = "[cm][tone]", ["amix=inputs=2:duration=first:dropout_transition=0:normalize=0"]
     if plan.limiter is not None:
+        if limiter_tap:
+            chains.append(label + ",".join([*steps, f"asplit=2[lim][{limiter_tap}]"]))
+            label, steps = "[lim]", []
         steps.append(limiter_chain(plan.limiter, rate))
     if not for_meter:
-        steps.append(f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={channel_layout(settings)}")
-    chains.append(
-        body + ",".join(steps) + f"[{output}]"
-    )  # "concat=...," ends with its comma, a label does not need one
+        steps.append(fmt)
+    chains.append(label + ",".join(steps or ["anull"]) + f"[{output}]")
     return ";".join(chains)
+
+
+def shift_regions(
+    regions: Sequence[tuple[float, float]],
+    lengths: Sequence[float],
+    trims: Sequence[tuple[float, float | None]],
+    crossfade_s: float = 0.0,
+) -> tuple[tuple[float, float], ...]:
+    """Regions on the parts' own timeline played in order (what a transcript of the sources uses) moved to
+    the programme's timeline after the trims (and crossfades): what the render graph's ``t`` counts.
+
+    A region in silence that was cut is dropped; one that straddles a cut is clipped to what was kept.
+
+    >>> shift_regions([(3.0, 3.5), (12.5, 13.0)], [10.0, 10.0], [(2.0, None), (1.0, 9.0)])
+    ((1.0, 1.5), (9.5, 10.0))
+    >>> shift_regions([(0.5, 1.0)], [10.0], [(2.0, None)])
+    ()
+    """
+    shifted: list[tuple[float, float]] = []
+    offset, placed = 0.0, 0.0  # where each part starts: among the sources, and in the programme
+    for index, length in enumerate(lengths):
+        start, end = trims[index] if index < len(trims) else (0.0, None)
+        end = length if end is None else end
+        for a, b in regions:
+            a0, b0 = max(a - offset, start), min(b - offset, end)
+            if b0 > a0:
+                shifted.append((round(placed + a0 - start, 3), round(placed + b0 - start, 3)))
+        offset += length
+        placed += (end - start) - crossfade_s
+    return tuple(shifted)
 
 
 def plan_trims(parts: Sequence[PartAnalysis], max_silence_s: float | None) -> tuple[tuple[float, float | None], ...]:

@@ -60,7 +60,6 @@ EXCERPT_S = 20.0  # how much of the programme is encoded to learn the encoder's 
 SCOUT_EXCERPTS = 24  # excerpts spread over the programme that guess its loudness before the full analysis
 SCOUT_EXCERPT_S = 3.0
 LIMITER_LIKELY_DB = 3.0  # excerpts miss the highest peaks: a limiter is likely when theirs come this close to it
-SCOUT_SPREAD_DB = 1.0  # full trials this far apart, around the gain the excerpts' calibration found
 
 
 @dataclass(frozen=True)
@@ -75,6 +74,7 @@ class Reading:
     parts: int
     duration_s: float
     source: Path | None  # the file to name when ffmpeg fails (a programme of one file)
+    part_of: tuple[int, ...] | None = None  # which part of the programme each input is (None: input i is part i)
 
     @classmethod
     def whole(cls, sources: Sequence[Path], infos: Sequence[AudioInfo]) -> Reading:
@@ -92,13 +92,15 @@ class Reading:
         if total <= 2 * SCOUT_EXCERPTS * SCOUT_EXCERPT_S:
             return cls.whole(sources, infos)
         inputs: list[str] = []
+        owners: list[int] = []
         for k in range(SCOUT_EXCERPTS):
             at, index = (k + 0.5) * total / SCOUT_EXCERPTS - SCOUT_EXCERPT_S / 2, 0
             while index < len(sources) - 1 and at >= infos[index].duration_s:
                 at -= infos[index].duration_s
                 index += 1
             inputs += ["-ss", f"{max(0.0, at):.3f}", "-t", f"{SCOUT_EXCERPT_S:.3f}", "-i", str(sources[index])]
-        return cls(tuple(inputs), SCOUT_EXCERPTS, SCOUT_EXCERPTS * SCOUT_EXCERPT_S, None)
+            owners.append(index)
+        return cls(tuple(inputs), SCOUT_EXCERPTS, SCOUT_EXCERPTS * SCOUT_EXCERPT_S, None, tuple(owners))
 
 
 def probe(path: Path) -> AudioInfo:
@@ -154,14 +156,16 @@ def measure_loudness(
     return parse_ebur128_summary(stderr)
 
 
-def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartAnalysis:
-    """Decode one part fully: silent ends, the sample peak, and any sign of damage.
+def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo, *, meter: bool = False) -> PartAnalysis:
+    """Decode one part fully: silent ends, the sample peak, any sign of damage and, with ``meter``,
+    its integrated loudness (for a programme of several parts, each normalised to its own target).
 
     The sample peak is enough to decide whether a limiter is needed (with INTERSAMPLE_DB to
     spare); the true peak of the programme is read by the encoder's feeder (``encode_and_verify``),
     on the core the encoder leaves free, instead of here, where it would delay the encoding.
     """
-    graph = f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}[out]"
+    graph = f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}"
+    graph += ",ebur128=framelog=verbose[out]" if meter else "[out]"
     run = FFmpeg(["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"], progress=True)
     run.follow_progress(None, None)
     stderr = run.wait(source=path)
@@ -179,16 +183,23 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo) -> PartA
         )
     duration = decoded or info.duration_s
     lead, trail = silent_ends(run.log.silences, duration)
-    return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr))
+    loudness = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"] if meter else None
+    return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr), loudness)
 
 
 def measure_programme(
-    reading: Reading, settings: RenderSettings, *, on_progress: Progress | None = None
+    reading: Reading,
+    settings: RenderSettings,
+    *,
+    part_gains: tuple[float, ...] = (),
+    on_progress: Progress | None = None,
 ) -> LoudnessStats:
-    """Integrated loudness and range of the programme (through the leveler, if set), at unity gain."""
-    plan = RenderPlan.as_it_comes(settings)
+    """Integrated loudness and range of the programme (each part at its gain, through the leveler, if set),
+    at unity programme gain."""
+    plan = RenderPlan.as_it_comes(settings, part_gains=part_gains)
     graph = (
-        render_graph(reading.parts, settings, plan, output="m", for_meter=True) + ";[m]ebur128=framelog=verbose[out]"
+        render_graph(reading.parts, settings, plan, output="m", for_meter=True, part_of=reading.part_of)
+        + ";[m]ebur128=framelog=verbose[out]"
     )
     stderr = run_ffmpeg(
         [*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
@@ -206,8 +217,12 @@ def calibrate_limiter(
     trials: Sequence[float],
     *,
     on_progress: Progress | None = None,
+    frames: dict[float, list[tuple[float, float, float]]] | None = None,
 ) -> list[tuple[float, float]]:
     """Where the limited (and levelled) programme lands at each trial gain: [(gain, LUFS)].
+
+    With ``frames``, each trial's meter also logs its 100 ms readings, kept there by gain (a
+    programme of several parts: where each part lands at that gain).
 
     Each trial gain gets its own ffmpeg run, side by side (one per core): the whole
     programme, through the limiter into a meter, exactly as the encoder will get it (or,
@@ -226,16 +241,21 @@ def calibrate_limiter(
                 on_progress(min(done))
 
         trial = replace(plan, gain_db=gain)
+        log_frames = "info" if frames is not None else "verbose"
         graph = (
-            render_graph(reading.parts, settings, trial, output="t", for_meter=True)
-            + ";[t]ebur128=framelog=verbose[out]"
+            render_graph(reading.parts, settings, trial, output="t", for_meter=True, part_of=reading.part_of)
+            + f";[t]ebur128=framelog={log_frames}[out]"
         )
-        stderr = run_ffmpeg(
+        run = FFmpeg(
             [*reading.inputs, "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
-            source=reading.source,
-            duration_s=reading.duration_s,
-            on_progress=progress,
+            progress=True,
+            series=frames is not None,
         )
+        run.follow_progress(reading.duration_s, progress)
+        stderr = run.wait(source=reading.source)
+        progress(1.0)
+        if frames is not None:
+            frames[gain] = run.log.frames
         return parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
 
     with ThreadPoolExecutor(max_workers=len(trials), thread_name_prefix="calibrate") as pool:
@@ -243,8 +263,9 @@ def calibrate_limiter(
     return list(zip(trials, landed))
 
 
-def solve_gain(aim: float, points: Sequence[tuple[float, float]]) -> float:
-    """The gain that lands the limited programme on ``aim``, from the last two (gain, LUFS) trials.
+def solve_gain(aim: float, points: Sequence[tuple[float, float]], slope: float | None = None) -> float:
+    """The gain that lands the limited programme on ``aim``, from the last two (gain, LUFS) trials
+    (or the last one and a ``slope`` learnt elsewhere).
 
     Linear between them: the limiter takes back a growing share of each extra dB, so the
     programme moves less than 1 LU per dB (``gain_slope``).
@@ -253,9 +274,13 @@ def solve_gain(aim: float, points: Sequence[tuple[float, float]]) -> float:
     5.8
     >>> solve_gain(-15.6, [(5.0, -15.0), (6.0, -14.0)])
     4.4
+    >>> solve_gain(-15.6, [(6.0, -15.5)], slope=0.5)
+    5.8
     """
     gain, landed = points[-1]
-    return round(gain + (aim - landed) / gain_slope(points), 3)
+    if slope is None or len(points) >= 2:
+        slope = gain_slope(points)
+    return round(gain + (aim - landed) / slope, 3)
 
 
 def place_trials(gain_db: float, peak_dbfs: float, limiter: Limiter) -> tuple[float, float]:
@@ -274,10 +299,13 @@ def place_trials(gain_db: float, peak_dbfs: float, limiter: Limiter) -> tuple[fl
     return low, round(low + max(0.5, 0.35 * excess), 3)
 
 
-def scout_programme(excerpts: Reading, settings: RenderSettings) -> tuple[float, float] | None:
-    """Loudness and sample peak of the excerpts (through the leveler, if set), or None if they cannot be read."""
-    plan = RenderPlan.as_it_comes(settings)
-    graph = render_graph(excerpts.parts, settings, plan, output="m", for_meter=True) + (
+def scout_programme(
+    excerpts: Reading, settings: RenderSettings, part_gains: tuple[float, ...] = ()
+) -> tuple[float, float] | None:
+    """Loudness and sample peak of the excerpts (each part at its gain, through the leveler, if set),
+    or None if they cannot be read."""
+    plan = RenderPlan.as_it_comes(settings, part_gains=part_gains)
+    graph = render_graph(excerpts.parts, settings, plan, output="m", for_meter=True, part_of=excerpts.part_of) + (
         f";[m]asplit[a][b];[a]ebur128=framelog=verbose[loud];[b]{PEAK_METER}[peak]"
     )
     try:
@@ -305,28 +333,33 @@ def scout_programme(excerpts: Reading, settings: RenderSettings) -> tuple[float,
 
 
 def scout_trials(
-    excerpts: Reading, settings: RenderSettings, limiter: Limiter, *, aim: float
-) -> tuple[float, float] | None:
-    """Trial gains for the full calibration, placed by calibrating the excerpts first; None if no limiter is likely.
+    excerpts: Reading, settings: RenderSettings, limiter: Limiter, *, aim: float, part_gains: tuple[float, ...] = ()
+) -> tuple[tuple[float, ...], float] | None:
+    """Trial gains for the full calibration and the limiter's slope, from calibrating the excerpts first;
+    None if no limiter is likely.
 
     The excerpts' loudness and peaks tell whether the limiter will work at all; if so, the
     same two-trial calibration on the excerpts (a second of decoding) says near which gain
-    the whole programme will land, so its own trials bracket that gain closely. The excerpts
-    can misjudge the limiter's loss by a few tenths of an LU; the full calibration decides.
+    the whole programme will land and how many LU it moves per dB there (the slope). The full
+    programme is then metered at that one gain: the excerpts can misjudge the limiter's loss by
+    a few tenths of an LU, and that one full reading corrects it through the slope, whose own
+    error then costs a few hundredths. (Two full trials around the guess cost twice the
+    decoding and metering, the largest cost before encoding, for the same landing.) When the
+    excerpts cannot be calibrated, two full trials bracket the plain guess.
     """
-    scouted = scout_programme(excerpts, settings)
+    scouted = scout_programme(excerpts, settings, part_gains)
     if scouted is None or scouted[0] <= SILENCE_LUFS:
         return None
     lufs, peak = scouted
     if not settings.leveler and peak + aim - lufs <= limiter.ceiling_dbtp - LIMITER_LIKELY_DB:
         return None
-    plan = RenderPlan.as_it_comes(settings, limiter)
+    plan = RenderPlan.as_it_comes(settings, limiter, part_gains=part_gains)
     trials = place_trials(aim - lufs, peak, limiter)
     try:
-        guess = solve_gain(aim, calibrate_limiter(excerpts, settings, plan, trials))
+        points = calibrate_limiter(excerpts, settings, plan, trials)
     except PodcastError:
-        return trials
-    return round(guess - SCOUT_SPREAD_DB / 2, 3), round(guess + SCOUT_SPREAD_DB / 2, 3)
+        return trials, 1.0
+    return (solve_gain(aim, points),), gain_slope(points)
 
 
 def gain_slope(points: Sequence[tuple[float, float]]) -> float:

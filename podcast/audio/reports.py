@@ -45,6 +45,7 @@ class PartAnalysis:
     lead_silence_s: float
     trail_silence_s: float
     peak_dbfs: float
+    loudness_lufs: float | None = None  # integrated, when metered (programmes of several parts)
 
 
 # What recorders that write as they go (and `ffmpeg -f wav pipe:`) leave in a WAV's size fields when
@@ -186,3 +187,75 @@ def parse_peak(stderr: str) -> float:
     """
     found = _ASTATS_PEAK.findall(stderr)
     return round(float(found[-1]), 2) if found else -math.inf
+
+
+# --- time series: what ebur128 and a windowed peak meter say every 100 ms ------------------------
+
+FRAME_S = 0.1  # ebur128 logs one line per 100 ms; the windowed peak meter reads 100 ms windows
+FLOOR_LUFS = -70.0  # ebur128's absolute gate; quieter readings are clamped to it in the series
+
+
+def parse_ebur128_frame(line: str) -> tuple[float, float, float] | None:
+    """(t, momentary, short-term) from one ``ebur128=framelog=info`` line, or None for any other line.
+
+    Split, not a regular expression: an hour of audio prints 36,000 of these lines and they are
+    read while the encoder runs.
+
+    >>> parse_ebur128_frame("[Parsed_ebur128_3 @ 0x1] t: 0.499977   TARGET:-23 LUFS    M: -21.8 S:-120.7     I: -21.8 LUFS")
+    (0.499977, -21.8, -70.0)
+    >>> parse_ebur128_frame("[Parsed_ebur128_3 @ 0x1] Summary:") is None
+    True
+    """
+    at = line.find("] t: ")
+    if at < 0:
+        return None
+    try:
+        t = float(line[at + 5 :].split(None, 1)[0])
+        m = float(line[line.index(" M:", at) + 3 :].split(None, 1)[0])
+        s = float(line[line.index(" S:", at) + 3 :].split(None, 1)[0])
+    except ValueError:
+        return None
+    return t, max(m, FLOOR_LUFS), max(s, FLOOR_LUFS)
+
+
+PEAK_KEY = "lavfi.astats.Overall.Peak_level="
+
+
+def parse_window_peak(line: str) -> float | None:
+    """The peak (dBFS) of one window, as ``ametadata=mode=print`` logs astats' reading; else None.
+
+    >>> parse_window_peak("[Parsed_ametadata_9 @ 0x1] lavfi.astats.Overall.Peak_level=-9.680564")
+    -9.680564
+    >>> parse_window_peak("[Parsed_ametadata_9 @ 0x1] lavfi.astats.Overall.Peak_level=-inf")
+    -inf
+    """
+    at = line.find(PEAK_KEY)
+    if at < 0:
+        return None
+    try:
+        return float(line[at + len(PEAK_KEY) :].strip())
+    except ValueError:
+        return None
+
+
+def gated_loudness(momentary: Sequence[float]) -> float:
+    """Integrated loudness (LUFS) of a stretch from its 400 ms block loudnesses, gated as BS.1770-4 gates.
+
+    ebur128's momentary loudness every 100 ms *is* the series of 75 %-overlapping 400 ms
+    blocks the standard integrates, so any stretch of a programme (one part of it) can be
+    integrated afterwards, without metering it again: blocks under -70 LUFS are dropped,
+    then those more than 10 LU under the mean of the rest. Returns -70.0 for silence.
+
+    >>> gated_loudness([-20.0] * 50)
+    -20.0
+    >>> gated_loudness([-20.0] * 50 + [-70.0] * 50 + [-45.0] * 10)   # silence and a faint tail do not count
+    -20.0
+    >>> gated_loudness([])
+    -70.0
+    """
+    powers = [10 ** (m / 10) for m in momentary if m > FLOOR_LUFS]
+    if not powers:
+        return FLOOR_LUFS
+    relative = 10 * math.log10(sum(powers) / len(powers)) - 10
+    kept = [p for p in powers if 10 * math.log10(p) > relative]
+    return round(10 * math.log10(sum(kept) / len(kept)), 1) if kept else FLOOR_LUFS

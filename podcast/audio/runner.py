@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-from podcast.audio.reports import parse_silence_line
+from podcast.audio.reports import parse_ebur128_frame, parse_silence_line, parse_window_peak
 from podcast.errors import AudioInvalid, ExternalToolError, PodcastError
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,17 @@ _DAMAGED = (
 
 
 class _StderrLog:
-    """Collects an ffmpeg's stderr without growing with the file: head, tail and damage reports."""
+    """Collects an ffmpeg's stderr without growing with the file: head, tail and damage reports.
 
-    def __init__(self) -> None:
+    With ``series``, also the time series the meters log every 100 ms (``ebur128=framelog=info``
+    and windowed peaks printed by ``ametadata``), kept as numbers (a few floats a frame, so an
+    hour is about 36,000 of each), never as lines.
+    """
+
+    def __init__(self, *, series: bool = False) -> None:
+        self.series = series
+        self.frames: list[tuple[float, float, float]] = []  # (t, momentary LUFS, short-term LUFS)
+        self.peaks: list[float] = []  # dBFS of consecutive 100 ms windows
         self.head: list[str] = []
         self.tail: collections.deque[str] = collections.deque(maxlen=80)
         self.damage: list[str] = []
@@ -108,6 +116,17 @@ class _StderrLog:
 
     def feed(self, lines: Iterable[str]) -> None:
         for line in lines:
+            if self.series:
+                frame = parse_ebur128_frame(line)
+                if frame is not None:
+                    self.frames.append(frame)
+                    continue
+                peak = parse_window_peak(line)
+                if peak is not None:
+                    self.peaks.append(peak)
+                    continue
+                if "pts_time:" in line:  # ametadata's header of each window
+                    continue
             if len(self.head) < 40:
                 self.head.append(line)
             self.tail.append(line)
@@ -160,6 +179,7 @@ class FFmpeg:
         stdin: IO[bytes] | int | None = None,
         stdout: int | None = None,
         progress: bool = False,
+        series: bool = False,
     ) -> None:
         extra = ["-progress", "pipe:1"] if progress else []
         quiet_stdin = ["-nostdin"] if stdin is None else []
@@ -175,7 +195,7 @@ class FFmpeg:
             )
         except OSError as exc:
             raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix=INSTALL_HINT) from None
-        self.log = _StderrLog()
+        self.log = _StderrLog(series=series)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
         self.out_time_s = 0.0

@@ -1,39 +1,60 @@
-"""The censor stage: apply a safeguarding censor plan to the rendered MP3 with the real ffmpeg.
+"""The censor stage: how a safeguarding censor plan reaches the audio.
 
-The plan (which seconds, bleep or mute) and its filter graph are pure and live in
-:mod:`podcast.safeguarding.censor`; this stage is the side effect, cached beside the
-render by the plan's signature.
+The plan (which seconds, bleep or mute) is pure and lives in :mod:`podcast.safeguarding.censor`.
+The build hands it to the render (:func:`audio_censor`), which hides the passages after the
+gain and *before* the limiter and the loudness check: the closed loop meters the programme
+as it is published, so a bleeped episode lands on target like any other and the build report
+describes the published file. A plan that snaps is snapped first (:func:`applied_plan`), on
+the levels of the sources, the timeline its word timings count on.
+
+:func:`censor_audio` is the same plan as a pass of its own over a finished file (benchmarks
+and tests use it).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from podcast.audio.decode import decode_samples
-from podcast.audio.filters import RenderSettings
+from podcast.audio.filters import Censor, RenderSettings
 from podcast.audio.runner import run_ffmpeg
-from podcast.safeguarding.censor import SNAP_FRAME_S, CensorPlan, censor_filter, snap_regions
+from podcast.safeguarding.censor import (
+    BLEEP_AMPLITUDE,
+    BLEEP_HZ,
+    SNAP_FRAME_S,
+    CensorPlan,
+    censor_filter,
+    snap_regions,
+)
 
 LEVEL_RATE = 16000
 
 
-def frame_levels_db(path: Path, *, frame_s: float = SNAP_FRAME_S) -> list[float]:
-    """The audio's level in dBFS per ``frame_s`` frame (mono, 16 kHz), for :func:`snap_regions`."""
+def frame_levels_db(path: Path | Sequence[Path], *, frame_s: float = SNAP_FRAME_S) -> list[float]:
+    """The audio's level in dBFS per ``frame_s`` frame (mono, 16 kHz; several files played in order),
+    for :func:`snap_regions`."""
     import numpy as np
 
-    samples = decode_samples([path], sample_rate=LEVEL_RATE)
+    samples = decode_samples([path] if isinstance(path, Path) else list(path), sample_rate=LEVEL_RATE)
     size = int(LEVEL_RATE * frame_s)
     frames = samples[: len(samples) // size * size].reshape(-1, size)
     return [float(v) for v in 10 * np.log10(np.maximum((frames**2).mean(axis=1), 1e-12))]
 
 
-def applied_plan(rendered: Path, plan: CensorPlan) -> CensorPlan:
-    """``plan`` as it is applied to ``rendered``: a snapping plan's edges moved to the pauses in that audio."""
+def applied_plan(sources: Path | Sequence[Path], plan: CensorPlan) -> CensorPlan:
+    """``plan`` as it is applied: a snapping plan's edges moved to the pauses in ``sources`` (the audio
+    its word timings were taken from, played in order)."""
     if not plan.snap:
         return plan
-    return dataclasses.replace(plan, regions=tuple(snap_regions(plan.regions, frame_levels_db(rendered))), snap=False)
+    return dataclasses.replace(plan, regions=tuple(snap_regions(plan.regions, frame_levels_db(sources))), snap=False)
+
+
+def audio_censor(plan: CensorPlan) -> Censor:
+    """The plan as the render takes it: the passages to mute, and the tone of a bleep."""
+    return Censor(plan.mode, plan.regions, tone_hz=BLEEP_HZ, tone_amplitude=BLEEP_AMPLITUDE)
 
 
 def censor_audio(source: Path, output: Path, plan: CensorPlan, settings: RenderSettings) -> None:
@@ -70,20 +91,3 @@ def censor_audio(source: Path, output: Path, plan: CensorPlan, settings: RenderS
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def censored_audio(rendered: Path, plan: CensorPlan, settings: RenderSettings) -> tuple[Path, CensorPlan]:
-    """``rendered`` with the plan applied, cached beside it by the plan's signature.
-
-    The slow render (loudness, encoding) is keyed by the sources alone, so changing the
-    redaction list or the transcript redoes only this quick pass; older censored copies
-    of the same render are removed. Returns the file and the plan as applied (edges snapped).
-    """
-    output = rendered.with_name(f"{rendered.stem}-{plan.mode}-{plan.signature()}.mp3")
-    applied = applied_plan(rendered, plan)
-    if not output.is_file():
-        censor_audio(rendered, output, applied, settings)
-    for stale in rendered.parent.glob(f"{rendered.stem}-*.mp3"):
-        if stale != output:
-            stale.unlink(missing_ok=True)
-    return output, applied

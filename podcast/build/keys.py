@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from podcast.show.model import Episode, Show
 
 # Bump when rendering changes in a way that should invalidate every cached build.
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2  # 2: parts normalised to their own targets, names hidden before the limiter
 
 
 def sha256_file(path: Path) -> str:
@@ -55,13 +55,22 @@ def render_settings(show: Show) -> RenderSettings:
         leveler=audio.leveler,
         crossfade_ms=audio.crossfade_ms,
         max_silence_s=audio.max_silence_s,
+        music_offset_lu=audio.music_offset_lu,
     )
 
 
 def render_key(show: Show, episode: Episode) -> str:
     """The rendered (assembled, normalised, encoded) audio's cache key: sources and [audio] settings."""
     sources = [sha256_file(path) for path in episode.audio_paths]
-    return content_key(BUILD_FORMAT, sources, asdict(render_settings(show)))
+    return content_key(BUILD_FORMAT, sources, asdict(render_settings(show)), music_flags(episode))
+
+
+def music_flags(episode: Episode) -> list[bool]:
+    """Which parts of the episode's audio are music (``music = [...]`` in episode.toml); tracks are speech."""
+    if episode.manifest.tracks:
+        return [False]
+    music = set(episode.manifest.music)
+    return [name in music for name in episode.manifest.audio_files]
 
 
 def audio_key(rendered_key: str, censor: CensorPlan | None, redactions: str = "") -> str:

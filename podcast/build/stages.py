@@ -28,13 +28,15 @@ from typing import Any
 
 from podcast import __version__
 from podcast.artwork import embedded_cover, require_usable_artwork
+from podcast.audio.loudness import probe
 from podcast.audio.render import pass_through, render_episode_audio
 from podcast.audio.tags import TagValues, read_duration, write_tags
-from podcast.audio.tracks import episode_sources
+from podcast.audio.tracks import episode_sources, track_levels
 from podcast.build.alternates import BuiltAlternate, alternates_up_to_date, build_alternates
-from podcast.build.censor import censored_audio
+from podcast.build.censor import applied_plan, audio_censor
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
-from podcast.build.keys import audio_key, render_key, render_settings, sha256_file, tags_key
+from podcast.build.keys import audio_key, music_flags, render_key, render_settings, sha256_file, tags_key
+from podcast.build.report import PICTURE_FILE, track_rows, warn_hard_limiting, write_loudness_picture
 from podcast.build.safeguard import check_unlocated, write_bleeps
 from podcast.build.transcripts import Findings, build_transcripts, safeguarding_findings, transcript_text
 from podcast.errors import PodcastError
@@ -141,7 +143,13 @@ def is_up_to_date(show: Show, episode: Episode, settings: PublishSettings) -> bo
         return False
     rendered_key = render_key(show, episode)
     values = tag_values(show, episode, settings, rendered_key)
-    findings = safeguarding_findings(show, episode, rendered_key, duration_s=built.duration_s, transcribe=False)
+    mix = show.build_dir / episode.slug / f"mix-{rendered_key[:16]}.flac"
+    if episode.manifest.tracks and not mix.is_file():
+        return False
+    sources = (mix,) if episode.manifest.tracks else episode.audio_paths
+    # The same timeline and length the build gave the safeguarding pass: the sources', before any trim.
+    source_s = sum(probe(path).duration_s for path in sources)
+    findings = safeguarding_findings(show, episode, rendered_key, duration_s=source_s, transcribe=False)
     if findings is None:  # the safeguarding pass has not transcribed this audio yet
         return False
     plan = censor_plan(show, episode, findings.marks, pad_s=findings.pad_s, snap=findings.snap)
@@ -209,7 +217,21 @@ def build_episode(
     rendered_key = render_key(show, episode)  # hashes every source file: once per build, passed down
     values = tag_values(show, episode, settings, rendered_key)  # first: bad chapters or artwork fail before audio work
     previous = read_build(show, episode)
-    untagged = folder / f"audio-{rendered_key[:16]}.mp3"
+    settings_audio = render_settings(show)
+    sources = episode_sources(show, episode, rendered_key)  # the files, or the mix of the speaker tracks
+    source_s = sum(probe(path).duration_s for path in sources)  # the timeline transcripts and word timings use
+
+    # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
+    build_transcripts(show, episode, audio_key=rendered_key, duration_s=source_s, on_progress=on_progress)
+    values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
+
+    # Safeguarding before the render: listed names are bleeped or muted inside it, before the limiter and
+    # the loudness check, so a bleeped episode lands on target and the report describes the published file.
+    censor, findings = censor_stage(show, episode, rendered_key, duration_s=source_s)
+    signed = check_unlocated(show, episode, findings)  # refuses what could not be checked and is not signed off
+    applied = applied_plan(sources, censor) if censor else None
+    key = audio_key(rendered_key, censor, list_fingerprint(show))
+    untagged = folder / f"audio-{key[:16]}.mp3"
     audio_record = folder / "audio.json"
 
     audio_rebuilt = False
@@ -218,32 +240,33 @@ def build_episode(
         cached = json.loads(audio_record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cached = {}
-    if cached.get("key") == rendered_key and untagged.is_file():
+    if cached.get("key") == key and untagged.is_file():
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
-        sources = episode_sources(show, episode, rendered_key)
-        # An MP3 already at target (an imported episode, say) keeps its frames: no second lossy encode.
-        report = pass_through(sources, untagged, render_settings(show)) or render_episode_audio(
-            sources, untagged, render_settings(show), on_progress=on_progress
+        # An MP3 already at target (an imported episode, say) and with nothing to hide keeps its frames:
+        # no second lossy encode.
+        report = (None if applied else pass_through(sources, untagged, settings_audio)) or render_episode_audio(
+            sources,
+            untagged,
+            settings_audio,
+            music=music_flags(episode),
+            censor=audio_censor(applied) if applied else None,
+            names=[path.name for path in episode.audio_paths] if not episode.manifest.tracks else ["tracks (mixed)"],
+            on_progress=on_progress,
         )
         loudness = report.to_dict()
-        _write_json_atomic(audio_record, {"key": rendered_key, "loudness": loudness, "tool": __version__})
+        if episode.manifest.tracks:  # each speaker track, before the mix and (estimated) as published
+            loudness["tracks"] = track_rows(track_levels(show, episode, rendered_key), loudness)
+        if report.series is not None:
+            write_loudness_picture(folder / PICTURE_FILE, report, settings_audio, episode, loudness)
+        _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
-        for stale in folder.glob("audio-*.mp3"):
+        for stale in [*folder.glob("audio-*.mp3")]:
             if stale != untagged:
                 stale.unlink(missing_ok=True)
-
-    # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
-    build_transcripts(
-        show, episode, audio_key=rendered_key, duration_s=read_duration(untagged), on_progress=on_progress
-    )
-    values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
-
-    # Safeguarding: bleep or mute listed names where word timings say they are spoken (cached per plan).
-    censor, findings = censor_stage(show, episode, rendered_key, duration_s=read_duration(untagged))
-    signed = check_unlocated(show, episode, findings)  # refuses what could not be checked and is not signed off
-    audio, applied = censored_audio(untagged, censor, render_settings(show)) if censor else (untagged, None)
+        warn_hard_limiting(episode.slug, loudness)
+    audio = untagged
     write_bleeps(folder, applied, findings, signed)
     if findings.marks or findings.near:
         log.info(
@@ -253,7 +276,6 @@ def build_episode(
             len(findings.near),
             episode.slug,
         )
-    key = audio_key(rendered_key, censor, list_fingerprint(show))
     # Alternates (Opus, AAC) from the very audio the MP3 is tagged from: normalised, names hidden.
     alternates = build_alternates(show, audio, key, folder)
 

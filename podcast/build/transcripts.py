@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from podcast.audio.decode import decode_samples
 from podcast.build.keys import content_key, sha256_file
-from podcast.errors import EpisodeInvalid, TranscriberUnavailable
+from podcast.errors import EpisodeInvalid, TranscriberUnavailable, TranscriptInvalid
 from podcast.files import require_regular_file, write_atomic
 from podcast.safeguarding import soundalike
 from podcast.safeguarding.align import place_names
@@ -29,8 +29,8 @@ from podcast.show.edits import set_episode_field
 from podcast.show.redactions import RedactionList, redact_dataclass
 from podcast.transcripts.model import OUTPUTS, RECORD_FILE, TRANSCRIPT_FORMAT, Transcript, TranscriptFile, Word
 from podcast.transcripts.readers import parse_json, read_transcript
-from podcast.transcripts.renderers import render_all, render_as, render_json
-from podcast.transcripts.timing import check_timing, resolve_overlaps
+from podcast.transcripts.renderers import captions, render_all, render_as, render_json
+from podcast.transcripts.timing import caption_problems, check_timing, tidy_generated
 from podcast.transcripts.whisper import (
     BEAM_SIZE,
     SAMPLE_RATE,
@@ -145,7 +145,11 @@ def build_transcripts(
             transcript = read_transcript(supplied, shown=shown)
             check_timing(transcript, shown, duration_s=duration_s)
         else:  # what the model heard, listed names and their sound-alikes already replaced
-            transcript = cached_heard(show, episode, audio_key, on_progress=on_progress).transcript  # type: ignore[union-attr]
+            made = cached_heard(show, episode, audio_key, on_progress=on_progress)
+            assert made is not None  # transcribe=True: never None
+            transcript = tidy_generated(made.transcript)
+            shown = Path("build") / episode.slug / "transcript (generated)"
+        check_captions(transcript, shown, generated=supplied is None)
         names = show.redactions
         if names:  # safeguarding: listed names never reach a published transcript (timings kept)
             transcript = redact_dataclass(transcript, names)
@@ -164,6 +168,25 @@ def build_transcripts(
         )
         log.info("%s: wrote %d transcript files", episode.slug, len(files))
     return built_transcript_files(show, episode)
+
+
+def check_captions(transcript: Transcript, shown: Path, *, generated: bool) -> None:
+    """Refuse captions a listener could not follow (out of order, overlapping, zero length, too long a line),
+    checked on what is published, the same way for a supplied and a generated transcript."""
+    if not transcript.timed:
+        return
+    problems = caption_problems(captions(transcript)) + caption_problems(captions(transcript, speaker_prefix=True))
+    if problems:
+        raise TranscriptInvalid(
+            f"the captions fail the cue checks: {problems[0]}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+            path=shown,
+            fix=(
+                "write the transcript to a file with `podcast transcribe SLUG`, correct the cue times there, and build again"
+                if generated
+                else "correct the cue times so each caption ends before the next starts"
+            ),
+        )
 
 
 def built_transcript_files(show: Show, episode: Episode) -> list[TranscriptFile]:
@@ -257,7 +280,9 @@ def transcribe_episode(
                 beam_size=beam_size,
                 on_progress=progress,
             )
-        cues = resolve_overlaps(cues)
+        cues = list(
+            tidy_generated(Transcript(tuple(cues))).cues
+        )  # each track split at its pauses, then merged in order
     if on_progress:
         on_progress(step, 1.0)
     return Transcript(tuple(cues))

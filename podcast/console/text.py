@@ -45,6 +45,7 @@ def describe_build(result: dict[str, Any]) -> str:
         f"{result['duration_s']:.1f} s, {result['size_bytes'] / 1e6:.2f} MB"
         + alternates_text(result.get("alternates") or [])
         + listen_back_counts_text(result["slug"], result.get("listen_back"))
+        + ("".join(f"\n  {line}" for line in audio_detail_lines(result)) if result["audio_rebuilt"] else "")
     )
 
 
@@ -55,6 +56,34 @@ def alternates_text(alternates: list[dict[str, Any]]) -> str:
         f"{a['size_bytes'] / 1e6:.2f} MB"
         for a in alternates
     )
+
+
+def audio_detail_lines(result: dict[str, Any]) -> list[str]:
+    """What the audio step did, under a rebuilt episode's line: the limiter, each part, the picture."""
+    loud = result["loudness"]
+    lines = []
+    limiter = loud.get("limiter") or {}
+    if limiter.get("used"):
+        lines.append(
+            f"limiter: up to {limiter['max_reduction_db']:.1f} dB of gain reduction, "
+            f"{limiter['over_3db_s']:.1f} s over 3 dB" + (" (working hard)" if limiter.get("worked_hard") else "")
+        )
+    elif limiter:
+        lines.append("limiter: not needed")
+    parts = loud.get("parts") or []
+    for part in parts if len(parts) > 1 else []:
+        lines.append(
+            f"{part['file']} ({part['kind']}, target {part['target_lufs']:.1f}): "
+            f"{part['before_lufs']:.1f} -> {part['after_lufs']:.1f} LUFS"
+        )
+    for track in loud.get("tracks") or []:
+        lines.append(
+            f"{track['file']} ({track['speaker']}, gain {track['gain_db']:+.1f} dB in the mix): "
+            f"{track['before_lufs']:.1f} -> {track['after_lufs']:.1f} LUFS"
+        )
+    if loud.get("picture"):
+        lines.append(f"picture: build/{result['slug']}/{loud['picture']}")
+    return lines
 
 
 def listen_back_counts_text(slug: str, counts: dict[str, int] | None) -> str:

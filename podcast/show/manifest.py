@@ -164,6 +164,7 @@ class AudioSettings(_Section):
     leveler: bool = False  # ride speakers' levels (dynaudnorm) before normalising; see README "Loudness"
     crossfade_ms: Annotated[int, Field(ge=0, le=10000)] = 0  # between the parts of an audio list
     max_silence_s: Annotated[float, Field(ge=0.0, le=60.0)] = 2.0  # silence kept at each end, in seconds
+    music_offset_lu: Annotated[float, Field(ge=-20.0, le=0.0)] = -3.0  # music parts this far below the speech
     alternates: list[Alternate] = []  # podcast:alternateEnclosure formats besides the MP3 (Opus, AAC)
 
     @field_validator("alternates")
@@ -331,6 +332,7 @@ class EpisodeManifest(_Section):
     chapters: list[Chapter] | Annotated[str, Field(min_length=1)] = []
     persons: list[Person] = []  # podcast:person on this episode (guests)
     tracks: list[Track] = []  # [[tracks]]: one file per speaker, mixed into the episode audio
+    music: list[Annotated[str, Field(min_length=1)]] = []  # files of `audio` that are music (intro, outro, beds)
     safeguarding: EpisodeSafeguarding = EpisodeSafeguarding()  # [[safeguarding.signoff]] passages a producer checked
 
     _check_text = field_validator("title", "description", "content_warning", "artwork_alt")(_no_control_chars)
@@ -358,6 +360,19 @@ class EpisodeManifest(_Section):
         audio = info.data.get("audio")
         if value and (audio if isinstance(audio, list) else [audio]) != [t.file for t in value]:
             raise ValueError("cannot be combined with audio: the tracks are mixed into the episode audio")
+        return value
+
+    @field_validator("music")
+    @classmethod
+    def _music_is_audio(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        audio = info.data.get("audio")
+        files = audio if isinstance(audio, list) else [audio]
+        unknown = [name for name in value if name not in files]
+        if unknown:
+            raise ValueError(
+                f"names '{unknown[0]}', which is not in the audio list: list the music files of audio = [...] "
+                '(e.g. music = ["intro.wav", "outro.wav"])'
+            )
         return value
 
     @property

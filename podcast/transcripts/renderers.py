@@ -77,7 +77,11 @@ def captions(
             continue
         prefix_words = len(text.split()) - len(cue.text.split())
         parts = [" ".join(chunk) for chunk in chunks]
-        usable = len(cue.words) == len(cue.text.split()) == sum(len(p.split()) for p in parts) - prefix_words
+        usable = (
+            len(cue.words) == len(cue.text.split()) == sum(len(p.split()) for p in parts) - prefix_words
+            # a cue cut short where the next speaker starts keeps words past its end: time it by length instead
+            and all(cue.start_ms <= w.start_ms and w.end_ms <= cue.end_ms for w in cue.words)
+        )
         boundaries = _chunk_times(cue, parts, cue.words if usable else (), prefix_words=prefix_words)
         for chunk, (start, end) in zip(chunks, boundaries):
             result.append(Caption(start, end, tuple(chunk), cue.speaker))

@@ -16,6 +16,7 @@ from podcast.errors import TranscriptInvalid
 from podcast.transcripts.model import (
     MAX_LINE_CHARS,
     MAX_LINES,
+    Caption,
     Cue,
     Transcript,
     Word,
@@ -25,6 +26,8 @@ from podcast.transcripts.model import (
 )
 
 END_TOLERANCE_MS = 500  # encoders pad the end of an MP3; a cue may end this far past the measured duration
+PAUSE_SPLIT_MS = 700  # a pause this long inside a transcriber's segment ends the caption (per-speaker tracks)
+MIN_CUE_MS = 300  # a cue shorter than this cannot be read; a zero-length one is stretched or joined
 
 
 def check_timing(transcript: Transcript, path: Path | str, *, duration_s: float | None = None) -> None:
@@ -43,6 +46,12 @@ def check_timing(transcript: Transcript, path: Path | str, *, duration_s: float 
                 f"{label} ends at {format_timestamp(cue.end_ms)}, before it starts",
                 path=where,
                 fix="swap or correct the two times",
+            )
+        if cue.end_ms == cue.start_ms:
+            raise TranscriptInvalid(
+                f"{label} has no length (it ends when it starts), so no one can read it",
+                path=where,
+                fix="give the cue an end time after its start",
             )
         if previous is not None and cue.start_ms < previous.end_ms:
             raise TranscriptInvalid(
@@ -151,3 +160,106 @@ def regroup_words(cues: Sequence[Cue], *, max_chars: int = MAX_LINE_CHARS * MAX_
         current.append(cue)
     flush()
     return grouped
+
+
+def split_at_pauses(cues: Iterable[Cue], *, min_gap_ms: int = PAUSE_SPLIT_MS) -> list[Cue]:
+    """Split each cue wherever its words pause for ``min_gap_ms`` or more.
+
+    A transcriber with voice-activity filtering joins speech across long silences: on one
+    speaker's track of an interview, the host's words at 6 s and at 28 s can come back as one
+    segment spanning the guest's answer. Split at the pauses, each caption covers only the
+    words it shows, so the tracks merge in time order. Cues without word timings are kept.
+
+    >>> from podcast.transcripts.model import Word
+    >>> cue = Cue(6100, 28500, "Hello there. And welcome back.", "Host",
+    ...           (Word(6100, 6500, "Hello"), Word(6500, 7000, "there."), Word(27000, 27400, "And"),
+    ...            Word(27400, 27800, "welcome"), Word(27800, 28500, "back.")))
+    >>> [(c.start_ms, c.end_ms, c.text) for c in split_at_pauses([cue])]
+    [(6100, 7000, 'Hello there.'), (27000, 28500, 'And welcome back.')]
+    """
+    out: list[Cue] = []
+    for cue in cues:
+        if len(cue.words) < 2:
+            out.append(cue)
+            continue
+        groups: list[list[Word]] = [[cue.words[0]]]
+        for word in cue.words[1:]:
+            if word.start_ms - groups[-1][-1].end_ms >= min_gap_ms:
+                groups.append([])
+            groups[-1].append(word)
+        if len(groups) == 1:
+            out.append(cue)
+            continue
+        for index, group in enumerate(groups):
+            start = cue.start_ms if index == 0 else group[0].start_ms
+            end = cue.end_ms if index == len(groups) - 1 else group[-1].end_ms
+            out.append(
+                replace(
+                    cue,
+                    start_ms=min(start, group[0].start_ms),
+                    end_ms=max(end, group[-1].end_ms),
+                    text=" ".join(w.text for w in group),
+                    words=tuple(group),
+                )
+            )
+    return out
+
+
+def fix_short_cues(cues: Sequence[Cue], *, min_ms: int = MIN_CUE_MS) -> list[Cue]:
+    """Cues in order with no zero-length one: a short cue is stretched into the gap after it, and one
+    that has no room is joined to the cue before it (same text, nothing lost).
+
+    >>> cues = [Cue(0, 1000, "a"), Cue(1000, 1000, "b"), Cue(1000, 3000, "c"), Cue(5000, 5000, "d")]
+    >>> [(c.start_ms, c.end_ms, c.text) for c in fix_short_cues(cues)]
+    [(0, 1000, 'a b'), (1000, 3000, 'c'), (5000, 5300, 'd')]
+    """
+    out: list[Cue] = []
+    for index, cue in enumerate(cues):
+        if cue.end_ms - cue.start_ms >= min_ms:
+            out.append(cue)
+            continue
+        room = cues[index + 1].start_ms if index + 1 < len(cues) else cue.start_ms + min_ms
+        end = min(max(cue.end_ms, cue.start_ms + min_ms), room)
+        if end > cue.start_ms:
+            out.append(replace(cue, end_ms=end))
+        elif out:
+            last = out[-1]
+            out[-1] = replace(last, text=f"{last.text} {cue.text}", words=last.words + cue.words if last.words else ())
+        else:
+            out.append(replace(cue, end_ms=cue.start_ms + min_ms))
+    return out
+
+
+def caption_problems(captions: Sequence[Caption], *, width: int = MAX_LINE_CHARS, lines: int = MAX_LINES) -> list[str]:
+    """What is wrong with captions as a listener's app would show them: out of time order, overlapping,
+    zero length, more than ``lines`` lines, or a line longer than ``width`` characters. [] when they pass.
+
+    The same checks run on supplied and on generated transcripts, on what is published.
+
+    >>> from podcast.transcripts.model import Caption
+    >>> caption_problems([Caption(0, 2000, ("Hello.",), None), Caption(1500, 1500, ("x" * 43,), None)])
+    ['caption 2 (00:00:01.500) starts before the previous one ends (00:00:02.000)', 'caption 2 (00:00:01.500) has no length', 'caption 2 (00:00:01.500) has a line of 43 characters (at most 42)']
+    """
+    problems: list[str] = []
+    previous: Caption | None = None
+    for number, caption in enumerate(captions, start=1):
+        label = f"caption {number} ({format_timestamp(max(caption.start_ms, 0))})"
+        if previous is not None and caption.start_ms < previous.start_ms:
+            problems.append(f"{label} is out of time order")
+        elif previous is not None and caption.start_ms < previous.end_ms:
+            problems.append(f"{label} starts before the previous one ends ({format_timestamp(previous.end_ms)})")
+        if caption.end_ms <= caption.start_ms:
+            problems.append(f"{label} has no length")
+        if len(caption.lines) > lines:
+            problems.append(f"{label} has {len(caption.lines)} lines (at most {lines})")
+        longest = max((len(line) for line in caption.lines), default=0)
+        if longest > width:
+            problems.append(f"{label} has a line of {longest} characters (at most {width})")
+        previous = caption
+    return problems
+
+
+def tidy_generated(transcript: Transcript) -> Transcript:
+    """A transcriber's cues made fit to caption: split at pauses, in time order without overlaps (per-speaker
+    tracks merged), and none too short to read."""
+    return replace(transcript, cues=tuple(fix_short_cues(resolve_overlaps(split_at_pauses(transcript.cues)))))

@@ -12,7 +12,7 @@ from lxml import etree
 from podcast.urls import redact_urls
 
 Severity = Literal["error", "warning"]
-Scope = Literal["channel", "item", "feed", "history", "artwork", "online"]
+Scope = Literal["channel", "item", "feed", "history", "artwork", "transcript", "online"]
 
 
 @dataclass(frozen=True)

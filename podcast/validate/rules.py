@@ -694,6 +694,15 @@ RULES: list[Rule] = [
         "republish with `podcast publish` to replace it",
         reported_by_runner,
     ),
+    # Transcripts: the captions deaf and hard-of-hearing listeners follow.
+    Rule(
+        "transcript-cues",
+        "error",
+        "transcript",
+        "captions overlap, run out of time order or have no length",
+        "correct the cue times so each caption ends before the next starts (podcast build names the line)",
+        reported_by_runner,
+    ),
     # Artwork files.
     Rule(
         "artwork-readable",

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from podcast.errors import PodcastError
+from podcast.errors import PodcastError, TranscriptInvalid
 from podcast.publishing.connect import open_target
 from podcast.publishing.publish import write_feed_for
 from podcast.publishing.target import FEED_KEY
 from podcast.show.model import load_show, utc_now
 from podcast.show.settings import resolve_settings
+from podcast.validate.captions import check_transcripts
 from podcast.validate.elements import text_of
 from podcast.validate.findings import Finding
 from podcast.validate.probes import check_online, fetch_feed
@@ -45,7 +46,13 @@ def validate_show(
     for episode in show.episodes:
         if episode.artwork_path:
             findings += check_artwork(episode.artwork_path, str(episode.artwork_path.relative_to(show.root)))
-    feed = write_feed_for(show, settings, now=now)
+    findings += check_transcripts(show)
+    try:
+        feed = write_feed_for(show, settings, now=now)
+    except TranscriptInvalid:
+        if any(finding.rule == "transcript-cues" for finding in findings):
+            return findings  # no feed can be built until the captions are fixed; the finding says how
+        raise
     previous_source = f"{settings.target}/{FEED_KEY}"
     previous: bytes | None
     if previous_feed is not None:

@@ -184,10 +184,16 @@ def test_audio_list_joins_in_order(tmp_path):
     mp3 = root / "build" / "ep-one" / "ep-one.mp3"
     assert MP3(mp3).info.length == pytest.approx(5.0, abs=0.1)
     assert record["duration_s"] == pytest.approx(5.0, abs=0.1)
-    # The loud intro comes first and the quiet master after it: measure each stretch on its own.
+    # The intro comes first and the master after it, each brought to its own target (not one gain for both,
+    # which kept the intro 20 LU above the master): measure each stretch on its own.
+    parts = record["loudness"]["parts"]
+    assert [(p["file"], p["start_s"], p["end_s"]) for p in parts] == [("intro.wav", 0.0, 2.0), ("master.wav", 2.0, 5.0)]
     first = measure_loudness(cut(mp3, tmp_path / "first.wav", start=0.3, length=1.4))
     second = measure_loudness(cut(mp3, tmp_path / "second.wav", start=2.5, length=2.0))
-    assert first["integrated_lufs"] - second["integrated_lufs"] > 15, (first, second)
+    assert abs(first["integrated_lufs"] - second["integrated_lufs"]) < 1.0, (first, second)
+    # The report says so: 20 LU apart as they came, together as published.
+    assert parts[0]["before_lufs"] - parts[1]["before_lufs"] > 15
+    assert abs(parts[0]["after_lufs"] - parts[1]["after_lufs"]) < 1.0
 
 
 def cut(source: Path, output: Path, *, start: float, length: float) -> Path:

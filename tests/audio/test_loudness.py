@@ -109,7 +109,7 @@ def test_peak_near_the_ceiling_is_read_by_the_reference_meter(clips, tmp_path, c
     plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=12.0, limiter=Limiter(-1.2))
     output = tmp_path / "near.mp3"
     with caplog.at_level(logging.DEBUG, logger="podcast.audio"):
-        stats, _ = encode_and_verify([clips["hot_clipped"].path], output, MONO, plan, duration_s=8.0)
+        stats = encode_and_verify([clips["hot_clipped"].path], output, MONO, plan, duration_s=8.0).after
     assert "checking with ebur128=peak=true" in caplog.text
     assert stats == measure_loudness(output)
 
