@@ -38,6 +38,9 @@ class RenderSettings:
     music_offset_lu: float = -3.0  # music parts (intro, outro, beds) are normalised this far below the speech
 
 
+CENSOR_FRAME_SAMPLES = 256  # 6 ms at 44.1 kHz: how finely a bleep or mute starts and stops
+
+
 @dataclass(frozen=True)
 class Censor:
     """Where listed names are hidden: the seconds muted, and for ``mode="bleep"`` a tone over them.
@@ -240,11 +243,12 @@ def render_graph(
     censor = plan.censor
     if censor is not None and censor.regions:
         inside = _enable(censor.regions)
-        steps.append(f"volume=volume=0:enable='{inside}'")
+        # ffmpeg decides `enable` once per frame (up to ~90 ms from a WAV): short frames keep the edges exact.
+        steps.append(f"asetnsamples=n={CENSOR_FRAME_SAMPLES}:p=0,volume=volume=0:enable='{inside}'")
         if censor.mode == "bleep":
             chains.append(label + ",".join(steps) + "[cm]")
             chains.append(
-                f"sine=frequency={censor.tone_hz}:sample_rate={rate},{fmt},"
+                f"sine=frequency={censor.tone_hz}:sample_rate={rate}:samples_per_frame={CENSOR_FRAME_SAMPLES},{fmt},"
                 f"volume=volume='{censor.tone_amplitude}*({inside})':eval=frame[tone]"
             )
             label, steps = "[cm][tone]", ["amix=inputs=2:duration=first:dropout_transition=0:normalize=0"]

@@ -302,11 +302,12 @@ def censor_filter(plan: CensorPlan, *, sample_rate_hz: int, channels: int) -> st
     layout = "mono" if channels == 1 else "stereo"
     inside = _enable(plan.regions)
     fmt = f"aformat=sample_fmts=fltp:sample_rates={sample_rate_hz}:channel_layouts={layout}"
-    muted = f"[0:a]{fmt},volume=volume=0:enable='{inside}'"
+    # ffmpeg decides `enable` once per frame (26 ms of MP3): short frames keep the edges exact.
+    muted = f"[0:a]{fmt},asetnsamples=n=256:p=0,volume=volume=0:enable='{inside}'"
     if plan.mode == "mute":
         return f"{muted}[out]"
     tone = (
-        f"sine=frequency={BLEEP_HZ}:sample_rate={sample_rate_hz},{fmt},"
+        f"sine=frequency={BLEEP_HZ}:sample_rate={sample_rate_hz}:samples_per_frame=256,{fmt},"
         f"volume=volume='{BLEEP_AMPLITUDE}*({inside})':eval=frame"
     )
     return (
