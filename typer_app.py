@@ -466,16 +466,18 @@ def review(
     with reported_errors():
         opened = open_show(obj, target=target)
         seconds = parse_expires(expires or opened.show.manifest.safeguarding.review_expires)
+        now = utc_now()
         report = run_review(
             opened.show,
             opened.settings,
             opened.target,
             slug,
             expires_s=seconds,
-            now=utc_now(),
+            now=now,
             accept_fewer_names=accept_fewer_names,
         )
-    emit(obj, report.to_dict(), review_text(report))
+    title = opened.show.episode(slug).manifest.title  # redacted, like everything the show holds
+    emit(obj, report.to_dict(), review_text(report, title=title, now=now))
 
 
 @app.command()

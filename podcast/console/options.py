@@ -115,7 +115,7 @@ ReviewExpires = Annotated[
     str | None,
     typer.Option(
         "--expires",
-        help="How long the links work: 7d, 12h, 30m (at most 7d; default [safeguarding] review_expires or 7d).",
+        help="How long the links work, with a unit: 7d, 12h, 30m (at most 7d; a bare number is refused; default [safeguarding] review_expires or 7d).",
     ),
 ]
 TakedownReason = Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,14 +131,36 @@ def status_text(rows: list[dict[str, Any]]) -> str:
     return text or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
 
 
-def review_text(report: ReviewReport) -> str:
+def review_text(report: ReviewReport, *, title: str, now: datetime) -> str:
+    """The links, their lifetime in words, and a message the producer can paste into an email as it is."""
+    from podcast.timecode import until_text
+
+    until = until_text(datetime.fromisoformat(report.expires_at), now)
     lines = [redactions_text(report.redactions)]
     lines += [f"{link['what']}: {link['url']}" for link in report.links]
     if report.listen_back:
         counts = f"{len(report.listen_back['hidden'])} hidden, {len(report.listen_back['near_misses'])} near miss(es)"
         lines.append(f"listen back: {counts} — the list is in the listen-back link, for the contributor too")
-    lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
+    lines.append(f"links work {until}; they are private and not in the feed")
+    lines += ["", "ready to send (copy everything below this line):", *review_message(report, title=title, until=until)]
     return "\n".join(lines)
+
+
+_REVIEW_WHAT = {
+    "audio": "Listen to the episode",
+    "transcript": "Read the transcript",
+    "listen-back": "Where a name was hidden (times only)",
+    "page": "The review page",
+}
+
+
+def review_message(report: ReviewReport, *, title: str, until: str) -> list[str]:
+    """A short, kind message for the contributor: what it is, the links, how long they work, keep it private."""
+    lines = [f'Hello, here is a private preview of "{title}" before it is released.']
+    lines += [f"{_REVIEW_WHAT.get(link['what'], link['what'].capitalize())}: {link['url']}" for link in report.links]
+    lines.append(f"The links work {until}. Please do not share them: they are only for you.")
+    lines.append("If anything should change, reply to this message and we will hold the episode until it is right.")
+    return lines
 
 
 def takedown_text(report: TakedownReport) -> str:

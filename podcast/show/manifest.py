@@ -136,7 +136,7 @@ class SafeguardingSettings(_Section):
     require_redactions: bool = False  # refuse to work without a list (e.g. a cron job missing PODCAST_REDACTIONS)
     audio: Literal["bleep", "mute"] = "bleep"  # what a listed name sounds like where word timestamps exist
     audit_log: Annotated[str, Field(min_length=1)] = "safeguarding/audit.log"  # relative to podcast.toml
-    review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]?$")] = "7d"  # default lifetime of review links
+    review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]$")] = "7d"  # default lifetime of review links
 
 
 class TagSettings(_Section):
