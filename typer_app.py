@@ -137,8 +137,9 @@ def new(
 
     obj = command_context(ctx, json_flag)
     with reported_errors(), signals_interrupt():  # an interrupted copy is removed, never left half-written
-        when = parse_when(published)
-        folder = new_episode(find_show_root(obj.show_dir), slug, audio, title=title, number=number, published=when)
+        root = find_show_root(obj.show_dir)
+        when = parse_when(published, root)
+        folder = new_episode(root, slug, audio, title=title, number=number, published=when)
     emit(
         obj,
         {"slug": slug, "folder": str(folder)},

@@ -66,7 +66,7 @@ NewAudio = Annotated[
 NewPublished = Annotated[
     str | None,
     typer.Option(
-        help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z (default: now). A future time embargoes the episode."
+        help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z, or local time when podcast.toml sets [show] timezone (default: now). A future time embargoes the episode."
     ),
 ]
 PublishDryRun = Annotated[

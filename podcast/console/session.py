@@ -137,7 +137,9 @@ def open_show(
     return Opened(show, resolve_settings(show, target=target, base_url=base_url))
 
 
-def parse_when(value: str | None) -> datetime | None:
+def parse_when(value: str | None, root: Path | None = None) -> datetime | None:
+    """An ISO 8601 time from the command line; one without an offset is local time in the show's
+    ``[show] timezone`` (read from ``root``), and refused when the show has none."""
     if value is None:
         return None
     try:
@@ -147,5 +149,20 @@ def parse_when(value: str | None) -> datetime | None:
             f"--published '{value}' is not a date and time", fix="write it like 2026-12-01T09:00:00Z"
         ) from None
     if when.tzinfo is None:
-        raise PodcastError(f"--published '{value}' has no time zone", fix="add Z for UTC or an offset such as +01:00")
+        zone = _show_timezone(root) if root is not None else None
+        if zone is None:
+            raise PodcastError(
+                f"--published '{value}' has no time zone",
+                fix='add Z for UTC or an offset such as +01:00, or set [show] timezone = "Europe/London" in podcast.toml',
+            )
+        from zoneinfo import ZoneInfo
+
+        when = when.replace(tzinfo=ZoneInfo(zone))
     return when
+
+
+def _show_timezone(root: Path) -> str | None:
+    from podcast.show.manifest import SHOW_FILE
+    from podcast.show.reading import load_show_manifest
+
+    return load_show_manifest(root / SHOW_FILE).show.timezone

@@ -15,6 +15,7 @@ import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -75,6 +76,15 @@ class Person(_Section):
 Medium = Literal["podcast", "music", "video", "film", "audiobook", "newsletter", "blog"]
 
 
+def _known_zone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone name") from None
+    return value
+
+
 class ShowInfo(_Section):
     title: Text255
     description: Annotated[str, Field(min_length=1)]
@@ -100,8 +110,11 @@ class ShowInfo(_Section):
     medium: Medium = "podcast"  # podcast:medium
     block: bool = False  # itunes:block: hide the show from Apple's directory
     complete: bool = False  # itunes:complete: no more episodes will be published
+    # An IANA zone ("Europe/London"): episode times written without an offset are local times in it.
+    timezone: str | None = None
 
     _check_title = field_validator("title", "author", "description", "support_notice", "copyright")(_no_control_chars)
+    _check_zone = field_validator("timezone")(_known_zone)
 
 
 class AudioSettings(_Section):
@@ -231,9 +244,13 @@ class EpisodeManifest(_Section):
 
     @field_validator("published")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
+    def _aware(cls, value: datetime, info: ValidationInfo) -> datetime:
+        """A time without an offset is local time in the show's [show] timezone; without one, refused."""
         if value.tzinfo is None:
-            raise ValueError("has no time zone")
+            zone = (info.context or {}).get("timezone")
+            if zone is None:
+                raise ValueError('has no time zone (add Z or an offset, or set [show] timezone = "Europe/London")')
+            return value.replace(tzinfo=ZoneInfo(zone))
         return value
 
     @model_validator(mode="before")

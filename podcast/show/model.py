@@ -106,7 +106,7 @@ def _inside(root: Path, relative: str, owner: Path, what: str, exc_type: type) -
     return path
 
 
-def load_episode(root: Path, folder: Path) -> Episode:
+def load_episode(root: Path, folder: Path, *, timezone: str | None = None) -> Episode:
     slug = folder.name
     manifest_path = folder / EPISODE_FILE
     if not SLUG_PATTERN.match(slug):
@@ -115,7 +115,7 @@ def load_episode(root: Path, folder: Path) -> Episode:
             path=folder,
             fix="rename the folder using lowercase letters, digits and dashes, e.g. 'episode-3'",
         )
-    manifest = load_episode_manifest(manifest_path)
+    manifest = load_episode_manifest(manifest_path, timezone=timezone)
     _check_plausible_date(manifest.published, manifest_path)
     audio = tuple(_inside(root, name, manifest_path, "audio", AudioInvalid) for name in manifest.audio_files)
     for path in audio:
@@ -170,7 +170,8 @@ def load_show(root: Path, *, without_unreadable_list: bool = False) -> Show:
     artwork = _inside(root, manifest.show.artwork, show_path, "artwork", ShowInvalid)
     episodes_dir = root / "episodes"
     folders = sorted(p for p in episodes_dir.iterdir() if p.is_dir()) if episodes_dir.is_dir() else []
-    episodes = tuple(load_episode(root, folder) for folder in folders if not folder.name.startswith("."))
+    zone = manifest.show.timezone
+    episodes = tuple(load_episode(root, folder, timezone=zone) for folder in folders if not folder.name.startswith("."))
     _check_unique(episodes)
     show = Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes)
     try:

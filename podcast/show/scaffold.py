@@ -19,7 +19,7 @@ import tomlkit
 from podcast.errors import EpisodeInvalid, SettingsInvalid, ShowInvalid
 from podcast.files import require_regular_file, write_atomic
 from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, URL_PATTERN, new_guid, show_guid
-from podcast.show.reading import load_episode_manifest
+from podcast.show.reading import load_episode_manifest, load_show_manifest
 from podcast.urls import URL_CREDENTIALS_FIX, has_credentials, redact_urls
 
 SHOW_TEMPLATE = """\
@@ -120,11 +120,15 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
 
 def _next_number(root: Path) -> int:
     numbers = []
+    try:
+        zone = load_show_manifest(root / SHOW_FILE).show.timezone
+    except Exception:  # noqa: BLE001 - a broken podcast.toml must not stop a new episode; validate reports it
+        zone = None
     for path in (root / "episodes").glob(f"*/{EPISODE_FILE}"):
         if path.parent.name.startswith("."):  # an unfinished `podcast new`, or anything else hidden
             continue
         try:
-            numbers.append(load_episode_manifest(path).number)
+            numbers.append(load_episode_manifest(path, timezone=zone).number)
         except Exception:  # noqa: BLE001 - a broken sibling must not stop a new episode; validate reports it
             continue
     return max(numbers, default=0) + 1
