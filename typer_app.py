@@ -115,7 +115,7 @@ def init(
     obj = command_context(ctx)
     with reported_errors():
         created = init_show(directory or obj.show_dir, title=title, base_url=base_url)
-    emit(obj, {"created": [str(p) for p in created]}, init_text(created))
+    emit(obj, {"created": [str(p) for p in created]}, init_text(created, base_url_given=base_url is not None))
 
 
 @app.command()
@@ -195,16 +195,21 @@ def publish(
     """
     from podcast.publishing.publish import publish as run_publish
     from podcast.show.model import utc_now
+    from podcast.validate.runner import refuse_invalid_feed
 
     obj = command_context(ctx, json_flag)
     with reported_errors(), ProgressView(obj) as progress:
         opened = open_show(obj, target=target, base_url=base_url)
+        now = utc_now()
+        show = opened.show
+        artwork = [(show.artwork_path, str(show.artwork_path.relative_to(show.root)))]
         report = run_publish(
             opened.show,
             opened.settings,
             opened.target,
             slugs=slugs,
-            now=utc_now(),
+            now=now,
+            check_feed=lambda feed: refuse_invalid_feed(feed, artwork=artwork, now=now),
             dry_run=dry_run,
             accept_fewer_names=accept_fewer_names,
             on_build_progress=progress.update,

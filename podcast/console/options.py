@@ -54,10 +54,11 @@ InitBaseUrl = Annotated[
     ),
 ]
 NewAudio = Annotated[
-    Path,
+    list[Path],
     typer.Option(
         "--audio",
-        help="The master audio file (copied into the episode folder).",
+        help="The master audio file (copied into the episode folder); repeat it to play several in order: "
+        "--audio intro.wav --audio master.wav --audio outro.wav.",
         exists=True,
         dir_okay=False,
         readable=True,

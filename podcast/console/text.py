@@ -14,10 +14,19 @@ if TYPE_CHECKING:
     from podcast.validate.findings import Finding
 
 
-def init_text(created: list[Path]) -> str:
-    return (
-        "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`"
+def init_text(created: list[Path], *, base_url_given: bool) -> str:
+    lines = [f"created {p}" for p in created]
+    if not base_url_given:
+        lines.append(
+            "next: the show has an example address: set [publish] base_url in podcast.toml to the public "
+            "address that will serve the feed, and [show] guid to the value `podcast validate` then prints "
+            "(or start again in an empty folder with `podcast init --base-url https://...`)"
+        )
+    lines.append(
+        "next: point [safeguarding] redactions at your private list of real names, replace artwork.jpg, "
+        "fill in owner and support_notice, then `podcast new SLUG --audio FILE`"
     )
+    return "\n".join(lines)
 
 
 def build_text(results: list[dict[str, Any]], failures: list[str]) -> str:

@@ -219,12 +219,15 @@ def publish(
     on_build_progress: Callable[[str, str, float], None] | None = None,
     on_upload: Callable[[PlannedObject], None] | None = None,
     on_upload_progress: Callable[[str, int, int], None] | None = None,
+    check_feed: Callable[[bytes], None] | None = None,
 ) -> PublishReport:
     """Build what is stale, upload what changed, write the feed, record state, clean up.
 
     Uploads need no lock (content-hashed names); the feed, the state record and deletions
     happen under the target's publish lock (:mod:`podcast.publishing.lock`). If another producer
     published while this one uploaded, the release is planned again on top of theirs.
+    ``check_feed`` (the console passes `podcast validate`'s rules) sees the planned feed before
+    any upload and raises to stop the publish.
     """
     live, embargoed, withdrawn = live_episodes(show, now)
     selected = {episode.slug for episode in show.select(slugs)}
@@ -270,9 +273,10 @@ def publish(
         report.episodes = [item.episode.slug for item in release.items]
         if used.changed:  # carried episodes went out under the old list: their files are not rescanned now
             report.unchecked = sorted(set(release.episodes) - set(built))
-        gate_release(
-            show, release, build_feed(release.channel, release.items)
-        )  # safeguarding: refuse before any upload
+        planned_feed = build_feed(release.channel, release.items)
+        gate_release(show, release, planned_feed)  # safeguarding: refuse before any upload
+        if check_feed is not None:
+            check_feed(planned_feed)
         report.unchanged = 0
         # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
         for obj in sorted(release.objects, key=upload_rank):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from podcast.errors import AudioInvalid, EpisodeInvalid, EpisodeNotFound, RedactionListInvalid, ShowInvalid
-from podcast.files import require_regular_file
+from podcast.files import closest, require_regular_file
 from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, EpisodeManifest, ShowManifest
 from podcast.show.reading import load_episode_manifest, load_show_manifest
 from podcast.show.redactions import RedactionList, configured_redactions
@@ -66,11 +66,16 @@ class Show:
         for episode in self.episodes:
             if episode.slug == slug:
                 return episode
-        raise EpisodeNotFound(
-            f"no episode '{slug}'",
-            path=self.root / "episodes",
-            fix=f"check the spelling, or create it with `podcast new {slug} --audio FILE`",
-        )
+        slugs = [episode.slug for episode in self.episodes]
+        near = closest(slug, slugs)
+        if near is not None:
+            fix = f"did you mean '{near}'? (`podcast status` lists every episode)"
+        elif slugs:
+            shown = ", ".join(slugs[:8]) + (f" and {len(slugs) - 8} more" if len(slugs) > 8 else "")
+            fix = f"check the spelling: the episodes are {shown} (`podcast status` lists them)"
+        else:
+            fix = "there are no episodes yet: create one with `podcast new SLUG --audio FILE`"
+        raise EpisodeNotFound(f"no episode '{slug}'", path=self.root / "episodes", fix=fix)
 
     def select(self, slugs: list[str] | None) -> list[Episode]:
         """The episodes named on the command line, or all of them."""

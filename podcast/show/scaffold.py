@@ -26,7 +26,7 @@ SHOW_TEMPLATE = """\
 # The show: metadata, audio targets and where to publish. See README.md for every key.
 [show]
 title = {title}
-description = "What the show is about, in a few sentences. Plain text or Markdown."
+description = "{description}"
 author = "Example Charity"
 language = "en-GB"
 link = "https://example.org/podcast"
@@ -96,6 +96,7 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
     created = []
     text = SHOW_TEMPLATE.format(
         title=tomlkit.string(title).as_string(),
+        description=EXAMPLE_SHOW_DESCRIPTION,
         year=datetime.now(UTC).year,
         guid=show_guid(f"{base_url}/feed.xml"),
         base_url=tomlkit.string(base_url).as_string(),
@@ -106,7 +107,7 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
     if not artwork.exists():
         image = Image.new("RGB", (1400, 1400), (40, 60, 90))
         ImageDraw.Draw(image).text((60, 60), "Replace this artwork", fill=(255, 255, 255))
-        image.save(artwork, "JPEG", quality=80)
+        image.save(artwork, "JPEG", quality=80, comment=PLACEHOLDER_ARTWORK_MARK)
         created.append(artwork)
     for name in ("episodes", "feed"):
         (directory / name).mkdir(exist_ok=True)
@@ -134,16 +135,46 @@ def _next_number(root: Path) -> int:
     return max(numbers, default=0) + 1
 
 
+# What a new episode.toml starts with where the producer's own words belong: `podcast validate` warns
+# while it is still there, so the placeholder never reaches listeners unnoticed.
+EXAMPLE_NOTES = "Show notes in Markdown.\n"
+# The show description `podcast init` writes (validate warns while it is unchanged).
+EXAMPLE_SHOW_DESCRIPTION = "What the show is about, in a few sentences. Plain text or Markdown."
+# Written into the placeholder artwork's JPEG comment, so validate can tell it from the producer's own.
+PLACEHOLDER_ARTWORK_MARK = b"podcast init placeholder artwork"
+
+# The optional keys, commented out, so a producer sees what an episode can have without a trap:
+# uncommented as they are, each names a file that does not exist yet and the episode is refused.
+OPTIONAL_KEYS = """# content_warning = "Discusses ..."          # optional: shown first in the notes
+# transcript = "transcript.srt"              # optional: .srt .vtt .txt .json next to this file
+# artwork = "cover.jpg"                      # optional: square JPEG/PNG for this episode
+"""
+OPTIONAL_TABLES = """
+# Chapters (optional), counted from 1 in messages; the first starts at 00:00:00:
+# [[chapters]]
+# start = "00:00:00"
+# title = "Introduction"
+
+# Separate speakers (optional): remove the audio line above and list one [[tracks]] per speaker.
+# [[tracks]]
+# file = "host.wav"
+# speaker = "Host"
+"""
+
+
 def new_episode(
     root: Path,
     slug: str,
-    audio: Path,
+    audio: Path | list[Path],
     *,
     title: str | None,
     number: int | None,
     published: datetime | None,
 ) -> Path:
     """Create ``episodes/<slug>/`` with a copy of ``audio`` and an episode.toml holding a fresh GUID.
+
+    Several ``audio`` files (intro, master, outro) are copied and listed in order. The optional keys
+    are written commented out, so the producer sees them without a trap.
 
     All or nothing: the folder is made under a hidden temporary name (``episodes/.<slug>.*.new``,
     which every command skips), and renamed into place only once the copy and episode.toml are
@@ -157,7 +188,15 @@ def new_episode(
             f"'{slug}' is not a valid episode slug",
             fix="use lowercase letters, digits and dashes, e.g. 'episode-3'",
         )
-    require_regular_file(audio, EpisodeInvalid, what="audio file", missing_fix="check the path given to --audio")
+    files = [audio] if isinstance(audio, Path) else list(audio)
+    for path in files:
+        require_regular_file(path, EpisodeInvalid, what="audio file", missing_fix="check the path given to --audio")
+    names = [path.name for path in files]
+    if len(set(names)) != len(names):
+        raise EpisodeInvalid(
+            f"two --audio files have the same name ({', '.join(sorted({n for n in names if names.count(n) > 1}))})",
+            fix="rename one of them (they are copied side by side into the episode folder)",
+        )
     episodes = root / "episodes"
     folder = episodes / slug
     if folder.exists():
@@ -168,17 +207,22 @@ def new_episode(
     document.add("number", number if number is not None else _next_number(root))
     document.add("type", "full")
     document.add("published", when)
-    document.add("audio", audio.name)
-    document.add("description", tomlkit.string("Show notes in Markdown.\n", multiline=True))
+    document.add("audio", names[0] if len(names) == 1 else names)
+    if len(names) > 1:
+        document["audio"].comment("played in this order")
+    document.add("description", tomlkit.string(EXAMPLE_NOTES, multiline=True))
     document.add("explicit", False)
     document.add("guid", new_guid())
     document["guid"].comment("permanent: never change or copy it")
+    text = tomlkit.dumps(document)
+    text = text.replace("\nguid = ", "\n" + OPTIONAL_KEYS + "guid = ", 1) + OPTIONAL_TABLES
     staging: Path | None = None
     try:
         episodes.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", suffix=".new", dir=episodes))
-        shutil.copyfile(audio, staging / audio.name)
-        write_atomic(staging / EPISODE_FILE, tomlkit.dumps(document))
+        for path in files:
+            shutil.copyfile(path, staging / path.name)
+        write_atomic(staging / EPISODE_FILE, text)
         os.rename(staging, folder)  # fails rather than merging if the slug appeared meanwhile
     except OSError as exc:
         raise EpisodeInvalid(
