@@ -148,6 +148,34 @@ def new(
 
 
 @app.command()
+def rename(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="The episode's folder name now.")],
+    new: Annotated[str, typer.Argument(help="Its new folder name: lowercase letters, digits and dashes.")],
+    target: TargetOption = None,
+    json_flag: JsonOption = False,
+) -> None:
+    """Rename an episode's folder; its GUID stays, so apps still know it. Refused once it is published.
+
+    Example: podcast rename episdoe-3 episode-3
+    """
+    from podcast.publishing.state import read_state
+    from podcast.show.scaffold import rename_episode
+
+    obj = command_context(ctx, json_flag)
+    with reported_errors():
+        opened = open_show(obj, target=target)
+        episode = opened.show.episode(old)  # a typo in OLD gets "did you mean"
+        live = old in read_state(opened.target).episodes
+        folder = rename_episode(opened.show.root, episode.slug, new, live=live)
+    emit(
+        obj,
+        {"old": old, "new": new, "folder": str(folder), "guid": episode.guid},
+        f"renamed episodes/{old} to episodes/{new} (guid {episode.guid} kept) — next: `podcast build {new}`",
+    )
+
+
+@app.command()
 def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption = False) -> None:
     """Render episodes into build/: assemble, normalise loudness, encode MP3, write tags. Skips what is up to date.
 

@@ -236,3 +236,38 @@ def new_episode(
         if staging is not None and staging.exists():  # not renamed: failed or interrupted
             shutil.rmtree(staging, ignore_errors=True)
     return folder
+
+
+def rename_episode(root: Path, old: str, new: str, *, live: bool) -> Path:
+    """Rename ``episodes/<old>`` to ``episodes/<new>``; episode.toml moves untouched, so the GUID stays.
+
+    ``live`` says whether the target lists ``old`` (the caller read its state record): a published
+    episode keeps its name, because `podcast publish` would otherwise see a live episode vanish.
+    The build cache of the old name is removed (its files carry the old name); the next build
+    makes the new one. One ``rename`` call: the folder is under one name or the other, never both.
+    """
+    episodes = root / "episodes"
+    source, destination = episodes / old, episodes / new
+    if not SLUG_PATTERN.match(new):
+        raise EpisodeInvalid(
+            f"'{new}' is not a valid episode slug", fix="use lowercase letters, digits and dashes, e.g. 'episode-3'"
+        )
+    if live:
+        raise EpisodeInvalid(
+            f"episode '{old}' is published under that name, and a published episode keeps its name",
+            path=source,
+            fix="change its title in episode.toml instead (the name is only in file addresses); "
+            f"to replace it, `podcast takedown {old} --reason ...` and publish a new episode",
+        )
+    if destination.exists():
+        raise EpisodeInvalid("already exists", path=destination, fix="pick another new name")
+    try:
+        os.rename(source, destination)
+    except OSError as exc:
+        raise EpisodeInvalid(
+            f"cannot rename the folder ({exc.strerror or exc.__class__.__name__})",
+            path=source,
+            fix="close any program using files in it, check the folder can be written, and run the command again",
+        ) from None
+    shutil.rmtree(root / "build" / old, ignore_errors=True)
+    return destination
