@@ -65,15 +65,15 @@ def span_text(seconds: float) -> str:
     '1 d 13 h'
     >>> span_text(3 * 3600 + 20 * 60), span_text(7 * 60 + 30), span_text(42)
     ('3 h 20 min', '7 min', '42 s')
-    >>> span_text(3 * 86400)
-    '3 d'
+    >>> span_text(3 * 86400), span_text(40 * 86400 + 3600)
+    ('3 d', '40 d')
     """
     total = max(0, int(round(seconds)))
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        return f"{days} d {hours} h" if hours and days < 7 else f"{days} d"
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     if minutes:

@@ -33,7 +33,7 @@ from podcast.audio.tags import TagValues, read_duration, write_tags
 from podcast.audio.tracks import episode_sources
 from podcast.build.censor import censored_audio
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
-from podcast.build.keys import audio_key, render_key, render_settings, sha256_file, tags_key
+from podcast.build.keys import audio_key, build_parts, render_key, render_settings, sha256_file, tags_key
 from podcast.build.safeguard import check_unlocated, write_bleeps
 from podcast.build.transcripts import Findings, build_transcripts, safeguarding_findings, transcript_text
 from podcast.errors import PodcastError
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 
 Progress = Callable[[str, float], None]
+PARTS_FILE = "parts.json"  # per kind of input, the hash it was built from (podcast.build.keys.build_parts)
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,9 @@ def build_episode(
     id3_version = show.manifest.tags.id3_version
     new_tags_key = tags_key(key, values, id3_version)
     final = folder / f"{episode.slug}.mp3"
+    parts = build_parts(rendered_key, values, list_fingerprint(show))
     if previous and previous.tags_key == new_tags_key and previous.audio_key == key and not audio_rebuilt:
+        _write_json_atomic(folder / PARTS_FILE, parts)  # builds older than parts.json get one
         return previous
 
     tmp = folder / f".{final.name}.tmp"
@@ -280,4 +283,5 @@ def build_episode(
     record.pop("audio_rebuilt")
     record.pop("tags_rewritten")
     _write_json_atomic(folder / "build.json", record)
+    _write_json_atomic(folder / PARTS_FILE, parts)  # what status compares to say why a build is stale
     return built

@@ -134,10 +134,19 @@ def loudness_text(rows: list[dict[str, Any]]) -> str:
 
 
 def status_text(rows: list[dict[str, Any]]) -> str:
-    text = "\n".join(
-        f"{r['slug']:<24} #{r['number']:<4} {r['published'][:16]:<17} {r['build']:<10} {r['release']}" for r in rows
-    )
-    return text or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
+    """One line an episode: slug, number, title, length, build state (and why stale), release."""
+    from podcast.timecode import format_duration
+
+    lines = []
+    for r in rows:
+        length = format_duration(r["duration_s"]) if r.get("duration_s") is not None else "-"
+        title = r["title"] if len(r["title"]) <= 26 else r["title"][:25] + "…"
+        build = f"stale ({', '.join(r['stale_because'])})" if r.get("stale_because") else r["build"]
+        release = r["release"]
+        if r.get("release_in"):
+            release = f"embargoed until {r['release_utc']} (in {r['release_in']})"
+        lines.append(f"{r['slug']:<16} #{r['number']:<3} {title:<26} {length:>8}  {build:<9}  {release}")
+    return "\n".join(lines) or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
 
 
 def review_text(report: ReviewReport, *, title: str, now: datetime) -> str:

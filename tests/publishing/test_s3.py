@@ -234,7 +234,8 @@ def test_access_denied_names_the_fix(cli, make_s3_show, s3):
     s3.put_bucket_policy(Bucket=show.bucket, Policy=json.dumps(deny))
     result = cli("-C", show.root, "publish")
     assert result.exit_code == 4, result.stdout
-    assert "access denied" in result.stderr and "s3:PutObject" in result.stderr
+    assert "access denied (403)" in result.stderr and "s3:PutObject" in result.stderr
+    assert f"check the bucket policy of '{show.bucket}'" in result.stderr  # issue 19: a 403 points to the policy
     no_secrets(result.stdout, result.stderr)
 
 
