@@ -91,8 +91,8 @@ def main(
 
     Example: podcast -C ~/shows/survivor-voices publish
     """
-    configure_logging(verbose, quiet)
-    ctx.obj = Context(show_dir=show_dir, json=json_output, verbose=verbose, quiet=quiet)
+    handler = configure_logging(verbose, quiet)
+    ctx.obj = Context(show_dir=show_dir, json=json_output, verbose=verbose, quiet=quiet, log=handler)
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def init(
     from podcast.show.scaffold import init_show
 
     obj = command_context(ctx)
-    with reported_errors():
+    with reported_errors(obj):
         created = init_show(directory or obj.show_dir, title=title, base_url=base_url)
     emit(obj, {"created": [str(p) for p in created]}, init_text(created, base_url_given=base_url is not None))
 
@@ -136,7 +136,7 @@ def new(
     from podcast.show.scaffold import new_episode
 
     obj = command_context(ctx, json_flag)
-    with reported_errors(), signals_interrupt():  # an interrupted copy is removed, never left half-written
+    with reported_errors(obj), signals_interrupt():  # an interrupted copy is removed, never left half-written
         root = find_show_root(obj.show_dir)
         when = parse_when(published, root)
         folder = new_episode(root, slug, audio, title=title, number=number, published=when)
@@ -163,7 +163,7 @@ def rename(
     from podcast.show.scaffold import rename_episode
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(obj):
         opened = open_show(obj, target=target)
         episode = opened.show.episode(old)  # a typo in OLD gets "did you mean"
         live = old in read_state(opened.target).episodes
@@ -187,10 +187,10 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
     obj = command_context(ctx, json_flag)
     results: list[dict[str, Any]] = []
     failures: list[str] = []
-    with reported_errors():
+    with reported_errors(obj):
         opened = open_show(obj)
         episodes = opened.show.select(slugs)
-    with reported_errors(), ProgressView(obj) as progress:  # reported_errors: Ctrl+C gives one line and 130
+    with reported_errors(obj), ProgressView(obj) as progress:  # reported_errors: Ctrl+C gives one line and 130
         # Two episodes at a time (PODCAST_JOBS); a failing episode does not stop the others.
         outcomes = build_episodes(opened.show, episodes, opened.settings, on_progress=progress.update)
     for outcome in outcomes:
@@ -226,7 +226,7 @@ def publish(
     from podcast.validate.runner import refuse_invalid_feed
 
     obj = command_context(ctx, json_flag)
-    with reported_errors(), ProgressView(obj) as progress:
+    with reported_errors(obj), ProgressView(obj) as progress:
         opened = open_show(obj, target=target, base_url=base_url)
         now = utc_now()
         show = opened.show
@@ -267,7 +267,7 @@ def transcribe(
     from podcast.show.model import load_show
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(obj):
         # Only the show: transcribing needs no publish settings, so a bad base URL does not stop it.
         show = load_show(obj.show_dir)
         episode = show.episode(slug)
@@ -307,7 +307,7 @@ def feed(
     from podcast.show.model import utc_now
 
     obj = command_context(ctx)
-    with reported_errors(), ProgressView(obj) as progress:
+    with reported_errors(obj), ProgressView(obj) as progress:
         opened = open_show(obj, base_url=base_url)
         data = write_feed_for(opened.show, opened.settings, now=utc_now(), on_build_progress=progress.update)
         if output is not None and str(output) == "-":
@@ -341,7 +341,7 @@ def validate(
     from podcast.validate.show import validate_show
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(obj):
         if previous_file is not None and feed_file is None:
             raise PodcastError(
                 "--previous only works with --feed", fix="without --feed, the target's feed.xml is the previous feed"
@@ -387,7 +387,7 @@ def loudness(
     code = 0
     for path in files:
         try:
-            with reported_errors():
+            with reported_errors(obj):
                 stats = measure_loudness(path)
         except typer.Exit as exc:
             code = code or exc.exit_code
@@ -408,7 +408,7 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
     from podcast.show.model import utc_now
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(obj):
         opened = open_show(obj, target=target)
         rows = show_status(opened.show, opened.settings, opened.target, now=utc_now())
     emit(obj, {"episodes": rows}, status_text(rows))
@@ -430,7 +430,7 @@ def serve(
     from podcast.publishing.serve import make_server
 
     obj = command_context(ctx)
-    with reported_errors():
+    with reported_errors(obj):
         opened = open_show(obj, target=target)
         folder = opened.target
         if not isinstance(folder, LocalFolderTarget):
@@ -468,7 +468,7 @@ def bleeps(
     from podcast.safeguarding.listen_back import read_listen_back
 
     obj = command_context(ctx, json_flag)
-    with reported_errors(), ProgressView(obj) as progress:
+    with reported_errors(obj), ProgressView(obj) as progress:
         opened = open_show(obj)
         episode = opened.show.episode(slug)
         built = build_episode(
@@ -497,7 +497,7 @@ def review(
     from podcast.show.model import utc_now
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(obj):
         opened = open_show(obj, target=target)
         seconds = parse_expires(expires or opened.show.manifest.safeguarding.review_expires)
         now = utc_now()
@@ -531,7 +531,7 @@ def takedown(
     from podcast.show.model import utc_now
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(obj):
         # Never waits on the redaction list: a missing or unreadable one withholds the reason instead.
         opened = open_show(obj, target=target, base_url=base_url, without_unreadable_list=True)
         report = run_takedown(opened.show, opened.settings, opened.target, slug, reason=reason, now=utc_now())

@@ -8,6 +8,7 @@ code (1 data, 3 ffmpeg, 4 storage); Click keeps exit code 2 for usage errors.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -33,6 +34,31 @@ if TYPE_CHECKING:
 log = logging.getLogger("podcast")
 
 
+class OncePerRun(logging.Handler):
+    """Prints each warning once per run on stderr, and keeps them for ``--json`` output.
+
+    Loading the show twice in one command (publish checks, then builds) must not repeat a
+    warning; a producer reads a repeated one as two problems.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stream = logging.StreamHandler(sys.stderr)
+        self.stream.setFormatter(StderrFormatter())
+        self.seen: set[str] = set()
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = redact_urls(record.getMessage())
+        if record.levelno >= logging.WARNING:
+            if text in self.seen:
+                return
+            self.seen.add(text)
+            if record.levelno == logging.WARNING:
+                self.warnings.append(text)
+        self.stream.handle(record)
+
+
 @dataclass(frozen=True)
 class Context:
     """What the global options decide, handed to every command through ``ctx.obj``."""
@@ -41,6 +67,7 @@ class Context:
     json: bool
     verbose: bool
     quiet: bool
+    log: OncePerRun | None = None  # the run's warnings, for --json
 
 
 class StderrFormatter(logging.Formatter):
@@ -50,23 +77,32 @@ class StderrFormatter(logging.Formatter):
         return f"{record.levelname.lower()}: {redact_urls(record.getMessage())}"
 
 
-def configure_logging(verbose: bool, quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(StderrFormatter())
+def configure_logging(verbose: bool, quiet: bool) -> OncePerRun:
+    handler = OncePerRun()
     root = logging.getLogger("podcast")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
     root.propagate = False
+    return handler
 
 
 @contextlib.contextmanager
-def reported_errors() -> Iterator[None]:
-    """The one place a PodcastError becomes a message and an exit code."""
+def reported_errors(obj: Context | None = None) -> Iterator[None]:
+    """The one place a PodcastError becomes a message and an exit code.
+
+    With --json the error is also on stdout as JSON (``error``: message and exit code, with the
+    run's ``warnings``), so a script reading stdout sees why there is no result.
+    """
     try:
         yield
     except PodcastError as exc:
         log.debug("error details", exc_info=True)
-        typer.echo(f"error: {redact_urls(str(exc))}", err=True)
+        message = redact_urls(str(exc))
+        typer.echo(f"error: {message}", err=True)
+        if obj is not None and obj.json:
+            warnings = list(obj.log.warnings) if obj.log is not None else []
+            error = {"message": message, "exit_code": exc.exit_code}
+            typer.echo(json.dumps({"error": error, "warnings": warnings}, indent=2, sort_keys=True))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("error: interrupted — nothing half-written was kept; run the command again", err=True)
@@ -96,13 +132,18 @@ def signals_interrupt() -> Iterator[None]:
 def command_context(ctx: typer.Context, json_flag: bool = False) -> Context:
     obj: Context = ctx.obj
     if json_flag and not obj.json:
-        obj = Context(obj.show_dir, True, obj.verbose, obj.quiet)
+        obj = dataclasses.replace(obj, json=True)
     return obj
 
 
 def emit(obj: Context, data: Any, text: str) -> None:
-    """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet)."""
+    """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet).
+
+    With --json, the run's warnings are in the JSON too (``warnings``), as they are on stderr.
+    """
     if obj.json:
+        if isinstance(data, dict) and obj.log is not None and "warnings" not in data:
+            data = {**data, "warnings": list(obj.log.warnings)}
         typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
     elif text and not obj.quiet:
         typer.echo(text)

@@ -121,7 +121,8 @@ def load_episode(root: Path, folder: Path, *, timezone: str | None = None) -> Ep
             fix="rename the folder using lowercase letters, digits and dashes, e.g. 'episode-3'",
         )
     manifest = load_episode_manifest(manifest_path, timezone=timezone)
-    _check_plausible_date(manifest.published, manifest_path)
+    if not manifest.withdrawn:  # a withdrawn episode stays quiet: nothing of it is published again
+        _check_plausible_date(manifest.published, manifest_path)
     audio = tuple(_inside(root, name, manifest_path, "audio", AudioInvalid) for name in manifest.audio_files)
     for path in audio:
         if path.stat().st_size == 0:
@@ -198,16 +199,22 @@ SHOW_FIELDS = ("title", "description", "author", "copyright", "support_notice")
 EPISODE_FIELDS = ("title", "description", "content_warning")
 
 
-def _redacted_fields(model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "") -> dict:
+def _redacted_fields(
+    model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "", *, quiet: bool = False
+) -> dict:
     update = {}
     for name in fields:
         value = getattr(model, name, None)
         if isinstance(value, str):
             clean = names.redact(value)
             if clean != value:
-                log.warning(
-                    "%s: '%s%s' contains a name from the redaction list; it is published redacted", where, prefix, name
-                )
+                if not quiet:
+                    log.warning(
+                        "%s: '%s%s' contains a name from the redaction list; it is published redacted",
+                        where,
+                        prefix,
+                        name,
+                    )
                 update[name] = clean
     return update
 
@@ -229,12 +236,15 @@ def redact_show(show: Show, names: RedactionList) -> Show:
     )
     episodes = []
     for episode in show.episodes:
-        update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path)
+        quiet = episode.manifest.withdrawn  # redacted all the same, but a withdrawn episode is not acted on
+        update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path, quiet=quiet)
         declared = getattr(episode.manifest, "chapters", [])
         chapters = list(declared) if isinstance(declared, list) else []  # a chapters *file*: see redact_chapters
         new_chapters = []
         for index, chapter in enumerate(chapters):
-            chapter_update = _redacted_fields(chapter, ("title",), names, episode.manifest_path, f"chapters[{index}].")
+            chapter_update = _redacted_fields(
+                chapter, ("title",), names, episode.manifest_path, f"chapters[{index}].", quiet=quiet
+            )
             new_chapters.append(chapter.model_copy(update=chapter_update) if chapter_update else chapter)
         if new_chapters != chapters:
             update["chapters"] = new_chapters

@@ -282,7 +282,7 @@ def test_unreachable_endpoint(cli, make_s3_show, monkeypatch):
     )
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = cli("-C", show.root, "--json", "publish")
-    assert result.exit_code == 4 and result.stdout == ""
+    assert result.exit_code == 4 and json.loads(result.stdout)["error"]["exit_code"] == 4  # --json: the error too
     assert "cannot reach the store at http://127.0.0.1:9" in result.stderr and "endpoint_url" in result.stderr
     no_secrets(result.stderr)
 

@@ -65,7 +65,7 @@ def status_rows(root: Path) -> dict[str, dict]:
 
 def test_status_json_structure(show):
     data = json.loads(run("-C", show, "--json", "status").stdout)
-    assert list(data) == ["episodes"]
+    assert list(data) == ["episodes", "warnings"] and data["warnings"] == []
     rows = data["episodes"]
     assert [row["slug"] for row in rows] == sorted(EPISODES)
     for row in rows:
