@@ -95,8 +95,10 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
         f"{item['slug']}: {listen_back_counts_text(item['slug'], item).removeprefix('; ')}"
         for item in report.listen_back
     ]
-    lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
-    lines += [f"{'would delete' if dry_run else 'deleted'} {key}" for key in report.deleted]
+    if dry_run:  # the plan, object by object; a real publish says it per episode below
+        lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
+        lines += [f"would delete {key}" for key in report.deleted]
+    lines += summary_lines(report.summary, dry_run)
     lines += [
         f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed
     ]
@@ -109,6 +111,29 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
         f"{len(report.uploaded)} object(s) {verb} ({report.uploaded_bytes:,} bytes), {report.unchanged} unchanged"
     )
     return "\n".join(lines)
+
+
+_SUMMARY_VERBS = {
+    "added": ("added", "would add"),
+    "changed": ("changed", "would change"),
+    "removed": ("removed", "would remove"),
+}
+
+
+def summary_lines(summary: list[dict[str, Any]], dry_run: bool) -> list[str]:
+    """Each episode a publish added, changed (and what) or removed, by title; the unchanged counted."""
+    lines = []
+    for row in summary:
+        if row["change"] == "unchanged":
+            continue
+        verb = _SUMMARY_VERBS[row["change"]][dry_run]
+        number = f", #{row['number']}" if row["number"] is not None else ""
+        what = f": {', '.join(row['what'])}" if row["what"] else ""
+        lines.append(f"{verb}: '{row['title']}' ({row['slug']}{number}){what}")
+    unchanged = sum(row["change"] == "unchanged" for row in summary)
+    if unchanged:
+        lines.append(f"unchanged: {unchanged} episode(s)")
+    return lines
 
 
 def transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:

@@ -76,6 +76,8 @@ class PublishReport:
     redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
     unchecked: list[str] = field(default_factory=list)  # live episodes whose online files this run cannot scan
     listen_back: list[dict[str, Any]] = field(default_factory=list)  # per episode: bleeps and near misses (counts)
+    # Per episode, by title: {"slug", "number", "title", "change": added|changed|removed|unchanged, "what": [...]}
+    summary: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def uploaded_bytes(self) -> int:
@@ -207,6 +209,55 @@ def _check_guids_kept(live: list[Episode], state: StateRecord) -> None:
             )
 
 
+# Which parts of a published episode's record say what changed, in a producer's words.
+_CHANGED_PARTS = (
+    ("chapters", ("chapters", "chapters_key", "chapter_image_keys")),
+    ("transcript", ("transcripts", "transcript_keys")),
+    ("artwork", ("artwork_key",)),
+)
+
+
+def summarise(
+    show: Show, before: dict[str, EpisodeRecord], after: dict[str, EpisodeRecord], built: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """What a publish did to each episode, by title: added, changed (and what), removed, unchanged.
+
+    ``built`` says whether an episode's audio was rendered again or only re-tagged (title, notes
+    and the other details live in the MP3's tags as well as in the feed).
+    """
+    by_slug = {episode.slug: episode for episode in show.episodes}
+    actions = {item["slug"]: item["action"] for item in built}
+    rows = []
+    for slug in sorted(
+        set(before) | set(after), key=lambda s: (by_slug[s].manifest.number, s) if s in by_slug else (-1, s)
+    ):
+        old, new = before.get(slug), after.get(slug)
+        what: list[str] = []
+        if old is None:
+            change = "added"
+        elif new is None:
+            change = "removed"
+        elif _same_record(old, new):
+            change = "unchanged"
+        else:
+            change = "changed"
+            if old.get("sha256") != new.get("sha256"):
+                what.append("audio" if actions.get(slug) == "built" else "title, notes or details")
+            what += [name for name, keys in _CHANGED_PARTS if any(old.get(k) != new.get(k) for k in keys)]
+            what = what or ["details"]
+        episode = by_slug.get(slug)
+        rows.append(
+            {
+                "slug": slug,
+                "number": episode.manifest.number if episode else None,
+                "title": episode.manifest.title if episode else slug,
+                "change": change,
+                "what": what,
+            }
+        )
+    return rows
+
+
 def publish(
     show: Show,
     settings: PublishSettings,
@@ -315,6 +366,7 @@ def publish(
         return release, build_feed(release.channel, release.items), encoded
 
     release, feed, encoded = stage(state)
+    report.summary = summarise(show, state.episodes, release.episodes, report.built)
     live_feed = target.get_bytes(FEED_KEY)
     report.feed_changed = live_feed != feed
     if dry_run or (live_feed == feed and raw_state == encoded and not report.deleted):
@@ -327,6 +379,7 @@ def publish(
         if latest != version:
             log.info("someone else published meanwhile; planning again on top of their release")
             release, feed, encoded = stage(fresh)
+            report.summary = summarise(show, fresh.episodes, release.episodes, report.built)
             report.feed_changed = target.get_bytes(FEED_KEY) != feed
         # 2. The feed, only once everything it names is in place.
         if report.feed_changed:
