@@ -243,7 +243,7 @@ def redact_show(show: Show, names: RedactionList) -> Show:
         new_chapters = []
         for index, chapter in enumerate(chapters):
             chapter_update = _redacted_fields(
-                chapter, ("title",), names, episode.manifest_path, f"chapters[{index}].", quiet=quiet
+                chapter, ("title",), names, episode.manifest_path, f"chapters[{index + 1}].", quiet=quiet
             )
             new_chapters.append(chapter.model_copy(update=chapter_update) if chapter_update else chapter)
         if new_chapters != chapters:

@@ -96,17 +96,18 @@ _GIVEN = {
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    """``('chapters', 0, 'start')`` -> ``chapters[0].start``; union branch tags like 'constrained-str' dropped.
+    """``('chapters', 0, 'start')`` -> ``chapters[1].start``: counted from 1, the way a producer counts the
+    ``[[chapters]]`` tables in the file; union branch tags like 'constrained-str' dropped.
 
     >>> _field_path(("audio", "constrained-str"))
     'audio'
     >>> _field_path(("chapters", 1, "title"))
-    'chapters[1].title'
+    'chapters[2].title'
     """
     path = ""
     for part in loc:
         if isinstance(part, int):
-            path += f"[{part}]"
+            path += f"[{part + 1}]"
         elif "-" in part or "[" in part or part in ("str", "int", "float", "bool", "list"):
             continue  # pydantic names the union member it tried; the producer never wrote that
         else:
@@ -204,7 +205,7 @@ _TIME_WITHOUT_SECONDS = re.compile(r"(?m)^\s*(\w+)\s*=\s*(\d{4}-\d\d-\d\d[T ]\d\
 def _toml_fix(text: str) -> str:
     """How to fix a TOML syntax error; a time written without seconds (TOML needs them) gets its own hint.
 
-    >>> _toml_fix("published = 2026-12-01T09:00\n")
+    >>> _toml_fix("published = 2026-12-01T09:00")
     'TOML times need seconds: write published = 2026-12-01T09:00:00'
     """
     match = _TIME_WITHOUT_SECONDS.search(text)

@@ -42,3 +42,13 @@ def test_a_file_name_typo_gets_did_you_mean(demo_show: Path, cli) -> None:
     toml.write_text(toml.read_text().replace('audio = "master.flac"', 'audio = "mastr.flac"'))
     result = cli("-C", demo_show, "status")
     assert result.exit_code == 1 and "did you mean 'master.flac'?" in result.stderr
+
+
+def test_chapters_are_counted_from_1_in_messages(demo_show: Path, cli) -> None:
+    toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    toml.write_text(toml.read_text() + '\n[[chapters]]\nstart = "soon"\ntitle = "Second"\n')
+    result = cli("-C", demo_show, "status")
+    assert result.exit_code == 1 and "field 'chapters[2].start'" in result.stderr  # the second [[chapters]]
+    toml.write_text(toml.read_text().replace('start = "soon"', 'start = "00:00:05"\nlink = "x"'))
+    warned = cli("-C", demo_show, "status")
+    assert "unknown key 'chapters[2].link'" in warned.stderr and warned.stderr.count("chapters[2].link") == 1

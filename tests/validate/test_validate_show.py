@@ -137,7 +137,7 @@ href = "https://example.org/alex"
     assert (info.apple_verify, info.license, info.medium) == ("abc123", "cc-by-nc-nd-4.0", "podcast")
     assert show.manifest.publish.new_feed_url == "https://feeds.example.net/sv.xml"
     assert show.manifest.feed.max_items == 50
-    assert show.episode("trailer").manifest.persons[0].name == "Jordan Guest"
+    assert show.episode("trailer").manifest.persons[1].name == "Jordan Guest"
 
 
 def test_bad_podcast20_keys_are_clear_errors(demo_show: Path, cli) -> None:
@@ -158,7 +158,7 @@ def test_bad_podcast20_keys_are_clear_errors(demo_show: Path, cli) -> None:
     show_toml.write_text(original)
     episode_toml.write_text(episode_toml.read_text() + '\n[[persons]]\nrole = "guest"\n')
     result = cli("-C", demo_show, "validate")
-    assert result.exit_code == 1 and "field 'persons[0].name' is missing" in result.stderr
+    assert result.exit_code == 1 and "field 'persons[1].name' is missing" in result.stderr
 
 
 def test_max_items_trimming_is_not_a_lost_guid(demo_show: Path, cli, tone: Path) -> None:
