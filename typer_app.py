@@ -243,10 +243,34 @@ def publish(
             on_build_progress=progress.update,
             on_upload_progress=progress.transfer,
         )
+    if not dry_run and report.feed_changed:
+        warn_if_feed_private(opened.settings)
     emit(obj, report.to_dict(), publish_text(report, dry_run))
     if dry_run and report.unchecked:
         typer.echo(f"error: {incomplete_dry_run_text(report)}", err=True)
         raise typer.Exit(EXIT_DATA)
+
+
+def warn_if_feed_private(settings: Any) -> None:
+    """After an S3 publish, fetch the feed as a listener's app does (no credentials); warn if it cannot.
+
+    A bucket that is private (no bucket policy granting public read, no ACL) accepts every upload and
+    then answers 403 to every app. Only S3 targets: a local folder is served by whatever the producer
+    deploys it with, later.
+    """
+    from podcast.validate.probes import fetch_feed
+
+    if not settings.target.startswith("s3://"):
+        return
+    _, problem = fetch_feed(settings.feed_url, timeout=10.0)
+    if problem is not None:
+        log.warning(
+            "%s cannot be read without credentials (%s): podcast apps cannot subscribe — grant public read on "
+            "the bucket or prefix with a bucket policy (s3:GetObject for everyone), or set [publish] acl = "
+            '"public-read" where the store uses ACLs, or serve it through a CDN and set [publish] base_url to it',
+            settings.feed_url,
+            problem.message.rsplit("(", 1)[-1].rstrip(")"),
+        )
 
 
 @app.command()

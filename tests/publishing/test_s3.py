@@ -469,3 +469,15 @@ def test_progress_view_shows_bytes_per_second():
     assert text.startswith("2.0 MB ") and text.endswith("/s")
     build = progress.add_task("trailer: encode", total=1.0)
     assert str(_TransferColumn().render(progress.tasks[build])) == ""
+
+
+def test_publish_warns_when_the_feed_cannot_be_read_anonymously(cli, make_s3_show):
+    """Issue 19: a private bucket takes every upload, then answers 403 to every podcast app."""
+    private = make_s3_show("private", acl=None)
+    result = cli("-C", private.root, "publish")
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {private.base_url}/feed.xml cannot be read without credentials (HTTP 403)" in result.stderr
+    assert "bucket policy" in result.stderr
+    public = make_s3_show("public")
+    result = cli("-C", public.root, "publish")
+    assert result.exit_code == 0 and "cannot be read without credentials" not in result.stderr
