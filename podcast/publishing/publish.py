@@ -87,11 +87,37 @@ class PublishReport:
         return {**asdict(self), "uploaded_bytes": self.uploaded_bytes}
 
 
+def episode_labels(show: Show, release: Release, names: RedactionList) -> dict[str, str]:
+    """Object key -> "episode 4 'Title' (slug)", for every object an episode's record names.
+
+    The title is the redacted one; the slug is redacted too, since a folder name can hold a name.
+    """
+    by_slug = {episode.slug: episode for episode in show.episodes}
+    labels: dict[str, str] = {}
+    for slug, record in release.episodes.items():
+        episode = by_slug.get(slug)
+        if episode is None:
+            continue
+        label = f"episode {episode.manifest.number} '{episode.manifest.title}' ({names.redact(slug)})"
+        for name, value in record.items():
+            if name.endswith("_key") and isinstance(value, str):
+                labels[value] = label
+            elif name.endswith("_keys") and isinstance(value, list):
+                labels.update({key: label for key in value if isinstance(key, str)})
+    return labels
+
+
 def release_artefacts(
-    release: Release, feed: bytes, *, feed_key: str = "feed.xml", state: bytes | None = None
+    release: Release,
+    feed: bytes,
+    *,
+    feed_key: str = "feed.xml",
+    state: bytes | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[Artefact]:
     """Everything a release plan publishes: its objects, the feed and the state record."""
-    artefacts = [Artefact(obj.key, source=obj.source) for obj in release.objects]
+    labels = labels or {}
+    artefacts = [Artefact(obj.key, source=obj.source, episode=labels.get(obj.key)) for obj in release.objects]
     artefacts.append(Artefact(feed_key, data=feed))
     state_bytes = state if state is not None else encode_episodes_for_scan(release.episodes)
     artefacts.append(Artefact(STATE_KEY, data=state_bytes))
@@ -108,7 +134,8 @@ def gate_release(
     through :func:`scan_artefacts` with ``Artefact(key, data=...)`` before it goes up.
     """
     names = show.redactions if names is None else names
-    refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names), action=action)
+    labels = episode_labels(show, release, names)
+    refuse_if_hits(scan_artefacts(release_artefacts(release, feed, labels=labels), names), action=action)
 
 
 def _check_no_episode_lost(state: StateRecord, first_seen: set[str], release: Release, target: Target) -> None:
