@@ -162,7 +162,7 @@ def rename(
     from podcast.publishing.state import read_state
     from podcast.show.scaffold import rename_episode
 
-    obj = command_context(ctx, json_flag)
+    obj = command_context(ctx, json_flag, slugs=[old])
     with reported_errors(obj):
         opened = open_show(obj, target=target)
         episode = opened.show.episode(old)  # a typo in OLD gets "did you mean"
@@ -184,7 +184,7 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
     from podcast.build.batch import build_episodes
     from podcast.safeguarding.listen_back import read_listen_back
 
-    obj = command_context(ctx, json_flag)
+    obj = command_context(ctx, json_flag, slugs=slugs)
     results: list[dict[str, Any]] = []
     failures: list[str] = []
     with reported_errors(obj):
@@ -225,7 +225,7 @@ def publish(
     from podcast.show.model import utc_now
     from podcast.validate.runner import refuse_invalid_feed
 
-    obj = command_context(ctx, json_flag)
+    obj = command_context(ctx, json_flag, slugs=slugs)
     with reported_errors(obj), ProgressView(obj) as progress:
         opened = open_show(obj, target=target, base_url=base_url)
         now = utc_now()
@@ -290,7 +290,7 @@ def transcribe(
     from podcast.build.transcripts import adopt_transcript, transcribe_episode
     from podcast.show.model import load_show
 
-    obj = command_context(ctx, json_flag)
+    obj = command_context(ctx, json_flag, slugs=[slug])
     with reported_errors(obj):
         # Only the show: transcribing needs no publish settings, so a bad base URL does not stop it.
         show = load_show(obj.show_dir)
@@ -491,7 +491,7 @@ def bleeps(
     from podcast.build.stages import build_episode
     from podcast.safeguarding.listen_back import read_listen_back
 
-    obj = command_context(ctx, json_flag)
+    obj = command_context(ctx, json_flag, slugs=[slug])
     with reported_errors(obj), ProgressView(obj) as progress:
         opened = open_show(obj)
         episode = opened.show.episode(slug)
@@ -520,7 +520,7 @@ def review(
     from podcast.publishing.review import review as run_review
     from podcast.show.model import utc_now
 
-    obj = command_context(ctx, json_flag)
+    obj = command_context(ctx, json_flag, slugs=[slug])
     with reported_errors(obj):
         opened = open_show(obj, target=target)
         seconds = parse_expires(expires or opened.show.manifest.safeguarding.review_expires)
@@ -554,7 +554,7 @@ def takedown(
     from podcast.publishing.takedown import takedown as run_takedown
     from podcast.show.model import utc_now
 
-    obj = command_context(ctx, json_flag)
+    obj = command_context(ctx, json_flag, slugs=[slug])
     with reported_errors(obj):
         # Never waits on the redaction list: a missing or unreadable one withholds the reason instead.
         opened = open_show(obj, target=target, base_url=base_url, without_unreadable_list=True)

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import json
 import logging
+import re
 import signal
 import sys
 import threading
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("podcast")
 
 
+_EPISODE_PATH = re.compile(r"episodes/([a-z0-9-]+)/")
+
+
 class OncePerRun(logging.Handler):
     """Prints each warning once per run on stderr, and keeps them for ``--json`` output.
 
@@ -47,9 +51,22 @@ class OncePerRun(logging.Handler):
         self.stream.setFormatter(StderrFormatter())
         self.seen: set[str] = set()
         self.warnings: list[str] = []
+        self.focus: set[str] | None = None  # the slugs a command acts on; None = every episode
+
+    def only_episodes(self, slugs: list[str] | None) -> None:
+        """Keep quiet about episodes the command does not act on (``podcast build ep-2`` says nothing of ep-1)."""
+        self.focus = set(slugs) if slugs else None
+
+    def _elsewhere(self, text: str) -> bool:
+        if self.focus is None:
+            return False
+        about = _EPISODE_PATH.search(text)
+        return about is not None and about.group(1) not in self.focus
 
     def emit(self, record: logging.LogRecord) -> None:
         text = redact_urls(record.getMessage())
+        if record.levelno == logging.WARNING and self._elsewhere(text):
+            return
         if record.levelno >= logging.WARNING:
             if text in self.seen:
                 return
@@ -129,10 +146,13 @@ def signals_interrupt() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def command_context(ctx: typer.Context, json_flag: bool = False) -> Context:
+def command_context(ctx: typer.Context, json_flag: bool = False, *, slugs: list[str] | None = None) -> Context:
+    """The command's Context; ``slugs`` are the episodes it acts on (warnings about others stay quiet)."""
     obj: Context = ctx.obj
     if json_flag and not obj.json:
         obj = dataclasses.replace(obj, json=True)
+    if obj.log is not None:
+        obj.log.only_episodes(slugs)
     return obj
 
 

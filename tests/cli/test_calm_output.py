@@ -53,3 +53,15 @@ def test_a_withdrawn_episode_stays_quiet(demo_show: Path, cli, monkeypatch: pyte
     toml.write_text(toml.read_text().replace("explicit = false", "explicit = false\nwithdrawn = true"))
     quiet = cli("-C", demo_show, "status")
     assert quiet.exit_code == 0 and quiet.stderr == "", quiet.stderr
+
+
+def test_warnings_only_for_the_episodes_a_command_acts_on(demo_show: Path, cli, tone: Path) -> None:
+    assert cli("-C", demo_show, "new", "second", "--audio", tone).exit_code == 0
+    toml = demo_show / "episodes" / "second" / "episode.toml"
+    toml.write_text(toml.read_text().replace("explicit = false", "explicit = false\nsesaon = 2"))
+    other = cli("-C", demo_show, "review", "trailer")  # refused on a local target, after loading the show
+    assert other.exit_code == 1 and "sesaon" not in other.stderr
+    this = cli("-C", demo_show, "review", "second")
+    assert this.stderr.count("sesaon") == 1
+    everything = cli("-C", demo_show, "status")
+    assert everything.stderr.count("sesaon") == 1
