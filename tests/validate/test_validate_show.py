@@ -137,7 +137,7 @@ href = "https://example.org/alex"
     assert (info.apple_verify, info.license, info.medium) == ("abc123", "cc-by-nc-nd-4.0", "podcast")
     assert show.manifest.publish.new_feed_url == "https://feeds.example.net/sv.xml"
     assert show.manifest.feed.max_items == 50
-    assert show.episode("trailer").manifest.persons[1].name == "Jordan Guest"
+    assert show.episode("trailer").manifest.persons[0].name == "Jordan Guest"
 
 
 def test_bad_podcast20_keys_are_clear_errors(demo_show: Path, cli) -> None:
