@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from podcast.artwork import metadata_blocks
@@ -397,7 +397,8 @@ def _owned(hits: list[Hit], artefact: Artefact) -> list[Hit]:
     if artefact.episode is None:
         return hits
     kind = _KINDS.get(artefact.key.split("/", 1)[0], "file")
-    return [Hit(f"{artefact.episode}, its {kind}", hit.place, hit.entry_line) for hit in hits]
+    suffix = PurePosixPath(artefact.key).suffix  # which of its files: transcript .vtt, .srt, .json ...
+    return [Hit(f"{artefact.episode}, its {kind} {suffix}".rstrip(), hit.place, hit.entry_line) for hit in hits]
 
 
 def scan_artefacts(artefacts: Iterable[Artefact], names: RedactionList) -> list[Hit]:

@@ -153,7 +153,7 @@ def test_publish_refuses_a_name_in_an_object_name(show, tmp_path, monkeypatch, c
     # Named as the producer knows the episode (issue 19), not by an object key built from its name.
     assert error.startswith(
         "error: safeguarding: publishing refused, 4 place(s) contain a name from the redaction list: "
-        "episode 1 'Episode 1' ([name withheld]-story), its audio object name (redaction list line 1)"
+        "episode 1 'Episode 1' ([name withheld]-story), its audio .mp3 object name (redaction list line 1)"
     )
     assert "enclosure @url" in error
     assert "nothing was uploaded" in error
