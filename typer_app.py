@@ -100,8 +100,8 @@ def main(
 
     Example: podcast -C ~/shows/survivor-voices publish
     """
-    configure_logging(verbose, quiet)
-    ctx.obj = Context(show_dir=show_dir, json=json_output, verbose=verbose, quiet=quiet)
+    handler = configure_logging(verbose, quiet)
+    ctx.obj = Context(show_dir=show_dir, json=json_output, verbose=verbose, quiet=quiet, log=handler)
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -122,9 +122,9 @@ def init(
     from podcast.show.scaffold import init_show
 
     obj = command_context(ctx)
-    with reported_errors():
+    with reported_errors(obj):
         created = init_show(directory or obj.show_dir, title=title, base_url=base_url)
-    emit(obj, {"created": [str(p) for p in created]}, init_text(created))
+    emit(obj, {"created": [str(p) for p in created]}, init_text(created, base_url_given=base_url is not None))
 
 
 @app.command()
@@ -145,13 +145,42 @@ def new(
     from podcast.show.scaffold import new_episode
 
     obj = command_context(ctx, json_flag)
-    with reported_errors(), signals_interrupt():  # an interrupted copy is removed, never left half-written
-        when = parse_when(published)
-        folder = new_episode(find_show_root(obj.show_dir), slug, audio, title=title, number=number, published=when)
+    with reported_errors(obj), signals_interrupt():  # an interrupted copy is removed, never left half-written
+        root = find_show_root(obj.show_dir)
+        when = parse_when(published, root)
+        folder = new_episode(root, slug, audio, title=title, number=number, published=when)
     emit(
         obj,
         {"slug": slug, "folder": str(folder)},
         f"created {folder}/episode.toml — edit the notes, then `podcast build {slug}`",
+    )
+
+
+@app.command()
+def rename(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="The episode's folder name now.")],
+    new: Annotated[str, typer.Argument(help="Its new folder name: lowercase letters, digits and dashes.")],
+    target: TargetOption = None,
+    json_flag: JsonOption = False,
+) -> None:
+    """Rename an episode's folder; its GUID stays, so apps still know it. Refused once it is published.
+
+    Example: podcast rename episdoe-3 episode-3
+    """
+    from podcast.publishing.state import read_state
+    from podcast.show.scaffold import rename_episode
+
+    obj = command_context(ctx, json_flag, slugs=[old])
+    with reported_errors(obj):
+        opened = open_show(obj, target=target)
+        episode = opened.show.episode(old)  # a typo in OLD gets "did you mean"
+        live = old in read_state(opened.target).episodes
+        folder = rename_episode(opened.show.root, episode.slug, new, live=live)
+    emit(
+        obj,
+        {"old": old, "new": new, "folder": str(folder), "guid": episode.guid},
+        f"renamed episodes/{old} to episodes/{new} (guid {episode.guid} kept) — next: `podcast build {new}`",
     )
 
 
@@ -164,13 +193,13 @@ def build(ctx: typer.Context, slugs: SlugsArgument = None, json_flag: JsonOption
     from podcast.build.batch import build_episodes
     from podcast.safeguarding.listen_back import read_listen_back
 
-    obj = command_context(ctx, json_flag)
+    obj = command_context(ctx, json_flag, slugs=slugs)
     results: list[dict[str, Any]] = []
     failures: list[str] = []
-    with reported_errors():
+    with reported_errors(obj):
         opened = open_show(obj)
         episodes = opened.show.select(slugs)
-    with reported_errors(), ProgressView(obj) as progress:  # reported_errors: Ctrl+C gives one line and 130
+    with reported_errors(obj), ProgressView(obj) as progress:  # reported_errors: Ctrl+C gives one line and 130
         # Two episodes at a time (PODCAST_JOBS); a failing episode does not stop the others.
         outcomes = build_episodes(opened.show, episodes, opened.settings, on_progress=progress.update)
     for outcome in outcomes:
@@ -203,25 +232,54 @@ def publish(
     """
     from podcast.publishing.publish import publish as run_publish
     from podcast.show.model import utc_now
+    from podcast.validate.runner import refuse_invalid_feed
 
-    obj = command_context(ctx, json_flag)
-    with reported_errors(), ProgressView(obj) as progress:
+    obj = command_context(ctx, json_flag, slugs=slugs)
+    with reported_errors(obj), ProgressView(obj) as progress:
         opened = open_show(obj, target=target, base_url=base_url)
+        now = utc_now()
+        show = opened.show
+        artwork = [(show.artwork_path, str(show.artwork_path.relative_to(show.root)))]
         report = run_publish(
             opened.show,
             opened.settings,
             opened.target,
             slugs=slugs,
-            now=utc_now(),
+            now=now,
+            check_feed=lambda feed: refuse_invalid_feed(feed, artwork=artwork, now=now),
             dry_run=dry_run,
             accept_fewer_names=accept_fewer_names,
             on_build_progress=progress.update,
             on_upload_progress=progress.transfer,
         )
+    if not dry_run and report.feed_changed:
+        warn_if_feed_private(opened.settings)
     emit(obj, report.to_dict(), publish_text(report, dry_run))
     if dry_run and report.unchecked:
         typer.echo(f"error: {incomplete_dry_run_text(report)}", err=True)
         raise typer.Exit(EXIT_DATA)
+
+
+def warn_if_feed_private(settings: Any) -> None:
+    """After an S3 publish, fetch the feed as a listener's app does (no credentials); warn if it cannot.
+
+    A bucket that is private (no bucket policy granting public read, no ACL) accepts every upload and
+    then answers 403 to every app. Only S3 targets: a local folder is served by whatever the producer
+    deploys it with, later.
+    """
+    from podcast.validate.probes import fetch_feed
+
+    if not settings.target.startswith("s3://"):
+        return
+    _, problem = fetch_feed(settings.feed_url, timeout=10.0)
+    if problem is not None:
+        log.warning(
+            "%s cannot be read without credentials (%s): podcast apps cannot subscribe — grant public read on "
+            "the bucket or prefix with a bucket policy (s3:GetObject for everyone), or set [publish] acl = "
+            '"public-read" where the store uses ACLs, or serve it through a CDN and set [publish] base_url to it',
+            settings.feed_url,
+            problem.message.rsplit("(", 1)[-1].rstrip(")"),
+        )
 
 
 @app.command()
@@ -241,8 +299,8 @@ def transcribe(
     from podcast.build.transcripts import adopt_transcript, transcribe_episode
     from podcast.show.model import load_show
 
-    obj = command_context(ctx, json_flag)
-    with reported_errors():
+    obj = command_context(ctx, json_flag, slugs=[slug])
+    with reported_errors(obj):
         # Only the show: transcribing needs no publish settings, so a bad base URL does not stop it.
         show = load_show(obj.show_dir)
         episode = show.episode(slug)
@@ -282,7 +340,7 @@ def feed(
     from podcast.show.model import utc_now
 
     obj = command_context(ctx)
-    with reported_errors(), ProgressView(obj) as progress:
+    with reported_errors(obj), ProgressView(obj) as progress:
         opened = open_show(obj, base_url=base_url)
         data = write_feed_for(opened.show, opened.settings, now=utc_now(), on_build_progress=progress.update)
         if output is not None and str(output) == "-":
@@ -316,7 +374,7 @@ def validate(
     from podcast.validate.show import validate_show
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(obj):
         if feed_file is not None:
             data = feed_file.read_bytes()
             previous = previous_file.read_bytes() if previous_file is not None else None
@@ -362,7 +420,7 @@ def loudness(
     code = 0
     for path in files:
         try:
-            with reported_errors():
+            with reported_errors(obj):
                 stats = measure_loudness(path)
         except typer.Exit as exc:
             code = code or exc.exit_code
@@ -383,7 +441,7 @@ def status(ctx: typer.Context, target: TargetOption = None, json_flag: JsonOptio
     from podcast.show.model import utc_now
 
     obj = command_context(ctx, json_flag)
-    with reported_errors():
+    with reported_errors(obj):
         opened = open_show(obj, target=target)
         rows = show_status(opened.show, opened.settings, opened.target, now=utc_now())
     emit(obj, {"episodes": rows}, status_text(rows))
@@ -405,7 +463,7 @@ def serve(
     from podcast.publishing.serve import make_server
 
     obj = command_context(ctx)
-    with reported_errors():
+    with reported_errors(obj):
         opened = open_show(obj, target=target)
         folder = opened.target
         if not isinstance(folder, LocalFolderTarget):
@@ -442,8 +500,8 @@ def bleeps(
     from podcast.build.stages import build_episode
     from podcast.safeguarding.listen_back import read_listen_back
 
-    obj = command_context(ctx, json_flag)
-    with reported_errors(), ProgressView(obj) as progress:
+    obj = command_context(ctx, json_flag, slugs=[slug])
+    with reported_errors(obj), ProgressView(obj) as progress:
         opened = open_show(obj)
         episode = opened.show.episode(slug)
         built = build_episode(
@@ -471,20 +529,22 @@ def review(
     from podcast.publishing.review import review as run_review
     from podcast.show.model import utc_now
 
-    obj = command_context(ctx, json_flag)
-    with reported_errors():
+    obj = command_context(ctx, json_flag, slugs=[slug])
+    with reported_errors(obj):
         opened = open_show(obj, target=target)
         seconds = parse_expires(expires or opened.show.manifest.safeguarding.review_expires)
+        now = utc_now()
         report = run_review(
             opened.show,
             opened.settings,
             opened.target,
             slug,
             expires_s=seconds,
-            now=utc_now(),
+            now=now,
             accept_fewer_names=accept_fewer_names,
         )
-    emit(obj, report.to_dict(), review_text(report))
+    title = opened.show.episode(slug).manifest.title  # redacted, like everything the show holds
+    emit(obj, report.to_dict(), review_text(report, title=title, now=now))
 
 
 @app.command(name="import")
@@ -512,7 +572,7 @@ def import_(
 
     obj = command_context(ctx, json_flag)
     root = directory or obj.show_dir
-    with reported_errors(), signals_interrupt(), ProgressView(obj) as progress:
+    with reported_errors(obj), signals_interrupt(), ProgressView(obj) as progress:
         options = ImportOptions(
             dry_run=dry_run,
             limit=limit,
@@ -548,8 +608,8 @@ def takedown(
     from podcast.publishing.takedown import takedown as run_takedown
     from podcast.show.model import utc_now
 
-    obj = command_context(ctx, json_flag)
-    with reported_errors():
+    obj = command_context(ctx, json_flag, slugs=[slug])
+    with reported_errors(obj):
         # Never waits on the redaction list: a missing or unreadable one withholds the reason instead.
         opened = open_show(obj, target=target, base_url=base_url, without_unreadable_list=True)
         report = run_takedown(opened.show, opened.settings, opened.target, slug, reason=reason, now=utc_now())

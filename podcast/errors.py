@@ -71,6 +71,10 @@ class StorageError(PodcastError):
     exit_code = EXIT_STORAGE
 
 
+class CredentialsMissing(StorageError):
+    """No AWS credentials could be found for an S3 target (commands that only read may go on without it)."""
+
+
 class StateConflict(StorageError):
     """Another producer changed the target's state record while this publish was running."""
 

@@ -9,9 +9,11 @@ the module that runs ffmpeg.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from podcast.errors import PodcastError
@@ -33,6 +35,28 @@ def special_kind(mode: int) -> str:
     ('a FIFO', 'a character device')
     """
     return next((name for test, name in _SPECIAL_KINDS if test(mode)), "not a file")
+
+
+def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.75) -> str | None:
+    """The candidate ``word`` was most likely meant to be (a typo: letters wrong, missing or swapped).
+
+    >>> closest("episod-3", ["episode-3", "episode-4", "trailer"])
+    'episode-3'
+    >>> closest("Master.WAV", ["master.wav", "notes.md"]), closest("zzz", ["trailer"])
+    ('master.wav', None)
+    """
+    by_folded = {candidate.casefold(): candidate for candidate in candidates}
+    match = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=cutoff)
+    return by_folded[match[0]] if match else None
+
+
+def similar_file(path: Path) -> str | None:
+    """The name of a file next to ``path`` that looks like a typo of its name, if one does."""
+    try:
+        names = [entry.name for entry in os.scandir(path.parent) if not entry.name.startswith(".")]
+    except OSError:
+        return None
+    return closest(path.name, names)
 
 
 def require_regular_file(
@@ -58,7 +82,9 @@ def require_regular_file(
     try:
         status = os.stat(path)
     except FileNotFoundError:
-        raise error(f"{what} not found" if what else "file not found", path=shown, fix=missing_fix) from None
+        near = similar_file(path)
+        fix = f"did you mean '{near}'? {missing_fix}" if near else missing_fix
+        raise error(f"{what} not found" if what else "file not found", path=shown, fix=fix) from None
     except OSError as exc:
         raise error(f"{lead}cannot be read ({exc.strerror})", path=shown, fix="check the file's permissions") from None
     if not stat.S_ISREG(status.st_mode):

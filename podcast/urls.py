@@ -60,7 +60,7 @@ def key_with_credentials(data: Any, prefix: str = "") -> str | None:
     >>> key_with_credentials({"publish": {"endpoint_url": "http://admin:pw@127.0.0.1:9000"}})
     'publish.endpoint_url'
     >>> key_with_credentials({"chapters": [{"url": "https://example.org"}, {"url": "https://a@example.org"}]})
-    'chapters[1].url'
+    'chapters[2].url'
     >>> key_with_credentials({"show": {"link": "https://example.org/@ana"}}) is None
     True
     """
@@ -68,7 +68,7 @@ def key_with_credentials(data: Any, prefix: str = "") -> str | None:
         return prefix if has_credentials(data) else None
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
     for key, value in items:
-        name = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
+        name = f"{prefix}[{key + 1}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
         found = key_with_credentials(value, name)
         if found:
             return found

@@ -89,3 +89,36 @@ def audio_key(rendered_key: str, censor: CensorPlan | None, redactions: str = ""
 def tags_key(audio_key: str, values: TagValues, id3_version: int) -> str:
     """The tagged MP3's cache key: the audio, every tag value (chapters and pictures included), the ID3 version."""
     return content_key(audio_key, asdict(values), id3_version)
+
+
+# What `podcast status` names when a build is stale, each with the inputs it covers. Stored beside
+# build.json (parts.json) so status can say *why* without rebuilding anything.
+PART_NAMES = ("audio", "list", "notes", "chapters", "artwork", "transcript", "details")
+
+
+def build_parts(rendered_key: str, values: TagValues, redactions: str) -> dict[str, str]:
+    """One hash per kind of input, so a stale build can be explained ("notes, chapters").
+
+    ``audio`` is the sources and [audio] settings; ``list`` the redaction list's fingerprint;
+    the others split the tag values the way a producer edits them.
+    """
+    return {
+        "audio": rendered_key,
+        "list": content_key(redactions),
+        "notes": content_key(values.notes),
+        "chapters": content_key([asdict(chapter) for chapter in values.chapters]),
+        "artwork": hashlib.sha256(values.cover_jpeg or b"").hexdigest(),
+        "transcript": content_key(values.transcript_text),
+        "details": content_key(
+            values.title,
+            values.show,
+            values.author,
+            values.number,
+            values.season,
+            values.published,
+            values.guid,
+            values.feed_url,
+            values.episode_url,
+            values.copyright,
+        ),
+    }

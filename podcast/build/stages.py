@@ -35,7 +35,7 @@ from podcast.audio.tracks import episode_sources, track_levels
 from podcast.build.alternates import BuiltAlternate, alternates_up_to_date, build_alternates
 from podcast.build.censor import applied_plan, audio_censor
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
-from podcast.build.keys import audio_key, music_flags, render_key, render_settings, sha256_file, tags_key
+from podcast.build.keys import audio_key, build_parts, music_flags, render_key, render_settings, sha256_file, tags_key
 from podcast.build.report import PICTURE_FILE, track_rows, warn_hard_limiting, write_loudness_picture
 from podcast.build.safeguard import check_unlocated, write_bleeps
 from podcast.build.transcripts import Findings, build_transcripts, safeguarding_findings, transcript_text
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 
 Progress = Callable[[str, float], None]
+PARTS_FILE = "parts.json"  # per kind of input, the hash it was built from (podcast.build.keys.build_parts)
 
 
 @dataclass(frozen=True)
@@ -286,10 +287,12 @@ def build_episode(
     id3_version = show.manifest.tags.id3_version
     new_tags_key = tags_key(key, values, id3_version)
     final = folder / f"{episode.slug}.mp3"
+    parts = build_parts(rendered_key, values, list_fingerprint(show))
     if previous and previous.tags_key == new_tags_key and previous.audio_key == key and not audio_rebuilt:
         if previous.alternates == alternates:
+            _write_json_atomic(folder / PARTS_FILE, parts)  # builds older than parts.json get one
             return previous
-        return _record_build(show, replace(previous, alternates=alternates))
+        return _record_build(show, replace(previous, alternates=alternates), parts)
 
     tmp = folder / f".{final.name}.tmp"
     try:
@@ -316,14 +319,16 @@ def build_episode(
         tags_rewritten=True,
         alternates=alternates,
     )
-    return _record_build(show, built)
+    return _record_build(show, built, parts)
 
 
-def _record_build(show: Show, built: BuiltEpisode) -> BuiltEpisode:
+def _record_build(show: Show, built: BuiltEpisode, parts: dict[str, Any]) -> BuiltEpisode:
     """Write build.json (last, so an interrupted build is never taken for a finished one)."""
     record = built.to_dict()
     record["mp3_path"] = str(built.mp3_path.relative_to(show.root))
     record.pop("audio_rebuilt")
     record.pop("tags_rewritten")
-    _write_json_atomic(built.mp3_path.parent / "build.json", record)
+    folder = built.mp3_path.parent
+    _write_json_atomic(folder / "build.json", record)
+    _write_json_atomic(folder / PARTS_FILE, parts)  # what status compares to say why a build is stale
     return built

@@ -54,10 +54,11 @@ InitBaseUrl = Annotated[
     ),
 ]
 NewAudio = Annotated[
-    Path,
+    list[Path],
     typer.Option(
         "--audio",
-        help="The master audio file (copied into the episode folder).",
+        help="The master audio file (copied into the episode folder); repeat it to play several in order: "
+        "--audio intro.wav --audio master.wav --audio outro.wav.",
         exists=True,
         dir_okay=False,
         readable=True,
@@ -66,7 +67,7 @@ NewAudio = Annotated[
 NewPublished = Annotated[
     str | None,
     typer.Option(
-        help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z (default: now). A future time embargoes the episode."
+        help="Release time, ISO 8601 with zone, e.g. 2026-12-01T09:00:00Z, or local time when podcast.toml sets [show] timezone (default: now). A future time embargoes the episode."
     ),
 ]
 PublishDryRun = Annotated[
@@ -115,7 +116,7 @@ ReviewExpires = Annotated[
     str | None,
     typer.Option(
         "--expires",
-        help="How long the links work: 7d, 12h, 30m (at most 7d; default [safeguarding] review_expires or 7d).",
+        help="How long the links work, with a unit: 7d, 12h, 30m (at most 7d; a bare number is refused; default [safeguarding] review_expires or 7d).",
     ),
 ]
 TakedownReason = Annotated[

@@ -8,9 +8,11 @@ code (1 data, 3 ffmpeg, 4 storage); Click keeps exit code 2 for usage errors.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
+import re
 import signal
 import sys
 import threading
@@ -33,6 +35,47 @@ if TYPE_CHECKING:
 log = logging.getLogger("podcast")
 
 
+_EPISODE_PATH = re.compile(r"episodes/([a-z0-9-]+)/")
+
+
+class OncePerRun(logging.Handler):
+    """Prints each warning once per run on stderr, and keeps them for ``--json`` output.
+
+    Loading the show twice in one command (publish checks, then builds) must not repeat a
+    warning; a producer reads a repeated one as two problems.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stream = logging.StreamHandler(sys.stderr)
+        self.stream.setFormatter(StderrFormatter())
+        self.seen: set[str] = set()
+        self.warnings: list[str] = []
+        self.focus: set[str] | None = None  # the slugs a command acts on; None = every episode
+
+    def only_episodes(self, slugs: list[str] | None) -> None:
+        """Keep quiet about episodes the command does not act on (``podcast build ep-2`` says nothing of ep-1)."""
+        self.focus = set(slugs) if slugs else None
+
+    def _elsewhere(self, text: str) -> bool:
+        if self.focus is None:
+            return False
+        about = _EPISODE_PATH.search(text)
+        return about is not None and about.group(1) not in self.focus
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = redact_urls(record.getMessage())
+        if record.levelno == logging.WARNING and self._elsewhere(text):
+            return
+        if record.levelno >= logging.WARNING:
+            if text in self.seen:
+                return
+            self.seen.add(text)
+            if record.levelno == logging.WARNING:
+                self.warnings.append(text)
+        self.stream.handle(record)
+
+
 @dataclass(frozen=True)
 class Context:
     """What the global options decide, handed to every command through ``ctx.obj``."""
@@ -41,6 +84,7 @@ class Context:
     json: bool
     verbose: bool
     quiet: bool
+    log: OncePerRun | None = None  # the run's warnings, for --json
 
 
 class StderrFormatter(logging.Formatter):
@@ -50,23 +94,32 @@ class StderrFormatter(logging.Formatter):
         return f"{record.levelname.lower()}: {redact_urls(record.getMessage())}"
 
 
-def configure_logging(verbose: bool, quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(StderrFormatter())
+def configure_logging(verbose: bool, quiet: bool) -> OncePerRun:
+    handler = OncePerRun()
     root = logging.getLogger("podcast")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
     root.propagate = False
+    return handler
 
 
 @contextlib.contextmanager
-def reported_errors() -> Iterator[None]:
-    """The one place a PodcastError becomes a message and an exit code."""
+def reported_errors(obj: Context | None = None) -> Iterator[None]:
+    """The one place a PodcastError becomes a message and an exit code.
+
+    With --json the error is also on stdout as JSON (``error``: message and exit code, with the
+    run's ``warnings``), so a script reading stdout sees why there is no result.
+    """
     try:
         yield
     except PodcastError as exc:
         log.debug("error details", exc_info=True)
-        typer.echo(f"error: {redact_urls(str(exc))}", err=True)
+        message = redact_urls(str(exc))
+        typer.echo(f"error: {message}", err=True)
+        if obj is not None and obj.json:
+            warnings = list(obj.log.warnings) if obj.log is not None else []
+            error = {"message": message, "exit_code": exc.exit_code}
+            typer.echo(json.dumps({"error": error, "warnings": warnings}, indent=2, sort_keys=True))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("error: interrupted — nothing half-written was kept; run the command again", err=True)
@@ -93,16 +146,24 @@ def signals_interrupt() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def command_context(ctx: typer.Context, json_flag: bool = False) -> Context:
+def command_context(ctx: typer.Context, json_flag: bool = False, *, slugs: list[str] | None = None) -> Context:
+    """The command's Context; ``slugs`` are the episodes it acts on (warnings about others stay quiet)."""
     obj: Context = ctx.obj
     if json_flag and not obj.json:
-        obj = Context(obj.show_dir, True, obj.verbose, obj.quiet)
+        obj = dataclasses.replace(obj, json=True)
+    if obj.log is not None:
+        obj.log.only_episodes(slugs)
     return obj
 
 
 def emit(obj: Context, data: Any, text: str) -> None:
-    """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet)."""
+    """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet).
+
+    With --json, the run's warnings are in the JSON too (``warnings``), as they are on stderr.
+    """
     if obj.json:
+        if isinstance(data, dict) and obj.log is not None and "warnings" not in data:
+            data = {**data, "warnings": list(obj.log.warnings)}
         typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
     elif text and not obj.quiet:
         typer.echo(text)
@@ -137,7 +198,9 @@ def open_show(
     return Opened(show, resolve_settings(show, target=target, base_url=base_url))
 
 
-def parse_when(value: str | None) -> datetime | None:
+def parse_when(value: str | None, root: Path | None = None) -> datetime | None:
+    """An ISO 8601 time from the command line; one without an offset is local time in the show's
+    ``[show] timezone`` (read from ``root``), and refused when the show has none."""
     if value is None:
         return None
     try:
@@ -147,5 +210,20 @@ def parse_when(value: str | None) -> datetime | None:
             f"--published '{value}' is not a date and time", fix="write it like 2026-12-01T09:00:00Z"
         ) from None
     if when.tzinfo is None:
-        raise PodcastError(f"--published '{value}' has no time zone", fix="add Z for UTC or an offset such as +01:00")
+        zone = _show_timezone(root) if root is not None else None
+        if zone is None:
+            raise PodcastError(
+                f"--published '{value}' has no time zone",
+                fix='add Z for UTC or an offset such as +01:00, or set [show] timezone = "Europe/London" in podcast.toml',
+            )
+        from zoneinfo import ZoneInfo
+
+        when = when.replace(tzinfo=ZoneInfo(zone))
     return when
+
+
+def _show_timezone(root: Path) -> str | None:
+    from podcast.show.manifest import SHOW_FILE
+    from podcast.show.reading import load_show_manifest
+
+    return load_show_manifest(root / SHOW_FILE).show.timezone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,10 +15,19 @@ if TYPE_CHECKING:
     from podcast.validate.findings import Finding
 
 
-def init_text(created: list[Path]) -> str:
-    return (
-        "\n".join(f"created {p}" for p in created) + "\nnext: edit podcast.toml, then `podcast new SLUG --audio FILE`"
+def init_text(created: list[Path], *, base_url_given: bool) -> str:
+    lines = [f"created {p}" for p in created]
+    if not base_url_given:
+        lines.append(
+            "next: the show has an example address: set [publish] base_url in podcast.toml to the public "
+            "address that will serve the feed, and [show] guid to the value `podcast validate` then prints "
+            "(or start again in an empty folder with `podcast init --base-url https://...`)"
+        )
+    lines.append(
+        "next: point [safeguarding] redactions at your private list of real names, replace artwork.jpg, "
+        "fill in owner and support_notice, then `podcast new SLUG --audio FILE`"
     )
+    return "\n".join(lines)
 
 
 def build_text(results: list[dict[str, Any]], failures: list[str]) -> str:
@@ -127,8 +137,10 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
         f"{item['slug']}: {listen_back_counts_text(item['slug'], item).removeprefix('; ')}"
         for item in report.listen_back
     ]
-    lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
-    lines += [f"{'would delete' if dry_run else 'deleted'} {key}" for key in report.deleted]
+    if dry_run:  # the plan, object by object; a real publish says it per episode below
+        lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
+        lines += [f"would delete {key}" for key in report.deleted]
+    lines += summary_lines(report.summary, dry_run)
     lines += [
         f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed
     ]
@@ -156,6 +168,29 @@ def notifications_text(notifications: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+_SUMMARY_VERBS = {
+    "added": ("added", "would add"),
+    "changed": ("changed", "would change"),
+    "removed": ("removed", "would remove"),
+}
+
+
+def summary_lines(summary: list[dict[str, Any]], dry_run: bool) -> list[str]:
+    """Each episode a publish added, changed (and what) or removed, by title; the unchanged counted."""
+    lines = []
+    for row in summary:
+        if row["change"] == "unchanged":
+            continue
+        verb = _SUMMARY_VERBS[row["change"]][dry_run]
+        number = f", #{row['number']}" if row["number"] is not None else ""
+        what = f": {', '.join(row['what'])}" if row["what"] else ""
+        lines.append(f"{verb}: '{row['title']}' ({row['slug']}{number}){what}")
+    unchanged = sum(row["change"] == "unchanged" for row in summary)
+    if unchanged:
+        lines.append(f"unchanged: {unchanged} episode(s)")
+    return lines
+
+
 def transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:
     note = (
         f'added transcript = "{path.name}" to episode.toml'
@@ -179,20 +214,51 @@ def loudness_text(rows: list[dict[str, Any]]) -> str:
 
 
 def status_text(rows: list[dict[str, Any]]) -> str:
-    text = "\n".join(
-        f"{r['slug']:<24} #{r['number']:<4} {r['published'][:16]:<17} {r['build']:<10} {r['release']}" for r in rows
-    )
-    return text or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
+    """One line an episode: slug, number, title, length, build state (and why stale), release."""
+    from podcast.timecode import format_duration
+
+    lines = []
+    for r in rows:
+        length = format_duration(r["duration_s"]) if r.get("duration_s") is not None else "-"
+        title = r["title"] if len(r["title"]) <= 26 else r["title"][:25] + "…"
+        build = f"stale ({', '.join(r['stale_because'])})" if r.get("stale_because") else r["build"]
+        release = r["release"]
+        if r.get("release_in"):
+            release = f"embargoed until {r['release_utc']} (in {r['release_in']})"
+        lines.append(f"{r['slug']:<16} #{r['number']:<3} {title:<26} {length:>8}  {build:<9}  {release}")
+    return "\n".join(lines) or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
 
 
-def review_text(report: ReviewReport) -> str:
+def review_text(report: ReviewReport, *, title: str, now: datetime) -> str:
+    """The links, their lifetime in words, and a message the producer can paste into an email as it is."""
+    from podcast.timecode import until_text
+
+    until = until_text(datetime.fromisoformat(report.expires_at), now)
     lines = [redactions_text(report.redactions)]
     lines += [f"{link['what']}: {link['url']}" for link in report.links]
     if report.listen_back:
         counts = f"{len(report.listen_back['hidden'])} hidden, {len(report.listen_back['near_misses'])} near miss(es)"
         lines.append(f"listen back: {counts} — the list is in the listen-back link, for the contributor too")
-    lines.append(f"links work until {report.expires_at}; they are private and not in the feed")
+    lines.append(f"links work {until}; they are private and not in the feed")
+    lines += ["", "ready to send (copy everything below this line):", *review_message(report, title=title, until=until)]
     return "\n".join(lines)
+
+
+_REVIEW_WHAT = {
+    "audio": "Listen to the episode",
+    "transcript": "Read the transcript",
+    "listen-back": "Where a name was hidden (times only)",
+    "page": "The review page",
+}
+
+
+def review_message(report: ReviewReport, *, title: str, until: str) -> list[str]:
+    """A short, kind message for the contributor: what it is, the links, how long they work, keep it private."""
+    lines = [f'Hello, here is a private preview of "{title}" before it is released.']
+    lines += [f"{_REVIEW_WHAT.get(link['what'], link['what'].capitalize())}: {link['url']}" for link in report.links]
+    lines.append(f"The links work {until}. Please do not share them: they are only for you.")
+    lines.append("If anything should change, reply to this message and we will hold the episode until it is right.")
+    return lines
 
 
 def takedown_text(report: TakedownReport) -> str:

@@ -80,6 +80,8 @@ class PublishReport:
     listen_back: list[dict[str, Any]] = field(default_factory=list)  # per episode: bleeps and near misses (counts)
     show_guid_written: str | None = None  # podcast:guid computed from the feed URL and written to podcast.toml
     notifications: list[dict[str, Any]] = field(default_factory=list)  # WebSub hubs / pubnotify told (notify.py)
+    # Per episode, by title: {"slug", "number", "title", "change": added|changed|removed|unchanged, "what": [...]}
+    summary: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def uploaded_bytes(self) -> int:
@@ -110,11 +112,37 @@ def live_show_guid(feed: bytes | None) -> str | None:
     return value or None
 
 
+def episode_labels(show: Show, release: Release, names: RedactionList) -> dict[str, str]:
+    """Object key -> "episode 4 'Title' (slug)", for every object an episode's record names.
+
+    The title is the redacted one; the slug is redacted too, since a folder name can hold a name.
+    """
+    by_slug = {episode.slug: episode for episode in show.episodes}
+    labels: dict[str, str] = {}
+    for slug, record in release.episodes.items():
+        episode = by_slug.get(slug)
+        if episode is None:
+            continue
+        label = f"episode {episode.manifest.number} '{episode.manifest.title}' ({names.redact(slug)})"
+        for name, value in record.items():
+            if name.endswith("_key") and isinstance(value, str):
+                labels[value] = label
+            elif name.endswith("_keys") and isinstance(value, list):
+                labels.update({key: label for key in value if isinstance(key, str)})
+    return labels
+
+
 def release_artefacts(
-    release: Release, feed: bytes, *, feed_key: str = "feed.xml", state: bytes | None = None
+    release: Release,
+    feed: bytes,
+    *,
+    feed_key: str = "feed.xml",
+    state: bytes | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[Artefact]:
     """Everything a release plan publishes: its objects, the feed and the state record."""
-    artefacts = [Artefact(obj.key, source=obj.source) for obj in release.objects]
+    labels = labels or {}
+    artefacts = [Artefact(obj.key, source=obj.source, episode=labels.get(obj.key)) for obj in release.objects]
     artefacts.append(Artefact(feed_key, data=feed))
     state_bytes = state if state is not None else encode_episodes_for_scan(release.episodes)
     artefacts.append(Artefact(STATE_KEY, data=state_bytes))
@@ -131,7 +159,8 @@ def gate_release(
     through :func:`scan_artefacts` with ``Artefact(key, data=...)`` before it goes up.
     """
     names = show.redactions if names is None else names
-    refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names), action=action)
+    labels = episode_labels(show, release, names)
+    refuse_if_hits(scan_artefacts(release_artefacts(release, feed, labels=labels), names), action=action)
 
 
 def _check_no_episode_lost(state: StateRecord, first_seen: set[str], release: Release, target: Target) -> None:
@@ -232,6 +261,55 @@ def _check_guids_kept(live: list[Episode], state: StateRecord) -> None:
             )
 
 
+# Which parts of a published episode's record say what changed, in a producer's words.
+_CHANGED_PARTS = (
+    ("chapters", ("chapters", "chapters_key", "chapter_image_keys")),
+    ("transcript", ("transcripts", "transcript_keys")),
+    ("artwork", ("artwork_key",)),
+)
+
+
+def summarise(
+    show: Show, before: dict[str, EpisodeRecord], after: dict[str, EpisodeRecord], built: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """What a publish did to each episode, by title: added, changed (and what), removed, unchanged.
+
+    ``built`` says whether an episode's audio was rendered again or only re-tagged (title, notes
+    and the other details live in the MP3's tags as well as in the feed).
+    """
+    by_slug = {episode.slug: episode for episode in show.episodes}
+    actions = {item["slug"]: item["action"] for item in built}
+    rows = []
+    for slug in sorted(
+        set(before) | set(after), key=lambda s: (by_slug[s].manifest.number, s) if s in by_slug else (-1, s)
+    ):
+        old, new = before.get(slug), after.get(slug)
+        what: list[str] = []
+        if old is None:
+            change = "added"
+        elif new is None:
+            change = "removed"
+        elif _same_record(old, new):
+            change = "unchanged"
+        else:
+            change = "changed"
+            if old.get("sha256") != new.get("sha256"):
+                what.append("audio" if actions.get(slug) == "built" else "title, notes or details")
+            what += [name for name, keys in _CHANGED_PARTS if any(old.get(k) != new.get(k) for k in keys)]
+            what = what or ["details"]
+        episode = by_slug.get(slug)
+        rows.append(
+            {
+                "slug": slug,
+                "number": episode.manifest.number if episode else None,
+                "title": episode.manifest.title if episode else slug,
+                "change": change,
+                "what": what,
+            }
+        )
+    return rows
+
+
 def publish(
     show: Show,
     settings: PublishSettings,
@@ -244,12 +322,15 @@ def publish(
     on_build_progress: Callable[[str, str, float], None] | None = None,
     on_upload: Callable[[PlannedObject], None] | None = None,
     on_upload_progress: Callable[[str, int, int], None] | None = None,
+    check_feed: Callable[[bytes], None] | None = None,
 ) -> PublishReport:
     """Build what is stale, upload what changed, write the feed, record state, clean up.
 
     Uploads need no lock (content-hashed names); the feed, the state record and deletions
     happen under the target's publish lock (:mod:`podcast.publishing.lock`). If another producer
     published while this one uploaded, the release is planned again on top of theirs.
+    ``check_feed`` (the console passes `podcast validate`'s rules) sees the planned feed before
+    any upload and raises to stop the publish.
     """
     live, embargoed, withdrawn = live_episodes(show, now)
     selected = {episode.slug for episode in show.select(slugs)}
@@ -301,9 +382,10 @@ def publish(
         report.episodes = [item.episode.slug for item in release.items]
         if used.changed:  # carried episodes went out under the old list: their files are not rescanned now
             report.unchecked = sorted(set(release.episodes) - set(built))
-        gate_release(
-            show, release, build_feed(release.channel, release.items)
-        )  # safeguarding: refuse before any upload
+        planned_feed = build_feed(release.channel, release.items)
+        gate_release(show, release, planned_feed)  # safeguarding: refuse before any upload
+        if check_feed is not None:
+            check_feed(planned_feed)
         report.unchanged = 0
         # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
         for obj in sorted(release.objects, key=upload_rank):
@@ -342,6 +424,7 @@ def publish(
         return release, build_feed(release.channel, release.items), encoded
 
     release, feed, encoded = stage(state)
+    report.summary = summarise(show, state.episodes, release.episodes, report.built)
     live_feed = target.get_bytes(FEED_KEY)
     report.feed_changed = live_feed != feed
     if dry_run or (live_feed == feed and raw_state == encoded and not report.deleted):
@@ -354,6 +437,7 @@ def publish(
         if latest != version:
             log.info("someone else published meanwhile; planning again on top of their release")
             release, feed, encoded = stage(fresh)
+            report.summary = summarise(show, fresh.episodes, release.episodes, report.built)
             report.feed_changed = target.get_bytes(FEED_KEY) != feed
         # 2. The feed, only once everything it names is in place.
         if report.feed_changed:

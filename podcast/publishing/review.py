@@ -61,10 +61,17 @@ class ReviewReport:
 
 
 def parse_expires(text: str) -> int:
-    """A lifetime like ``7d``, ``12h``, ``30m`` or ``3600`` (seconds) in seconds, at most 7 days.
+    """A lifetime like ``7d``, ``12h`` or ``30m`` in seconds, at most 7 days.
 
-    >>> parse_expires("7d"), parse_expires("12h"), parse_expires("90")
+    A bare number is refused: ``2`` once silently meant two seconds, and a contributor got a
+    link that had expired before the message reached them.
+
+    >>> parse_expires("7d"), parse_expires("12h"), parse_expires("90s")
     (604800, 43200, 90)
+    >>> parse_expires("2")
+    Traceback (most recent call last):
+    ...
+    podcast.errors.PodcastError: --expires '2' has no unit — write 2d for days, 2h for hours or 2m for minutes
     >>> parse_expires("8d")
     Traceback (most recent call last):
     ...
@@ -74,6 +81,12 @@ def parse_expires(text: str) -> int:
     if not match or int(match.group(1)) == 0:
         raise PodcastError(
             f"--expires '{text}' is not a lifetime", fix="write a number and a unit, e.g. 7d, 12h or 30m"
+        )
+    if not match.group(2):
+        number = match.group(1)
+        raise PodcastError(
+            f"--expires '{text}' has no unit",
+            fix=f"write {number}d for days, {number}h for hours or {number}m for minutes",
         )
     seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
     if seconds > MAX_EXPIRES_S:

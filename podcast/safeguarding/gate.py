@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from podcast.artwork import metadata_blocks
@@ -385,6 +385,20 @@ class Artefact:
     key: str
     source: Path | None = None
     data: bytes | None = None
+    # Who it belongs to, as a producer names an episode ("episode 4 'Title' (slug)"): a refusal names
+    # the episode, not an object key built from its (possibly replaced) name.
+    episode: str | None = None
+
+
+_KINDS = {"media": "audio", "transcripts": "transcript", "chapters": "chapters", "artwork": "artwork"}
+
+
+def _owned(hits: list[Hit], artefact: Artefact) -> list[Hit]:
+    if artefact.episode is None:
+        return hits
+    kind = _KINDS.get(artefact.key.split("/", 1)[0], "file")
+    suffix = PurePosixPath(artefact.key).suffix  # which of its files: transcript .vtt, .srt, .json ...
+    return [Hit(f"{artefact.episode}, its {kind} {suffix}".rstrip(), hit.place, hit.entry_line) for hit in hits]
 
 
 def scan_artefacts(artefacts: Iterable[Artefact], names: RedactionList) -> list[Hit]:
@@ -394,11 +408,12 @@ def scan_artefacts(artefacts: Iterable[Artefact], names: RedactionList) -> list[
     hits: list[Hit] = []
     for artefact in artefacts:
         if artefact.data is not None:
-            hits += scan_key(artefact.key, names) + scan_bytes(artefact.key, artefact.data, names)
+            found = scan_key(artefact.key, names) + scan_bytes(artefact.key, artefact.data, names)
         elif artefact.source is not None:
-            hits += scan_object(artefact.key, artefact.source, names)
+            found = scan_object(artefact.key, artefact.source, names)
         else:
-            hits += scan_key(artefact.key, names)
+            found = scan_key(artefact.key, names)
+        hits += _owned(found, artefact)
     # An object name or a JSON path can itself hold the name: redact them before anyone sees a hit.
     return [Hit(names.redact(hit.artefact), names.redact(hit.place), hit.entry_line) for hit in hits]
 

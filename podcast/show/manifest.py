@@ -15,6 +15,7 @@ import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -111,6 +112,15 @@ BlockService = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 Medium = Literal["podcast", "music", "video", "film", "audiobook", "newsletter", "blog"]
 
 
+def _known_zone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone name") from None
+    return value
+
+
 class ShowInfo(_Section):
     title: Text255
     description: Annotated[str, Field(min_length=1)]
@@ -141,10 +151,13 @@ class ShowInfo(_Section):
     comments: bool = True  # false: every episode says podcast:socialInteract protocol="disabled"
     podroll: list[PodrollShow] = []  # podcast:podroll: other shows this one recommends
     complete: bool = False  # itunes:complete: no more episodes will be published
+    # An IANA zone ("Europe/London"): episode times written without an offset are local times in it.
+    timezone: str | None = None
 
     _check_title = field_validator("title", "author", "description", "support_notice", "copyright", "artwork_alt")(
         _no_control_chars
     )
+    _check_zone = field_validator("timezone")(_known_zone)
 
 
 class Alternate(_Section):
@@ -241,7 +254,7 @@ class SafeguardingSettings(_Section):
     require_redactions: bool = False  # refuse to work without a list (e.g. a cron job missing PODCAST_REDACTIONS)
     audio: Literal["bleep", "mute"] = "bleep"  # what a listed name sounds like where word timestamps exist
     audit_log: Annotated[str, Field(min_length=1)] = "safeguarding/audit.log"  # relative to podcast.toml
-    review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]?$")] = "7d"  # default lifetime of review links
+    review_expires: Annotated[str, Field(pattern=r"^\d+[smhd]$")] = "7d"  # default lifetime of review links
 
 
 class TagSettings(_Section):
@@ -339,9 +352,13 @@ class EpisodeManifest(_Section):
 
     @field_validator("published")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
+    def _aware(cls, value: datetime, info: ValidationInfo) -> datetime:
+        """A time without an offset is local time in the show's [show] timezone; without one, refused."""
         if value.tzinfo is None:
-            raise ValueError("has no time zone")
+            zone = (info.context or {}).get("timezone")
+            if zone is None:
+                raise ValueError('has no time zone (add Z or an offset, or set [show] timezone = "Europe/London")')
+            return value.replace(tzinfo=ZoneInfo(zone))
         return value
 
     @model_validator(mode="before")

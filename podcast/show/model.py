@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from podcast.errors import AudioInvalid, EpisodeInvalid, EpisodeNotFound, RedactionListInvalid, ShowInvalid
-from podcast.files import require_regular_file
+from podcast.files import closest, require_regular_file
 from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, EpisodeManifest, ShowManifest
 from podcast.show.reading import load_episode_manifest, load_show_manifest
 from podcast.show.redactions import RedactionList, configured_redactions
@@ -66,11 +66,16 @@ class Show:
         for episode in self.episodes:
             if episode.slug == slug:
                 return episode
-        raise EpisodeNotFound(
-            f"no episode '{slug}'",
-            path=self.root / "episodes",
-            fix=f"check the spelling, or create it with `podcast new {slug} --audio FILE`",
-        )
+        slugs = [episode.slug for episode in self.episodes]
+        near = closest(slug, slugs)
+        if near is not None:
+            fix = f"did you mean '{near}'? (`podcast status` lists every episode)"
+        elif slugs:
+            shown = ", ".join(slugs[:8]) + (f" and {len(slugs) - 8} more" if len(slugs) > 8 else "")
+            fix = f"check the spelling: the episodes are {shown} (`podcast status` lists them)"
+        else:
+            fix = "there are no episodes yet: create one with `podcast new SLUG --audio FILE`"
+        raise EpisodeNotFound(f"no episode '{slug}'", path=self.root / "episodes", fix=fix)
 
     def select(self, slugs: list[str] | None) -> list[Episode]:
         """The episodes named on the command line, or all of them."""
@@ -106,7 +111,7 @@ def _inside(root: Path, relative: str, owner: Path, what: str, exc_type: type) -
     return path
 
 
-def load_episode(root: Path, folder: Path) -> Episode:
+def load_episode(root: Path, folder: Path, *, timezone: str | None = None) -> Episode:
     slug = folder.name
     manifest_path = folder / EPISODE_FILE
     if not SLUG_PATTERN.match(slug):
@@ -115,8 +120,9 @@ def load_episode(root: Path, folder: Path) -> Episode:
             path=folder,
             fix="rename the folder using lowercase letters, digits and dashes, e.g. 'episode-3'",
         )
-    manifest = load_episode_manifest(manifest_path)
-    _check_plausible_date(manifest.published, manifest_path)
+    manifest = load_episode_manifest(manifest_path, timezone=timezone)
+    if not manifest.withdrawn:  # a withdrawn episode stays quiet: nothing of it is published again
+        _check_plausible_date(manifest.published, manifest_path)
     audio = tuple(_inside(root, name, manifest_path, "audio", AudioInvalid) for name in manifest.audio_files)
     for path in audio:
         if path.stat().st_size == 0:
@@ -170,7 +176,8 @@ def load_show(root: Path, *, without_unreadable_list: bool = False) -> Show:
     artwork = _inside(root, manifest.show.artwork, show_path, "artwork", ShowInvalid)
     episodes_dir = root / "episodes"
     folders = sorted(p for p in episodes_dir.iterdir() if p.is_dir()) if episodes_dir.is_dir() else []
-    episodes = tuple(load_episode(root, folder) for folder in folders if not folder.name.startswith("."))
+    zone = manifest.show.timezone
+    episodes = tuple(load_episode(root, folder, timezone=zone) for folder in folders if not folder.name.startswith("."))
     _check_unique(episodes)
     show = Show(root=root, manifest=manifest, artwork_path=artwork, episodes=episodes)
     try:
@@ -192,16 +199,22 @@ SHOW_FIELDS = ("title", "description", "author", "copyright", "support_notice")
 EPISODE_FIELDS = ("title", "description", "content_warning")
 
 
-def _redacted_fields(model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "") -> dict:
+def _redacted_fields(
+    model, fields: Iterable[str], names: RedactionList, where: Path, prefix: str = "", *, quiet: bool = False
+) -> dict:
     update = {}
     for name in fields:
         value = getattr(model, name, None)
         if isinstance(value, str):
             clean = names.redact(value)
             if clean != value:
-                log.warning(
-                    "%s: '%s%s' contains a name from the redaction list; it is published redacted", where, prefix, name
-                )
+                if not quiet:
+                    log.warning(
+                        "%s: '%s%s' contains a name from the redaction list; it is published redacted",
+                        where,
+                        prefix,
+                        name,
+                    )
                 update[name] = clean
     return update
 
@@ -223,12 +236,15 @@ def redact_show(show: Show, names: RedactionList) -> Show:
     )
     episodes = []
     for episode in show.episodes:
-        update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path)
+        quiet = episode.manifest.withdrawn  # redacted all the same, but a withdrawn episode is not acted on
+        update = _redacted_fields(episode.manifest, EPISODE_FIELDS, names, episode.manifest_path, quiet=quiet)
         declared = getattr(episode.manifest, "chapters", [])
         chapters = list(declared) if isinstance(declared, list) else []  # a chapters *file*: see redact_chapters
         new_chapters = []
         for index, chapter in enumerate(chapters):
-            chapter_update = _redacted_fields(chapter, ("title",), names, episode.manifest_path, f"chapters[{index}].")
+            chapter_update = _redacted_fields(
+                chapter, ("title",), names, episode.manifest_path, f"chapters[{index + 1}].", quiet=quiet
+            )
             new_chapters.append(chapter.model_copy(update=chapter_update) if chapter_update else chapter)
         if new_chapters != chapters:
             update["chapters"] = new_chapters

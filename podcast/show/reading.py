@@ -27,7 +27,9 @@ FIELD_HINTS: dict[str, str] = {
     "number": "write a whole number without quotes, e.g. number = 3",
     "season": "write a whole number without quotes, e.g. season = 1",
     "type": 'use one of the allowed words, e.g. type = "full"',
-    "published": "write a date, time and time zone without quotes, e.g. published = 2026-11-20T09:00:00Z",
+    "published": "write a date, time and time zone without quotes, e.g. published = 2026-11-20T09:00:00Z, "
+    'or set [show] timezone = "Europe/London" in podcast.toml to write local times such as 2026-11-20T09:00:00',
+    "timezone": 'use a time zone name from the IANA list, e.g. timezone = "Europe/London"',
     "audio": 'name the master file, e.g. audio = "master.wav", or a list ["intro.wav", "master.wav"]',
     "description": 'write the show notes as text, e.g. description = """Notes..."""',
     "guid": "run `podcast new` to create episodes; it writes a fresh guid once",
@@ -107,17 +109,18 @@ _GIVEN = {
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    """``('chapters', 0, 'start')`` -> ``chapters[0].start``; union branch tags like 'constrained-str' dropped.
+    """``('chapters', 0, 'start')`` -> ``chapters[1].start``: counted from 1, the way a producer counts the
+    ``[[chapters]]`` tables in the file; union branch tags like 'constrained-str' dropped.
 
     >>> _field_path(("audio", "constrained-str"))
     'audio'
     >>> _field_path(("chapters", 1, "title"))
-    'chapters[1].title'
+    'chapters[2].title'
     """
     path = ""
     for part in loc:
         if isinstance(part, int):
-            path += f"[{part}]"
+            path += f"[{part + 1}]"
         elif "-" in part or "[" in part or part in ("str", "int", "float", "bool", "list"):
             continue  # pydantic names the union member it tried; the producer never wrote that
         else:
@@ -197,9 +200,7 @@ def read_toml(path: Path, exc_type: type[PodcastError]) -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise exc_type(
-            f"is not valid TOML: {exc}", path=path, fix="check the quotes, brackets and = signs on that line"
-        ) from None
+        raise exc_type(f"is not valid TOML: {exc}", path=path, fix=_toml_fix(text)) from None
     except RecursionError:
         data = None
     if data is None or _depth(data) > MAX_TOML_DEPTH:
@@ -209,6 +210,21 @@ def read_toml(path: Path, exc_type: type[PodcastError]) -> dict[str, Any]:
             fix="a manifest needs only a few levels; check that this is the right file and remove the extra brackets",
         )
     return data
+
+
+_TIME_WITHOUT_SECONDS = re.compile(r"(?m)^\s*(\w+)\s*=\s*(\d{4}-\d\d-\d\d[T ]\d\d:\d\d)\s*(?:#.*)?$")
+
+
+def _toml_fix(text: str) -> str:
+    """How to fix a TOML syntax error; a time written without seconds (TOML needs them) gets its own hint.
+
+    >>> _toml_fix("published = 2026-12-01T09:00")
+    'TOML times need seconds: write published = 2026-12-01T09:00:00'
+    """
+    match = _TIME_WITHOUT_SECONDS.search(text)
+    if match:
+        return f"TOML times need seconds: write {match.group(1)} = {match.group(2)}:00"
+    return "check the quotes, brackets and = signs on that line"
 
 
 def _check_text_sizes(data: dict[str, Any], path: Path, exc_type: type[PodcastError]) -> None:
@@ -309,14 +325,20 @@ def _refuse_url_credentials(data: dict[str, Any], path: Path, exc_type: type[Pod
 _Manifest = TypeVar("_Manifest", bound=BaseModel)
 
 
-def _load(path: Path, model: type[_Manifest], exc_type: type[PodcastError], safety_keys: tuple[str, ...]) -> _Manifest:
+def _load(
+    path: Path,
+    model: type[_Manifest],
+    exc_type: type[PodcastError],
+    safety_keys: tuple[str, ...],
+    context: dict[str, Any] | None = None,
+) -> _Manifest:
     data = read_toml(path, exc_type)
     _refuse_credentials(data, path, exc_type)
     _refuse_url_credentials(data, path, exc_type)
     _check_text_sizes(data, path, exc_type)
     warnings = _check_unknown(data, model, path, exc_type, safety_keys)  # before validation: `publshed` is a slip
     try:
-        manifest = model.model_validate(data)
+        manifest = model.model_validate(data, context=context)
     except ValidationError as exc:
         raise _fail(exc_type, path, exc) from None
     for warning in warnings:
@@ -328,5 +350,6 @@ def load_show_manifest(path: Path) -> ShowManifest:
     return _load(path, ShowManifest, ShowInvalid, SHOW_SAFETY_KEYS)
 
 
-def load_episode_manifest(path: Path) -> EpisodeManifest:
-    return _load(path, EpisodeManifest, EpisodeInvalid, EPISODE_SAFETY_KEYS)
+def load_episode_manifest(path: Path, *, timezone: str | None = None) -> EpisodeManifest:
+    """Read episode.toml; ``timezone`` ([show] timezone) places a ``published`` time written without an offset."""
+    return _load(path, EpisodeManifest, EpisodeInvalid, EPISODE_SAFETY_KEYS, context={"timezone": timezone})

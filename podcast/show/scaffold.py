@@ -19,14 +19,14 @@ import tomlkit
 from podcast.errors import EpisodeInvalid, SettingsInvalid, ShowInvalid
 from podcast.files import require_regular_file, write_atomic
 from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, URL_PATTERN, new_guid, show_guid
-from podcast.show.reading import load_episode_manifest
+from podcast.show.reading import load_episode_manifest, load_show_manifest
 from podcast.urls import URL_CREDENTIALS_FIX, has_credentials, redact_urls
 
 SHOW_TEMPLATE = """\
 # The show: metadata, audio targets and where to publish. See README.md for every key.
 [show]
 title = {title}
-description = "What the show is about, in a few sentences. Plain text or Markdown."
+description = "{description}"
 author = "Example Charity"
 language = "en-GB"
 link = "https://example.org/podcast"
@@ -98,6 +98,7 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
     created = []
     text = SHOW_TEMPLATE.format(
         title=tomlkit.string(title).as_string(),
+        description=EXAMPLE_SHOW_DESCRIPTION,
         year=datetime.now(UTC).year,
         guid=show_guid(f"{base_url}/feed.xml"),
         base_url=tomlkit.string(base_url).as_string(),
@@ -108,7 +109,7 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
     if not artwork.exists():
         image = Image.new("RGB", (1400, 1400), (40, 60, 90))
         ImageDraw.Draw(image).text((60, 60), "Replace this artwork", fill=(255, 255, 255))
-        image.save(artwork, "JPEG", quality=80)
+        image.save(artwork, "JPEG", quality=80, comment=PLACEHOLDER_ARTWORK_MARK)
         created.append(artwork)
     for name in ("episodes", "feed"):
         (directory / name).mkdir(exist_ok=True)
@@ -122,26 +123,60 @@ def init_show(directory: Path, *, title: str, base_url: str | None = None) -> li
 
 def _next_number(root: Path) -> int:
     numbers = []
+    try:
+        zone = load_show_manifest(root / SHOW_FILE).show.timezone
+    except Exception:  # noqa: BLE001 - a broken podcast.toml must not stop a new episode; validate reports it
+        zone = None
     for path in (root / "episodes").glob(f"*/{EPISODE_FILE}"):
         if path.parent.name.startswith("."):  # an unfinished `podcast new`, or anything else hidden
             continue
         try:
-            numbers.append(load_episode_manifest(path).number)
+            numbers.append(load_episode_manifest(path, timezone=zone).number)
         except Exception:  # noqa: BLE001 - a broken sibling must not stop a new episode; validate reports it
             continue
     return max(numbers, default=0) + 1
 
 
+# What a new episode.toml starts with where the producer's own words belong: `podcast validate` warns
+# while it is still there, so the placeholder never reaches listeners unnoticed.
+EXAMPLE_NOTES = "Show notes in Markdown.\n"
+# The show description `podcast init` writes (validate warns while it is unchanged).
+EXAMPLE_SHOW_DESCRIPTION = "What the show is about, in a few sentences. Plain text or Markdown."
+# Written into the placeholder artwork's JPEG comment, so validate can tell it from the producer's own.
+PLACEHOLDER_ARTWORK_MARK = b"podcast init placeholder artwork"
+
+# The optional keys, commented out, so a producer sees what an episode can have without a trap:
+# uncommented as they are, each names a file that does not exist yet and the episode is refused.
+OPTIONAL_KEYS = """# content_warning = "Discusses ..."          # optional: shown first in the notes
+# transcript = "transcript.srt"              # optional: .srt .vtt .txt .json next to this file
+# artwork = "cover.jpg"                      # optional: square JPEG/PNG for this episode
+"""
+OPTIONAL_TABLES = """
+# Chapters (optional), counted from 1 in messages; the first starts at 00:00:00:
+# [[chapters]]
+# start = "00:00:00"
+# title = "Introduction"
+
+# Separate speakers (optional): remove the audio line above and list one [[tracks]] per speaker.
+# [[tracks]]
+# file = "host.wav"
+# speaker = "Host"
+"""
+
+
 def new_episode(
     root: Path,
     slug: str,
-    audio: Path,
+    audio: Path | list[Path],
     *,
     title: str | None,
     number: int | None,
     published: datetime | None,
 ) -> Path:
     """Create ``episodes/<slug>/`` with a copy of ``audio`` and an episode.toml holding a fresh GUID.
+
+    Several ``audio`` files (intro, master, outro) are copied and listed in order. The optional keys
+    are written commented out, so the producer sees them without a trap.
 
     All or nothing: the folder is made under a hidden temporary name (``episodes/.<slug>.*.new``,
     which every command skips), and renamed into place only once the copy and episode.toml are
@@ -155,7 +190,15 @@ def new_episode(
             f"'{slug}' is not a valid episode slug",
             fix="use lowercase letters, digits and dashes, e.g. 'episode-3'",
         )
-    require_regular_file(audio, EpisodeInvalid, what="audio file", missing_fix="check the path given to --audio")
+    files = [audio] if isinstance(audio, Path) else list(audio)
+    for path in files:
+        require_regular_file(path, EpisodeInvalid, what="audio file", missing_fix="check the path given to --audio")
+    names = [path.name for path in files]
+    if len(set(names)) != len(names):
+        raise EpisodeInvalid(
+            f"two --audio files have the same name ({', '.join(sorted({n for n in names if names.count(n) > 1}))})",
+            fix="rename one of them (they are copied side by side into the episode folder)",
+        )
     episodes = root / "episodes"
     folder = episodes / slug
     if folder.exists():
@@ -166,17 +209,22 @@ def new_episode(
     document.add("number", number if number is not None else _next_number(root))
     document.add("type", "full")
     document.add("published", when)
-    document.add("audio", audio.name)
-    document.add("description", tomlkit.string("Show notes in Markdown.\n", multiline=True))
+    document.add("audio", names[0] if len(names) == 1 else names)
+    if len(names) > 1:
+        document["audio"].comment("played in this order")
+    document.add("description", tomlkit.string(EXAMPLE_NOTES, multiline=True))
     document.add("explicit", False)
     document.add("guid", new_guid())
     document["guid"].comment("permanent: never change or copy it")
+    text = tomlkit.dumps(document)
+    text = text.replace("\nguid = ", "\n" + OPTIONAL_KEYS + "guid = ", 1) + OPTIONAL_TABLES
     staging: Path | None = None
     try:
         episodes.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{slug}.", suffix=".new", dir=episodes))
-        shutil.copyfile(audio, staging / audio.name)
-        write_atomic(staging / EPISODE_FILE, tomlkit.dumps(document))
+        for path in files:
+            shutil.copyfile(path, staging / path.name)
+        write_atomic(staging / EPISODE_FILE, text)
         os.rename(staging, folder)  # fails rather than merging if the slug appeared meanwhile
     except OSError as exc:
         raise EpisodeInvalid(
@@ -190,3 +238,38 @@ def new_episode(
         if staging is not None and staging.exists():  # not renamed: failed or interrupted
             shutil.rmtree(staging, ignore_errors=True)
     return folder
+
+
+def rename_episode(root: Path, old: str, new: str, *, live: bool) -> Path:
+    """Rename ``episodes/<old>`` to ``episodes/<new>``; episode.toml moves untouched, so the GUID stays.
+
+    ``live`` says whether the target lists ``old`` (the caller read its state record): a published
+    episode keeps its name, because `podcast publish` would otherwise see a live episode vanish.
+    The build cache of the old name is removed (its files carry the old name); the next build
+    makes the new one. One ``rename`` call: the folder is under one name or the other, never both.
+    """
+    episodes = root / "episodes"
+    source, destination = episodes / old, episodes / new
+    if not SLUG_PATTERN.match(new):
+        raise EpisodeInvalid(
+            f"'{new}' is not a valid episode slug", fix="use lowercase letters, digits and dashes, e.g. 'episode-3'"
+        )
+    if live:
+        raise EpisodeInvalid(
+            f"episode '{old}' is published under that name, and a published episode keeps its name",
+            path=source,
+            fix="change its title in episode.toml instead (the name is only in file addresses); "
+            f"to replace it, `podcast takedown {old} --reason ...` and publish a new episode",
+        )
+    if destination.exists():
+        raise EpisodeInvalid("already exists", path=destination, fix="pick another new name")
+    try:
+        os.rename(source, destination)
+    except OSError as exc:
+        raise EpisodeInvalid(
+            f"cannot rename the folder ({exc.strerror or exc.__class__.__name__})",
+            path=source,
+            fix="close any program using files in it, check the folder can be written, and run the command again",
+        ) from None
+    shutil.rmtree(root / "build" / old, ignore_errors=True)
+    return destination

@@ -68,7 +68,7 @@ def unknown_keys(data: dict[str, Any], model: type[BaseModel], prefix: str = "")
         elif isinstance(value, list):
             for index, element in enumerate(value):
                 if isinstance(element, dict):
-                    yield from unknown_keys(element, inner[0], f"{prefix}{key}[{index}].")
+                    yield from unknown_keys(element, inner[0], f"{prefix}{key}[{index + 1}].")
 
 
 def _closest(name: str, candidates: Iterable[str]) -> str | None:

@@ -12,12 +12,13 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from podcast.validate.checks import reported_by_runner
 from podcast.validate.elements import NS, is_url
-from podcast.validate.findings import Finding, Probe
+from podcast.validate.findings import Finding, Probe, Rule
 from podcast.validate.rules import RULES, rule
 from podcast.validate.runner import parse_feed
 
@@ -105,13 +106,40 @@ def check_online(data: bytes, *, source: str, timeout: float = 20.0, workers: in
     targets = feed_urls(root)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets) or 1))) as pool:
         probes = list(pool.map(lambda t: probe_url(*t, timeout=timeout), targets))
-    findings = []
+    found: list[tuple[Rule, Probe, str]] = []
     for probe in probes:
         for each in RULES:
             if each.scope == "online" and each.check is not reported_by_runner:
                 detail = each.check(probe)
                 if detail is not None:
-                    findings.append(each.finding(f"{source}: {probe.kind}", detail))
+                    found.append((each, probe, detail))
+    return group_by_host(found, source)
+
+
+def group_by_host(found: list[tuple[Rule, Probe, str]], source: str) -> list[Finding]:
+    """One finding per rule, host and problem: forty files on a host that is down are one problem.
+
+    A detail reads ``<url>: <problem>``; URLs on the same host with the same rule and problem are
+    counted in one finding that names the first of them.
+    """
+    groups: dict[tuple[str, str, str], list[tuple[Rule, Probe, str]]] = {}
+    for each, probe, detail in found:
+        problem = detail.removeprefix(f"{probe.url}: ")
+        host = urlsplit(probe.url).netloc or probe.url
+        groups.setdefault((each.id, host, problem), []).append((each, probe, detail))
+    findings = []
+    for (_, host, problem), members in groups.items():
+        each, probe, detail = members[0]
+        if len(members) == 1:
+            findings.append(each.finding(f"{source}: {probe.kind}", detail))
+            continue
+        kinds = ", ".join(sorted({member[1].kind for member in members}))
+        findings.append(
+            each.finding(
+                f"{source}: {len(members)} addresses on {host} ({kinds})",
+                f"{problem}, e.g. {probe.url}",
+            )
+        )
     return findings
 
 

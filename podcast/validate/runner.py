@@ -13,7 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from podcast.artwork import inspect_artwork
-from podcast.errors import PodcastError
+from podcast.errors import PodcastError, ValidationFailed
 from podcast.validate.elements import item_name
 from podcast.validate.findings import FeedView, Finding, HistoryView
 from podcast.validate.rules import RULES, rule
@@ -104,3 +104,24 @@ def check_artwork(path: Path, where: str) -> list[Finding]:
             if detail is not None:
                 findings.append(each.finding(where, detail))
     return findings
+
+
+def refuse_invalid_feed(data: bytes, *, artwork: Iterable[tuple[Path, str]], now: datetime) -> None:
+    """Raise ValidationFailed when the feed about to be published (or its artwork) breaks an error rule.
+
+    `podcast publish` calls this after planning and before the first upload: a feed that
+    `podcast validate` calls wrong is never put in front of listeners' apps. GUID history is left
+    to publish itself, which refuses a changed GUID with the exact value to put back.
+    """
+    findings = validate_feed_bytes(data, source="feed.xml", now=now)
+    for path, where in artwork:
+        findings += check_artwork(path, where)
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+        raise ValidationFailed(
+            f"publishing stopped: the feed has {len(errors)} validation error(s), first {first.where}: "
+            f"{first.message} [{first.rule}]{more}",
+            fix="run `podcast validate` to see each error and how to fix it; nothing was uploaded",
+        )

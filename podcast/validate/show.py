@@ -18,6 +18,7 @@ from podcast.show.settings import resolve_settings
 from podcast.validate.captions import check_transcripts
 from podcast.validate.elements import text_of
 from podcast.validate.findings import Finding
+from podcast.validate.leftovers import scaffold_leftovers
 from podcast.validate.probes import check_online, fetch_feed
 from podcast.validate.rules import rule
 from podcast.validate.runner import check_artwork, parse_feed, validate_feed_bytes
@@ -42,7 +43,8 @@ def validate_show(
     show = load_show(show_dir)
     now = now or utc_now()
     settings = resolve_settings(show, target=target, base_url=base_url)
-    findings = check_artwork(show.artwork_path, str(show.artwork_path.relative_to(show.root)))
+    findings = scaffold_leftovers(show, settings)
+    findings += check_artwork(show.artwork_path, str(show.artwork_path.relative_to(show.root)))
     for episode in show.episodes:
         if episode.artwork_path:
             findings += check_artwork(episode.artwork_path, str(episode.artwork_path.relative_to(show.root)))

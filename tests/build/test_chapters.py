@@ -147,11 +147,11 @@ def test_malformed_files_name_the_line(parser, text, message):
         ('chapters = "missing.txt"', "episode.toml: chapters file 'missing.txt' not found"),
         (
             '[[chapters]]\nstart = 0\ntitle = ""',
-            "episode.toml: field 'chapters[0].title' is wrong: string should have at least 1 character —",
+            "episode.toml: field 'chapters[1].title' is wrong: string should have at least 1 character —",
         ),
         (
             '[[chapters]]\nstart = "soon"\ntitle = "A"',
-            "episode.toml: field 'chapters[0].start' is wrong: 'soon' is not a time",
+            "episode.toml: field 'chapters[1].start' is wrong: 'soon' is not a time",
         ),
         ("chapters = 5", "episode.toml: field 'chapters' must be a list in [brackets], not a number —"),
         ('chapters = "../../podcast.toml"', "is outside the episode folder"),

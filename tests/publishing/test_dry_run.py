@@ -36,7 +36,7 @@ def test_dry_run_refuses_a_listed_name_in_an_unbuilt_episode_folder_like_the_pub
     dry = cli("-C", show, "publish", "--dry-run")
     assert dry.exit_code == 1, dry.stdout
     dry_error = dry.stderr[dry.stderr.index("error: ") :]
-    assert "publishing refused" in dry_error and "media/[name withheld]-story-" in dry_error
+    assert "publishing refused" in dry_error and "episode 1 'Episode 1' ([name withheld]-story), its audio" in dry_error
     assert not (show / "feed").exists() or files(show / "feed") == {}
     real = cli("-C", show, "publish")
     assert real.exit_code == 1

@@ -54,7 +54,7 @@ def test_a_new_terminal_without_the_list_cannot_publish(show, tmp_path, monkeypa
         assert refused.stderr.count("\n") == 1 and refused.stderr.startswith("error: ")
         assert "was published with a redaction list (2 names), but no list is configured here" in refused.stderr
         assert "export PODCAST_REDACTIONS=" in refused.stderr and "Traceback" not in refused.stderr
-        assert refused.stdout == ""
+        assert refused.stdout == "" if "--json" not in args else json.loads(refused.stdout)["error"]["exit_code"] == 1
     assert snapshot(show / "feed") == online  # nothing uploaded, nothing rewritten
 
 

@@ -234,7 +234,8 @@ def test_access_denied_names_the_fix(cli, make_s3_show, s3):
     s3.put_bucket_policy(Bucket=show.bucket, Policy=json.dumps(deny))
     result = cli("-C", show.root, "publish")
     assert result.exit_code == 4, result.stdout
-    assert "access denied" in result.stderr and "s3:PutObject" in result.stderr
+    assert "access denied (403)" in result.stderr and "s3:PutObject" in result.stderr
+    assert f"check the bucket policy of '{show.bucket}'" in result.stderr  # issue 19: a 403 points to the policy
     no_secrets(result.stdout, result.stderr)
 
 
@@ -281,7 +282,7 @@ def test_unreachable_endpoint(cli, make_s3_show, monkeypatch):
     )
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = cli("-C", show.root, "--json", "publish")
-    assert result.exit_code == 4 and result.stdout == ""
+    assert result.exit_code == 4 and json.loads(result.stdout)["error"]["exit_code"] == 4  # --json: the error too
     assert "cannot reach the store at http://127.0.0.1:9" in result.stderr and "endpoint_url" in result.stderr
     no_secrets(result.stderr)
 
@@ -468,3 +469,15 @@ def test_progress_view_shows_bytes_per_second():
     assert text.startswith("2.0 MB ") and text.endswith("/s")
     build = progress.add_task("trailer: encode", total=1.0)
     assert str(_TransferColumn().render(progress.tasks[build])) == ""
+
+
+def test_publish_warns_when_the_feed_cannot_be_read_anonymously(cli, make_s3_show):
+    """Issue 19: a private bucket takes every upload, then answers 403 to every podcast app."""
+    private = make_s3_show("private", acl=None)
+    result = cli("-C", private.root, "publish")
+    assert result.exit_code == 0, result.stderr
+    assert f"warning: {private.base_url}/feed.xml cannot be read without credentials (HTTP 403)" in result.stderr
+    assert "bucket policy" in result.stderr
+    public = make_s3_show("public")
+    result = cli("-C", public.root, "publish")
+    assert result.exit_code == 0 and "cannot be read without credentials" not in result.stderr

@@ -65,11 +65,22 @@ def status_rows(root: Path) -> dict[str, dict]:
 
 def test_status_json_structure(show):
     data = json.loads(run("-C", show, "--json", "status").stdout)
-    assert list(data) == ["episodes"]
+    assert list(data) == ["episodes", "warnings"] and data["warnings"] == []
     rows = data["episodes"]
     assert [row["slug"] for row in rows] == sorted(EPISODES)
     for row in rows:
-        assert set(row) == {"slug", "number", "title", "published", "build", "release"}
+        assert set(row) == {
+            "slug",
+            "number",
+            "title",
+            "published",
+            "duration_s",
+            "build",
+            "stale_because",
+            "release",
+            "release_in",
+            "release_utc",
+        }
         number, published, _ = EPISODES[row["slug"]]
         assert row["number"] == number
         assert row["published"] == published.replace("Z", "+00:00")
@@ -92,7 +103,7 @@ def test_status_text(show):
     assert set(lines) == set(EPISODES)
     assert re.search(r"\sbuilt\s+published$", lines["live-one"].rstrip()), lines["live-one"]
     assert "not built" in lines["fresh"] and "not published" in lines["fresh"]
-    assert "embargoed until 2031" in lines["release-2031"]
+    assert "embargoed until Wed 1 Jan 2031 09:00 UTC (in " in lines["release-2031"]
     assert lines["gone"].rstrip().endswith("withdrawn")
     assert result.stderr == ""
 
@@ -139,3 +150,40 @@ def test_embargoed_episode_is_nowhere_in_the_target(show, tmp_path):
     assert feed.count("<item>") == 3
     rows = status_rows(root)
     assert rows["release-2031"]["release"].startswith("embargoed") and rows["fresh"]["release"] == "published"
+
+
+# --- issue 19 item 5: a status worth reading ------------------------------------------------------
+
+
+def test_status_says_title_duration_release_in_and_why_stale(show, tmp_path, clock):
+    root = tmp_path / "show"
+    shutil.copytree(show, root)
+    manifest = root / "episodes" / "live-one" / "episode.toml"
+    manifest.write_text(
+        manifest.read_text().replace("Notes for live-one.", "New notes.")
+        + '\n[[chapters]]\nstart = "00:00:00"\ntitle = "Start"\n'
+    )
+    clock("2030-12-30T19:30:00Z")  # 1 d 13 h 30 min before release-2031
+    rows = status_rows(root)
+    assert rows["live-one"]["build"] == "stale" and rows["live-one"]["stale_because"] == ["notes", "chapters"]
+    assert rows["live-one"]["duration_s"] == pytest.approx(3.0, abs=0.1)
+    assert rows["release-2031"]["release_in"] == "1 d 13 h"
+    text = {line.split()[0]: line for line in run("-C", root, "status").stdout.splitlines()}
+    assert "Episode live-one" in text["live-one"] and "00:00:03" in text["live-one"]
+    assert "stale (notes, chapters)" in text["live-one"]
+    assert "embargoed until Wed 1 Jan 2031 09:00 UTC (in 1 d 13 h)" in text["release-2031"]
+
+    # The master replaced: the audio is why.
+    make_audio(root / "episodes" / "built-only" / "master.wav", source="sine=frequency=300:duration=3")
+    assert status_rows(root)["built-only"]["stale_because"] == ["audio"]
+
+
+def test_status_without_aws_credentials_shows_the_local_state(cli, make_s3_show, monkeypatch):
+    show = make_s3_show()
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    result = cli("-C", show.root, "status")
+    assert result.exit_code == 0, result.stderr
+    # The local build state is there (built for the demo's base URL, so stale: the feed URL in its tags).
+    assert "Welcome to Survivor Voices 00:00:17  stale (details)" in result.stdout
+    assert "publish state unknown (no AWS credentials)" in result.stdout

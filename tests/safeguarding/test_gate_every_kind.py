@@ -98,7 +98,7 @@ PLANTS: dict[str, tuple[Callable[[Path], None], str]] = {
     "transcript json": (_replace_in("transcript.json", "everyone"), ".json segments"),
     "transcript html": (_replace_in("transcript.html", "everyone"), ".html line"),
     "transcript txt": (_replace_in("transcript.txt", "everyone"), ".txt line"),
-    "chapters json": (_replace_in("chapters.json", "Second part"), "chapters/trailer-"),
+    "chapters json": (_replace_in("chapters.json", "Second part"), "(trailer), its chapters .json"),
     "chapter picture metadata": (_chapter_picture, "metadata EXIF 270"),
 }
 

@@ -180,7 +180,7 @@ def test_bad_chapter_times_are_refused(tmp_path, written):
     with pytest.raises(EpisodeInvalid) as caught:
         load_episode_manifest(path)
     message = str(caught.value)
-    assert message.startswith(str(path)) and "chapters[0].start" in message and "HH:MM:SS" in message
+    assert message.startswith(str(path)) and "chapters[1].start" in message and "HH:MM:SS" in message
 
 
 def test_published_without_time_zone_is_refused(tmp_path):

@@ -64,7 +64,7 @@ def test_episode_addresses_with_credentials_are_refused(demo_show: Path) -> None
     ]
     path.write_text(tomlkit.dumps(data), encoding="utf-8")
     message = _refused(load_episode_manifest, path, EpisodeInvalid)
-    assert "'chapters[1].url' holds a user name or password" in message
+    assert "'chapters[2].url' holds a user name or password" in message
 
 
 def test_an_at_sign_in_a_path_is_not_a_credential(demo_show: Path) -> None:

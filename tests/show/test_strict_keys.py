@@ -64,7 +64,7 @@ def test_safety_key_below_a_table_is_an_error(tmp_path):
     text = _without(DESIGN_EPISODE_TOML, "content_warning") + 'content_warning = "Discusses abuse."\n'
     with pytest.raises(EpisodeInvalid) as raised:
         _episode(tmp_path, text)
-    assert "unknown key 'chapters[0].content_warning' — did you mean 'content_warning'?" in str(raised.value)
+    assert "unknown key 'chapters[1].content_warning' — did you mean 'content_warning'?" in str(raised.value)
 
 
 @pytest.mark.parametrize(

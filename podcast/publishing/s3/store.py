@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from podcast.errors import StateConflict, StorageError
+from podcast.errors import CredentialsMissing, StateConflict, StorageError
 from podcast.publishing.target import STATE_KEY
 from podcast.urls import redact_urls
 
@@ -115,8 +115,10 @@ class S3Target:
             )
         if code in DENIED:
             return StorageError(
-                f"access denied: cannot {action} {where}",
-                fix=f"give your AWS identity s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on '{bucket}'"
+                f"access denied (403): cannot {action} {where}",
+                fix=f"check the bucket policy of '{bucket}' (S3 console: the bucket > Permissions > Bucket policy; a "
+                "Deny there wins over everything) and your IAM policy: your AWS identity needs s3:GetObject, "
+                f"s3:PutObject, s3:DeleteObject and s3:ListBucket on '{bucket}'"
                 + ("; if the bucket disables ACLs, remove [publish] acl and use a bucket policy" if self.acl else ""),
             )
         if code in WRONG_REGION:
@@ -125,7 +127,7 @@ class S3Target:
                 fix='set [publish] region to the bucket\'s region, e.g. region = "eu-west-2"',
             )
         if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-            return StorageError(
+            return CredentialsMissing(
                 "no usable AWS credentials found",
                 fix="set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`",
             )

@@ -1,0 +1,67 @@
+"""Calm output and messages in JSON (issue 19 items 3 and 4): a warning once per run, none for a
+withdrawn episode, and with --json the warnings and the error are in the JSON too."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from safeguarding_helpers import write_redactions
+
+from podcast.console.session import OncePerRun
+
+
+def test_a_warning_is_printed_once_per_run() -> None:
+    import logging
+
+    handler = OncePerRun()
+    logger = logging.getLogger("podcast.test-once")
+    logger.addHandler(handler)
+    try:
+        for _ in range(3):
+            logger.warning("episodes/a/episode.toml: unknown key 'titel'")
+        logger.warning("another")
+    finally:
+        logger.removeHandler(handler)
+    assert handler.warnings == ["episodes/a/episode.toml: unknown key 'titel'", "another"]
+
+
+def test_warnings_and_errors_are_in_the_json(demo_show: Path, cli) -> None:
+    toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    toml.write_text(toml.read_text().replace("explicit = false", "explicit = false\nsesaon = 2"))
+    result = cli("-C", demo_show, "--json", "status")
+    assert result.exit_code == 0, result.stderr
+    warnings = json.loads(result.stdout)["warnings"]
+    assert len(warnings) == 1 and "sesaon" in warnings[0] and "season" in warnings[0]
+    assert result.stderr.count("sesaon") == 1
+
+    toml.write_text(toml.read_text().replace('audio = "master.flac"', 'audio = "missing.flac"'))
+    failed = cli("-C", demo_show, "status", "--json")
+    assert failed.exit_code == 1
+    data = json.loads(failed.stdout)
+    assert data["error"]["exit_code"] == 1 and "missing.flac" in data["error"]["message"]
+    assert failed.stderr.count("error: ") == 1 and len(data["warnings"]) == 1
+
+
+def test_a_withdrawn_episode_stays_quiet(demo_show: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_redactions(demo_show.parent, monkeypatch, "Marigold Featherstone\n")
+    toml = demo_show / "episodes" / "trailer" / "episode.toml"
+    toml.write_text(toml.read_text().replace('title = "Welcome to Survivor Voices"', 'title = "Marigold\'s welcome"'))
+    loud = cli("-C", demo_show, "status")
+    assert "contains a name from the redaction list" in loud.stderr
+    toml.write_text(toml.read_text().replace("explicit = false", "explicit = false\nwithdrawn = true"))
+    quiet = cli("-C", demo_show, "status")
+    assert quiet.exit_code == 0 and quiet.stderr == "", quiet.stderr
+
+
+def test_warnings_only_for_the_episodes_a_command_acts_on(demo_show: Path, cli, tone: Path) -> None:
+    assert cli("-C", demo_show, "new", "second", "--audio", tone).exit_code == 0
+    toml = demo_show / "episodes" / "second" / "episode.toml"
+    toml.write_text(toml.read_text().replace("explicit = false", "explicit = false\nsesaon = 2"))
+    other = cli("-C", demo_show, "review", "trailer")  # refused on a local target, after loading the show
+    assert other.exit_code == 1 and "sesaon" not in other.stderr
+    this = cli("-C", demo_show, "review", "second")
+    assert this.stderr.count("sesaon") == 1
+    everything = cli("-C", demo_show, "status")
+    assert everything.stderr.count("sesaon") == 1
