@@ -22,6 +22,7 @@ from podcast.errors import EpisodeInvalid, LiveEpisodeKept, StateConflict
 from podcast.publishing.feed import build_feed
 from podcast.publishing.listcheck import check_list, list_record
 from podcast.publishing.lock import publish_lock
+from podcast.publishing.pages import plan_site, site_artefacts, site_records, upload_site
 from podcast.publishing.plan import (
     PlannedObject,
     Release,
@@ -76,6 +77,8 @@ class PublishReport:
     redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
     unchecked: list[str] = field(default_factory=list)  # live episodes whose online files this run cannot scan
     listen_back: list[dict[str, Any]] = field(default_factory=list)  # per episode: bleeps and near misses (counts)
+    pages_uploaded: list[str] = field(default_factory=list)  # website files sent (pages and assets)
+    pages_unchanged: int = 0
 
     @property
     def uploaded_bytes(self) -> int:
@@ -97,7 +100,13 @@ def release_artefacts(
 
 
 def gate_release(
-    show: Show, release: Release, feed: bytes, *, names: RedactionList | None = None, action: str = "publishing"
+    show: Show,
+    release: Release,
+    feed: bytes,
+    *,
+    names: RedactionList | None = None,
+    action: str = "publishing",
+    extra: list[Artefact] | None = None,
 ) -> None:
     """The publish gate: call after planning, before the first upload. Raises SafeguardingRefusal.
 
@@ -106,7 +115,8 @@ def gate_release(
     through :func:`scan_artefacts` with ``Artefact(key, data=...)`` before it goes up.
     """
     names = show.redactions if names is None else names
-    refuse_if_hits(scan_artefacts(release_artefacts(release, feed), names), action=action)
+    artefacts = release_artefacts(release, feed) + list(extra or ())
+    refuse_if_hits(scan_artefacts(artefacts, names), action=action)
 
 
 def _check_no_episode_lost(state: StateRecord, first_seen: set[str], release: Release, target: Target) -> None:
@@ -257,6 +267,7 @@ def publish(
         report.listen_back.append({"slug": episode.slug, **listing.counts()})
 
     first_seen, sent = set(state.episodes), set[str]()
+    pages_sent: dict[str, str] = {}
     seen = dict(state.episodes)
 
     def stage(state: StateRecord) -> tuple[Release, bytes, bytes]:
@@ -270,9 +281,9 @@ def publish(
         report.episodes = [item.episode.slug for item in release.items]
         if used.changed:  # carried episodes went out under the old list: their files are not rescanned now
             report.unchecked = sorted(set(release.episodes) - set(built))
-        gate_release(
-            show, release, build_feed(release.channel, release.items)
-        )  # safeguarding: refuse before any upload
+        site = plan_site(show, settings, release)  # the website, from the same release as the feed
+        # Safeguarding: refuse before any upload; every page is scanned exactly as it will go up.
+        gate_release(show, release, build_feed(release.channel, release.items), extra=site_artefacts(site))
         report.unchanged = 0
         # 1. Media first, then transcripts, chapters and artwork, skipping what the target holds.
         for obj in sorted(release.objects, key=upload_rank):
@@ -301,10 +312,16 @@ def publish(
                 )
                 if on_upload:
                     on_upload(obj)
+        # 1b. The website: hashed assets, then episode pages, then the show page; unchanged pages stay.
+        pages, report.pages_unchanged = upload_site(target, site, state.objects, dry_run=dry_run, sent=pages_sent)
+        report.unchanged += report.pages_unchanged
+        report.pages_uploaded = sorted({*report.pages_uploaded, *(page.key for page in pages)})
+        report.uploaded += [{"key": page.key, "bytes": page.size} for page in pages]
         objects: dict[str, ObjectRecord] = {
             obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects
         }
         objects.update(carried_objects(release, state))
+        objects.update(site_records(site))
         report.deleted = sorted(set(state.objects) - set(objects))
         remembered = list_record(show.redactions, state.redactions) or state.redactions
         encoded = encode_state(StateRecord(objects=objects, episodes=release.episodes, redactions=remembered))
