@@ -8,16 +8,29 @@ the target holds; assets have content-hashed names and are immutable.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 
 from podcast.publishing.plan import Release
 from podcast.publishing.state import EpisodeRecord, ObjectRecord
-from podcast.publishing.target import Target
-from podcast.safeguarding.gate import Artefact
+from podcast.publishing.target import Target, content_type_for
+from podcast.safeguarding.gate import Artefact, scan_artefacts
 from podcast.show.model import Show
 from podcast.show.settings import PublishSettings
-from podcast.site.render import AudioSource, SiteEpisode, SiteFile, TranscriptSource, read_cues, render_site
+from podcast.site.render import (
+    INDEX_KEY,
+    PAGE_CACHE,
+    SITEMAP_KEY,
+    AudioSource,
+    SiteEpisode,
+    SiteFile,
+    TranscriptSource,
+    index_without_episode,
+    read_cues,
+    render_site,
+    sitemap_without_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +119,41 @@ def upload_site(
             if on_upload:
                 on_upload(file)
     return uploaded, unchanged
+
+
+def withdraw_from_site(
+    show: Show,
+    settings: PublishSettings,
+    target: Target,
+    release: Release,
+    known: dict[str, ObjectRecord],
+    slug: str,
+    *,
+    redactable: bool,
+) -> dict[str, ObjectRecord]:
+    """Takedown's part of the website: the show page (and every page linking the episode) without it.
+
+    Returns the state records of the pages written. When the show's text can be redacted and every
+    page passes the gate, the whole site is rendered again from ``release`` (which no longer lists
+    the episode) and what changed is uploaded. Otherwise (an unreadable redaction list, or a page
+    that would hold a listed name) nothing new is rendered: the episode's entry is cut out of the
+    live show page and sitemap, which went out redacted before. The episode's own page is deleted
+    by the takedown with its other objects, after this.
+    """
+    if redactable and show.manifest.site.enabled:
+        files = plan_site(show, settings, release)
+        hits = scan_artefacts(site_artefacts(files), show.redactions)
+        if not hits:
+            upload_site(target, files, known)
+            return site_records(files)
+        log.warning("%s: the site cannot be rendered again (a listed name); cutting the episode out instead", slug)
+    records: dict[str, ObjectRecord] = {}
+    for key, cut in ((INDEX_KEY, index_without_episode), (SITEMAP_KEY, sitemap_without_page)):
+        live = target.get_bytes(key)
+        if live is None:
+            continue
+        data = cut(live, slug)
+        if data != live:
+            target.put_bytes(key, data, content_type=content_type_for(key), cache_control=PAGE_CACHE)
+            records[key] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    return records

@@ -43,6 +43,7 @@ from lxml import etree
 from podcast.errors import EpisodeNotFound, PodcastError
 from podcast.publishing.feed import build_feed
 from podcast.publishing.lock import publish_lock
+from podcast.publishing.pages import withdraw_from_site
 from podcast.publishing.plan import live_episodes, plan_release
 from podcast.publishing.state import encode_state, read_state_versioned
 from podcast.publishing.target import FEED_CACHE, FEED_KEY, STATE_KEY, Target, content_type_for
@@ -50,6 +51,7 @@ from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.show.edits import set_episode_field
 from podcast.show.model import Episode, Show
 from podcast.show.settings import PublishSettings
+from podcast.site.render import page_key
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +177,13 @@ def takedown(
         if feed is not None and feed_updated:
             target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
         log.info("%s: feed published without the episode", slug)
+        # The website in the same run: the show page (and the pages that linked it) without the episode.
+        pages = withdraw_from_site(show, settings, target, release, state.objects, slug, redactable=not unredacted)
 
         known = set(state.objects)
         candidates = {value for value in _strings(record) if value in known or pattern.match(value)}
         candidates |= {key for key in known | listed if pattern.match(key)}
+        candidates |= {page_key(slug)} & (known | listed)
         still_needed = {obj.key for obj in release.objects} | {
             v for other in state.episodes.values() for v in _strings(other)
         }
@@ -189,6 +194,7 @@ def takedown(
             log.info("%s: deleted %s", slug, key)
 
         state.objects = {key: value for key, value in state.objects.items() if key not in removed}
+        state.objects.update({key: value for key, value in pages.items() if key not in removed})
         encoded = encode_state(state)
         target.put_if(STATE_KEY, encoded, expected=version, content_type="application/json", cache_control="no-store")
         for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode

@@ -45,6 +45,8 @@ PAGE_CACHE = "public, max-age=300"
 ASSET_CACHE = "public, max-age=31536000, immutable"
 HTML = "text/html; charset=utf-8"
 EPISODES_FOLDER = "episodes"
+INDEX_KEY = "index.html"
+SITEMAP_KEY = "sitemap.xml"
 # Only the site itself: no fonts, CDNs, analytics or embeds can load, even if a template asks for them.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "
@@ -288,7 +290,7 @@ def render_site(
     files.append(
         page(
             "show.html",
-            "index.html",
+            INDEX_KEY,
             episodes=ordered,
             qr_svg=jinja2.utils.markupsafe.Markup(feed_qr_svg(feed_url, f"QR code of the feed address: {feed_url}")),
             deep_links=deep_links(feed_url),
@@ -301,7 +303,7 @@ def render_site(
     files.append(SiteFile("robots.txt", robots.encode("utf-8"), "text/plain; charset=utf-8", PAGE_CACHE))
     newest = ordered[0].episode.manifest.published if ordered else None
     sitemap = env.get_template("sitemap.xml").render(**common, root="", episodes=ordered, newest=newest)
-    files.append(SiteFile("sitemap.xml", sitemap.encode("utf-8"), "application/xml", PAGE_CACHE))
+    files.append(SiteFile(SITEMAP_KEY, sitemap.encode("utf-8"), "application/xml", PAGE_CACHE))
     return files
 
 
@@ -322,3 +324,13 @@ def index_without_episode(page: bytes, slug: str) -> bytes:
     while (first := page.find(start)) != -1 and (last := page.find(end, first)) != -1:
         page = page[:first] + page[last + len(end) :]
     return page
+
+
+def sitemap_without_page(sitemap: bytes, slug: str) -> bytes:
+    """The live sitemap without the ``<url>`` of one episode's page.
+
+    >>> sitemap_without_page(b"<urlset>\\n<url><loc>https://x/episodes/a.html</loc></url>\\n</urlset>", "a")
+    b'<urlset>\\n</urlset>'
+    """
+    needle = f"/{page_key(slug)}</loc>".encode()
+    return b"".join(line for line in sitemap.splitlines(keepends=True) if needle not in line)
