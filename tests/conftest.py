@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from podcast.audio.runner import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parent.parent
-pytest_plugins = ["s3_fixtures"]  # moto S3 server, buckets and S3 shows (tests/s3_fixtures.py)
+pytest_plugins = ["s3_fixtures", "site_fixtures"]  # moto S3 server, buckets and S3 shows; the website (tests/site/)
 HERMETIC_PREFIXES = ("PODCAST_", "AWS_")
 SESSION_SETTINGS = {"PODCAST_REDACTION_KEY_FILE"}  # set for the whole session by redaction_key below
 
