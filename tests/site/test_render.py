@@ -129,12 +129,12 @@ def test_state_record_lists_the_pages_so_unchanged_ones_are_skipped(site_show):
 
 @pytest.mark.parametrize("block", [True, False])
 def test_robots_honours_block(tmp_path, block):
-    from podcast.show.model import load_show
-    from podcast.site.render import render_site
-
     import shutil
 
     from site_fixtures import REPO
+
+    from podcast.show.model import load_show
+    from podcast.site.render import render_site
 
     shutil.copy2(REPO / "artwork.jpg", tmp_path / "artwork.jpg")
     text = (REPO / "podcast.toml").read_text().replace("locked = true", f"locked = true\nblock = {str(block).lower()}")
