@@ -133,6 +133,8 @@ def status_text(rows: list[dict[str, Any]]) -> str:
 def review_text(report: ReviewReport) -> str:
     lines = [redactions_text(report.redactions)]
     lines += [f"{link['what']}: {link['url']}" for link in report.links]
+    if report.page:
+        lines.append(f"review page (player, transcript, bleeps): {report.page['url']}")
     if report.listen_back:
         counts = f"{len(report.listen_back['hidden'])} hidden, {len(report.listen_back['near_misses'])} near miss(es)"
         lines.append(f"listen back: {counts} — the list is in the listen-back link, for the contributor too")

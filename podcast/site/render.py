@@ -23,6 +23,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -275,9 +276,14 @@ def _json_ld(data: dict[str, Any]) -> Markup:
     return Markup(text.replace("&", "\\u0026"))
 
 
-def _static(show: Show, name: str) -> bytes:
+def asset_path(show: Show, name: str) -> Path:
+    """The file of a stylesheet or script: the show's own from ``site/`` when it has one."""
     override = show.root / OVERRIDE_FOLDER / name
-    return (override if override.is_file() else STATIC / name).read_bytes()
+    return override if override.is_file() else STATIC / name
+
+
+def _static(show: Show, name: str) -> bytes:
+    return asset_path(show, name).read_bytes()
 
 
 def _asset(show: Show, name: str, content_type: str) -> SiteFile:
@@ -382,3 +388,48 @@ def sitemap_without_page(sitemap: bytes, slug: str) -> bytes:
     """
     needle = f"/{page_key(slug)}</loc>".encode()
     return b"".join(line for line in sitemap.splitlines(keepends=True) if needle not in line)
+
+
+def render_review_page(
+    show: Show,
+    episode: Episode,
+    *,
+    audio_url: str,
+    vtt_url: str | None,
+    css_url: str,
+    js_url: str,
+    listing: object,
+    expires_at: datetime,
+    loudness_url: str | None = None,
+    cues: Sequence[Cue] = (),
+    timed: bool = True,
+) -> bytes:
+    """The private review page `podcast review` uploads for a contributor (every URL in it a signed link).
+
+    ``listing`` is the episode's listen-back list (:class:`podcast.safeguarding.listen_back.ListenBack`).
+    """
+    env = _environment(show)
+    text = env.get_template("review.html").render(
+        show=show.manifest.show,
+        site=show.manifest.site,
+        episode=episode,
+        base_url="",
+        feed_url="",
+        root="",
+        css_href=css_url,
+        js_href=js_url,
+        csp=CSP,
+        audio_url=audio_url,
+        vtt_url=vtt_url,
+        loudness_url=loudness_url,
+        listing=listing,
+        expires_at=expires_at,
+        cues=cues,
+        timed=timed,
+    )
+    return text.encode("utf-8")
+
+
+def site_asset(show: Show, name: str) -> SiteFile:
+    """``site.css`` or ``site.js`` (the show's own from ``site/`` when it has one), content-hashed."""
+    return _asset(show, name, "text/css; charset=utf-8" if name.endswith(".css") else "text/javascript; charset=utf-8")
