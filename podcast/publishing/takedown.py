@@ -7,7 +7,9 @@ The order is the safety property, each step safe to repeat if a later one fails:
    it back even if the steps below are interrupted;
 2. a feed without the episode is published at once, from the target's state record (no
    build, no waiting for other episodes), so apps stop offering it on their next refresh;
-3. every object of the episode is deleted: the media, artwork and transcripts its state
+   in the same run the website's show page (and every page that linked the episode) is
+   published without it (:func:`podcast.publishing.pages.withdraw_from_site`);
+3. every object of the episode is deleted: its web page, the media, artwork and transcripts its state
    record names, anything else under its name (``<folder>/<slug>-<hash>.<ext>``, review
    copies under ``review/<slug>-...``), and on a versioned bucket every old version too;
 4. the state record forgets it, the CDN is told to drop its copies (when

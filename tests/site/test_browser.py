@@ -95,6 +95,11 @@ def test_speed_and_share_from_this_moment(page, served):
     page.get_by_role("button", name="Share from this moment").click()
     shared = page.locator("#share-url").input_value()
     assert shared.startswith(f"{served}/episodes/episode-1.html#t=") and int(shared.split("=")[1]) >= 5
+    other = page.context.new_page()  # whoever opens the link starts there, after the warning step
+    other.goto(shared)
+    other.get_by_text("Continue to the episode").click()
+    other.evaluate("document.getElementById('audio').play()")
+    wait_until(other, "document.getElementById('audio').currentTime >= 5", timeout_s=10)
 
 
 def test_quick_exit_leaves_no_history_entry(page, served):
