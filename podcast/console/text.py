@@ -86,6 +86,7 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
         for item in report.listen_back
     ]
     lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
+    lines += [f"{verb} {key} (website)" for key in report.pages_uploaded]
     lines += [f"{'would delete' if dry_run else 'deleted'} {key}" for key in report.deleted]
     lines += [
         f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed

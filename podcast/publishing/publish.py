@@ -77,8 +77,8 @@ class PublishReport:
     redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
     unchecked: list[str] = field(default_factory=list)  # live episodes whose online files this run cannot scan
     listen_back: list[dict[str, Any]] = field(default_factory=list)  # per episode: bleeps and near misses (counts)
-    pages_uploaded: list[str] = field(default_factory=list)  # website files sent (pages and assets)
-    pages_unchanged: int = 0
+    pages_uploaded: list[str] = field(default_factory=list)  # website files sent (assets, pages), in upload order
+    pages_unchanged: int = 0  # website files the target already held
 
     @property
     def uploaded_bytes(self) -> int:
@@ -314,9 +314,8 @@ def publish(
                     on_upload(obj)
         # 1b. The website: hashed assets, then episode pages, then the show page; unchanged pages stay.
         pages, report.pages_unchanged = upload_site(target, site, state.objects, dry_run=dry_run, sent=pages_sent)
-        report.unchanged += report.pages_unchanged
-        report.pages_uploaded = sorted({*report.pages_uploaded, *(page.key for page in pages)})
-        report.uploaded += [{"key": page.key, "bytes": page.size} for page in pages]
+        # Reported apart from ``uploaded`` (the release's objects), in upload order.
+        report.pages_uploaded += [page.key for page in pages if page.key not in report.pages_uploaded]
         objects: dict[str, ObjectRecord] = {
             obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects
         }

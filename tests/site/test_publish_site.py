@@ -38,6 +38,8 @@ def append_toml(show: Path, text: str) -> None:
 def test_a_republish_with_nothing_changed_uploads_no_page(show, cli):
     report = publish_json(cli, show)
     assert report["pages_uploaded"] == [] and report["uploaded"] == [] and report["pages_unchanged"] == 8
+    state = json.loads((show / "feed/.podcast/state.json").read_text())
+    assert report["unchanged"] + report["pages_unchanged"] == len(state["objects"])  # the release's + the site's
 
 
 def test_an_edited_episode_uploads_its_pages_but_not_the_assets(show, cli):
@@ -46,7 +48,7 @@ def test_an_edited_episode_uploads_its_pages_but_not_the_assets(show, cli):
     assert {"episodes/episode-1.html", "index.html"} <= set(report["pages_uploaded"])
     assert not [key for key in report["pages_uploaded"] if key.startswith("assets/")]
     assert "Marigold&#39;s new garden" in (show / "feed/index.html").read_text()
-    keys = [item["key"] for item in report["uploaded"]]
+    keys = report["pages_uploaded"]  # in upload order
     assert keys.index("episodes/episode-1.html") < keys.index("index.html")  # pages before the show page
 
 
