@@ -152,3 +152,27 @@ def test_robots_honours_block(tmp_path, block):
     robots = files["robots.txt"].data.decode()
     assert ("Disallow: /\n" in robots) is block
     assert (b'name="robots" content="noindex' in files["index.html"].data) is block
+
+
+def test_subscribe_links_for_apple_and_spotify_appear_when_set(tmp_path):
+    import shutil
+
+    from lxml import html as lxml_html
+    from site_fixtures import REPO
+
+    from podcast.show.model import load_show
+    from podcast.site.render import render_site
+
+    shutil.copy2(REPO / "artwork.jpg", tmp_path / "artwork.jpg")
+    base = (REPO / "podcast.toml").read_text()
+    options = {"base_url": "https://x.org", "feed_url": "https://x.org/feed.xml", "artwork_key": "artwork/a.jpg"}
+    (tmp_path / "podcast.toml").write_text(base)
+    plain = next(f for f in render_site(load_show(tmp_path), episodes=[], **options) if f.key == "index.html")
+    assert b"Apple Podcasts" not in plain.data and b"Spotify" not in plain.data
+    apple, spotify = "https://podcasts.apple.com/gb/podcast/id1", "https://open.spotify.com/show/abc"
+    (tmp_path / "podcast.toml").write_text(
+        f'{base}\n[site]\napple_podcasts_url = "{apple}"\nspotify_url = "{spotify}"\n'
+    )
+    page = next(f for f in render_site(load_show(tmp_path), episodes=[], **options) if f.key == "index.html")
+    links = {a.text_content(): a.get("href") for a in lxml_html.fromstring(page.data).cssselect("ul.apps a")}
+    assert links["Apple Podcasts"] == apple and links["Spotify"] == spotify
