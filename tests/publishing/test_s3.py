@@ -77,7 +77,7 @@ def test_publish_stores_objects_with_layout_types_and_cache(cli, make_s3_show, s
     state = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/.podcast/state.json")
     assert state["CacheControl"] == "no-store"
     assert set(json.loads(state["Body"].read())["objects"]) == {
-        k.removeprefix(f"{PREFIX}/") for k in [*media, *art, *chapters]
+        k.removeprefix(f"{PREFIX}/") for k in [*media, *art, *chapters, *site]
     }
     body = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/feed.xml")["Body"].read()
     assert enclosure_urls(body) == [(f"{show.base_url}/{media[0].removeprefix(PREFIX + '/')}", mp3.stat().st_size)]
