@@ -202,6 +202,9 @@ def takedown(
         for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode
             needle = guid.encode() if key == FEED_KEY and guid else slug.encode()
             versions += target.purge_old_versions(key, containing=needle)
+        link = f"{slug}.html".encode()  # old versions of the show page, the sitemap and its neighbours link it
+        for key in sorted(k for k in state.objects if k.endswith((".html", "sitemap.xml"))):
+            versions += target.purge_old_versions(key, containing=link)
     invalidation = invalidate_withdrawn_paths(settings, [FEED_KEY, *removed])
 
     audit = audit_log_path(show)
