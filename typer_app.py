@@ -471,6 +471,8 @@ def serve(
         server = make_server(folder.root, host=host, port=port, published_base_url=opened.settings.base_url)
     address = f"http://{host}:{server.server_address[1]}"
     typer.echo(f"serving {folder.root} at {address}/feed.xml — press Ctrl+C to stop", err=True)
+    if (folder.root / "index.html").is_file():
+        typer.echo(f"website: {address}/", err=True)
     sys.stderr.flush()
     # Stop cleanly on Ctrl+C and on SIGTERM (service managers, `kill`), even where SIGINT is ignored (nohup).
     signal.signal(signal.SIGTERM, _stop_serving)

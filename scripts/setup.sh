@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tool and its tests need, into .venv/ (and system tools when we can).
 #   bash scripts/setup.sh        # from the repository root
-# System tools: ffmpeg (audio), espeak-ng (demo/test speech), gpodder's `gpo` and Node.js
+# System tools: ffmpeg (audio), espeak-ng (demo/test speech), chromium (the website's browser tests,
+# driven by Playwright: its own browser download cannot reach CI), gpodder's `gpo` and Node.js
 # (real podcast clients used by the tests). Without root/apt the tool still works: the
 # ffmpeg from the imageio-ffmpeg wheel is used, but the client tests need the real clients.
 set -euo pipefail
@@ -9,10 +10,10 @@ cd "$(dirname "$0")/.."
 
 # tool on PATH -> Debian package that provides it. Only missing ones are installed: a Node.js from
 # another source (e.g. NodeSource, which bundles npm) conflicts with Debian's npm package.
-declare -A PACKAGE_FOR=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng [gpo]=gpodder [node]=nodejs [npm]=npm)
+declare -A PACKAGE_FOR=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng [gpo]=gpodder [node]=nodejs [npm]=npm [chromium]=chromium)
 missing=()
 SYSTEM_PACKAGES=()
-for tool in ffmpeg ffprobe espeak-ng gpo node npm; do
+for tool in ffmpeg ffprobe espeak-ng gpo node npm chromium; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         missing+=("$tool")
         case " ${SYSTEM_PACKAGES[*]} " in *" ${PACKAGE_FOR[$tool]} "*) ;; *) SYSTEM_PACKAGES+=("${PACKAGE_FOR[$tool]}") ;; esac

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from podcast.audio.runner import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parent.parent
-# moto S3 server; the old podcast host (import); the reach show and hubs
-pytest_plugins = ["s3_fixtures", "import_helpers", "reach_fixtures"]
+# moto S3 server; the old podcast host (import); the reach show and hubs; the website (tests/site/)
+pytest_plugins = ["s3_fixtures", "import_helpers", "reach_fixtures", "site_fixtures"]
 HERMETIC_PREFIXES = ("PODCAST_", "AWS_")
 SESSION_SETTINGS = {"PODCAST_REDACTION_KEY_FILE"}  # set for the whole session by redaction_key below
 

@@ -139,7 +139,10 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
     ]
     if dry_run:  # the plan, object by object; a real publish says it per episode below
         lines += [f"{verb} {u['key']} ({u['bytes']:,} bytes)" for u in report.uploaded]
+        lines += [f"{verb} {key} (website)" for key in report.pages_uploaded]
         lines += [f"would delete {key}" for key in report.deleted]
+    elif report.pages_uploaded:
+        lines.append(f"website: {len(report.pages_uploaded)} file(s) uploaded, {report.pages_unchanged} unchanged")
     lines += summary_lines(report.summary, dry_run)
     lines += [
         f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed
@@ -236,6 +239,8 @@ def review_text(report: ReviewReport, *, title: str, now: datetime) -> str:
     until = until_text(datetime.fromisoformat(report.expires_at), now)
     lines = [redactions_text(report.redactions)]
     lines += [f"{link['what']}: {link['url']}" for link in report.links]
+    if report.page:
+        lines.append(f"review page (player, transcript, bleeps): {report.page['url']}")
     if report.listen_back:
         counts = f"{len(report.listen_back['hidden'])} hidden, {len(report.listen_back['near_misses'])} near miss(es)"
         lines.append(f"listen back: {counts} — the list is in the listen-back link, for the contributor too")

@@ -23,6 +23,7 @@ from podcast.publishing.feed import PODCAST_NS, build_feed
 from podcast.publishing.listcheck import check_list, list_record
 from podcast.publishing.lock import publish_lock
 from podcast.publishing.notify import notify_feed_changed
+from podcast.publishing.pages import plan_site, site_artefacts, site_records, upload_site
 from podcast.publishing.plan import (
     PlannedObject,
     Release,
@@ -82,6 +83,8 @@ class PublishReport:
     notifications: list[dict[str, Any]] = field(default_factory=list)  # WebSub hubs / pubnotify told (notify.py)
     # Per episode, by title: {"slug", "number", "title", "change": added|changed|removed|unchanged, "what": [...]}
     summary: list[dict[str, Any]] = field(default_factory=list)
+    pages_uploaded: list[str] = field(default_factory=list)  # website files sent (assets, pages), in upload order
+    pages_unchanged: int = 0  # website files the target already held
 
     @property
     def uploaded_bytes(self) -> int:
@@ -150,7 +153,13 @@ def release_artefacts(
 
 
 def gate_release(
-    show: Show, release: Release, feed: bytes, *, names: RedactionList | None = None, action: str = "publishing"
+    show: Show,
+    release: Release,
+    feed: bytes,
+    *,
+    names: RedactionList | None = None,
+    action: str = "publishing",
+    extra: list[Artefact] | None = None,
 ) -> None:
     """The publish gate: call after planning, before the first upload. Raises SafeguardingRefusal.
 
@@ -160,7 +169,8 @@ def gate_release(
     """
     names = show.redactions if names is None else names
     labels = episode_labels(show, release, names)
-    refuse_if_hits(scan_artefacts(release_artefacts(release, feed, labels=labels), names), action=action)
+    artefacts = release_artefacts(release, feed, labels=labels) + list(extra or ())
+    refuse_if_hits(scan_artefacts(artefacts, names), action=action)
 
 
 def _check_no_episode_lost(state: StateRecord, first_seen: set[str], release: Release, target: Target) -> None:
@@ -369,6 +379,7 @@ def publish(
         report.listen_back.append({"slug": episode.slug, **listing.counts()})
 
     first_seen, sent = set(state.episodes), set[str]()
+    pages_sent: dict[str, str] = {}
     seen = dict(state.episodes)
 
     def stage(state: StateRecord) -> tuple[Release, bytes, bytes]:
@@ -383,7 +394,9 @@ def publish(
         if used.changed:  # carried episodes went out under the old list: their files are not rescanned now
             report.unchecked = sorted(set(release.episodes) - set(built))
         planned_feed = build_feed(release.channel, release.items)
-        gate_release(show, release, planned_feed)  # safeguarding: refuse before any upload
+        site = plan_site(show, settings, release)  # the website, from the same release as the feed
+        # Safeguarding: refuse before any upload; every page is scanned exactly as it will go up.
+        gate_release(show, release, planned_feed, extra=site_artefacts(site))
         if check_feed is not None:
             check_feed(planned_feed)
         report.unchanged = 0
@@ -414,10 +427,15 @@ def publish(
                 )
                 if on_upload:
                     on_upload(obj)
+        # 1b. The website: hashed assets, then episode pages, then the show page; unchanged pages stay.
+        pages, report.pages_unchanged = upload_site(target, site, state.objects, dry_run=dry_run, sent=pages_sent)
+        # Reported apart from ``uploaded`` (the release's objects), in upload order.
+        report.pages_uploaded += [page.key for page in pages if page.key not in report.pages_uploaded]
         objects: dict[str, ObjectRecord] = {
             obj.key: {"sha256": obj.sha256, "size": obj.size} for obj in release.objects
         }
         objects.update(carried_objects(release, state))
+        objects.update(site_records(site))
         report.deleted = sorted(set(state.objects) - set(objects))
         remembered = list_record(show.redactions, state.redactions) or state.redactions
         encoded = encode_state(StateRecord(objects=objects, episodes=release.episodes, redactions=remembered))

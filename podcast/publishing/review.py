@@ -40,6 +40,10 @@ from podcast.safeguarding.gate import Artefact, refuse_if_hits, scan_artefacts
 from podcast.safeguarding.listen_back import LISTEN_BACK_TEXT, read_listen_back, render_listen_back
 from podcast.show.model import Show
 from podcast.show.settings import PublishSettings
+from podcast.site.render import asset_path, read_cues, render_review_page
+
+LOUDNESS_PICTURE = "loudness.svg"  # build/<slug>/loudness.svg, when the build draws one
+REVIEW_PAGE = "index.html"
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ class ReviewReport:
     links: list[dict[str, str]] = field(default_factory=list)  # {"what", "key", "url"}
     redactions: dict[str, Any] = field(default_factory=dict)  # the list used: path and count (ListUse)
     listen_back: dict[str, Any] = field(default_factory=dict)  # every bleep and near miss (ListenBack)
+    page: dict[str, str] = field(default_factory=dict)  # the review web page: {"key", "url"} (player, bleeps, ...)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,8 +160,40 @@ def review(
     listen_back = built.mp3_path.parent / LISTEN_BACK_TEXT
     write_atomic(listen_back, (render_listen_back(listing) + "\n").encode())
     planned.append(("listen-back", f"{REVIEW_FOLDER}/{slug}-{token}/{LISTEN_BACK_TEXT}", listen_back))
+    # The review page: player, transcript, warning, support notice, the bleep list and the loudness picture.
+    # Every object it names is private too, so it names them by signed link (same origin: the CSP holds).
+    folder = f"{REVIEW_FOLDER}/{slug}-{token}"
+    page_files = [(f"{folder}/{name}", asset_path(show, name)) for name in ("site.css", "site.js")]
+    loudness = built.mp3_path.parent / LOUDNESS_PICTURE
+    if loudness.is_file():
+        page_files.append((f"{folder}/{LOUDNESS_PICTURE}", loudness))
+    signed = {key: target.presigned_get_url(key, expires_s=expires_s) for key, _ in page_files}
+    signed.update({key: target.presigned_get_url(key, expires_s=expires_s) for _w, key, _p in planned})
+    vtt = next((key for _w, key, path in planned if path.suffix == ".vtt"), None)
+    cues, timed = read_cues(built.mp3_path.parent)
+    page = render_review_page(
+        show,
+        episode,
+        audio_url=signed[planned[0][1]],
+        vtt_url=signed[vtt] if vtt else None,
+        css_url=signed[f"{folder}/site.css"],
+        js_url=signed[f"{folder}/site.js"],
+        loudness_url=signed.get(f"{folder}/{LOUDNESS_PICTURE}"),
+        listing=listing,
+        expires_at=now + timedelta(seconds=expires_s),
+        cues=cues,
+        timed=timed,
+    )
+    page_path = built.mp3_path.parent / "review.html"
+    write_atomic(page_path, page)
+    page_files.append((f"{folder}/{REVIEW_PAGE}", page_path))
     refuse_if_hits(
-        scan_artefacts([Artefact(key, source=path) for _what, key, path in planned], show.redactions), action="review"
+        scan_artefacts(
+            [Artefact(key, source=path) for _what, key, path in planned]
+            + [Artefact(key, source=path) for key, path in page_files],
+            show.redactions,
+        ),
+        action="review",
     )
 
     report = ReviewReport(
@@ -176,6 +213,17 @@ def review(
                 "bucket with --target s3://private-bucket/prefix",
             )
         report.links.append({"what": what, "key": key, "url": url})
+    for key, path in page_files:  # the page last, once everything it names is there
+        target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)
+    page_key = f"{folder}/{REVIEW_PAGE}"
+    report.page = {"key": page_key, "url": target.presigned_get_url(page_key, expires_s=expires_s)}
+    if is_publicly_readable(report.page["url"]):
+        for key, _path in page_files:
+            target.delete_all_versions(key)
+        raise SafeguardingRefusal(
+            f"safeguarding: the review page {page_key} was readable without a signature, so it was deleted",
+            fix="publish review copies to a private bucket with --target s3://private-bucket/prefix",
+        )
     append_audit(
         audit_log_path(show),
         {
@@ -184,6 +232,7 @@ def review(
             "slug": slug,
             "expires_at": report.expires_at,
             "objects": sorted(link["key"] for link in report.links),
+            "page": report.page["key"],
             "target": target.describe(),
         },
     )

@@ -10,6 +10,10 @@ That address is the one the request came in on (the socket's own, so a phone on 
 gets the machine's LAN address), never the request's ``Host:`` header: a header is the
 client's to forge, and it would land unescaped in the XML. Malformed paths (NUL and other
 control characters, ``..``, broken percent-encoding, overlong) are answered 400.
+
+It also previews the website: ``/`` is the show page (``index.html``) once one is published,
+a missing file gets the site's ``404.html`` (with status 404), and paths under the base URL's
+own path (``/survivor-voices/assets/...``, which the 404 page uses) are served from the folder.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from podcast.publishing.target import FEED_KEY, content_type_for
+
+INDEX_KEY = "index.html"
+NOT_FOUND_KEY = "404.html"
 
 log = logging.getLogger(__name__)
 
@@ -117,18 +124,31 @@ class _Handler(BaseHTTPRequestHandler):
             return file.read_bytes().replace(self.published_base_url.encode(), own.encode()), file
         return None, file
 
+    def _site_path(self, path: str) -> str:
+        """The folder-relative name, with the website's own conventions: ``/`` and the base URL's path."""
+        if urlsplit(self.path).path in ("", "/") and (self.root / INDEX_KEY).is_file():
+            return INDEX_KEY
+        prefix = urlsplit(self.published_base_url).path.strip("/")
+        if prefix and path.startswith(prefix + "/"):
+            return path[len(prefix) + 1 :]
+        return path
+
     def _send(self, head_only: bool) -> None:
         path = request_path(self.path)
         if path is None:
             self.send_error(HTTPStatus.BAD_REQUEST, "malformed path")
             return
-        data, file = self._body(path)
+        data, file = self._body(self._site_path(path))
+        status = HTTPStatus.OK
         if file is None:
-            self.send_error(HTTPStatus.NOT_FOUND, "not found")
-            return
+            data, file = self._body(NOT_FOUND_KEY)
+            if file is None:
+                self.send_error(HTTPStatus.NOT_FOUND, "not found")
+                return
+            status = HTTPStatus.NOT_FOUND
         size = len(data) if data is not None else file.stat().st_size
-        start, end, status = 0, size - 1, HTTPStatus.OK
-        if "Range" in self.headers:
+        start, end = 0, size - 1
+        if "Range" in self.headers and status == HTTPStatus.OK:
             try:
                 wanted = parse_range(self.headers["Range"], size)
             except ValueError:
@@ -148,7 +168,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(end - start + 1))
         if status == HTTPStatus.PARTIAL_CONTENT:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.send_header("Cache-Control", "no-cache" if file.name == FEED_KEY else "public, max-age=3600")
+        self.send_header(
+            "Cache-Control", "no-cache" if file.suffix in (".xml", ".html", ".txt") else "public, max-age=3600"
+        )
         self.end_headers()
         if head_only:
             return

@@ -7,7 +7,9 @@ The order is the safety property, each step safe to repeat if a later one fails:
    it back even if the steps below are interrupted;
 2. a feed without the episode is published at once, from the target's state record (no
    build, no waiting for other episodes), so apps stop offering it on their next refresh;
-3. every object of the episode is deleted: the media, artwork and transcripts its state
+   in the same run the website's show page (and every page that linked the episode) is
+   published without it (:func:`podcast.publishing.pages.withdraw_from_site`);
+3. every object of the episode is deleted: its web page, the media, artwork and transcripts its state
    record names, anything else under its name (``<folder>/<slug>-<hash>.<ext>``, review
    copies under ``review/<slug>-...``), and on a versioned bucket every old version too;
 4. the state record forgets it, the CDN is told to drop its copies (when
@@ -44,6 +46,7 @@ from podcast.errors import EpisodeNotFound, PodcastError
 from podcast.publishing.feed import build_feed
 from podcast.publishing.lock import publish_lock
 from podcast.publishing.notify import notify_feed_changed
+from podcast.publishing.pages import withdraw_from_site
 from podcast.publishing.plan import live_episodes, plan_release
 from podcast.publishing.state import encode_state, read_state_versioned
 from podcast.publishing.target import FEED_CACHE, FEED_KEY, STATE_KEY, Target, content_type_for
@@ -51,6 +54,7 @@ from podcast.safeguarding.audit import append_audit, audit_log_path
 from podcast.show.edits import set_episode_field, with_show_guid
 from podcast.show.model import Episode, Show
 from podcast.show.settings import PublishSettings
+from podcast.site.render import page_key
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +182,13 @@ def takedown(
         if feed is not None and feed_updated:
             target.put_bytes(FEED_KEY, feed, content_type=content_type_for(FEED_KEY), cache_control=FEED_CACHE)
         log.info("%s: feed published without the episode", slug)
+        # The website in the same run: the show page (and the pages that linked it) without the episode.
+        pages = withdraw_from_site(show, settings, target, release, state.objects, slug, redactable=not unredacted)
 
         known = set(state.objects)
         candidates = {value for value in _strings(record) if value in known or pattern.match(value)}
         candidates |= {key for key in known | listed if pattern.match(key)}
+        candidates |= {page_key(slug)} & (known | listed)
         still_needed = {obj.key for obj in release.objects} | {
             v for other in state.episodes.values() for v in _strings(other)
         }
@@ -192,11 +199,15 @@ def takedown(
             log.info("%s: deleted %s", slug, key)
 
         state.objects = {key: value for key, value in state.objects.items() if key not in removed}
+        state.objects.update({key: value for key, value in pages.items() if key not in removed})
         encoded = encode_state(state)
         target.put_if(STATE_KEY, encoded, expected=version, content_type="application/json", cache_control="no-store")
         for key in (FEED_KEY, STATE_KEY):  # old versions of the feed and state record still name the episode
             needle = guid.encode() if key == FEED_KEY and guid else slug.encode()
             versions += target.purge_old_versions(key, containing=needle)
+        link = f"{slug}.html".encode()  # old versions of the show page, the sitemap and its neighbours link it
+        for key in sorted(k for k in state.objects if k.endswith((".html", "sitemap.xml"))):
+            versions += target.purge_old_versions(key, containing=link)
     invalidation = invalidate_withdrawn_paths(settings, [FEED_KEY, *removed])
     # Apps drop the episode at once instead of at their next poll (hours, for a withdrawn testimony).
     sent = (

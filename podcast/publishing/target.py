@@ -36,10 +36,20 @@ CONTENT_TYPES = {
     ".srt": "application/x-subrip",
     ".txt": "text/plain; charset=utf-8",
     ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 
 
 def content_type_for(key: str) -> str:
+    """The Content-Type an object is served with (by its name).
+
+    >>> content_type_for("feed.xml"), content_type_for("sitemap.xml"), content_type_for("index.html")
+    ('application/rss+xml', 'application/xml', 'text/html; charset=utf-8')
+    """
+    if Path(key).name == "sitemap.xml":
+        return "application/xml"
     return CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
 
 

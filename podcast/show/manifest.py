@@ -269,6 +269,19 @@ class TranscriptSettings(_Section):
     language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = None  # default: [show] language
 
 
+class SiteSection(_Section):
+    """[site]: the listeners' website published beside feed.xml (see podcast/site/)."""
+
+    enabled: bool = True
+    # Where "Leave this site" (and the Escape key) goes: a neutral page that says nothing about the visit.
+    quick_exit_url: Annotated[str, Field(pattern=URL_PATTERN)] = "https://www.bbc.co.uk/weather"
+    apple_podcasts_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    spotify_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    artwork_alt: Annotated[str, Field(min_length=1, max_length=500)] | None = None  # default: "<title> artwork"
+
+    _check_text = field_validator("artwork_alt")(_no_control_chars)
+
+
 class ShowManifest(_Section):
     show: ShowInfo
     audio: AudioSettings = AudioSettings()
@@ -277,6 +290,7 @@ class ShowManifest(_Section):
     feed: FeedSettings = FeedSettings()
     tags: TagSettings = TagSettings()
     transcripts: TranscriptSettings = TranscriptSettings()
+    site: SiteSection = SiteSection()
 
 
 class Chapter(_Section):

@@ -56,7 +56,8 @@ def test_publish_stores_objects_with_layout_types_and_cache(cli, make_s3_show, s
     art = [k for k in stored if k.startswith(f"{PREFIX}/artwork/")]
     chapters = [k for k in stored if k.startswith(f"{PREFIX}/chapters/")]
     assert len(media) == 1 and media[0].endswith(".mp3") and len(art) == 1 and len(chapters) == 1
-    assert set(stored) == {*media, *art, *chapters, f"{PREFIX}/feed.xml", f"{PREFIX}/.podcast/state.json"}
+    site = {f"{PREFIX}/{key}" for key in report["pages_uploaded"]}  # the website (tests/site/)
+    assert set(stored) == {*media, *art, *chapters, *site, f"{PREFIX}/feed.xml", f"{PREFIX}/.podcast/state.json"}
     assert report["target"] == show.target and report["uploaded_bytes"] == sum(u["bytes"] for u in report["uploaded"])
     # Media first, then chapters, then artwork; the feed last (the report lists uploads in order).
     assert [u["key"].split("/")[0] for u in report["uploaded"]] == ["media", "chapters", "artwork"]
@@ -76,7 +77,7 @@ def test_publish_stores_objects_with_layout_types_and_cache(cli, make_s3_show, s
     state = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/.podcast/state.json")
     assert state["CacheControl"] == "no-store"
     assert set(json.loads(state["Body"].read())["objects"]) == {
-        k.removeprefix(f"{PREFIX}/") for k in [*media, *art, *chapters]
+        k.removeprefix(f"{PREFIX}/") for k in [*media, *art, *chapters, *site]
     }
     body = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/feed.xml")["Body"].read()
     assert enclosure_urls(body) == [(f"{show.base_url}/{media[0].removeprefix(PREFIX + '/')}", mp3.stat().st_size)]

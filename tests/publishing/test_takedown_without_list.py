@@ -65,7 +65,7 @@ def test_takedown_runs_without_the_list_and_withholds_the_reason(published, tmp_
     feed_dir = show / "feed"
     guid = tomllib.loads((show / "episodes/episode-1/episode.toml").read_text())["guid"]
     before = set(feed_items(feed_dir / "feed.xml"))
-    episode_files = sorted(p for p in feed_dir.rglob("episode-1-*"))
+    episode_files = sorted([*feed_dir.rglob("episode-1-*"), feed_dir / "episodes/episode-1.html"])  # and its page
     assert guid in before and episode_files
     gone = unusable(kind, tmp_path)
 

@@ -145,7 +145,8 @@ def test_takedown_on_a_versioned_bucket_leaves_nothing_reachable(cli, make_s3_sh
     media_urls = first_media + [url for url in second_feed.decode().split('"') if "/media/episode-1-" in url]
     assert len(set(media_urls)) == 2
     assert anonymous(media_urls[1], headers={"Range": "bytes=0-0"})[0] == 206
-    old_versions = {key: ids for key, ids in bucket_keys(s3, show.bucket).items() if "episode-1" in key}
+    stored = bucket_keys(s3, show.bucket)
+    old_versions = {key: ids for key, ids in stored.items() if "episode-1" in key and "/episodes/" not in key}
     assert (
         len(old_versions) == 2 and sum(len(ids) for ids in old_versions.values()) == 3
     )  # 2 versions + a delete marker
@@ -155,6 +156,7 @@ def test_takedown_on_a_versioned_bucket_leaves_nothing_reachable(cli, make_s3_sh
     review_url = json.loads(review.stdout)["links"][0]["url"]
     assert anonymous(review_url)[0] == 200
     old_versions.update({key: ids for key, ids in bucket_keys(s3, show.bucket).items() if "/review/episode-1-" in key})
+    old_versions[f"{PREFIX}/episodes/episode-1.html"] = stored[f"{PREFIX}/episodes/episode-1.html"]  # its web page
 
     result = cli("-C", show.root, "--json", "takedown", "episode-1", "--reason", "Contributor withdrew consent")
     assert result.exit_code == 0, result.stderr
@@ -171,6 +173,9 @@ def test_takedown_on_a_versioned_bucket_leaves_nothing_reachable(cli, make_s3_sh
     for version_id in remaining[f"{PREFIX}/feed.xml"]:  # no old feed version still lists it
         body = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/feed.xml", VersionId=version_id)["Body"].read()
         assert guid.encode() not in body
+    for version_id in remaining[f"{PREFIX}/index.html"]:  # nor an old version of the show page
+        body = s3.get_object(Bucket=show.bucket, Key=f"{PREFIX}/index.html", VersionId=version_id)["Body"].read()
+        assert b"episode-1.html" not in body and b"Episode one" not in body
 
     batches = [
         client.get_invalidation(DistributionId=distribution_id, Id=item["Id"])["Invalidation"]["InvalidationBatch"][
