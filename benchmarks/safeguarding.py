@@ -52,8 +52,8 @@ CORES = os.cpu_count() or 1  # CPU seconds over cores: the wall time on a quiet 
 
 def listen(model, samples, names, how: str, *, sound: bool = True) -> tuple[list, list, int]:
     """(marks, near misses, heard words) by one method: "plain", "hotwords" (beam 5), or "two" (what the
-    build does: a plain listening, beam 5, whose words are published, plus a greedy one biased toward the
-    names; the biased one's places first, then the plain one's new ones)."""
+    build does: a plain listening, whose words are published, plus one biased toward the names, both greedy
+    without temperature fallback; the biased one's places first, then the plain one's new ones)."""
     hot = ", ".join(e.term for e in sorted(names.entries, key=lambda e: e.line))
 
     def heard(**options) -> list:
@@ -69,9 +69,9 @@ def listen(model, samples, names, how: str, *, sound: bool = True) -> tuple[list
     if how == "hotwords":
         words = heard(hotwords=hot)
         return (*search(words), len(words))
-    plain = heard()
+    plain = heard(beam_size=1, fallback=False)
     plain_marks, plain_near = search(plain)
-    marks, near = search(heard(hotwords=hot, beam_size=1))
+    marks, near = search(heard(hotwords=hot, beam_size=1, fallback=False))
     marks += [m for m in plain_marks if not any(b.start < m.end and m.start < b.end for b in marks)]
     near = [n for n in near + plain_near if not any(h.start < n.end and n.start < h.end for h in marks)]
     return marks, near, len(plain)

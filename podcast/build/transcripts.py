@@ -46,8 +46,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HEARD_FORMAT = 2  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
-BIASED_BEAM_SIZE = 1  # the listening biased toward the names only places them: greedy is enough (BENCHMARKS.md)
+HEARD_FORMAT = 3  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
+# With a redaction list the audio is listened to twice (listen_for_names): both greedy, one temperature, so the
+# pair stays within an RTF of 0.15 (BENCHMARKS.md: beam 5 and temperature fallback cost 0.12 and 0.29 alone).
+QUICK_BEAM_SIZE = 1
 
 Progress = Callable[[str, float], None]
 
@@ -245,6 +247,7 @@ def transcribe_episode(
     *,
     hotwords: str | None = None,
     beam_size: int = BEAM_SIZE,
+    fallback: bool = True,
     step: str = "transcribe",
     on_progress: Progress | None = None,
 ) -> Transcript:
@@ -264,6 +267,7 @@ def transcribe_episode(
             language=language,
             hotwords=hotwords,
             beam_size=beam_size,
+            fallback=fallback,
             on_progress=progress,
         )
     else:
@@ -278,6 +282,7 @@ def transcribe_episode(
                 speaker=track.speaker,
                 hotwords=hotwords,
                 beam_size=beam_size,
+                fallback=fallback,
                 on_progress=progress,
             )
         cues = list(
@@ -303,8 +308,7 @@ def listen_for_names(
     """Where listed names are heard: (to hide, near misses), from two listenings.
 
     ``transcript`` (the plain listening, what listeners will read) is searched by spelling and
-    by sound. A second, quicker listening biased toward the listed names (hotwords, greedy
-    decoding) hears names the plain one turns into ordinary words ("Okonkwo" for "Akonghul");
+    by sound. A second listening biased toward the listed names (hotwords) hears names the plain one turns into ordinary words ("Okonkwo" for "Akonghul");
     its places come first, and the plain listening adds the names only it heard ("Siobhan" as
     "Chivon"). The biased words are never published: biased, tiny.en drops words on long audio
     and writes names where none were said (measured in BENCHMARKS.md).
@@ -315,7 +319,8 @@ def listen_for_names(
         show,
         episode,
         hotwords=name_hotwords(names),
-        beam_size=BIASED_BEAM_SIZE,
+        beam_size=QUICK_BEAM_SIZE,
+        fallback=False,
         step="listen for names",
         on_progress=on_progress,
     )
@@ -420,8 +425,10 @@ def cached_heard(
             log.warning("%s: the transcription cache is unreadable; transcribing again", episode.slug)
     if not transcribe:
         return None
-    transcript = transcribe_episode(show, episode, on_progress=on_progress)
     names = show.redactions
+    transcript = transcribe_episode(  # with a list, the first of two listenings: quick like the second
+        show, episode, beam_size=QUICK_BEAM_SIZE if names else BEAM_SIZE, fallback=not names, on_progress=on_progress
+    )
     marks, near = listen_for_names(show, episode, transcript, on_progress=on_progress) if names else ([], [])
     if names:
         transcript = redact_dataclass(hide_soundalikes(transcript, marks, names), names)

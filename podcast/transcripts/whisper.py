@@ -132,6 +132,7 @@ def transcribe_samples(
     speaker: str | None = None,
     beam_size: int = BEAM_SIZE,
     hotwords: str | None = None,
+    fallback: bool = True,
     on_progress: Callable[[float], None] | None = None,
 ) -> list[Cue]:
     """Whisper's segments as cues, with word timings, labelled ``speaker``.
@@ -139,6 +140,10 @@ def transcribe_samples(
     ``hotwords`` (the redaction list's names, comma-separated) biases the decoder toward those
     spellings: tiny.en writes "Okonkwo" as "Akon quote" without it and as "Okonkwo" with it,
     which the safeguarding pass then finds by text (measured in BENCHMARKS.md).
+
+    ``fallback`` lets Whisper decode a window again at higher temperatures when the first result
+    looks unlikely or repeats itself; it can cost four times as much (measured on espeak speech, with
+    hotwords), so the safeguarding pass's quick listenings turn it off.
 
     The voice activity filter (Silero VAD, bundled with faster-whisper) skips silence, where
     Whisper otherwise tends to invent words; it matters most for per-speaker tracks, which
@@ -158,6 +163,7 @@ def transcribe_samples(
         beam_size=beam_size,
         condition_on_previous_text=False,
         hotwords=hotwords or None,
+        **({} if fallback else {"temperature": 0.0}),
     )
     cues = []
     for segment in segments:
