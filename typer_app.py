@@ -417,16 +417,18 @@ def loudness(
 
     obj = command_context(ctx, json_flag)
     rows: list[dict[str, Any]] = []
+    failed: list[str] = []
     code = 0
     for path in files:
         try:
-            with reported_errors(obj):
+            with reported_errors():  # one line on stderr per bad file; --json lists it under "failed"
                 stats = measure_loudness(path)
         except typer.Exit as exc:
             code = code or exc.exit_code
+            failed.append(str(path))
             continue
         rows.append({"file": str(path), **stats})
-    emit(obj, {"files": rows}, loudness_text(rows))
+    emit(obj, {"files": rows, "failed": failed}, loudness_text(rows))
     if code:
         raise typer.Exit(code)
 

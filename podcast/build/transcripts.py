@@ -50,6 +50,9 @@ HEARD_FORMAT = 3  # the safeguarding transcription cache (names replaced, marks 
 # With a redaction list the audio is listened to twice (listen_for_names): both greedy, one temperature, so the
 # pair stays within an RTF of 0.15 (BENCHMARKS.md: beam 5 and temperature fallback cost 0.12 and 0.29 alone).
 QUICK_BEAM_SIZE = 1
+# The two listenings time the same words differently (starts up to ~0.2 s apart): a plain word whose middle is
+# this close before a name the biased listening placed is part of that name ("my caddle" for "Kettleburn").
+TEXT_LEAD_S = 0.15
 
 Progress = Callable[[str, float], None]
 
@@ -366,9 +369,14 @@ def hide_soundalikes(transcript: Transcript, marks: Sequence[Mark], names: Redac
     """
     heard = timed_words(transcript)
 
-    def spelt(mark: Mark) -> bool:
-        under = " ".join(w for start, end, w in heard if start < mark.end and end > mark.start)
-        return any(found.entry.line == mark.line for found in names.find(under))
+    def spelt(mark: Mark) -> bool:  # every word under the mark is the listed spelling ("Mary Gold Featherstone" is not)
+        under = [w for start, end, w in heard if start < mark.end and end > mark.start]
+        text, spans, at = " ".join(under), [], 0
+        for word in under:
+            spans.append((at, at + len(word)))
+            at += len(word) + 1
+        found = [(m.start, m.end) for m in names.find(text) if m.entry.line == mark.line]
+        return bool(under) and all(any(a <= s and e <= b + 3 for a, b in found) for s, e in spans)  # +3: "'s."
 
     sound = [m for m in marks if not (m.how == "text" and spelt(m))]
     if not sound:
@@ -379,8 +387,15 @@ def hide_soundalikes(transcript: Transcript, marks: Sequence[Mark], names: Redac
         words: list[Word] = []
         owners: list[Mark | None] = []  # the mark each kept word stands for
         for word in cue.words:
+            middle = (word.start_ms + word.end_ms) / 2000
             mark = next(
-                (m for m in sound if word.start_ms < round(m.end * 1000) and word.end_ms > round(m.start * 1000)), None
+                (
+                    m
+                    for m in sound
+                    if word.start_ms < round(m.end * 1000)
+                    and (word.end_ms > round(m.start * 1000) or middle > m.start - TEXT_LEAD_S)
+                ),
+                None,
             )
             if mark is None:
                 words.append(word)

@@ -184,56 +184,60 @@ def review(
         cues=cues,
         timed=timed,
     )
-    page_path = built.mp3_path.parent / "review.html"
-    write_atomic(page_path, page)
-    page_files.append((f"{folder}/{REVIEW_PAGE}", page_path))
-    refuse_if_hits(
-        scan_artefacts(
-            [Artefact(key, source=path) for _what, key, path in planned]
-            + [Artefact(key, source=path) for key, path in page_files],
-            show.redactions,
-        ),
-        action="review",
-    )
-
-    report = ReviewReport(
-        slug=slug,
-        expires_at=(now + timedelta(seconds=expires_s)).isoformat(),
-        redactions=used.to_dict(),
-        listen_back=listing.to_dict(),
-    )
-    for what, key, path in planned:
-        target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)
-        url = target.presigned_get_url(key, expires_s=expires_s)
-        if is_publicly_readable(url):
-            target.delete_all_versions(key)
-            raise SafeguardingRefusal(
-                f"safeguarding: the review copy {key} was readable without a signature, so it was deleted",
-                fix="the bucket makes every object public (bucket policy or ACL); publish review copies to a private "
-                "bucket with --target s3://private-bucket/prefix",
-            )
-        report.links.append({"what": what, "key": key, "url": url})
-    for key, path in page_files:  # the page last, once everything it names is there
-        target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)
-    page_key = f"{folder}/{REVIEW_PAGE}"
-    report.page = {"key": page_key, "url": target.presigned_get_url(page_key, expires_s=expires_s)}
-    if is_publicly_readable(report.page["url"]):
-        for key, _path in page_files:
-            target.delete_all_versions(key)
-        raise SafeguardingRefusal(
-            f"safeguarding: the review page {page_key} was readable without a signature, so it was deleted",
-            fix="publish review copies to a private bucket with --target s3://private-bucket/prefix",
+    # The page holds presigned links (with the access key id): it lives only until it is uploaded.
+    page_path = built.mp3_path.parent / ".review.html.tmp"
+    try:
+        write_atomic(page_path, page)
+        page_files.append((f"{folder}/{REVIEW_PAGE}", page_path))
+        refuse_if_hits(
+            scan_artefacts(
+                [Artefact(key, source=path) for _what, key, path in planned]
+                + [Artefact(key, source=path) for key, path in page_files],
+                show.redactions,
+            ),
+            action="review",
         )
-    append_audit(
-        audit_log_path(show),
-        {
-            "action": "review",
-            "when": now.isoformat(),
-            "slug": slug,
-            "expires_at": report.expires_at,
-            "objects": sorted(link["key"] for link in report.links),
-            "page": report.page["key"],
-            "target": target.describe(),
-        },
-    )
-    return report
+
+        report = ReviewReport(
+            slug=slug,
+            expires_at=(now + timedelta(seconds=expires_s)).isoformat(),
+            redactions=used.to_dict(),
+            listen_back=listing.to_dict(),
+        )
+        for what, key, path in planned:
+            target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)
+            url = target.presigned_get_url(key, expires_s=expires_s)
+            if is_publicly_readable(url):
+                target.delete_all_versions(key)
+                raise SafeguardingRefusal(
+                    f"safeguarding: the review copy {key} was readable without a signature, so it was deleted",
+                    fix="the bucket makes every object public (bucket policy or ACL); publish review copies to a private "
+                    "bucket with --target s3://private-bucket/prefix",
+                )
+            report.links.append({"what": what, "key": key, "url": url})
+        for key, path in page_files:  # the page last, once everything it names is there
+            target.put_file(key, path, content_type=content_type_for(key), cache_control=REVIEW_CACHE, private=True)
+        page_key = f"{folder}/{REVIEW_PAGE}"
+        report.page = {"key": page_key, "url": target.presigned_get_url(page_key, expires_s=expires_s)}
+        if is_publicly_readable(report.page["url"]):
+            for key, _path in page_files:
+                target.delete_all_versions(key)
+            raise SafeguardingRefusal(
+                f"safeguarding: the review page {page_key} was readable without a signature, so it was deleted",
+                fix="publish review copies to a private bucket with --target s3://private-bucket/prefix",
+            )
+        append_audit(
+            audit_log_path(show),
+            {
+                "action": "review",
+                "when": now.isoformat(),
+                "slug": slug,
+                "expires_at": report.expires_at,
+                "objects": sorted(link["key"] for link in report.links),
+                "page": report.page["key"],
+                "target": target.describe(),
+            },
+        )
+        return report
+    finally:
+        page_path.unlink(missing_ok=True)
