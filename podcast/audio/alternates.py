@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from podcast.audio.filters import Limiter, limiter_chain, oversampled_peak
+from podcast.audio.filters import Limiter, limiter_chain, meter_outputs
 from podcast.audio.reports import LoudnessStats, parse_ebur128_summary, parse_peak
 from podcast.audio.runner import run_ffmpeg
 from podcast.errors import AudioInvalid
@@ -122,18 +122,7 @@ def meter(path: Path, rate: int) -> LoudnessStats:
         [
             "-i",
             str(path),
-            "-filter_complex",
-            f"[0:a:0]asplit[a][b];[a]ebur128=framelog=verbose[m];[b]{oversampled_peak(rate)}[p]",
-            "-map",
-            "[m]",
-            "-f",
-            "null",
-            "-",
-            "-map",
-            "[p]",
-            "-f",
-            "null",
-            "-",
+            *meter_outputs(rate, framelog="verbose"),
         ],
         source=path,
     )

@@ -111,6 +111,13 @@ def oversampled_peak(rate: int) -> str:
     return f"aresample={rate * OVERSAMPLE}:filter_size=16,{PEAK_METER}"
 
 
+def meter_outputs(rate: int, *, framelog: str = "info") -> list[str]:
+    """ffmpeg arguments that meter input 0 twice in one decode: EBU R128 loudness (``framelog`` level in the
+    log) and the 4x-oversampled true peak, both to the null muxer."""
+    graph = f"[0:a:0]asplit[a][b];[a]ebur128=framelog={framelog}[m];[b]{oversampled_peak(rate)}[p]"
+    return ["-filter_complex", graph, "-map", "[m]", "-f", "null", "-", "-map", "[p]", "-f", "null", "-"]
+
+
 def channel_layout(settings: RenderSettings) -> str:
     """The show's channel layout as ffmpeg names it."""
     return "mono" if settings.channels == 1 else "stereo"
