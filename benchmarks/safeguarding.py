@@ -35,6 +35,7 @@ from names_measure import Measurement, measure_story, publish_and_measure  # noq
 from podcast.audio.decode import decode_samples  # noqa: E402
 from podcast.audio.filters import RenderSettings  # noqa: E402
 from podcast.build.censor import censor_audio, frame_levels_db  # noqa: E402
+from podcast.build.transcripts import combine_listenings  # noqa: E402
 from podcast.safeguarding.censor import (  # noqa: E402
     HEARD_PAD_S,
     CensorPlan,
@@ -70,10 +71,7 @@ def listen(model, samples, names, how: str, *, sound: bool = True) -> tuple[list
         words = heard(hotwords=hot)
         return (*search(words), len(words))
     plain = heard(beam_size=1, fallback=False)
-    plain_marks, plain_near = search(plain)
-    marks, near = search(heard(hotwords=hot, beam_size=1, fallback=False))
-    marks += [m for m in plain_marks if not any(b.start < m.end and m.start < b.end for b in marks)]
-    near = [n for n in near + plain_near if not any(h.start < n.end and n.start < h.end for h in marks)]
+    marks, near = combine_listenings(plain, heard(hotwords=hot, beam_size=1, fallback=False), names)
     return marks, near, len(plain)
 
 

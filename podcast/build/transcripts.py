@@ -24,7 +24,15 @@ from podcast.errors import EpisodeInvalid, TranscriberUnavailable, TranscriptInv
 from podcast.files import require_regular_file, write_atomic
 from podcast.safeguarding import soundalike
 from podcast.safeguarding.align import place_names
-from podcast.safeguarding.censor import HEARD_PAD_S, PAD_S, Mark, TimedWord, find_marks, words_from_json
+from podcast.safeguarding.censor import (
+    HEARD_PAD_S,
+    PAD_S,
+    Mark,
+    TimedWord,
+    end_at_next_word,
+    find_marks,
+    words_from_json,
+)
 from podcast.show.edits import set_episode_field
 from podcast.show.redactions import RedactionList, redact_dataclass
 from podcast.transcripts.model import OUTPUTS, RECORD_FILE, TRANSCRIPT_FORMAT, Transcript, TranscriptFile, Word
@@ -46,7 +54,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HEARD_FORMAT = 3  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
+HEARD_FORMAT = 4  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
 # With a redaction list the audio is listened to twice (listen_for_names): both greedy, one temperature, so the
 # pair stays within an RTF of 0.15 (BENCHMARKS.md: beam 5 and temperature fallback cost 0.12 and 0.29 alone).
 QUICK_BEAM_SIZE = 1
@@ -317,7 +325,6 @@ def listen_for_names(
     and writes names where none were said (measured in BENCHMARKS.md).
     """
     names = show.redactions
-    plain_marks, plain_near = find_marks(timed_words(transcript), names)
     biased = transcribe_episode(
         show,
         episode,
@@ -327,7 +334,21 @@ def listen_for_names(
         step="listen for names",
         on_progress=on_progress,
     )
-    marks, near = find_marks(timed_words(biased), names)
+    return combine_listenings(timed_words(transcript), timed_words(biased), names)
+
+
+def combine_listenings(
+    plain: Sequence[TimedWord], biased: Sequence[TimedWord], names: RedactionList
+) -> tuple[list[Mark], list[Mark]]:
+    """Where listed names are in two listenings of the same audio: (to hide, near misses).
+
+    The biased listening's places come first, each ending where the plain one heard the next word
+    begin when that is earlier (biased, a name's last word runs late); the plain listening adds
+    the names only it heard; near misses are those of either that overlap no place to hide.
+    """
+    plain_marks, plain_near = find_marks(plain, names)
+    marks, near = find_marks(biased, names)
+    marks = end_at_next_word(marks, biased, plain)
     marks += [m for m in plain_marks if not any(b.start < m.end and m.start < b.end for b in marks)]
     near = [n for n in near + plain_near if not any(h.start < n.end and n.start < h.end for h in marks)]
     return sorted(marks, key=lambda m: m.start), sorted(near, key=lambda m: m.start)

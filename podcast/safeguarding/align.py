@@ -6,7 +6,9 @@ spell the name wrongly (or, in the safeguarding cache, already as its replacemen
 supplied words are aligned to the heard words (difflib's longest matching blocks, only
 runs of two or more words as anchors, words compared by their phonetic code, so a lone "the" cannot pull a name across the
 episode), and each listed name in the supplied text (and each part of one: a first name or surname alone) is placed in the gap between the heard
-words that match the supplied words around it. A gap longer than :data:`MAX_GAP_S` (or no
+words that match the supplied words around it. Inside that gap, the supplied words next to the name that
+were heard as themselves (same stem or same sound, in order) narrow it further: "Dear Ximena, thank you"
+heard as "Dear, I'm her, and you" places the name after "Dear", not over it. A gap longer than :data:`MAX_GAP_S` (or no
 anchor at all) leaves the name *unlocated*: the build refuses to publish it until a producer
 has listened and signed the passage off.
 """
@@ -18,7 +20,14 @@ import re
 from collections.abc import Sequence
 
 from podcast.safeguarding.censor import Mark, TimedWord
-from podcast.safeguarding.soundalike import Phonemizer, espeak_phonemes, name_parts, phonetic_code
+from podcast.safeguarding.soundalike import (
+    Phonemizer,
+    espeak_phonemes,
+    name_parts,
+    phonetic_code,
+    same_sound,
+    same_stem,
+)
 from podcast.show.redactions import Entry, RedactionList, compile_entries, fold
 
 MAX_GAP_S = 4.0  # longer than any name; a longer gap means the alignment failed there
@@ -47,6 +56,31 @@ def with_parts(names: RedactionList) -> RedactionList:
     return compile_entries([*names.entries, *parts], names.source) if parts else names
 
 
+def _same_words(supplied: Sequence[str], heard: Sequence[str], ipa: dict[str, str]) -> list[tuple[int, int]]:
+    """Supplied words matched in order to heard words that are the same word (each within the next two
+    heard words), from the start until the first that is not: (supplied index, heard index) pairs.
+
+    >>> ipa = {"Dear": "dˈɪɹ", "Dear,": "dˈɪɹ", "I'm": "aɪm", "thank": "θˈæŋk", "and": "ˈænd"}
+    >>> _same_words(["Dear"], ["Dear,", "I'm"], ipa), _same_words(["thank"], ["and"], ipa)
+    ([(0, 0)], [])
+    """
+    pairs, at = [], 0
+    for index, word in enumerate(supplied):
+        found = next(
+            (
+                j
+                for j in range(at, min(at + 2, len(heard)))
+                if same_stem(word, heard[j]) or same_sound(ipa.get(word, ""), ipa.get(heard[j], ""))
+            ),
+            None,
+        )
+        if found is None:
+            break
+        pairs.append((index, found))
+        at = found + 1
+    return pairs
+
+
 def place_names(
     text: str,
     heard: Sequence[TimedWord],
@@ -64,6 +98,10 @@ def place_names(
     ...          (1.5, 1.8, "the"), (1.8, 2.2, "park")]
     >>> place_names("I met Marigold in the park.", heard, parse_redactions("Marigold"), duration_s=3)
     [Mark(start=0.6, end=1.3, line=1, how='aligned', score=1.0)]
+    >>> heard = [(0.0, 1.0, "Dear,"), (1.06, 1.5, "I'm"), (1.5, 1.76, "her,"), (2.02, 2.08, "and"),
+    ...          (2.08, 2.24, "you"), (2.24, 2.38, "for"), (2.38, 2.6, "the"), (2.6, 3.0, "photograph,")]
+    >>> place_names("Dear Ximena, thank you for the photographs.", heard, parse_redactions("Ximena"), duration_s=4)
+    [Mark(start=1.0, end=2.08, line=1, how='aligned', score=1.0)]
     >>> place_names("Marigold.", [], parse_redactions("Marigold"), duration_s=30)
     [Mark(start=0.0, end=0.0, line=1, how='unlocated', score=0.0)]
     """
@@ -78,6 +116,8 @@ def place_names(
     for a, b, size in matcher.get_matching_blocks():
         if size >= MIN_ANCHOR:
             anchor.update({a + k: b + k for k in range(size)})
+    texts = [w for _, _, w in spans]
+    ipa = dict(zip(texts + [w for _, _, w in heard], phonemize(texts + [w for _, _, w in heard])))
     marks = []
     for match in matches:
         inside = [i for i, (s, e, _) in enumerate(tokens) if s < match.end and e > match.start]
@@ -85,8 +125,21 @@ def place_names(
             continue
         before = max((i for i in anchor if i < inside[0]), default=None)
         after = min((i for i in anchor if i > inside[-1]), default=None)
-        start = heard[anchor[before]][1] if before is not None else 0.0
-        end = heard[anchor[after]][0] if after is not None else duration_s
+        first = anchor[before] + 1 if before is not None else 0  # the heard words between the anchors
+        last = anchor[after] - 1 if after is not None else len(heard) - 1
+        start = heard[first - 1][1] if first > 0 else 0.0
+        end = heard[last + 1][0] if last + 1 < len(heard) else duration_s
+        # Narrow the gap from both sides: the supplied words next to the name, heard as themselves.
+        left = 0 if before is None else before + 1
+        gap = [w for _, _, w in heard[first : last + 1]]
+        leading = _same_words(texts[left : inside[0]], gap, ipa)
+        if leading:
+            taken = leading[-1][1] + 1
+            start, first, gap = heard[first + taken - 1][1], first + taken, gap[taken:]
+        right = len(tokens) if after is None else after
+        trailing = _same_words(texts[inside[-1] + 1 : right][::-1], gap[::-1], ipa)
+        if trailing:
+            end = heard[last - trailing[-1][1]][0]
         if any(m.line == match.entry.line and m.start < end and start < m.end for m in found):
             continue  # the heard words there were already found to be this name: hide just those
         if heard and end > start and end - start <= max_gap_s:

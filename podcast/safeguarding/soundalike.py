@@ -39,6 +39,7 @@ NEAR_MARGIN = 0.2  # scores in [THRESHOLD - NEAR_MARGIN, THRESHOLD) are near mis
 SHORT_CODE = 4  # candidates this short (or shorter) must match exactly
 MAX_WINDOW = 4  # heard words per window
 FORMAT = 1  # bump when the matching changes: cached transcripts and plans are redone
+SAME_WORD = 0.75  # two words' codes this alike are one word heard twice ("called" and "call", not "thank" and "and")
 # Name particles that are never matched on their own.
 PARTICLES = frozenset("van der den de del della la le von zu da di du dos das bin ibn al el mac mc st ter ten".split())
 MIN_PART_LETTERS = 3
@@ -199,6 +200,36 @@ def _similarity(window: str, candidate: str) -> float:
     if window.endswith("S") and not candidate.endswith("S"):  # a possessive or plural: Marigold's
         score = max(score, Levenshtein.normalized_similarity(window[:-1], candidate))
     return score
+
+
+def same_sound(first_ipa: str, second_ipa: str) -> bool:
+    """Whether two words (espeak-ng IPA) are one word, written or heard slightly differently.
+
+    Used to recognise the same ordinary word in two listenings, or in a supplied transcript and
+    a listening, next to a name; codes of two sounds or fewer must be equal.
+
+    >>> same_sound("kˈɔːld", "kˈɔːl"), same_sound("θˈæŋk", "ˈænd"), same_sound("dˈɪɹ", "dˈɪɹ")
+    (True, False, True)
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    first, second = phonetic_code(first_ipa), phonetic_code(second_ipa)
+    if not first or not second:
+        return False
+    if min(len(first), len(second)) <= 2:
+        return first == second
+    return Levenshtein.normalized_similarity(first, second) >= SAME_WORD
+
+
+def same_stem(first: str, second: str) -> bool:
+    """Whether two written words are one word with a different ending ("live" and "Lives,"), which
+    espeak-ng may read differently.
+
+    >>> same_stem("live", "Lives,"), same_stem("call.", "called"), same_stem("an", "and")
+    (True, True, False)
+    """
+    a, b = sorted((_letters(first), _letters(second)), key=len)
+    return len(a) >= 3 and b.startswith(a) and len(b) - len(a) <= 3
 
 
 def scan(
