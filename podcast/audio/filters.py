@@ -7,9 +7,10 @@ programme, so what the analysis meters is what the encoder gets. ``RenderSetting
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from podcast.audio.reports import PartAnalysis
 
@@ -298,6 +299,49 @@ def shift_regions(
         offset += length
         placed += (end - start) - crossfade_s
     return tuple(shifted)
+
+
+def programme_time(
+    t: float,
+    lengths: Sequence[float],
+    trims: Sequence[tuple[float, float | None]],
+    crossfade_s: float = 0.0,
+) -> float:
+    """A time on the parts' own timeline played in order (the sources, what a transcript of them counts)
+    on the programme's timeline after the trims and crossfades (the published file's).
+
+    A time in silence that was cut lands on the edge of what was kept.
+
+    >>> [programme_time(t, [10.0, 10.0], [(2.0, None), (1.0, 9.0)]) for t in (1.0, 3.0, 12.5, 19.5)]
+    [0.0, 1.0, 9.5, 16.0]
+    """
+    offset, placed = 0.0, 0.0
+    for index, length in enumerate(lengths):
+        start, end = trims[index] if index < len(trims) else (0.0, None)
+        end = length if end is None else end
+        if t < offset + length or index == len(lengths) - 1:
+            return round(placed + min(max(t - offset, start), end) - start, 3)
+        offset += length
+        placed += (end - start) - crossfade_s
+    return t
+
+
+def programme_clock(timeline: Mapping[str, Any] | None) -> Callable[[float], float] | None:
+    """:func:`programme_time` for one render's ``timeline`` (its report's), or None when nothing was cut
+    or crossfaded (the sources' timeline is the published file's).
+
+    >>> programme_clock({"lengths": [10.0], "trims": [[0.0, None]], "crossfade_s": 0.0}) is None
+    True
+    >>> programme_clock({"lengths": [10.0], "trims": [[3.0, None]], "crossfade_s": 0.0})(5.0)
+    2.0
+    """
+    if not timeline:
+        return None
+    lengths, fade = list(timeline["lengths"]), float(timeline["crossfade_s"])
+    trims = [(float(start), None if end is None else float(end)) for start, end in timeline["trims"]]
+    if not fade and all(start == 0 and (end is None or end >= length) for (start, end), length in zip(trims, lengths)):
+        return None
+    return lambda t: programme_time(t, lengths, trims, fade)
 
 
 def plan_trims(parts: Sequence[PartAnalysis], max_silence_s: float | None) -> tuple[tuple[float, float | None], ...]:

@@ -120,6 +120,9 @@ class RenderReport:
     passed_through: bool = False  # an MP3 already at target, its frames copied as they are (no second encode)
     parts: list[dict[str, Any]] = field(default_factory=list)  # per part: target, gain, loudness before and after
     limiter: dict[str, Any] = field(default_factory=dict)  # gain reduction: most, time over 3 dB, worked hard
+    # How the sources' timeline maps onto the published file's (programme_time): each part's length, what
+    # of it was kept, and the crossfade. Transcripts and the listen-back list are moved by it.
+    timeline: dict[str, Any] = field(default_factory=dict)
     series: Series | None = field(default=None, compare=False, repr=False)  # for the picture; not in to_dict
 
     def to_dict(self) -> dict[str, Any]:
@@ -802,6 +805,11 @@ def render_episode_audio(
         leveler=settings.leveler,
         trimmed_s=round(sum(p.duration_s for p in parts) - kept, 3),
         history=history,
+        timeline={
+            "lengths": [p.duration_s for p in parts],
+            "trims": [list(t) for t in trims],
+            "crossfade_s": crossfade,
+        },
     )
 
 

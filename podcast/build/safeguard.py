@@ -18,10 +18,12 @@ place and every near miss (format in :func:`write_bleeps`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podcast.audio.filters import programme_clock
 from podcast.build.transcripts import Findings
 from podcast.errors import SafeguardingRefusal
 from podcast.files import write_atomic
@@ -112,7 +114,14 @@ def _audit_signoffs(show: Show, episode: Episode, signed: list[tuple[Mark, SignO
         seen.add(key)
 
 
-def write_bleeps(folder: Path, plan: CensorPlan | None, findings: Findings, signed: list[tuple[Mark, SignOff]]) -> Path:
+def write_bleeps(
+    folder: Path,
+    plan: CensorPlan | None,
+    findings: Findings,
+    signed: list[tuple[Mark, SignOff]],
+    *,
+    timeline: Mapping[str, Any] | None = None,
+) -> Path:
     """Write ``build/<slug>/bleeps.json``, the listen-back list (no names, only times and list lines)::
 
         {"format": 1,
@@ -124,15 +133,22 @@ def write_bleeps(folder: Path, plan: CensorPlan | None, findings: Findings, sign
          "signed_off": [{"start": 83.0, "line": 3, "how": "unlocated", "by": "Sam"}]}
 
     ``how``: "text" (heard with its listed spelling), "sound" (a sound-alike), "aligned" (named by a
-    supplied transcript and placed by alignment). Times are seconds on the published audio.
+    supplied transcript and placed by alignment). Times are seconds on the published audio (the
+    render's ``timeline`` moves them there from the sources'), except ``signed_off``, which keeps the
+    time the producer signed in episode.toml.
     """
+    clock = programme_clock(timeline) or (lambda t: t)
+
+    def moved(mark: Mark) -> dict[str, Any]:
+        return Mark(clock(mark.start), clock(mark.end), mark.line, mark.how, mark.score).to_dict()
+
     record: dict[str, Any] = {
         "format": BLEEPS_FORMAT,
         "mode": plan.mode if plan else None,
         "pad_s": findings.pad_s,
-        "bleeps": [m.to_dict() for m in findings.marks],
-        "regions": [list(r) for r in plan.regions] if plan else [],
-        "near_misses": [m.to_dict() for m in findings.near],
+        "bleeps": [moved(m) for m in findings.marks],
+        "regions": [[round(clock(a), 3), round(clock(b), 3)] for a, b in plan.regions] if plan else [],
+        "near_misses": [moved(m) for m in findings.near],
         "signed_off": [{"start": m.start, "line": m.line, "how": m.how, "by": s.by} for m, s in signed],
     }
     path = folder / BLEEPS_FILE

@@ -38,7 +38,13 @@ from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, 
 from podcast.build.keys import audio_key, build_parts, music_flags, render_key, render_settings, sha256_file, tags_key
 from podcast.build.report import PICTURE_FILE, track_rows, warn_hard_limiting, write_loudness_picture
 from podcast.build.safeguard import check_unlocated, write_bleeps
-from podcast.build.transcripts import Findings, build_transcripts, safeguarding_findings, transcript_text
+from podcast.build.transcripts import (
+    Findings,
+    build_transcripts,
+    check_supplied_transcript,
+    safeguarding_findings,
+    transcript_text,
+)
 from podcast.errors import PodcastError
 from podcast.files import write_atomic
 from podcast.notes import compose_markdown, markdown_to_text
@@ -222,9 +228,7 @@ def build_episode(
     sources = episode_sources(show, episode, rendered_key)  # the files, or the mix of the speaker tracks
     source_s = sum(probe(path).duration_s for path in sources)  # the timeline transcripts and word timings use
 
-    # Transcripts before the censor plan: a generated transcript's word timings say where names are spoken.
-    build_transcripts(show, episode, audio_key=rendered_key, duration_s=source_s, on_progress=on_progress)
-    values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
+    check_supplied_transcript(show, episode, audio_key=rendered_key, duration_s=source_s)  # before the slow work
 
     # Safeguarding before the render: listed names are bleeped or muted inside it, before the limiter and
     # the loudness check, so a bleeped episode lands on target and the report describes the published file.
@@ -241,7 +245,7 @@ def build_episode(
         cached = json.loads(audio_record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         cached = {}
-    if cached.get("key") == key and untagged.is_file():
+    if cached.get("key") == key and untagged.is_file() and "timeline" in cached.get("loudness", {}):
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
@@ -268,7 +272,18 @@ def build_episode(
                 stale.unlink(missing_ok=True)
         warn_hard_limiting(episode.slug, loudness)
     audio = untagged
-    write_bleeps(folder, applied, findings, signed)
+    # Transcripts after the render, on the published file's timeline (it may have cut silence at the ends
+    # and joins); what the safeguarding pass heard was cached above, so nothing is transcribed twice.
+    build_transcripts(
+        show,
+        episode,
+        audio_key=rendered_key,
+        duration_s=source_s,
+        timeline=loudness.get("timeline"),
+        on_progress=on_progress,
+    )
+    values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
+    write_bleeps(folder, applied, findings, signed, timeline=loudness.get("timeline"))
     if findings.marks or findings.near:
         log.info(
             "%s: %d place(s) hidden, %d near miss(es) to listen to (podcast bleeps %s)",

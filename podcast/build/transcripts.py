@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podcast.audio.decode import decode_samples
+from podcast.audio.filters import programme_clock
 from podcast.build.keys import content_key, sha256_file
 from podcast.errors import EpisodeInvalid, TranscriberUnavailable, TranscriptInvalid
 from podcast.files import require_regular_file, write_atomic
@@ -35,7 +36,15 @@ from podcast.safeguarding.censor import (
 )
 from podcast.show.edits import set_episode_field
 from podcast.show.redactions import RedactionList, redact_dataclass
-from podcast.transcripts.model import OUTPUTS, RECORD_FILE, TRANSCRIPT_FORMAT, Transcript, TranscriptFile, Word
+from podcast.transcripts.model import (
+    OUTPUTS,
+    RECORD_FILE,
+    TRANSCRIPT_FORMAT,
+    Transcript,
+    TranscriptFile,
+    Word,
+    to_ms,
+)
 from podcast.transcripts.readers import parse_json, read_transcript
 from podcast.transcripts.renderers import captions, render_all, render_as, render_json
 from podcast.transcripts.timing import caption_problems, check_timing, tidy_generated
@@ -129,19 +138,51 @@ def _current_record(show: Show, episode: Episode, audio_key: str) -> dict[str, A
     return record
 
 
+def on_programme(transcript: Transcript, timeline: Mapping[str, Any] | None) -> Transcript:
+    """``transcript``, timed on the sources played in order, on the published file's timeline.
+
+    The render cuts long silence at the ends and at the joins (``[audio] max_silence_s``) and may
+    crossfade the parts (``timeline``, from its report); without this, captions would run late by
+    whatever was cut before them. Words wholly in cut silence go; a cue left empty goes.
+
+    >>> from podcast.transcripts.model import Cue
+    >>> t = Transcript((Cue(5000, 6000, "Hello there", words=(Word(5000, 5400, "Hello"), Word(5500, 6000, "there"))),))
+    >>> cue = on_programme(t, {"lengths": [10.0], "trims": [[3.0, None]], "crossfade_s": 0.0}).cues[0]
+    >>> (cue.start_ms, cue.end_ms), [(w.start_ms, w.end_ms) for w in cue.words]
+    ((2000, 3000), [(2000, 2400), (2500, 3000)])
+    """
+    clock = programme_clock(timeline)
+    if clock is None or not transcript.timed:
+        return transcript  # nothing was cut: the timelines are one
+
+    def moved(ms: int) -> int:
+        return to_ms(clock(ms / 1000))
+
+    cues = []
+    for cue in transcript.cues:
+        start, end = moved(cue.start_ms), moved(cue.end_ms)
+        if end <= start:
+            continue
+        words = tuple(Word(a, b, w.text) for w in cue.words for a, b in [(moved(w.start_ms), moved(w.end_ms))] if b > a)
+        cues.append(dataclasses.replace(cue, start_ms=start, end_ms=end, words=words))
+    return dataclasses.replace(transcript, cues=tuple(cues))
+
+
 def build_transcripts(
     show: Show,
     episode: Episode,
     *,
     audio_key: str,
     duration_s: float,
+    timeline: Mapping[str, Any] | None = None,
     on_progress: Progress | None = None,
 ) -> list[TranscriptFile]:
     """Make the episode's transcripts in ``build/<slug>/`` (or keep them if nothing they depend on changed).
 
-    A supplied file is read and checked against the audio's ``duration_s``; with
-    ``[transcripts] auto = true`` and no file, the audio is transcribed offline (cached
-    separately, so editing the title re-renders without re-transcribing). Returns [] when
+    A supplied file is read and checked against the audio's ``duration_s`` (the sources'
+    length); with ``[transcripts] auto = true`` and no file, the audio is transcribed offline
+    (cached separately, so editing the title re-renders without re-transcribing). Both are
+    then moved onto the published file's ``timeline`` (:func:`on_programme`). Returns [] when
     the episode has no transcript.
     """
     source = _source_key(show, episode, audio_key)
@@ -154,15 +195,14 @@ def build_transcripts(
     if _current_record(show, episode, audio_key) is None:
         supplied = supplied_path(episode)
         if supplied is not None:
-            shown = supplied.relative_to(show.root) if supplied.is_relative_to(show.root) else supplied
-            transcript = read_transcript(supplied, shown=shown)
-            check_timing(transcript, shown, duration_s=duration_s)
+            transcript, shown = _read_supplied(show, supplied, duration_s)
         else:  # what the model heard, listed names and their sound-alikes already replaced
             made = cached_heard(show, episode, audio_key, on_progress=on_progress)
             assert made is not None  # transcribe=True: never None
             transcript = tidy_generated(made.transcript)
             shown = Path("build") / episode.slug / "transcript (generated)"
-        check_captions(transcript, shown, generated=supplied is None)
+            check_captions(transcript, shown, generated=True)
+        transcript = on_programme(transcript, timeline)
         names = show.redactions
         if names:  # safeguarding: listed names never reach a published transcript (timings kept)
             transcript = redact_dataclass(transcript, names)
@@ -181,6 +221,23 @@ def build_transcripts(
         )
         log.info("%s: wrote %d transcript files", episode.slug, len(files))
     return built_transcript_files(show, episode)
+
+
+def _read_supplied(show: Show, supplied: Path, duration_s: float) -> tuple[Transcript, Path]:
+    """The producer's transcript, read and checked against the sources' length and the cue rules."""
+    shown = supplied.relative_to(show.root) if supplied.is_relative_to(show.root) else supplied
+    transcript = read_transcript(supplied, shown=shown)
+    check_timing(transcript, shown, duration_s=duration_s)
+    check_captions(transcript, shown, generated=False)
+    return transcript, shown
+
+
+def check_supplied_transcript(show: Show, episode: Episode, *, audio_key: str, duration_s: float) -> None:
+    """Read and check the producer's transcript before the slow audio work, when it is to be rebuilt
+    (its files are written after the render, on the published file's timeline)."""
+    supplied = supplied_path(episode)
+    if supplied is not None and _current_record(show, episode, audio_key) is None:
+        _read_supplied(show, supplied, duration_s)
 
 
 def check_captions(transcript: Transcript, shown: Path, *, generated: bool) -> None:

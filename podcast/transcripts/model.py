@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Bump when rendering changes so every cached transcript is written again.
-TRANSCRIPT_FORMAT = 2  # 2: generated cues split at pauses, no zero-length cues, captions checked
+TRANSCRIPT_FORMAT = 3  # 3: on the published file's timeline (cut silence); 2: cues split at pauses, checked
 MAX_LINE_CHARS = 42
 MAX_LINES = 2
 RECORD_FILE = "transcripts.json"
