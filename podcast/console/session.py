@@ -50,6 +50,7 @@ class OncePerRun(logging.Handler):
         self.stream = logging.StreamHandler(sys.stderr)
         self.stream.setFormatter(StderrFormatter())
         self.seen: set[str] = set()
+        self.hints: set[str] = set()  # each how-to-fix printed once per run (see hint_once)
         self.warnings: list[str] = []
         self.focus: set[str] | None = None  # the slugs a command acts on; None = every episode
 
@@ -72,8 +73,37 @@ class OncePerRun(logging.Handler):
                 return
             self.seen.add(text)
             if record.levelno == logging.WARNING:
-                self.warnings.append(text)
+                self.warnings.append(text)  # --json keeps every warning whole
+            short = hint_once(text, self.hints)
+            if short != text:
+                record = logging.makeLogRecord({**record.__dict__, "msg": short, "args": None})
         self.stream.handle(record)
+
+
+AS_ABOVE = "as above"
+
+
+def hint_once(text: str, hints: set[str]) -> str:
+    """``text`` with its hint (after the last " — ") replaced by "as above" when an earlier line gave it.
+
+    Two episodes with the same problem get two lines (each names its file), but the how-to-fix is
+    read once: a repeated hint reads as a second problem, and a long one buries the next line.
+
+    >>> seen: set[str] = set()
+    >>> hint_once("episodes/a/episode.toml: unknown key 'sesaon' — did you mean 'season'?", seen)
+    "episodes/a/episode.toml: unknown key 'sesaon' — did you mean 'season'?"
+    >>> hint_once("episodes/b/episode.toml: unknown key 'sesaon' — did you mean 'season'?", seen)
+    "episodes/b/episode.toml: unknown key 'sesaon' — as above"
+    >>> hint_once("a line without a hint", seen)
+    'a line without a hint'
+    """
+    head, dash, hint = text.rpartition(" — ")
+    if not dash or not hint.strip():
+        return text
+    if hint in hints:
+        return f"{head} — {AS_ABOVE}"
+    hints.add(hint)
+    return text
 
 
 @dataclass(frozen=True)

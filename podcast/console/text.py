@@ -204,7 +204,15 @@ def transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:
 
 
 def validate_text(findings: list[Finding], errors: int, warnings: int) -> str:
-    lines = [f.render() for f in findings]
+    """One line a finding; a fix already given for the same rule reads "as above" (each hint printed once)."""
+    given: set[tuple[str, str]] = set()
+    lines = []
+    for f in findings:
+        if (f.rule, f.fix) in given:
+            lines.append(f"{f.severity}: {f.where}: {f.message} — as above [{f.rule}]")
+        else:
+            given.add((f.rule, f.fix))
+            lines.append(f.render())
     lines.append(f"{errors} error(s), {warnings} warning(s)" + ("" if errors else " — the feed is valid"))
     return "\n".join(lines)
 
@@ -220,15 +228,16 @@ def status_text(rows: list[dict[str, Any]]) -> str:
     """One line an episode: slug, number, title, length, build state (and why stale), release."""
     from podcast.timecode import format_duration
 
+    builds = [f"stale ({', '.join(r['stale_because'])})" if r.get("stale_because") else r["build"] for r in rows]
+    width = max([9, *map(len, builds)])  # the release column stays lined up when a reason is long
     lines = []
-    for r in rows:
+    for r, build in zip(rows, builds, strict=True):
         length = format_duration(r["duration_s"]) if r.get("duration_s") is not None else "-"
         title = r["title"] if len(r["title"]) <= 26 else r["title"][:25] + "…"
-        build = f"stale ({', '.join(r['stale_because'])})" if r.get("stale_because") else r["build"]
         release = r["release"]
         if r.get("release_in"):
             release = f"embargoed until {r['release_utc']} (in {r['release_in']})"
-        lines.append(f"{r['slug']:<16} #{r['number']:<3} {title:<26} {length:>8}  {build:<9}  {release}")
+        lines.append(f"{r['slug']:<16} #{r['number']:<3} {title:<26} {length:>8}  {build:<{width}}  {release}")
     return "\n".join(lines) or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
 
 

@@ -65,3 +65,33 @@ def test_warnings_only_for_the_episodes_a_command_acts_on(demo_show: Path, cli, 
     assert this.stderr.count("sesaon") == 1
     everything = cli("-C", demo_show, "status")
     assert everything.stderr.count("sesaon") == 1
+
+
+def test_each_hint_is_printed_once_per_run(demo_show: Path, cli, tone: Path) -> None:
+    """Two episodes with the same slip: two lines (each names its file), one how-to-fix; JSON keeps both whole."""
+    assert cli("-C", demo_show, "new", "second", "--audio", tone).exit_code == 0
+    for slug in ("trailer", "second"):
+        toml = demo_show / "episodes" / slug / "episode.toml"
+        toml.write_text(toml.read_text().replace("explicit = false", "explicit = false\nsesaon = 2"))
+    result = cli("-C", demo_show, "status")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "sesaon" in line]
+    assert len(lines) == 2 and "/trailer/" in lines[0] + lines[1] and "/second/" in lines[0] + lines[1]
+    assert result.stderr.count("did you mean 'season'?") == 1 and result.stderr.count("— as above") == 1
+    as_json = cli("-C", demo_show, "--json", "status")
+    warnings = [w for w in json.loads(as_json.stdout)["warnings"] if "sesaon" in w]
+    assert len(warnings) == 2 and all(w.endswith("did you mean 'season'?") for w in warnings)
+
+
+def test_validate_gives_a_rules_fix_once() -> None:
+    from podcast.console.text import validate_text
+    from podcast.validate.findings import Finding
+
+    notes = [
+        Finding("scaffold-notes", "warning", f"episodes/{slug}/episode.toml", "still has the example notes", "write")
+        for slug in ("a", "b")
+    ]
+    other = Finding("scaffold-artwork", "warning", "artwork.jpg", "is the placeholder", "write")
+    lines = validate_text([*notes, other], 0, 3).splitlines()
+    assert lines[0].endswith("— write [scaffold-notes]") and lines[1].endswith("— as above [scaffold-notes]")
+    assert lines[2].endswith("— write [scaffold-artwork]")  # another rule's fix is its own, even if it reads alike

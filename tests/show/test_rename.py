@@ -24,7 +24,9 @@ def test_rename_keeps_the_guid_and_refuses_a_published_episode(demo_show: Path, 
 
     assert cli("-C", demo_show, "publish", "trailer").exit_code == 0
     live = cli("-C", demo_show, "rename", "trailer", "welcome")
-    assert live.exit_code == 1 and "a published episode keeps its name" in live.stderr
+    assert live.exit_code == 1 and "episode 0 'Welcome to Survivor Voices' (trailer) is published" in live.stderr
+    assert "addresses made from 'trailer'" in live.stderr  # why
+    assert "edit the title in episode.toml" in live.stderr and "podcast takedown trailer" in live.stderr  # what to do
     assert (demo_show / "episodes" / "trailer").is_dir()
 
 
