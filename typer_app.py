@@ -176,8 +176,7 @@ def rename(
         opened = open_show(obj, target=target)
         episode = opened.show.episode(old)  # a typo in OLD gets "did you mean"
         live = old in read_state(opened.target).episodes
-        label = f"episode {episode.manifest.number} '{episode.manifest.title}' ({episode.slug})"
-        folder = rename_episode(opened.show.root, episode.slug, new, live=live, label=label)
+        folder = rename_episode(opened.show.root, episode.slug, new, live=live, label=episode.named)
     emit(
         obj,
         {"old": old, "new": new, "folder": str(folder), "guid": episode.guid},
