@@ -46,6 +46,14 @@ def test_a_file_name_typo_gets_did_you_mean(demo_show: Path, cli) -> None:
     assert result.exit_code == 1 and "did you mean 'master.flac'?" in result.stderr
 
 
+def test_an_audio_file_typo_on_the_command_line_gets_did_you_mean(demo_show: Path, cli, tone: Path, tmp_path) -> None:
+    recording = tmp_path / "interview-final.wav"
+    recording.write_bytes(tone.read_bytes())
+    result = cli("-C", demo_show, "new", "second", "--audio", tmp_path / "interveiw-final.wav")
+    assert result.exit_code == 2 and f"did you mean '{recording}'?" in result.stderr, result.stderr
+    assert not (demo_show / "episodes" / "second").exists()
+
+
 def test_chapters_are_counted_from_1_in_messages(demo_show: Path, cli) -> None:
     toml = demo_show / "episodes" / "trailer" / "episode.toml"
     toml.write_text(toml.read_text() + '\n[[chapters]]\nstart = "soon"\ntitle = "Second"\n')
