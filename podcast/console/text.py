@@ -247,12 +247,14 @@ def review_text(report: ReviewReport, *, title: str, now: datetime) -> str:
 
     until = until_text(datetime.fromisoformat(report.expires_at), now)
     lines = [redactions_text(report.redactions)]
-    lines += [f"{link['what']}: {link['url']}" for link in report.links]
-    if report.page:
-        lines.append(f"review page (player, transcript, bleeps): {report.page['url']}")
+    if report.page:  # one link: the page holds the player, transcript, bleeps and picture (each file: --json)
+        lines.append(f"review page: {report.page['url']}")
+    else:
+        lines += [f"{link['what']}: {link['url']}" for link in report.links]
     if report.listen_back:
         counts = f"{len(report.listen_back['hidden'])} hidden, {len(report.listen_back['near_misses'])} near miss(es)"
-        lines.append(f"listen back: {counts} — the list is in the listen-back link, for the contributor too")
+        where = "on the review page" if report.page else "in the listen-back link"
+        lines.append(f"listen back: {counts} — the list is {where}, for the contributor too")
     lines.append(f"links work {until}; they are private and not in the feed")
     lines += ["", "ready to send (copy everything below this line):", *review_message(report, title=title, until=until)]
     return "\n".join(lines)
@@ -269,8 +271,17 @@ _REVIEW_WHAT = {
 def review_message(report: ReviewReport, *, title: str, until: str) -> list[str]:
     """A short, kind message for the contributor: what it is, the links, how long they work, keep it private."""
     lines = [f'Hello, here is a private preview of "{title}" before it is released.']
-    lines += [f"{_REVIEW_WHAT.get(link['what'], link['what'].capitalize())}: {link['url']}" for link in report.links]
-    lines.append(f"The links work {until}. Please do not share them: they are only for you.")
+    if report.page:
+        lines.append(
+            "On this page you can listen to it, read the transcript and see where names were hidden: "
+            + report.page["url"]
+        )
+        lines.append(f"The link works {until}. Please do not share it: it is only for you.")
+    else:
+        lines += [
+            f"{_REVIEW_WHAT.get(link['what'], link['what'].capitalize())}: {link['url']}" for link in report.links
+        ]
+        lines.append(f"The links work {until}. Please do not share them: they are only for you.")
     lines.append("If anything should change, reply to this message and we will hold the episode until it is right.")
     return lines
 
