@@ -38,6 +38,22 @@ log = logging.getLogger("podcast")
 _EPISODE_PATH = re.compile(r"episodes/([a-z0-9-]+)/")
 
 
+class _StderrNow(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the moment: while progress bars are drawn, rich puts a proxy
+    there that prints each line above the bars, instead of into the middle of one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 class OncePerRun(logging.Handler):
     """Prints each warning once per run on stderr, and keeps them for ``--json`` output.
 
@@ -47,7 +63,7 @@ class OncePerRun(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__()
-        self.stream = logging.StreamHandler(sys.stderr)
+        self.stream = _StderrNow()
         self.stream.setFormatter(StderrFormatter())
         self.seen: set[str] = set()
         self.hints: set[str] = set()  # each how-to-fix printed once per run (see hint_once)

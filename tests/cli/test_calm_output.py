@@ -95,3 +95,28 @@ def test_validate_gives_a_rules_fix_once() -> None:
     lines = validate_text([*notes, other], 0, 3).splitlines()
     assert lines[0].endswith("— write [scaffold-notes]") and lines[1].endswith("— as above [scaffold-notes]")
     assert lines[2].endswith("— write [scaffold-artwork]")  # another rule's fix is its own, even if it reads alike
+
+
+def test_a_warning_during_progress_bars_is_printed_above_them_whole() -> None:
+    """A build warning while the bars are drawn went into the middle of a bar and was cut off."""
+    import io
+    import logging
+
+    from rich.console import Console
+
+    from podcast.console.progress import ProgressView
+    from podcast.console.session import Context, configure_logging
+
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=True, color_system=None)
+    root = logging.getLogger("podcast")
+    saved = (root.handlers[:], root.level, root.propagate)
+    configure_logging(verbose=False, quiet=False)
+    try:
+        with ProgressView(Context(Path("."), json=False, verbose=False, quiet=False), console=console) as view:
+            view.update("trailer", "encode", 0.5)
+            logging.getLogger("podcast.build").warning("trailer: the limiter worked hard — export it again")
+            view.update("trailer", "encode", 1.0)
+    finally:
+        root.handlers[:], root.level, root.propagate = saved
+    assert "warning: trailer: the limiter worked hard — export it again\n" in out.getvalue()
