@@ -38,14 +38,14 @@ log = logging.getLogger("podcast")
 _EPISODE_PATH = re.compile(r"episodes/([a-z0-9-]+)/")
 
 
-class _StderrNow(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrNow(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the moment: while progress bars are drawn, rich puts a proxy
     there that prints each line above the bars, instead of into the middle of one."""
 
     def __init__(self) -> None:
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
