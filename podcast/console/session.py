@@ -205,11 +205,13 @@ def command_context(ctx: typer.Context, json_flag: bool = False, *, slugs: list[
 def emit(obj: Context, data: Any, text: str) -> None:
     """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet).
 
-    With --json, the run's warnings are in the JSON too (``warnings``), as they are on stderr.
+    With --json, the run's warnings are in the JSON too (``warnings``), as they are on stderr; where a
+    command's own ``warnings`` is a count (validate), they are ``logged_warnings``.
     """
     if obj.json:
-        if isinstance(data, dict) and obj.log is not None and "warnings" not in data:
-            data = {**data, "warnings": list(obj.log.warnings)}
+        if isinstance(data, dict) and obj.log is not None:
+            key = "warnings" if "warnings" not in data else "logged_warnings"
+            data = {**data, key: list(obj.log.warnings)}
         typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
     elif text and not obj.quiet:
         typer.echo(text)

@@ -35,6 +35,8 @@ def test_warnings_and_errors_are_in_the_json(demo_show: Path, cli) -> None:
     warnings = json.loads(result.stdout)["warnings"]
     assert len(warnings) == 1 and "sesaon" in warnings[0] and "season" in warnings[0]
     assert result.stderr.count("sesaon") == 1
+    checked = json.loads(cli("-C", demo_show, "--json", "validate").stdout)  # its own "warnings" is a count
+    assert isinstance(checked["warnings"], int) and any("sesaon" in w for w in checked["logged_warnings"])
 
     toml.write_text(toml.read_text().replace('audio = "master.flac"', 'audio = "missing.flac"'))
     failed = cli("-C", demo_show, "status", "--json")
