@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podcast.console.session import hint_once
+
 if TYPE_CHECKING:
     from podcast.importing.run import ImportReport
     from podcast.publishing.publish import PublishReport
@@ -144,10 +146,12 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
     elif report.pages_uploaded:
         lines.append(f"website: {len(report.pages_uploaded)} file(s) uploaded, {report.pages_unchanged} unchanged")
     lines += summary_lines(report.summary, dry_run)
+    said: set[str] = set()  # "not in the feed" once, not once per held episode (hint_once)
     lines += [
-        f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed
+        hint_once(f"{e['slug']}: embargoed until {release_words(e['until'])} — not in the feed, nothing uploaded", said)
+        for e in report.embargoed
     ]
-    lines += [f"{slug}: withdrawn — kept out of the feed" for slug in report.withdrawn]
+    lines += [hint_once(f"{slug}: withdrawn — kept out of the feed", said) for slug in report.withdrawn]
     feed_state = ("would update" if dry_run else "updated") if report.feed_changed else "unchanged"
     if report.cdn_invalidation:
         lines.append(f"CloudFront invalidation {report.cdn_invalidation} requested for the feed")
@@ -201,6 +205,17 @@ def transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:
         else "episode.toml already names a transcript: point it at this file to publish it"
     )
     return f"wrote {path} ({cues} cues, {words} words) — {note}; check it before publishing"
+
+
+def release_words(when: str) -> str:
+    """An ISO release time as status prints it.
+
+    >>> release_words("2026-12-02T19:29:00+00:00")
+    'Wed 2 Dec 2026 19:29 UTC'
+    """
+    from datetime import UTC
+
+    return datetime.fromisoformat(when).astimezone(UTC).strftime("%a %-d %b %Y %H:%M UTC")
 
 
 def validate_text(findings: list[Finding], errors: int, warnings: int) -> str:
