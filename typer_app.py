@@ -164,7 +164,7 @@ def rename(
     target: TargetOption = None,
     json_flag: JsonOption = False,
 ) -> None:
-    """Rename an episode's folder; its GUID stays, so apps still know it. Refused once it is published.
+    """Rename an episode's folder; its GUID stays, so apps still know it. Refused once published (its addresses are live).
 
     Example: podcast rename episdoe-3 episode-3
     """
@@ -176,7 +176,7 @@ def rename(
         opened = open_show(obj, target=target)
         episode = opened.show.episode(old)  # a typo in OLD gets "did you mean"
         live = old in read_state(opened.target).episodes
-        folder = rename_episode(opened.show.root, episode.slug, new, live=live)
+        folder = rename_episode(opened.show.root, episode.slug, new, live=live, label=episode.named)
     emit(
         obj,
         {"old": old, "new": new, "folder": str(folder), "guid": episode.guid},

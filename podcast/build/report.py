@@ -54,9 +54,9 @@ def warn_hard_limiting(slug: str, loudness: dict[str, Any]) -> None:
     if not limiter.get("worked_hard"):
         return
     log.warning(
-        "%s: the limiter worked hard (up to %.1f dB of gain reduction, %.1f s over 3 dB) — the master has loud "
-        "peaks or clipping; export it again with more headroom, or set [audio] leveler = true for uneven voices "
-        "(see build/%s/%s)",
+        "%s: the limiter worked hard (up to %.1f dB of gain reduction, %.1f s over 3 dB; see build/%s/%s) — "
+        "the master has loud peaks or clipping; export it again with more headroom, or set [audio] leveler = true "
+        "for uneven voices",
         slug,
         limiter.get("max_reduction_db", 0.0),
         limiter.get("over_3db_s", 0.0),

@@ -19,6 +19,18 @@ def show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def existing_files(paths: list[Path] | None) -> list[Path] | None:
+    """Each file must exist; a typo gets "did you mean …?" with the name of the file beside it (a usage error)."""
+    from podcast.files import similar_file
+
+    for path in paths or ():
+        if not path.exists():
+            guess = similar_file(path)
+            hint = f" — did you mean '{path.with_name(guess)}'?" if guess else ""
+            raise typer.BadParameter(f"file '{path}' does not exist{hint}")
+    return paths
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 SlugsArgument = Annotated[
     list[str] | None, typer.Argument(help="Episode slugs (default: every episode).", show_default=False)
@@ -59,7 +71,7 @@ NewAudio = Annotated[
         "--audio",
         help="The master audio file (copied into the episode folder); repeat it to play several in order: "
         "--audio intro.wav --audio master.wav --audio outro.wav.",
-        exists=True,
+        callback=existing_files,
         dir_okay=False,
         readable=True,
     ),

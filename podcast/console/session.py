@@ -38,6 +38,22 @@ log = logging.getLogger("podcast")
 _EPISODE_PATH = re.compile(r"episodes/([a-z0-9-]+)/")
 
 
+class _StderrNow(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the moment: while progress bars are drawn, rich puts a proxy
+    there that prints each line above the bars, instead of into the middle of one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 class OncePerRun(logging.Handler):
     """Prints each warning once per run on stderr, and keeps them for ``--json`` output.
 
@@ -47,9 +63,10 @@ class OncePerRun(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__()
-        self.stream = logging.StreamHandler(sys.stderr)
+        self.stream = _StderrNow()
         self.stream.setFormatter(StderrFormatter())
         self.seen: set[str] = set()
+        self.hints: set[str] = set()  # each how-to-fix printed once per run (see hint_once)
         self.warnings: list[str] = []
         self.focus: set[str] | None = None  # the slugs a command acts on; None = every episode
 
@@ -72,8 +89,37 @@ class OncePerRun(logging.Handler):
                 return
             self.seen.add(text)
             if record.levelno == logging.WARNING:
-                self.warnings.append(text)
+                self.warnings.append(text)  # --json keeps every warning whole
+            short = hint_once(text, self.hints)
+            if short != text:
+                record = logging.makeLogRecord({**record.__dict__, "msg": short, "args": None})
         self.stream.handle(record)
+
+
+AS_ABOVE = "as above"
+
+
+def hint_once(text: str, hints: set[str]) -> str:
+    """``text`` with its hint (after the last " — ") replaced by "as above" when an earlier line gave it.
+
+    Two episodes with the same problem get two lines (each names its file), but the how-to-fix is
+    read once: a repeated hint reads as a second problem, and a long one buries the next line.
+
+    >>> seen: set[str] = set()
+    >>> hint_once("episodes/a/episode.toml: unknown key 'sesaon' — did you mean 'season'?", seen)
+    "episodes/a/episode.toml: unknown key 'sesaon' — did you mean 'season'?"
+    >>> hint_once("episodes/b/episode.toml: unknown key 'sesaon' — did you mean 'season'?", seen)
+    "episodes/b/episode.toml: unknown key 'sesaon' — as above"
+    >>> hint_once("a line without a hint", seen)
+    'a line without a hint'
+    """
+    head, dash, hint = text.rpartition(" — ")
+    if not dash or not hint.strip():
+        return text
+    if hint in hints:
+        return f"{head} — {AS_ABOVE}"
+    hints.add(hint)
+    return text
 
 
 @dataclass(frozen=True)
@@ -159,11 +205,13 @@ def command_context(ctx: typer.Context, json_flag: bool = False, *, slugs: list[
 def emit(obj: Context, data: Any, text: str) -> None:
     """Print ``data`` as JSON with --json, else the human ``text`` (unless --quiet).
 
-    With --json, the run's warnings are in the JSON too (``warnings``), as they are on stderr.
+    With --json, the run's warnings are in the JSON too (``warnings``), as they are on stderr; where a
+    command's own ``warnings`` is a count (validate), they are ``logged_warnings``.
     """
     if obj.json:
-        if isinstance(data, dict) and obj.log is not None and "warnings" not in data:
-            data = {**data, "warnings": list(obj.log.warnings)}
+        if isinstance(data, dict) and obj.log is not None:
+            key = "warnings" if "warnings" not in data else "logged_warnings"
+            data = {**data, key: list(obj.log.warnings)}
         typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
     elif text and not obj.quiet:
         typer.echo(text)

@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from podcast.console.session import hint_once
+
 if TYPE_CHECKING:
     from podcast.importing.run import ImportReport
     from podcast.publishing.publish import PublishReport
@@ -144,10 +146,12 @@ def publish_text(report: PublishReport, dry_run: bool) -> str:
     elif report.pages_uploaded:
         lines.append(f"website: {len(report.pages_uploaded)} file(s) uploaded, {report.pages_unchanged} unchanged")
     lines += summary_lines(report.summary, dry_run)
+    said: set[str] = set()  # "not in the feed" once, not once per held episode (hint_once)
     lines += [
-        f"{e['slug']}: embargoed until {e['until']} — not in the feed, nothing uploaded" for e in report.embargoed
+        hint_once(f"{e['slug']}: embargoed until {release_words(e['until'])} — not in the feed, nothing uploaded", said)
+        for e in report.embargoed
     ]
-    lines += [f"{slug}: withdrawn — kept out of the feed" for slug in report.withdrawn]
+    lines += [hint_once(f"{slug}: withdrawn — kept out of the feed", said) for slug in report.withdrawn]
     feed_state = ("would update" if dry_run else "updated") if report.feed_changed else "unchanged"
     if report.cdn_invalidation:
         lines.append(f"CloudFront invalidation {report.cdn_invalidation} requested for the feed")
@@ -203,8 +207,27 @@ def transcribe_text(path: Path, cues: int, words: int, listed: bool) -> str:
     return f"wrote {path} ({cues} cues, {words} words) — {note}; check it before publishing"
 
 
+def release_words(when: str) -> str:
+    """An ISO release time as status prints it.
+
+    >>> release_words("2026-12-02T19:29:00+00:00")
+    'Wed 2 Dec 2026 19:29 UTC'
+    """
+    from datetime import UTC
+
+    return datetime.fromisoformat(when).astimezone(UTC).strftime("%a %-d %b %Y %H:%M UTC")
+
+
 def validate_text(findings: list[Finding], errors: int, warnings: int) -> str:
-    lines = [f.render() for f in findings]
+    """One line a finding; a fix already given for the same rule reads "as above" (each hint printed once)."""
+    given: set[tuple[str, str]] = set()
+    lines = []
+    for f in findings:
+        if (f.rule, f.fix) in given:
+            lines.append(f"{f.severity}: {f.where}: {f.message} — as above [{f.rule}]")
+        else:
+            given.add((f.rule, f.fix))
+            lines.append(f.render())
     lines.append(f"{errors} error(s), {warnings} warning(s)" + ("" if errors else " — the feed is valid"))
     return "\n".join(lines)
 
@@ -220,15 +243,16 @@ def status_text(rows: list[dict[str, Any]]) -> str:
     """One line an episode: slug, number, title, length, build state (and why stale), release."""
     from podcast.timecode import format_duration
 
+    builds = [f"stale ({', '.join(r['stale_because'])})" if r.get("stale_because") else r["build"] for r in rows]
+    width = max([9, *map(len, builds)])  # the release column stays lined up when a reason is long
     lines = []
-    for r in rows:
+    for r, build in zip(rows, builds, strict=True):
         length = format_duration(r["duration_s"]) if r.get("duration_s") is not None else "-"
         title = r["title"] if len(r["title"]) <= 26 else r["title"][:25] + "…"
-        build = f"stale ({', '.join(r['stale_because'])})" if r.get("stale_because") else r["build"]
         release = r["release"]
         if r.get("release_in"):
             release = f"embargoed until {r['release_utc']} (in {r['release_in']})"
-        lines.append(f"{r['slug']:<16} #{r['number']:<3} {title:<26} {length:>8}  {build:<9}  {release}")
+        lines.append(f"{r['slug']:<16} #{r['number']:<3} {title:<26} {length:>8}  {build:<{width}}  {release}")
     return "\n".join(lines) or "no episodes yet — create one with `podcast new SLUG --audio FILE`"
 
 
@@ -238,12 +262,14 @@ def review_text(report: ReviewReport, *, title: str, now: datetime) -> str:
 
     until = until_text(datetime.fromisoformat(report.expires_at), now)
     lines = [redactions_text(report.redactions)]
-    lines += [f"{link['what']}: {link['url']}" for link in report.links]
-    if report.page:
-        lines.append(f"review page (player, transcript, bleeps): {report.page['url']}")
+    if report.page:  # one link: the page holds the player, transcript, bleeps and picture (each file: --json)
+        lines.append(f"review page: {report.page['url']}")
+    else:
+        lines += [f"{link['what']}: {link['url']}" for link in report.links]
     if report.listen_back:
         counts = f"{len(report.listen_back['hidden'])} hidden, {len(report.listen_back['near_misses'])} near miss(es)"
-        lines.append(f"listen back: {counts} — the list is in the listen-back link, for the contributor too")
+        where = "on the review page" if report.page else "in the listen-back link"
+        lines.append(f"listen back: {counts} — the list is {where}, for the contributor too")
     lines.append(f"links work {until}; they are private and not in the feed")
     lines += ["", "ready to send (copy everything below this line):", *review_message(report, title=title, until=until)]
     return "\n".join(lines)
@@ -260,8 +286,17 @@ _REVIEW_WHAT = {
 def review_message(report: ReviewReport, *, title: str, until: str) -> list[str]:
     """A short, kind message for the contributor: what it is, the links, how long they work, keep it private."""
     lines = [f'Hello, here is a private preview of "{title}" before it is released.']
-    lines += [f"{_REVIEW_WHAT.get(link['what'], link['what'].capitalize())}: {link['url']}" for link in report.links]
-    lines.append(f"The links work {until}. Please do not share them: they are only for you.")
+    if report.page:
+        lines.append(
+            "On this page you can listen to it, read the transcript and see where names were hidden: "
+            + report.page["url"]
+        )
+        lines.append(f"The link works {until}. Please do not share it: it is only for you.")
+    else:
+        lines += [
+            f"{_REVIEW_WHAT.get(link['what'], link['what'].capitalize())}: {link['url']}" for link in report.links
+        ]
+        lines.append(f"The links work {until}. Please do not share them: they are only for you.")
     lines.append("If anything should change, reply to this message and we will hold the episode until it is right.")
     return lines
 

@@ -205,7 +205,7 @@ def _refuse_dropping_live(show: Show, state: StateRecord, live: list[Episode], e
         if slug in held:
             episode = held[slug]
             raise LiveEpisodeKept(
-                f"episode '{slug}' is live, but its 'published' time is now in the future "
+                f"{episode.named} is live, but its 'published' time is now in the future "
                 f"({episode.manifest.published.isoformat()}): publishing would take it out of the feed and delete "
                 "its files, and an episode that is live stays live",
                 path=episode.manifest_path,
@@ -214,8 +214,9 @@ def _refuse_dropping_live(show: Show, state: StateRecord, live: list[Episode], e
         renamed = by_guid.get(str(state.episodes[slug].get("guid", "")).lower())
         if renamed is not None:
             raise LiveEpisodeKept(
-                f"episode '{slug}' is live, and its folder was renamed to '{renamed.slug}' (same guid): publishing "
-                "would take it out of the feed and delete its files",
+                f"episode {renamed.manifest.number} '{renamed.manifest.title}' is live as '{slug}', and its folder "
+                f"was renamed to '{renamed.slug}' (same guid): publishing would take it out of the feed and delete "
+                "its files",
                 path=renamed.folder,
                 fix=f"rename the folder back to episodes/{slug} (a published episode keeps its name); {remove}",
             )
@@ -264,7 +265,8 @@ def _check_guids_kept(live: list[Episode], state: StateRecord) -> None:
         published = state.episodes.get(episode.slug, {}).get("guid")
         if published and published != episode.guid:
             raise EpisodeInvalid(
-                f"its guid changed since it was published (it was {published}): every podcast app would list "
+                f"the guid of {episode.named} changed since it was published (it was {published}): every podcast "
+                "app would list "
                 "the episode twice and download it again",
                 path=episode.manifest_path,
                 fix=f'put back guid = "{published}" (to replace an episode, withdraw it and publish a new one)',

@@ -40,6 +40,11 @@ class Episode:
     def guid(self) -> str:
         return self.manifest.guid
 
+    @property
+    def named(self) -> str:
+        """How a message names it, the way the producer knows it: ``episode 3 'Title' (slug)``."""
+        return f"episode {self.manifest.number} '{self.manifest.title}' ({self.slug})"
+
     def is_embargoed(self, now: datetime) -> bool:
         """True while the release time is in the future: nothing about it may be public yet."""
         return self.manifest.published > now

@@ -240,13 +240,15 @@ def new_episode(
     return folder
 
 
-def rename_episode(root: Path, old: str, new: str, *, live: bool) -> Path:
+def rename_episode(root: Path, old: str, new: str, *, live: bool, label: str = "") -> Path:
     """Rename ``episodes/<old>`` to ``episodes/<new>``; episode.toml moves untouched, so the GUID stays.
 
-    ``live`` says whether the target lists ``old`` (the caller read its state record): a published
-    episode keeps its name, because `podcast publish` would otherwise see a live episode vanish.
-    The build cache of the old name is removed (its files carry the old name); the next build
-    makes the new one. One ``rename`` call: the folder is under one name or the other, never both.
+    ``live`` says whether the target lists ``old`` (the caller read its state record). A published
+    episode keeps its name: its GUID would survive a rename, but its audio, transcript and web page
+    are live at addresses made from the name, and the links listeners shared point there; `podcast
+    publish` would also see a live episode vanish. ``label`` names it in that refusal ("episode 3
+    'Title' (slug)"). The build cache of the old name is removed (its files carry the old name); the
+    next build makes the new one. One ``rename`` call: the folder is under one name or the other.
     """
     episodes = root / "episodes"
     source, destination = episodes / old, episodes / new
@@ -256,10 +258,11 @@ def rename_episode(root: Path, old: str, new: str, *, live: bool) -> Path:
         )
     if live:
         raise EpisodeInvalid(
-            f"episode '{old}' is published under that name, and a published episode keeps its name",
+            f"{label or repr(old)} is published, so it keeps its folder name: its audio, transcript and web page "
+            f"are live at addresses made from '{old}', and links listeners shared point there",
             path=source,
-            fix="change its title in episode.toml instead (the name is only in file addresses); "
-            f"to replace it, `podcast takedown {old} --reason ...` and publish a new episode",
+            fix="listeners never see the folder name; to change what they see, edit the title in episode.toml "
+            f"and `podcast publish` (the GUID and addresses stay); to retire it, `podcast takedown {old} --reason ...`",
         )
     if destination.exists():
         raise EpisodeInvalid("already exists", path=destination, fix="pick another new name")

@@ -57,3 +57,14 @@ def test_readme_has_the_exit_code_table():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for code in ("0", "1", "2", "3", "4"):
         assert re.search(rf"^\|\s*`?{code}`?\s*\|", readme, re.M), f"README.md exit-code table has no row for {code}"
+
+
+def test_the_loudness_picture_is_in_the_readme():
+    """Issue 19: the README shows what the audio step did, with the picture the build draws."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]+\]\((docs/[^)]+\.svg)\)", readme)
+    assert "docs/loudness-example.svg" in images
+    svg = (REPO / "docs" / "loudness-example.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "<svg" in svg
+    for label in ("target -16 LUFS", "true-peak ceiling -1 dBTP", "limiter", "bleep"):
+        assert label in svg, label

@@ -59,3 +59,12 @@ def test_publish_summary_by_title(demo_show: Path, cli) -> None:
     removed = cli("-C", demo_show, "publish")
     assert removed.exit_code == 0, removed.stderr
     assert "removed: 'Welcome to Survivor Voices' (trailer, #0)" in removed.stdout
+
+
+def test_held_episodes_are_listed_with_their_release_and_the_reason_once(demo_show: Path, cli, tone: Path) -> None:
+    for slug, when in (("later", "2030-12-02T19:29:00Z"), ("much-later", "2031-01-02T09:00:00Z")):
+        assert cli("-C", demo_show, "new", slug, "--audio", tone, "--published", when).exit_code == 0
+    result = cli("-C", demo_show, "publish")
+    assert result.exit_code == 0, result.stderr
+    assert "later: embargoed until Mon 2 Dec 2030 19:29 UTC — not in the feed, nothing uploaded" in result.stdout
+    assert "much-later: embargoed until Thu 2 Jan 2031 09:00 UTC — as above" in result.stdout

@@ -7,6 +7,7 @@ database (GPODDER_HOME/Database, SQLite) and the downloaded files.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -85,7 +86,8 @@ def test_gpo_sees_no_new_episodes_after_base_url_change(demo_show: Path, cli, to
         old_guid = next(line for line in text.splitlines() if line.startswith("guid"))
         manifest.write_text(text.replace(old_guid, 'guid = "00000000-0000-4000-8000-00000000c0de"'))
         refused = cli("-C", demo_show, "publish", "--base-url", second)
-        assert refused.exit_code == 1 and "guid changed since it was published" in refused.stderr, refused.stderr
+        assert refused.exit_code == 1 and "(second) changed since it was published" in refused.stderr, refused.stderr
+        assert re.search(r"the guid of episode \d+ '[^']+' \(second\)", refused.stderr)  # slug, number, title
         written = cli("-C", demo_show, "feed", "--base-url", second, "--output", target / "feed.xml")
         assert written.exit_code == 0, written.stderr
         gpo(client, "update", feed_url)

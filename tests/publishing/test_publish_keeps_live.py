@@ -89,7 +89,7 @@ def test_redating_a_live_episode_into_the_future_is_refused(producers, cli, slug
         target,
         before,
         "ep-two/episode.toml",
-        "episode 'ep-two' is live, but its 'published' time is now in the future (2031-01-01T09:00:00+00:00)",
+        "episode 2 'Episode two' (ep-two) is live, but its 'published' time is now in the future (2031-01-01T09:00:00+00:00)",
         "podcast takedown ep-two",
     )
 

@@ -4,6 +4,7 @@ message to the contributor is ready to send."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -41,8 +42,11 @@ def test_review_prints_the_deadline_and_a_message_to_send(cli, make_s3_show, clo
     result = cli("-C", show.root, "review", "trailer", "--expires", "3d")
     assert result.exit_code == 0, result.stderr
     assert "links work until Wed 2 Dec 19:29 UTC (in 3 days)" in result.stdout
-    message = result.stdout.split("ready to send (copy everything below this line):\n", 1)[1]
+    head, message = result.stdout.split("ready to send (copy everything below this line):\n", 1)
+    page = re.findall(r"http\S+", head)
+    assert len(page) == 1 and "/index.html?" in page[0]  # one link printed: the review page
     assert message.startswith('Hello, here is a private preview of "Welcome to Survivor Voices"')
-    assert "Listen to the episode: http" in message and "until Wed 2 Dec 19:29 UTC (in 3 days)" in message
+    assert re.findall(r"http\S+", message) == page  # and the message carries that one link
+    assert "The link works until Wed 2 Dec 19:29 UTC (in 3 days)" in message
     data = json.loads(cli("-C", show.root, "--json", "review", "trailer", "--expires", "2h").stdout)
     assert data["expires_at"].startswith("2026-11-29T21:29")

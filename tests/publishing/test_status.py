@@ -172,6 +172,8 @@ def test_status_says_title_duration_release_in_and_why_stale(show, tmp_path, clo
     assert "Episode live-one" in text["live-one"] and "00:00:03" in text["live-one"]
     assert "stale (notes, chapters)" in text["live-one"]
     assert "embargoed until Wed 1 Jan 2031 09:00 UTC (in 1 d 13 h)" in text["release-2031"]
+    release_column = {max(m.end() for m in re.finditer(r"  +", line.rstrip())) for line in text.values()}
+    assert len(release_column) == 1, text  # a long "stale (…)" reason does not push its release out of line
 
     # The master replaced: the audio is why.
     make_audio(root / "episodes" / "built-only" / "master.wav", source="sine=frequency=300:duration=3")

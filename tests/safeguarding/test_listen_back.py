@@ -123,4 +123,7 @@ def test_review_carries_the_list_for_the_contributor(cli, make_s3_show, tmp_path
     assert "trailer: 3 place(s) bleeped" in body and "redaction list line 3" in body
     no_names(body, result.stdout)
     text = cli("-C", s3show.root, "review", "trailer", "--expires", "1h").stdout
-    assert "listen back: 3 hidden, 0 near miss(es)" in text and "listen-back: http" in text
+    assert (
+        "listen back: 3 hidden, 0 near miss(es) — the list is on the review page" in text
+        and "review page: http" in text
+    )

@@ -24,7 +24,9 @@ def test_rename_keeps_the_guid_and_refuses_a_published_episode(demo_show: Path, 
 
     assert cli("-C", demo_show, "publish", "trailer").exit_code == 0
     live = cli("-C", demo_show, "rename", "trailer", "welcome")
-    assert live.exit_code == 1 and "a published episode keeps its name" in live.stderr
+    assert live.exit_code == 1 and "episode 0 'Welcome to Survivor Voices' (trailer) is published" in live.stderr
+    assert "addresses made from 'trailer'" in live.stderr  # why
+    assert "edit the title in episode.toml" in live.stderr and "podcast takedown trailer" in live.stderr  # what to do
     assert (demo_show / "episodes" / "trailer").is_dir()
 
 
@@ -42,6 +44,14 @@ def test_a_file_name_typo_gets_did_you_mean(demo_show: Path, cli) -> None:
     toml.write_text(toml.read_text().replace('audio = "master.flac"', 'audio = "mastr.flac"'))
     result = cli("-C", demo_show, "status")
     assert result.exit_code == 1 and "did you mean 'master.flac'?" in result.stderr
+
+
+def test_an_audio_file_typo_on_the_command_line_gets_did_you_mean(demo_show: Path, cli, tone: Path, tmp_path) -> None:
+    recording = tmp_path / "interview-final.wav"
+    recording.write_bytes(tone.read_bytes())
+    result = cli("-C", demo_show, "new", "second", "--audio", tmp_path / "interveiw-final.wav")
+    assert result.exit_code == 2 and f"did you mean '{recording}'?" in result.stderr, result.stderr
+    assert not (demo_show / "episodes" / "second").exists()
 
 
 def test_chapters_are_counted_from_1_in_messages(demo_show: Path, cli) -> None:

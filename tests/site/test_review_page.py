@@ -36,6 +36,8 @@ def test_the_review_page_is_private_and_names_only_signed_links(make_s3_show, si
         "The roses came back this year.",
         "loudness.svg",
         "do not share",
+        '<section class="support" aria-label="Support"><p>If you have been affected',  # the support notice
+        '<audio id="audio" controls',  # the player
     ):
         assert expected in text, expected
     assert anonymous(unsigned(page["url"]))[0] == 403  # never public
