@@ -22,6 +22,7 @@ from podcast.audio.filters import (
     channel_layout,
     conform,
     input_args,
+    oversampled_peak,
     render_graph,
 )
 from podcast.audio.reports import (
@@ -156,7 +157,9 @@ def measure_loudness(
     return parse_ebur128_summary(stderr)
 
 
-def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo, *, meter: bool = False) -> PartAnalysis:
+def analyse_part(
+    path: Path, settings: RenderSettings, info: AudioInfo, *, meter: bool = False, background: bool = False
+) -> PartAnalysis:
     """Decode one part fully: silent ends, the sample peak, any sign of damage and, with ``meter``,
     its integrated loudness (for a programme of several parts, each normalised to its own target).
 
@@ -166,7 +169,11 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo, *, meter
     """
     graph = f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}"
     graph += ",ebur128=framelog=verbose[out]" if meter else "[out]"
-    run = FFmpeg(["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"], progress=True)
+    run = FFmpeg(
+        ["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
+        progress=True,
+        background=background,
+    )
     run.follow_progress(None, None)
     stderr = run.wait(source=path)
     decoded = run.out_time_s
@@ -185,6 +192,40 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo, *, meter
     lead, trail = silent_ends(run.log.silences, duration)
     loudness = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"] if meter else None
     return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr), loudness)
+
+
+@dataclass(frozen=True)
+class SourceLevels:
+    """A one-part programme as it comes, before any gain: the render report's "before" and its time series."""
+
+    stats: LoudnessStats  # integrated loudness, range and the 4x-oversampled true peak
+    frames: list[tuple[float, float, float]]  # (t, momentary, short-term) every 100 ms
+
+
+def measure_source(path: Path, settings: RenderSettings) -> SourceLevels:
+    """The "before" meters of ``encode_and_verify`` (``ebur128`` and a 4x-oversampled peak) on one part, ahead of
+    the render.
+
+    The graph is the render's own up to its ``[src]`` tap (the part conformed to the show's rate and
+    layout), so the readings are the ones the render's feeder would take, sample for sample, when the
+    plan keeps the part whole (no trims). Run beside the scout and the calibration, where a core is
+    free, it takes those meters off the render, whose encoder needs the other core to itself.
+    """
+    rate = settings.sample_rate_hz
+    graph = (
+        f"[0:a:0]{conform(settings)}[src];[src]asplit[sa][sb];"
+        f"[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(rate)}[peak]"
+    )
+    run = FFmpeg(
+        ["-i", str(path), "-filter_complex", graph, "-map", "[loud]", "-f", "null", "-", "-map", "[peak]"]
+        + ["-f", "null", "-"],
+        series=True,
+        background=True,
+    )
+    stderr = run.wait(source=path)
+    stats = parse_ebur128_summary(stderr, peak=False)
+    stats["true_peak_dbtp"] = round(parse_peak(stderr), 1)
+    return SourceLevels(stats, run.log.frames)
 
 
 def measure_programme(
@@ -379,7 +420,9 @@ def gain_slope(points: Sequence[tuple[float, float]]) -> float:
     return round(min(1.0, max(0.25, (l1 - l0) / (g1 - g0))), 3)
 
 
-def measure_encoder_shift(sources: Sequence[Path], infos: Sequence[AudioInfo], settings: RenderSettings) -> float:
+def measure_encoder_shift(
+    sources: Sequence[Path], infos: Sequence[AudioInfo], settings: RenderSettings, *, background: bool = False
+) -> float:
     """How much the MP3 encoder changes loudness, measured on an excerpt of the programme (LU).
 
     LAME as ffmpeg drives it returns a slightly different level than it was given (about
@@ -421,10 +464,14 @@ def measure_encoder_shift(sources: Sequence[Path], infos: Sequence[AudioInfo], s
                 str(mp3_path),
             ],
             source=sources[longest],
+            background=background,
         )
         pcm = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
         mp3 = parse_ebur128_summary(
-            run_ffmpeg(["-i", str(mp3_path), "-af", "ebur128=framelog=verbose", "-f", "null", "-"]), peak=False
+            run_ffmpeg(
+                ["-i", str(mp3_path), "-af", "ebur128=framelog=verbose", "-f", "null", "-"], background=background
+            ),
+            peak=False,
         )["integrated_lufs"]
     if pcm <= -60 or mp3 <= -60:
         return 0.0

@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from podcast.audio.alternates import AlternateFormat, encoder_args
 from podcast.audio.filters import (
     OVERSAMPLE,
     Censor,
@@ -62,12 +63,14 @@ from podcast.audio.filters import (
 from podcast.audio.loudness import (
     SILENCE_LUFS,
     Reading,
+    SourceLevels,
     analyse_part,
     calibrate_limiter,
     gain_slope,
     measure_encoder_shift,
     measure_loudness,
     measure_programme,
+    measure_source,
     place_trials,
     probe,
     scout_trials,
@@ -163,6 +166,9 @@ def encode_and_verify(
     *,
     duration_s: float,
     on_progress: Progress | None = None,
+    before: SourceLevels | None = None,
+    alternates: Sequence[tuple[AlternateFormat, Path]] = (),
+    alternate_gain_db: float = 0.0,
 ) -> Metered:
     """Encode the CBR MP3 to ``output`` and meter the encoded frames at the same time.
 
@@ -186,12 +192,44 @@ def encode_and_verify(
     Both ``ebur128`` meters log their momentary and short-term loudness every 100 ms (read as
     numbers while they run: per-part loudness and the picture cost no extra decoding), and when
     a limiter works the feeder logs the peak of each 100 ms going into it (its gain reduction).
+
+    With ``before`` (the programme's own meters, taken ahead by :func:`measure_source` on a
+    programme the plan keeps whole), the feeder leaves those two meters out: the same readings,
+    and the core they took goes to the encoder.
+
+    With ``alternates`` ((format, file) pairs), the feeder also sends the same PCM down one more
+    pipe each, to an ffmpeg that encodes that alternate (Opus, AAC) into the file at
+    ``alternate_gain_db`` (the encoder's loudness shift, so it lands where the MP3 does): the
+    alternates come from the very programme the MP3 is encoded from, while the encoders run
+    beside it instead of decoding the MP3 again afterwards. They are not metered here
+    (:func:`podcast.audio.alternates.adopt_encoded` does that, on the encoded files).
     """
     rate, source = settings.sample_rate_hz, sources[0] if len(sources) == 1 else None
     windows = plan.limiter is not None
-    graph = render_graph(len(sources), settings, plan, tap="src", limiter_tap="lt" if windows else None) + (
-        f";[src]asplit[sa][sb];[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(rate)}[peak]"
+    graph = render_graph(
+        len(sources),
+        settings,
+        plan,
+        output="mix" if alternates else "out",
+        tap=None if before else "src",
+        limiter_tap="lt" if windows else None,
     )
+    pipes = [os.pipe() for _ in alternates]  # (read, write) per alternate: feeder -> its encoder
+    unclosed = {fd for pair in pipes for fd in pair}
+
+    def close(fd: int) -> None:
+        unclosed.discard(fd)
+        os.close(fd)
+
+    alternate_maps: list[str] = []
+    if alternates:
+        graph += f";[mix]asplit={len(alternates) + 1}[out]" + "".join(f"[x{i}]" for i in range(len(alternates)))
+        for i, (_, write) in enumerate(pipes):
+            alternate_maps += ["-map", f"[x{i}]", "-f", "f32le", f"pipe:{write}"]
+    before_maps: list[str] = []
+    if before is None:
+        graph += f";[src]asplit[sa][sb];[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(rate)}[peak]"
+        before_maps = ["-map", "[loud]", "-f", "null", "-", "-map", "[peak]", "-f", "null", "-"]
     window_maps: list[str] = []
     if windows:
         graph += (
@@ -200,33 +238,32 @@ def encode_and_verify(
             "ametadata=mode=print:key=lavfi.astats.Overall.Peak_level[win]"
         )
         window_maps = ["-map", "[win]", "-f", "null", "-"]
-    feeder = FFmpeg(
-        [
-            *input_args(sources),
-            "-filter_complex",
-            graph,
-            "-map",
-            "[out]",
-            "-f",
-            "f32le",
-            "pipe:1",
-            "-map",
-            "[loud]",
-            "-f",
-            "null",
-            "-",
-            "-map",
-            "[peak]",
-            "-f",
-            "null",
-            "-",
-            *window_maps,
-        ],
-        stdout=subprocess.PIPE,
-        series=True,
-    )
-    running = [feeder]
+    running: list[FFmpeg] = []
     try:
+        feeder = FFmpeg(
+            [
+                *input_args(sources),
+                "-filter_complex",
+                graph,
+                "-map",
+                "[out]",
+                "-f",
+                "f32le",
+                "pipe:1",
+                *alternate_maps,
+                *before_maps,
+                *window_maps,
+            ],
+            stdout=subprocess.PIPE,
+            series=True,
+            pass_fds=[write for _, write in pipes],
+        )
+        running.append(feeder)
+        for (fmt, path), (read, write) in zip(alternates, pipes):
+            close(write)  # the feeder holds it now: its encoder sees the end of input when the feeder ends
+            pcm = ["-f", "f32le", "-ar", str(rate), "-ac", str(settings.channels), "-i", "pipe:0"]
+            running.append(FFmpeg([*pcm, *encoder_args(path, fmt, alternate_gain_db)], stdin=read))
+            close(read)
         assert feeder.process.stdout is not None
         encoder = FFmpeg(
             [
@@ -272,13 +309,22 @@ def encode_and_verify(
         running.append(meter)
         encoder.process.stdout.close()
         meter.follow_progress(duration_s, on_progress)
-        feeder_log, _, stderr = wait_pipeline([(feeder, source), (encoder, None), (meter, None)])
+        stages = [
+            (feeder, source),
+            (encoder, None),
+            (meter, None),
+            *((run, None) for run in running[1 : 1 + len(pipes)]),
+        ]
+        feeder_log, _, stderr, *_ = wait_pipeline(stages)
     except BaseException:
         for run in running:
             if run.process.poll() is None:
                 run.process.kill()
             run.process.wait()
         raise
+    finally:
+        for fd in list(unclosed):  # a start that failed half-way
+            close(fd)
     stats = parse_ebur128_summary(stderr, peak=False)
     stats["true_peak_dbtp"] = round(parse_peak(stderr), 1)
     if stats["true_peak_dbtp"] > settings.true_peak_dbtp - TRUE_PEAK_GUARD_DB:
@@ -289,6 +335,8 @@ def encode_and_verify(
         stats = measure_loudness(output)
     if on_progress:
         on_progress(1.0)
+    if before is not None:
+        return Metered(stats, before.stats.copy(), before.frames, meter.log.frames, feeder.log.peaks)
     programme = parse_ebur128_summary(feeder_log, peak=False)
     programme["true_peak_dbtp"] = round(parse_peak(feeder_log), 1)
     return Metered(stats, programme, feeder.log.frames, meter.log.frames, feeder.log.peaks)
@@ -543,6 +591,7 @@ def render_episode_audio(
     censor: Censor | None = None,
     names: Sequence[str] = (),
     on_progress: Callable[[str, float], None] | None = None,
+    alternates: Sequence[tuple[AlternateFormat, Path]] = (),
 ) -> RenderReport:
     """Assemble, normalise and encode ``sources`` into ``output`` (an MP3), closed-loop on loudness.
 
@@ -553,6 +602,10 @@ def render_episode_audio(
 
     Writes to a temporary file beside ``output`` and renames it into place only when the
     encoded file meets the target, so a crash never leaves a half-written MP3 that looks built.
+
+    ``alternates`` ((format, file) pairs) are encoded from the same programme by the render that
+    produces the MP3 (see :func:`encode_and_verify`), unmetered: the caller meters each file
+    (:func:`podcast.audio.alternates.adopt_encoded`) and removes it.
     """
 
     def step(name: str) -> Progress | None:
@@ -580,29 +633,32 @@ def render_episode_audio(
             )
         part_gains = part_gains_for(targets, [part.loudness_lufs for part in early])
 
-    # 1. Scout: a few excerpts tell whether a limiter is likely, and near which gain.
+    # 1. Scout: a few excerpts tell whether a limiter is likely, and near which gain. What does not
+    #    depend on it starts at once beside it, on the other core: the parts' silences and peaks, the
+    #    encoder's loudness shift and (one part) the programme's own meters, the report's "before".
+    # 2. Analyse, side by side: those, and either the limiter's calibration (two trial gains, metered
+    #    through the limiter and leveler, exactly as the encoder will get them) or, when no limiter
+    #    looks likely, the programme's loudness for a plain gain.
     target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
     limiter = Limiter(ceiling - LIMIT_MARGIN_DB)
     whole = Reading.whole(sources, infos)
-    scouted = scout_trials(
-        Reading.excerpts(sources, infos), settings, limiter, aim=target - ENCODER_SHIFT_GUESS, part_gains=part_gains
-    )
-    trials, scout_slope = scouted if scouted is not None else (None, 1.0)
-
-    # 2. Analyse, side by side: the parts' silences and peaks, the encoder's loudness shift, and
-    #    either the limiter's calibration (two trial gains, metered through the limiter and
-    #    leveler, exactly as the encoder will get them) or, when no limiter looks likely, the
-    #    programme's loudness for a plain gain.
     points: list[tuple[float, float]] = []  # (gain, loudness of the limited PCM at that gain)
     trial_frames: dict[float, list[tuple[float, float, float]]] | None = {} if part_gains else None
     unity: float | None = None  # the programme's loudness at unity gain, when metered instead of calibrating
-    with ThreadPoolExecutor(max_workers=3 + len(sources)) as pool:
+    with ThreadPoolExecutor(max_workers=4 + len(sources)) as pool:
         analyses = (
             []
             if early is not None
-            else [pool.submit(analyse_part, path, settings, info) for path, info in zip(sources, infos)]
+            else [
+                pool.submit(analyse_part, path, settings, info, background=True) for path, info in zip(sources, infos)
+            ]
         )
-        shift = pool.submit(measure_encoder_shift, sources, infos, settings)
+        shift = pool.submit(measure_encoder_shift, sources, infos, settings, background=True)
+        ahead = pool.submit(measure_source, sources[0], settings) if len(sources) == 1 else None
+        scouted = scout_trials(
+            Reading.excerpts(sources, infos), settings, limiter, aim=target - ENCODER_SHIFT_GUESS, part_gains=part_gains
+        )
+        trials, scout_slope = scouted if scouted is not None else (None, 1.0)
         calibration = loudness = None
         if trials is not None:  # the whole programme as it comes: the trims are not known yet
             calibration = pool.submit(
@@ -624,6 +680,7 @@ def render_episode_audio(
             points = calibration.result()
         if loudness is not None:
             unity = loudness.result()["integrated_lufs"]
+        source_levels = ahead.result() if ahead is not None else None
     if unity is not None and unity <= SILENCE_LUFS:
         raise AudioInvalid(
             "is silent (no measurable loudness)",
@@ -708,7 +765,10 @@ def render_episode_audio(
         if not peaks_pass(plan.gain_db):
             plan = replace(plan, limiter=None)  # the scout expected peaks that the gain leaves clear
 
-    # 4./5. Render, verify the encoded MP3, correct if needed.
+    # 4./5. Render, verify the encoded MP3, correct if needed. The programme's own meters, taken ahead,
+    #       are the render's "before" when the plan keeps the one part whole (no silence trimmed).
+    if any(start > 0 or end is not None for start, end in plan.trims):
+        source_levels = None
     tmp = output.with_name(f".{output.name}.tmp")
     after: LoudnessStats | None = None
     before: LoudnessStats | None = None
@@ -717,7 +777,17 @@ def render_episode_audio(
     slope = gain_slope(points) if len(points) >= 2 and not parts_moved else scout_slope
     try:
         for renders in range(1, MAX_RENDERS + 1):
-            metered = encode_and_verify(sources, tmp, settings, plan, duration_s=duration, on_progress=step("encode"))
+            metered = encode_and_verify(
+                sources,
+                tmp,
+                settings,
+                plan,
+                duration_s=duration,
+                on_progress=step("encode"),
+                before=source_levels,
+                alternates=alternates,
+                alternate_gain_db=encoder_shift,
+            )
             after, before = metered.after, metered.before
             history.append(
                 {
@@ -754,6 +824,10 @@ def render_episode_audio(
                 fix="check the master for extreme noise or clipping, or report this with the file",
             )
         os.replace(tmp, output)
+    except BaseException:
+        for _, encoded in alternates:  # nothing half-written kept
+            encoded.unlink(missing_ok=True)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     spans = _spans(lengths, crossfade)

@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,11 @@ from typing import Any
 from podcast import __version__
 from podcast.artwork import embedded_cover, require_usable_artwork
 from podcast.audio.loudness import probe
+from podcast.audio.picture import warm_up
 from podcast.audio.render import pass_through, render_episode_audio
 from podcast.audio.tags import TagValues, read_duration, write_tags
 from podcast.audio.tracks import episode_sources, track_levels
-from podcast.build.alternates import BuiltAlternate, alternates_up_to_date, build_alternates
+from podcast.build.alternates import BuiltAlternate, alternates_to_encode, alternates_up_to_date, build_alternates
 from podcast.build.censor import applied_plan, audio_censor
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from podcast.build.keys import audio_key, build_parts, music_flags, render_key, render_settings, sha256_file, tags_key
@@ -236,6 +238,7 @@ def build_episode(
     audio_record = folder / "audio.json"
 
     audio_rebuilt = False
+    encoded: dict[str, Path] = {}  # alternates the render encoded, by key
     loudness: dict[str, Any]
     try:
         cached = json.loads(audio_record.read_text(encoding="utf-8"))
@@ -245,8 +248,10 @@ def build_episode(
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
+        warm_up()  # matplotlib, for the loudness picture, imported while the render's first steps leave a core free
         # An MP3 already at target (an imported episode, say) and with nothing to hide keeps its frames:
         # no second lossy encode.
+        pending = alternates_to_encode(show, key, folder)  # encoded by the render, beside the MP3
         report = (None if applied else pass_through(sources, untagged, settings_audio)) or render_episode_audio(
             sources,
             untagged,
@@ -255,30 +260,37 @@ def build_episode(
             censor=audio_censor(applied) if applied else None,
             names=[path.name for path in episode.audio_paths] if not episode.manifest.tracks else ["tracks (mixed)"],
             on_progress=on_progress,
+            alternates=list(pending.values()),
         )
+        encoded = {alt_key: path for alt_key, (_, path) in pending.items()}
         loudness = report.to_dict()
         if episode.manifest.tracks:  # each speaker track, before the mix and (estimated) as published
             loudness["tracks"] = track_rows(track_levels(show, episode, rendered_key), loudness)
-        if report.series is not None:
-            write_loudness_picture(folder / PICTURE_FILE, report, settings_audio, episode, loudness)
-        _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
-        for stale in [*folder.glob("audio-*.mp3")]:
-            if stale != untagged:
-                stale.unlink(missing_ok=True)
-        warn_hard_limiting(episode.slug, loudness)
     audio = untagged
-    write_bleeps(folder, applied, findings, signed)
-    if findings.marks or findings.near:
-        log.info(
-            "%s: %d place(s) hidden, %d near miss(es) to listen to (podcast bleeps %s)",
-            episode.slug,
-            len(findings.marks),
-            len(findings.near),
-            episode.slug,
-        )
-    # Alternates (Opus, AAC) from the very audio the MP3 is tagged from: normalised, names hidden.
-    alternates = build_alternates(show, audio, key, folder)
+    # Alternates (Opus, AAC) from the very audio the MP3 is tagged from: normalised, names hidden (encoded by
+    # the render from its programme, or from the MP3). Their meters and any encoding left start now and run
+    # beside the picture and the records, which are Python's work.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alternates") as pool:
+        encoding = pool.submit(build_alternates, show, audio, key, folder, encoded)
+        if audio_rebuilt:
+            if report.series is not None:
+                write_loudness_picture(folder / PICTURE_FILE, report, settings_audio, episode, loudness)
+            _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
+            for stale in [*folder.glob("audio-*.mp3")]:
+                if stale != untagged:
+                    stale.unlink(missing_ok=True)
+            warn_hard_limiting(episode.slug, loudness)
+        write_bleeps(folder, applied, findings, signed)
+        if findings.marks or findings.near:
+            log.info(
+                "%s: %d place(s) hidden, %d near miss(es) to listen to (podcast bleeps %s)",
+                episode.slug,
+                len(findings.marks),
+                len(findings.near),
+                episode.slug,
+            )
+        alternates = encoding.result()
 
     chapters = check_chapters(
         redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged)
