@@ -1,10 +1,8 @@
 """Alternate formats of a finished programme: Opus and AAC for listeners on slow or metered connections.
 
-Each alternate is encoded from the episode's finished, normalised programme (names already bleeped
-or muted inside the render, so an alternate can never carry what the MP3 hides): by the render
-itself, from the PCM it sends the MP3 encoder (:func:`podcast.audio.render.encode_and_verify`,
-then :func:`adopt_encoded` here), or, when the audio was not rendered in this build, from the MP3.
-Then the encoded file itself is metered like the MP3 is (``ebur128`` loudness and a 4x-oversampled true
+Each alternate is encoded from the episode's finished, normalised MP3 (names already bleeped
+or muted by the censor stage, so an alternate can never carry what the MP3 hides), then the
+encoded file itself is metered like the MP3 is (``ebur128`` loudness and a 4x-oversampled true
 peak, one decode of the encoded file). Codecs move loudness and peaks a little (Opus at 24 kb/s
 mono by a few tenths of a LU); when the file lands further than ``TOLERANCE_LU`` from the target or over the ceiling, it is
 encoded again with the error fed back as gain (and a limiter, when the peak was over), at most
@@ -83,40 +81,39 @@ class AlternateFormat:
         return OPUS_RATE if self.codec == "opus" else self.sample_rate_hz
 
 
-def encoder_args(output: Path, fmt: AlternateFormat, gain_db: float = 0.0, limiter: Limiter | None = None) -> list[str]:
-    """ffmpeg's arguments after the input: ``fmt`` encoded from input 0 into ``output``, at ``gain_db``
-    (and through ``limiter``)."""
+def _encode(source: Path, output: Path, fmt: AlternateFormat, gain_db: float, limiter: Limiter | None) -> None:
     chain = [f"volume={gain_db:.3f}dB"] if gain_db else []
     if limiter is not None:
         chain.append(limiter_chain(limiter, fmt.rate))
     _suffix, _mime, _codecs, encoder, muxer = CODECS[fmt.codec]
-    return [
-        "-map",
-        "0:a:0",
-        "-map_metadata",
-        "-1",
-        *(["-af", ",".join(chain)] if chain else []),
-        "-ac",
-        str(fmt.channels),
-        "-ar",
-        str(fmt.rate),
-        *encoder,
-        "-b:a",
-        f"{fmt.bitrate_kbps}k",
-        # Same input, same bytes: no random Ogg serial number, no encoder version or creation time.
-        "-fflags",
-        "+bitexact",
-        "-flags:a",
-        "+bitexact",
-        "-f",
-        muxer,
-        "-y",
-        str(output),
-    ]
-
-
-def _encode(source: Path, output: Path, fmt: AlternateFormat, gain_db: float, limiter: Limiter | None) -> None:
-    run_ffmpeg(["-i", str(source), *encoder_args(output, fmt, gain_db, limiter)], source=source)
+    run_ffmpeg(
+        [
+            "-i",
+            str(source),
+            "-map",
+            "0:a:0",
+            "-map_metadata",
+            "-1",
+            *(["-af", ",".join(chain)] if chain else []),
+            "-ac",
+            str(fmt.channels),
+            "-ar",
+            str(fmt.rate),
+            *encoder,
+            "-b:a",
+            f"{fmt.bitrate_kbps}k",
+            # Same input, same bytes: no random Ogg serial number, no encoder version or creation time.
+            "-fflags",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",
+            "-f",
+            muxer,
+            "-y",
+            str(output),
+        ],
+        source=source,
+    )
 
 
 def meter(path: Path, rate: int) -> LoudnessStats:
@@ -131,23 +128,6 @@ def meter(path: Path, rate: int) -> LoudnessStats:
     )
     stats = parse_ebur128_summary(stderr, peak=False)
     stats["true_peak_dbtp"] = round(parse_peak(stderr), 1)
-    return stats
-
-
-def adopt_encoded(
-    encoded: Path, output: Path, fmt: AlternateFormat, *, loudness_lufs: float, true_peak_dbtp: float
-) -> LoudnessStats | None:
-    """Meter ``encoded`` (an alternate the render encoded beside the MP3) and rename it to ``output`` when it
-    lands within ``TOLERANCE_LU`` of the target under the ceiling; else remove it and return None (the caller
-    then encodes from the MP3, closed-loop)."""
-    try:
-        stats = meter(encoded, fmt.rate)
-        if abs(loudness_lufs - stats["integrated_lufs"]) > TOLERANCE_LU or stats["true_peak_dbtp"] > true_peak_dbtp:
-            log.debug("%s from the render landed at %s: encoding again from the MP3", fmt.name, stats)
-            return None
-        os.replace(encoded, output)
-    finally:
-        encoded.unlink(missing_ok=True)
     return stats
 
 

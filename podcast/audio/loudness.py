@@ -157,6 +157,14 @@ def measure_loudness(
     return parse_ebur128_summary(stderr)
 
 
+@dataclass(frozen=True)
+class SourceLevels:
+    """A one-part programme as it comes, before any gain: the render report's "before" and its time series."""
+
+    stats: LoudnessStats  # integrated loudness, range and the 4x-oversampled true peak
+    frames: list[tuple[float, float, float]]  # (t, momentary, short-term) every 100 ms
+
+
 def analyse_part(
     path: Path, settings: RenderSettings, info: AudioInfo, *, meter: bool = False, background: bool = False
 ) -> PartAnalysis:
@@ -165,14 +173,48 @@ def analyse_part(
 
     The sample peak is enough to decide whether a limiter is needed (with INTERSAMPLE_DB to
     spare); the true peak of the programme is read by the encoder's feeder (``encode_and_verify``),
-    on the core the encoder leaves free, instead of here, where it would delay the encoding.
+    on the core the encoder leaves free, instead of here, where it would delay the encoding
+    (or, for a programme of one part, by :func:`analyse_source` beside the scout).
     """
-    graph = f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}"
-    graph += ",ebur128=framelog=verbose[out]" if meter else "[out]"
+    return _analyse(path, settings, info, meter=meter, background=background)[0]
+
+
+def analyse_source(
+    path: Path, settings: RenderSettings, info: AudioInfo, *, background: bool = False
+) -> tuple[PartAnalysis, SourceLevels]:
+    """:func:`analyse_part` of a programme's only part, and in the same decode the programme's own loudness and
+    true peak with their 100 ms series (the render report's "before", :class:`SourceLevels`)."""
+    part, levels = _analyse(path, settings, info, levels=True, background=background)
+    assert levels is not None
+    return part, levels
+
+
+_PEAK_BY_METER = re.compile(r"\[Parsed_astats_(\d+) @ [^\]]*\] Peak level dB:\s*(-?[\d.]+|-inf|inf)")
+
+
+def _analyse(
+    path: Path,
+    settings: RenderSettings,
+    info: AudioInfo,
+    *,
+    meter: bool = False,
+    levels: bool = False,
+    background: bool = False,
+) -> tuple[PartAnalysis, SourceLevels | None]:
+    checks = f"silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}"
+    outputs = ["-map", "[out]", "-f", "null", "-"]
+    if levels:
+        # The render's own "before" meters (its graph up to the [src] tap: the part conformed), beside the checks.
+        graph = (
+            f"[0:a:0]{conform(settings)},asplit[chk][src];[chk]{checks}[out];[src]asplit[sa][sb];"
+            f"[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(settings.sample_rate_hz)}[peak]"
+        )
+        outputs += ["-map", "[loud]", "-f", "null", "-", "-map", "[peak]", "-f", "null", "-"]
+    else:
+        graph = f"[0:a:0]{conform(settings)},{checks}"
+        graph += ",ebur128=framelog=verbose[out]" if meter else "[out]"
     run = FFmpeg(
-        ["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"],
-        progress=True,
-        background=background,
+        ["-i", str(path), "-filter_complex", graph, *outputs], progress=True, series=levels, background=background
     )
     run.follow_progress(None, None)
     stderr = run.wait(source=path)
@@ -191,41 +233,17 @@ def analyse_part(
     duration = decoded or info.duration_s
     lead, trail = silent_ends(run.log.silences, duration)
     loudness = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"] if meter else None
-    return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr), loudness)
-
-
-@dataclass(frozen=True)
-class SourceLevels:
-    """A one-part programme as it comes, before any gain: the render report's "before" and its time series."""
-
-    stats: LoudnessStats  # integrated loudness, range and the 4x-oversampled true peak
-    frames: list[tuple[float, float, float]]  # (t, momentary, short-term) every 100 ms
-
-
-def measure_source(path: Path, settings: RenderSettings) -> SourceLevels:
-    """The "before" meters of ``encode_and_verify`` (``ebur128`` and a 4x-oversampled peak) on one part, ahead of
-    the render.
-
-    The graph is the render's own up to its ``[src]`` tap (the part conformed to the show's rate and
-    layout), so the readings are the ones the render's feeder would take, sample for sample, when the
-    plan keeps the part whole (no trims). Run beside the scout and the calibration, where a core is
-    free, it takes those meters off the render, whose encoder needs the other core to itself.
-    """
-    rate = settings.sample_rate_hz
-    graph = (
-        f"[0:a:0]{conform(settings)}[src];[src]asplit[sa][sb];"
-        f"[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(rate)}[peak]"
-    )
-    run = FFmpeg(
-        ["-i", str(path), "-filter_complex", graph, "-map", "[loud]", "-f", "null", "-", "-map", "[peak]"]
-        + ["-f", "null", "-"],
-        series=True,
-        background=True,
-    )
-    stderr = run.wait(source=path)
-    stats = parse_ebur128_summary(stderr, peak=False)
-    stats["true_peak_dbtp"] = round(parse_peak(stderr), 1)
-    return SourceLevels(stats, run.log.frames)
+    peak, source_levels = parse_peak(stderr), None
+    if levels:
+        # Two astats: the sample peak (the checks, first in the graph) and the 4x-oversampled one (last).
+        by_meter = {int(index): value for index, value in _PEAK_BY_METER.findall(stderr)}
+        if len(by_meter) != 2:
+            raise ExternalToolError(f"ffmpeg did not report both peaks of {path}", fix=INSTALL_HINT)
+        sample, oversampled = (round(float(by_meter[index]), 2) for index in sorted(by_meter))
+        stats = parse_ebur128_summary(stderr, peak=False)
+        stats["true_peak_dbtp"] = round(oversampled, 1)
+        peak, source_levels = sample, SourceLevels(stats, run.log.frames)
+    return PartAnalysis(str(path), round(duration, 3), lead, trail, peak, loudness), source_levels
 
 
 def measure_programme(

@@ -9,16 +9,19 @@ Loudness normalisation is measured, static and closed-loop (see README "Loudness
 1. **Scout** (a second or two of decoding): excerpts spread over the programme give a
    first guess of its loudness and peaks; when a limiter looks likely, the excerpts are
    calibrated through it too, which says near which gain the whole programme will land.
-2. **Analyse and calibrate, side by side** (one ffmpeg per core): per part the leading and
+2. **Analyse and calibrate, side by side** (one ffmpeg per core; what does not need the
+   scout starts beside it, at a slightly lower priority): per part the leading and
    trailing silence (``silencedetect``), the sample peak and decoding errors (corrupt or
-   truncated files); the encoder's loudness shift on a short excerpt; and, when the scout
+   truncated files); the encoder's loudness shift on a short excerpt; for a programme of one
+   part, its own loudness and true peak (the report's "before", ``analyse_source``, so the
+   render need not); and, when the scout
    expects the limiter, the whole programme through the limiter at two trial gains, each
    metered (``ebur128``), because a limiter lowers the loudness more the harder it works.
    When no limiter looks likely, the programme's loudness is metered instead.
 3. **Plan**: silence trims and one static gain, solved from the trials (or the plain gain
    to the target); a limiter only when the peaks need it.
-4. **Render and verify in one go**: three ffmpeg processes in a pipe. A feeder applies the
-   plan and measures the programme before it (the report's "before"); the encoder writes
+4. **Render and verify in one go**: three ffmpeg processes in a pipe. A feeder applies the plan (and
+   measures the programme before it, the report's "before", unless step 2 did); the encoder writes
    the MP3 through ffmpeg's ``tee`` muxer to the file *and* to a pipe; a meter decodes those
    same MP3 frames (``ebur128`` for loudness, a 4x-oversampled peak for the true peak) while
    the encoder is still running, so the check of the encoded file costs almost no extra wall
@@ -45,7 +48,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from podcast.audio.alternates import AlternateFormat, encoder_args
 from podcast.audio.filters import (
     OVERSAMPLE,
     Censor,
@@ -65,12 +67,12 @@ from podcast.audio.loudness import (
     Reading,
     SourceLevels,
     analyse_part,
+    analyse_source,
     calibrate_limiter,
     gain_slope,
     measure_encoder_shift,
     measure_loudness,
     measure_programme,
-    measure_source,
     place_trials,
     probe,
     scout_trials,
@@ -167,8 +169,6 @@ def encode_and_verify(
     duration_s: float,
     on_progress: Progress | None = None,
     before: SourceLevels | None = None,
-    alternates: Sequence[tuple[AlternateFormat, Path]] = (),
-    alternate_gain_db: float = 0.0,
 ) -> Metered:
     """Encode the CBR MP3 to ``output`` and meter the encoded frames at the same time.
 
@@ -193,16 +193,9 @@ def encode_and_verify(
     numbers while they run: per-part loudness and the picture cost no extra decoding), and when
     a limiter works the feeder logs the peak of each 100 ms going into it (its gain reduction).
 
-    With ``before`` (the programme's own meters, taken ahead by :func:`measure_source` on a
+    With ``before`` (the programme's own meters, taken ahead by :func:`analyse_source` on a
     programme the plan keeps whole), the feeder leaves those two meters out: the same readings,
     and the core they took goes to the encoder.
-
-    With ``alternates`` ((format, file) pairs), the feeder also sends the same PCM down one more
-    pipe each, to an ffmpeg that encodes that alternate (Opus, AAC) into the file at
-    ``alternate_gain_db`` (the encoder's loudness shift, so it lands where the MP3 does): the
-    alternates come from the very programme the MP3 is encoded from, while the encoders run
-    beside it instead of decoding the MP3 again afterwards. They are not metered here
-    (:func:`podcast.audio.alternates.adopt_encoded` does that, on the encoded files).
     """
     rate, source = settings.sample_rate_hz, sources[0] if len(sources) == 1 else None
     windows = plan.limiter is not None
@@ -210,22 +203,9 @@ def encode_and_verify(
         len(sources),
         settings,
         plan,
-        output="mix" if alternates else "out",
         tap=None if before else "src",
         limiter_tap="lt" if windows else None,
     )
-    pipes = [os.pipe() for _ in alternates]  # (read, write) per alternate: feeder -> its encoder
-    unclosed = {fd for pair in pipes for fd in pair}
-
-    def close(fd: int) -> None:
-        unclosed.discard(fd)
-        os.close(fd)
-
-    alternate_maps: list[str] = []
-    if alternates:
-        graph += f";[mix]asplit={len(alternates) + 1}[out]" + "".join(f"[x{i}]" for i in range(len(alternates)))
-        for i, (_, write) in enumerate(pipes):
-            alternate_maps += ["-map", f"[x{i}]", "-f", "f32le", f"pipe:{write}"]
     before_maps: list[str] = []
     if before is None:
         graph += f";[src]asplit[sa][sb];[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(rate)}[peak]"
@@ -238,32 +218,24 @@ def encode_and_verify(
             "ametadata=mode=print:key=lavfi.astats.Overall.Peak_level[win]"
         )
         window_maps = ["-map", "[win]", "-f", "null", "-"]
-    running: list[FFmpeg] = []
+    feeder = FFmpeg(
+        [
+            *input_args(sources),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[out]",
+            "-f",
+            "f32le",
+            "pipe:1",
+            *before_maps,
+            *window_maps,
+        ],
+        stdout=subprocess.PIPE,
+        series=True,
+    )
+    running = [feeder]
     try:
-        feeder = FFmpeg(
-            [
-                *input_args(sources),
-                "-filter_complex",
-                graph,
-                "-map",
-                "[out]",
-                "-f",
-                "f32le",
-                "pipe:1",
-                *alternate_maps,
-                *before_maps,
-                *window_maps,
-            ],
-            stdout=subprocess.PIPE,
-            series=True,
-            pass_fds=[write for _, write in pipes],
-        )
-        running.append(feeder)
-        for (fmt, path), (read, write) in zip(alternates, pipes):
-            close(write)  # the feeder holds it now: its encoder sees the end of input when the feeder ends
-            pcm = ["-f", "f32le", "-ar", str(rate), "-ac", str(settings.channels), "-i", "pipe:0"]
-            running.append(FFmpeg([*pcm, *encoder_args(path, fmt, alternate_gain_db)], stdin=read))
-            close(read)
         assert feeder.process.stdout is not None
         encoder = FFmpeg(
             [
@@ -309,22 +281,13 @@ def encode_and_verify(
         running.append(meter)
         encoder.process.stdout.close()
         meter.follow_progress(duration_s, on_progress)
-        stages = [
-            (feeder, source),
-            (encoder, None),
-            (meter, None),
-            *((run, None) for run in running[1 : 1 + len(pipes)]),
-        ]
-        feeder_log, _, stderr, *_ = wait_pipeline(stages)
+        feeder_log, _, stderr = wait_pipeline([(feeder, source), (encoder, None), (meter, None)])
     except BaseException:
         for run in running:
             if run.process.poll() is None:
                 run.process.kill()
             run.process.wait()
         raise
-    finally:
-        for fd in list(unclosed):  # a start that failed half-way
-            close(fd)
     stats = parse_ebur128_summary(stderr, peak=False)
     stats["true_peak_dbtp"] = round(parse_peak(stderr), 1)
     if stats["true_peak_dbtp"] > settings.true_peak_dbtp - TRUE_PEAK_GUARD_DB:
@@ -591,7 +554,6 @@ def render_episode_audio(
     censor: Censor | None = None,
     names: Sequence[str] = (),
     on_progress: Callable[[str, float], None] | None = None,
-    alternates: Sequence[tuple[AlternateFormat, Path]] = (),
 ) -> RenderReport:
     """Assemble, normalise and encode ``sources`` into ``output`` (an MP3), closed-loop on loudness.
 
@@ -602,10 +564,6 @@ def render_episode_audio(
 
     Writes to a temporary file beside ``output`` and renames it into place only when the
     encoded file meets the target, so a crash never leaves a half-written MP3 that looks built.
-
-    ``alternates`` ((format, file) pairs) are encoded from the same programme by the render that
-    produces the MP3 (see :func:`encode_and_verify`), unmetered: the caller meters each file
-    (:func:`podcast.audio.alternates.adopt_encoded`) and removes it.
     """
 
     def step(name: str) -> Progress | None:
@@ -646,15 +604,20 @@ def render_episode_audio(
     trial_frames: dict[float, list[tuple[float, float, float]]] | None = {} if part_gains else None
     unity: float | None = None  # the programme's loudness at unity gain, when metered instead of calibrating
     with ThreadPoolExecutor(max_workers=4 + len(sources)) as pool:
+        # One part: its analysis also takes the programme's own meters (the same decode).
+        ahead = (
+            pool.submit(analyse_source, sources[0], settings, infos[0], background=True)
+            if early is None and len(sources) == 1
+            else None
+        )
         analyses = (
             []
-            if early is not None
+            if early is not None or ahead is not None
             else [
                 pool.submit(analyse_part, path, settings, info, background=True) for path, info in zip(sources, infos)
             ]
         )
         shift = pool.submit(measure_encoder_shift, sources, infos, settings, background=True)
-        ahead = pool.submit(measure_source, sources[0], settings) if len(sources) == 1 else None
         scouted = scout_trials(
             Reading.excerpts(sources, infos), settings, limiter, aim=target - ENCODER_SHIFT_GUESS, part_gains=part_gains
         )
@@ -674,13 +637,18 @@ def render_episode_audio(
             loudness = pool.submit(
                 measure_programme, whole, settings, part_gains=part_gains, on_progress=step("measure")
             )
-        parts = early if early is not None else [future.result() for future in analyses]  # first: they name a file
+        # First: they name a file.
+        source_levels: SourceLevels | None = None
+        if ahead is not None:
+            part, source_levels = ahead.result()
+            parts = [part]
+        else:
+            parts = early if early is not None else [future.result() for future in analyses]
         encoder_shift = shift.result()
         if calibration is not None:
             points = calibration.result()
         if loudness is not None:
             unity = loudness.result()["integrated_lufs"]
-        source_levels = ahead.result() if ahead is not None else None
     if unity is not None and unity <= SILENCE_LUFS:
         raise AudioInvalid(
             "is silent (no measurable loudness)",
@@ -785,8 +753,6 @@ def render_episode_audio(
                 duration_s=duration,
                 on_progress=step("encode"),
                 before=source_levels,
-                alternates=alternates,
-                alternate_gain_db=encoder_shift,
             )
             after, before = metered.after, metered.before
             history.append(
@@ -824,10 +790,6 @@ def render_episode_audio(
                 fix="check the master for extreme noise or clipping, or report this with the file",
             )
         os.replace(tmp, output)
-    except BaseException:
-        for _, encoded in alternates:  # nothing half-written kept
-            encoded.unlink(missing_ok=True)
-        raise
     finally:
         tmp.unlink(missing_ok=True)
     spans = _spans(lengths, crossfade)

@@ -195,7 +195,6 @@ class FFmpeg:
         progress: bool = False,
         series: bool = False,
         background: bool = False,
-        pass_fds: Sequence[int] = (),
     ) -> None:
         extra = ["-progress", "pipe:1"] if progress else []
         quiet_stdin = ["-nostdin"] if stdin is None else []
@@ -207,7 +206,6 @@ class FFmpeg:
                 stdin=stdin if stdin is not None else subprocess.DEVNULL,
                 stdout=stdout if stdout is not None else (subprocess.PIPE if progress else subprocess.DEVNULL),
                 stderr=subprocess.PIPE,
-                pass_fds=tuple(pass_fds),
                 preexec_fn=_background_child if background else _die_with_parent if _PRCTL is not None else None,
             )
         except OSError as exc:

@@ -4,8 +4,7 @@ Runs after the censor stage, on the same audio the MP3 is tagged from, so every 
 carries exactly the programme the MP3 does (normalised, names bleeped or muted). Each file
 is cached in ``build/<slug>/`` under the published audio's key and its format, so editing
 notes or tags never re-encodes it and changing the audio or the redaction list always does.
-The formats are encoded side by side (one ffmpeg each): by the render, beside the MP3, when the
-audio is rendered in this build (:func:`alternates_to_encode` names the files), else from the MP3.
+The formats are encoded side by side (one ffmpeg each).
 
 What the stage returns, :class:`BuiltAlternate`, is the simple list the rest of the tool uses:
 publishing lists it as ``<podcast:alternateEnclosure>``, the website as ``<source>`` elements.
@@ -15,13 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast.audio.alternates import AlternateFormat, adopt_encoded, encode_alternate
+from podcast.audio.alternates import AlternateFormat, encode_alternate
 from podcast.build.keys import content_key, sha256_file
 from podcast.files import write_atomic
 from podcast.show.model import Show
@@ -97,31 +95,8 @@ def alternates_up_to_date(show: Show, folder: Path, audio_key: str, built: tuple
     return [a.key for a in built] == wanted and all(cached_alternate(folder, key) for key in wanted)
 
 
-def _output(folder: Path, key: str, fmt: AlternateFormat) -> Path:
-    return folder / f"{PREFIX}{key[:16]}-{fmt.name}{fmt.suffix}"
-
-
-def alternates_to_encode(show: Show, audio_key: str, folder: Path) -> dict[str, tuple[AlternateFormat, Path]]:
-    """The configured alternates not built yet, by key, each with a temporary file for the render to encode it
-    into (beside the MP3, from the same programme); :func:`build_alternates` meters and keeps or replaces it."""
-    wanted = {}
-    for fmt in configured_formats(show):
-        key = alternate_key(audio_key, fmt, show)
-        if cached_alternate(folder, key) is None:
-            output = _output(folder, key, fmt)
-            wanted[key] = (fmt, output.with_name(f".{output.stem}.render{fmt.suffix}"))
-    return wanted
-
-
-def build_alternates(
-    show: Show, audio: Path, audio_key: str, folder: Path, encoded: Mapping[str, Path] | None = None
-) -> tuple[BuiltAlternate, ...]:
-    """Encode (or reuse) every configured alternate of ``audio``; remove alternates no longer configured.
-
-    ``encoded`` (by key) are alternates the render already encoded from the programme: each is metered on
-    the encoded file and kept when it lands on target, else encoded again from ``audio``, closed-loop.
-    """
-    encoded = encoded or {}
+def build_alternates(show: Show, audio: Path, audio_key: str, folder: Path) -> tuple[BuiltAlternate, ...]:
+    """Encode (or reuse) every configured alternate of ``audio``; remove alternates no longer configured."""
     formats = configured_formats(show)
     if not formats:
         for stale in [*folder.glob(f"{PREFIX}*"), folder / RECORD]:
@@ -134,10 +109,10 @@ def build_alternates(
         cached = cached_alternate(folder, key)
         if cached is not None:
             return cached
-        output = _output(folder, key, fmt)
-        levels = {"loudness_lufs": target.loudness_lufs, "true_peak_dbtp": target.true_peak_dbtp}
-        adopted = adopt_encoded(encoded[key], output, fmt, **levels) if encoded.get(key, Path()).is_file() else None
-        stats, encodes = (adopted, 1) if adopted is not None else encode_alternate(audio, output, fmt, **levels)
+        output = folder / f"{PREFIX}{key[:16]}-{fmt.name}{fmt.suffix}"
+        stats, encodes = encode_alternate(
+            audio, output, fmt, loudness_lufs=target.loudness_lufs, true_peak_dbtp=target.true_peak_dbtp
+        )
         loudness = {
             "integrated_lufs": stats["integrated_lufs"],
             "range_lu": stats["range_lu"],

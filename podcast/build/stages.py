@@ -34,7 +34,7 @@ from podcast.audio.picture import warm_up
 from podcast.audio.render import pass_through, render_episode_audio
 from podcast.audio.tags import TagValues, read_duration, write_tags
 from podcast.audio.tracks import episode_sources, track_levels
-from podcast.build.alternates import BuiltAlternate, alternates_to_encode, alternates_up_to_date, build_alternates
+from podcast.build.alternates import BuiltAlternate, alternates_up_to_date, build_alternates
 from podcast.build.censor import applied_plan, audio_censor
 from podcast.build.chapters import check_chapters, load_chapters, tag_chapters, write_chapter_files
 from podcast.build.keys import audio_key, build_parts, music_flags, render_key, render_settings, sha256_file, tags_key
@@ -238,7 +238,6 @@ def build_episode(
     audio_record = folder / "audio.json"
 
     audio_rebuilt = False
-    encoded: dict[str, Path] = {}  # alternates the render encoded, by key
     loudness: dict[str, Any]
     try:
         cached = json.loads(audio_record.read_text(encoding="utf-8"))
@@ -251,7 +250,6 @@ def build_episode(
         warm_up()  # matplotlib, for the loudness picture, imported while the render's first steps leave a core free
         # An MP3 already at target (an imported episode, say) and with nothing to hide keeps its frames:
         # no second lossy encode.
-        pending = alternates_to_encode(show, key, folder)  # encoded by the render, beside the MP3
         report = (None if applied else pass_through(sources, untagged, settings_audio)) or render_episode_audio(
             sources,
             untagged,
@@ -260,19 +258,16 @@ def build_episode(
             censor=audio_censor(applied) if applied else None,
             names=[path.name for path in episode.audio_paths] if not episode.manifest.tracks else ["tracks (mixed)"],
             on_progress=on_progress,
-            alternates=list(pending.values()),
         )
-        encoded = {alt_key: path for alt_key, (_, path) in pending.items()}
         loudness = report.to_dict()
         if episode.manifest.tracks:  # each speaker track, before the mix and (estimated) as published
             loudness["tracks"] = track_rows(track_levels(show, episode, rendered_key), loudness)
         audio_rebuilt = True
     audio = untagged
-    # Alternates (Opus, AAC) from the very audio the MP3 is tagged from: normalised, names hidden (encoded by
-    # the render from its programme, or from the MP3). Their meters and any encoding left start now and run
-    # beside the picture and the records, which are Python's work.
+    # Alternates (Opus, AAC) from the very audio the MP3 is tagged from: normalised, names hidden. Their
+    # ffmpegs start now and run beside the picture and the records, which are Python's work.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alternates") as pool:
-        encoding = pool.submit(build_alternates, show, audio, key, folder, encoded)
+        encoding = pool.submit(build_alternates, show, audio, key, folder)
         if audio_rebuilt:
             if report.series is not None:
                 write_loudness_picture(folder / PICTURE_FILE, report, settings_audio, episode, loudness)

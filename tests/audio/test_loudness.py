@@ -18,9 +18,8 @@ from pathlib import Path
 import corpus
 import pytest
 
-from podcast.audio.alternates import AlternateFormat, adopt_encoded, meter
 from podcast.audio.filters import Limiter, RenderPlan, RenderSettings
-from podcast.audio.loudness import measure_loudness, measure_source, probe
+from podcast.audio.loudness import analyse_part, analyse_source, measure_loudness, probe
 from podcast.audio.render import encode_and_verify, render_episode_audio
 from podcast.audio.runner import ffmpeg_exe
 from podcast.errors import ExternalToolError
@@ -362,38 +361,16 @@ def test_bad_audio_setting_is_one_clear_error(demo_show, cli):
 
 
 def test_the_before_meters_taken_ahead_are_the_feeders_own(clips, tmp_path):
-    """measure_source (run beside the scout) reads what the render's feeder reads: the same "before", the same
-    100 ms series, and a render told them encodes the same MP3 and meters the same "after"."""
+    """analyse_source (beside the scout) reads what the render's feeder reads: the same "before", the same 100 ms
+    series; its analysis is analyse_part's; and a render told them encodes the same MP3 and meters the same "after"."""
     source = clips["interview"].path
     plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=6.0, limiter=Limiter(-3.0))
     fed = encode_and_verify([source], tmp_path / "fed.mp3", MONO, plan, duration_s=8.0)
-    ahead = measure_source(source, MONO)
+    part, ahead = analyse_source(source, MONO, probe(source))
+    assert part == analyse_part(source, MONO, probe(source))
     told = encode_and_verify([source], tmp_path / "told.mp3", MONO, plan, duration_s=8.0, before=ahead)
     assert ahead.stats == fed.before and ahead.frames == fed.before_frames and len(ahead.frames) > 50
+    assert ahead.stats["true_peak_dbtp"] >= part.peak_dbfs - 0.05  # the oversampled peak, not the sample peak
     assert (told.before, told.before_frames) == (fed.before, fed.before_frames)
     assert (told.after, told.after_frames, told.window_peaks) == (fed.after, fed.after_frames, fed.window_peaks)
     assert (tmp_path / "told.mp3").read_bytes() == (tmp_path / "fed.mp3").read_bytes()
-
-
-def test_the_render_encodes_the_alternates_from_its_programme(clips, tmp_path):
-    """Alternates encoded by the render's feeder (beside the MP3) are the programme: on the MP3's loudness
-    once the encoder's shift is applied, as long as the source, and kept or refused by their meter."""
-    source = clips["quiet_speech"].path
-    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=19.0, limiter=Limiter(-3.0))
-    formats = [AlternateFormat("opus", 24, 1, 44100), AlternateFormat("aac", 64, 1, 44100)]
-    files = [(fmt, tmp_path / f".render{fmt.suffix}") for fmt in formats]
-    mp3 = tmp_path / "out.mp3"
-    after = encode_and_verify([source], mp3, MONO, plan, duration_s=8.0, alternates=files, alternate_gain_db=-0.4).after
-    for fmt, path in files:
-        assert probe(path).codec == fmt.codec and abs(probe(path).duration_s - 8.0) < 0.1
-        stats = meter(path, fmt.rate)
-        assert abs(stats["integrated_lufs"] - after["integrated_lufs"]) <= 0.6, (fmt.name, stats, after)
-        kept = tmp_path / f"kept{fmt.suffix}"
-        refused = adopt_encoded(path, kept, fmt, loudness_lufs=stats["integrated_lufs"] + 3.0, true_peak_dbtp=-1.0)
-        assert refused is None and not path.exists() and not kept.exists()  # 3 LU off: removed, not kept
-    encode_and_verify([source], mp3, MONO, plan, duration_s=8.0, alternates=files, alternate_gain_db=-0.4)
-    for fmt, path in files:
-        kept = tmp_path / f"kept{fmt.suffix}"
-        target = meter(path, fmt.rate)
-        assert adopt_encoded(path, kept, fmt, loudness_lufs=target["integrated_lufs"], true_peak_dbtp=-1.0) == target
-        assert kept.is_file() and not path.exists()
