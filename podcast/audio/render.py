@@ -604,11 +604,10 @@ def render_episode_audio(
     trial_frames: dict[float, list[tuple[float, float, float]]] | None = {} if part_gains else None
     unity: float | None = None  # the programme's loudness at unity gain, when metered instead of calibrating
     with ThreadPoolExecutor(max_workers=4 + len(sources)) as pool:
-        # One part: its analysis also takes the programme's own meters (the same decode).
+        # One part: its analysis also takes the programme's own meters (the same decode), as long a job as
+        # the scout and calibration together, so it runs at their priority.
         ahead = (
-            pool.submit(analyse_source, sources[0], settings, infos[0], background=True)
-            if early is None and len(sources) == 1
-            else None
+            pool.submit(analyse_source, sources[0], settings, infos[0]) if early is None and len(sources) == 1 else None
         )
         analyses = (
             []
