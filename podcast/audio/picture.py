@@ -54,8 +54,8 @@ def _import_matplotlib() -> None:
 
 
 def warm_up() -> threading.Thread:
-    """Import matplotlib (about half a second of CPU) on a background thread, so a picture drawn after a
-    render does not wait for it: the render's first steps leave a core free, its last do not."""
+    """Import matplotlib (most of a second of CPU) on a background thread, so a picture drawn after a render
+    does not wait for it: the render's encoding leaves part of a core free."""
     thread = threading.Thread(target=_import_matplotlib, name="matplotlib-import", daemon=True)
     thread.start()
     return thread

@@ -247,7 +247,16 @@ def build_episode(
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
-        warm_up()  # matplotlib, for the loudness picture, imported while the render's first steps leave a core free
+        warming: list[object] = []
+
+        def progress(step: str, fraction: float) -> None:
+            # matplotlib, for the loudness picture, imported once encoding runs: the encoder has a core to itself
+            # and the other is not full (before it, the analysis and the calibration fill both).
+            if step == "encode" and not warming:
+                warming.append(warm_up())
+            if on_progress is not None:
+                on_progress(step, fraction)
+
         # An MP3 already at target (an imported episode, say) and with nothing to hide keeps its frames:
         # no second lossy encode.
         report = (None if applied else pass_through(sources, untagged, settings_audio)) or render_episode_audio(
@@ -257,7 +266,7 @@ def build_episode(
             music=music_flags(episode),
             censor=audio_censor(applied) if applied else None,
             names=[path.name for path in episode.audio_paths] if not episode.manifest.tracks else ["tracks (mixed)"],
-            on_progress=on_progress,
+            on_progress=progress,
         )
         loudness = report.to_dict()
         if episode.manifest.tracks:  # each speaker track, before the mix and (estimated) as published
