@@ -2,6 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/alternates.py                 # 10 minutes of speech, 3 pairs
     PYTHONPATH=. .venv/bin/python benchmarks/alternates.py --minutes 30 --pairs 5
+    PYTHONPATH=. .venv/bin/python benchmarks/alternates.py --before ../main   # also another checkout, same rounds
 
 Input: the demo trailer's master (espeak-ng speech, 17 s) looped to ``--minutes``, as FLAC. Two show
 folders identical but for ``[audio] alternates``: the reference builds the MP3 only, the other also
@@ -45,16 +46,16 @@ def make_show(root: Path, master: Path, alternates: bool) -> None:
     )
 
 
-def timed_build(show: Path) -> tuple[float, float]:
-    """(wall, CPU) seconds of one fresh `podcast build`."""
+def timed_build(show: Path, checkout: Path = REPO) -> tuple[float, float]:
+    """(wall, CPU) seconds of one fresh `podcast build` with the code in ``checkout``."""
     shutil.rmtree(show / "build", ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "typer_app", "-C", str(show), "-q", "build"],
         check=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
     )
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -66,6 +67,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument(
+        "--before", type=Path, default=None, help="another checkout, measured the same way in the same rounds"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from podcast.audio.runner import ffmpeg_exe
@@ -83,24 +87,29 @@ def main() -> None:
         make_show(plain, master, alternates=False)
         make_show(with_alternates, master, alternates=True)
         print(f"input: {args.minutes:g} min of speech; load average {os.getloadavg()[0]:.1f} at the start")
-        timed_build(plain), timed_build(with_alternates)  # warm-up pair: caches, page cache
-        rows: list[tuple[float, float, float, float]] = []
+        checkouts = {"this checkout": REPO, **({"before": args.before.resolve()} if args.before else {})}
+        for checkout in checkouts.values():
+            timed_build(plain, checkout), timed_build(with_alternates, checkout)  # warm-up pair: caches, page cache
+        table: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in checkouts}
         for _ in range(args.pairs):
-            a_wall, a_cpu = timed_build(plain)
-            b_wall, b_cpu = timed_build(with_alternates)
-            rows.append((a_wall, a_cpu, b_wall, b_cpu))
-            print(f"  MP3 only {a_wall:6.2f} s wall {a_cpu:6.2f} s CPU | + alternates {b_wall:6.2f} s wall "
-                  f"{b_cpu:6.2f} s CPU | ratio {b_wall / a_wall:.3f}")  # fmt: skip
-        med = [statistics.median(column) for column in zip(*rows)]
-        wall_ratio = statistics.median(b / a for a, _, b, _ in rows)
-        cpu_ratio = statistics.median(b / a for _, a, _, b in rows)
+            for name, checkout in checkouts.items():
+                a_wall, a_cpu = timed_build(plain, checkout)
+                b_wall, b_cpu = timed_build(with_alternates, checkout)
+                table[name].append((a_wall, a_cpu, b_wall, b_cpu))
+                print(f"  {name}: MP3 only {a_wall:6.2f} s wall {a_cpu:6.2f} s CPU | + alternates {b_wall:6.2f} s "
+                      f"wall {b_cpu:6.2f} s CPU | ratio {b_wall / a_wall:.3f}")  # fmt: skip
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
-        print("| | wall (median) | CPU (median) |")
-        print("|---|---|---|")
-        print(f"| MP3 only | {med[0]:.2f} s | {med[1]:.2f} s |")
-        print(f"| MP3 + Opus 24k + AAC 64k | {med[2]:.2f} s | {med[3]:.2f} s |")
-        print(f"| ratio (pair by pair, median) | {wall_ratio:.3f} | {cpu_ratio:.3f} |")
-        print(f"added wall time: {100 * (wall_ratio - 1):.0f}% (target: at most 40%)")
+        for name, rows in table.items():
+            med = [statistics.median(column) for column in zip(*rows)]
+            wall_ratio = statistics.median(b / a for a, _, b, _ in rows)
+            cpu_ratio = statistics.median(b / a for _, a, _, b in rows)
+            print(f"\n{name}:")
+            print("| | wall (median) | CPU (median) |")
+            print("|---|---|---|")
+            print(f"| MP3 only | {med[0]:.2f} s | {med[1]:.2f} s |")
+            print(f"| MP3 + Opus 24k + AAC 64k | {med[2]:.2f} s | {med[3]:.2f} s |")
+            print(f"| ratio (pair by pair, median) | {wall_ratio:.3f} | {cpu_ratio:.3f} |")
+            print(f"added wall time: {100 * (wall_ratio - 1):.0f}% (target: at most 40%)")
         record = json.loads((with_alternates / "build" / "long" / "alternates.json").read_text())
         for alternate in record.values():
             loud = alternate["loudness"]

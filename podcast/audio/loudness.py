@@ -22,6 +22,7 @@ from podcast.audio.filters import (
     channel_layout,
     conform,
     input_args,
+    oversampled_peak,
     render_graph,
 )
 from podcast.audio.reports import (
@@ -156,17 +157,65 @@ def measure_loudness(
     return parse_ebur128_summary(stderr)
 
 
-def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo, *, meter: bool = False) -> PartAnalysis:
+@dataclass(frozen=True)
+class SourceLevels:
+    """A one-part programme as it comes, before any gain: the render report's "before" and its time series."""
+
+    stats: LoudnessStats  # integrated loudness, range and the 4x-oversampled true peak
+    frames: list[tuple[float, float, float]]  # (t, momentary, short-term) every 100 ms
+
+
+def analyse_part(
+    path: Path, settings: RenderSettings, info: AudioInfo, *, meter: bool = False, background: bool = False
+) -> PartAnalysis:
     """Decode one part fully: silent ends, the sample peak, any sign of damage and, with ``meter``,
     its integrated loudness (for a programme of several parts, each normalised to its own target).
 
     The sample peak is enough to decide whether a limiter is needed (with INTERSAMPLE_DB to
     spare); the true peak of the programme is read by the encoder's feeder (``encode_and_verify``),
-    on the core the encoder leaves free, instead of here, where it would delay the encoding.
+    on the core the encoder leaves free, instead of here, where it would delay the encoding
+    (or, for a programme of one part, by :func:`analyse_source` beside the scout).
     """
-    graph = f"[0:a:0]{conform(settings)},silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}"
-    graph += ",ebur128=framelog=verbose[out]" if meter else "[out]"
-    run = FFmpeg(["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"], progress=True)
+    return _analyse(path, settings, info, meter=meter, background=background)[0]
+
+
+def analyse_source(
+    path: Path, settings: RenderSettings, info: AudioInfo, *, background: bool = False
+) -> tuple[PartAnalysis, SourceLevels]:
+    """:func:`analyse_part` of a programme's only part, and in the same decode the programme's own loudness and
+    true peak with their 100 ms series (the render report's "before", :class:`SourceLevels`)."""
+    part, levels = _analyse(path, settings, info, levels=True, background=background)
+    assert levels is not None
+    return part, levels
+
+
+_PEAK_BY_METER = re.compile(r"\[Parsed_astats_(\d+) @ [^\]]*\] Peak level dB:\s*(-?[\d.]+|-inf|inf)")
+
+
+def _analyse(
+    path: Path,
+    settings: RenderSettings,
+    info: AudioInfo,
+    *,
+    meter: bool = False,
+    levels: bool = False,
+    background: bool = False,
+) -> tuple[PartAnalysis, SourceLevels | None]:
+    checks = f"silencedetect=n={SILENCE_THRESHOLD_DB}dB:d={SILENCE_MIN_S},{PEAK_METER}"
+    outputs = ["-map", "[out]", "-f", "null", "-"]
+    if levels:
+        # The render's own "before" meters (its graph up to the [src] tap: the part conformed), beside the checks.
+        graph = (
+            f"[0:a:0]{conform(settings)},asplit[chk][src];[chk]{checks}[out];[src]asplit[sa][sb];"
+            f"[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(settings.sample_rate_hz)}[peak]"
+        )
+        outputs += ["-map", "[loud]", "-f", "null", "-", "-map", "[peak]", "-f", "null", "-"]
+    else:
+        graph = f"[0:a:0]{conform(settings)},{checks}"
+        graph += ",ebur128=framelog=verbose[out]" if meter else "[out]"
+    run = FFmpeg(
+        ["-i", str(path), "-filter_complex", graph, *outputs], progress=True, series=levels, background=background
+    )
     run.follow_progress(None, None)
     stderr = run.wait(source=path)
     decoded = run.out_time_s
@@ -184,7 +233,17 @@ def analyse_part(path: Path, settings: RenderSettings, info: AudioInfo, *, meter
     duration = decoded or info.duration_s
     lead, trail = silent_ends(run.log.silences, duration)
     loudness = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"] if meter else None
-    return PartAnalysis(str(path), round(duration, 3), lead, trail, parse_peak(stderr), loudness)
+    peak, source_levels = parse_peak(stderr), None
+    if levels:
+        # Two astats: the sample peak (the checks, first in the graph) and the 4x-oversampled one (last).
+        by_meter = {int(index): value for index, value in _PEAK_BY_METER.findall(stderr)}
+        if len(by_meter) != 2:
+            raise ExternalToolError(f"ffmpeg did not report both peaks of {path}", fix=INSTALL_HINT)
+        sample, oversampled = (round(float(by_meter[index]), 2) for index in sorted(by_meter))
+        stats = parse_ebur128_summary(stderr, peak=False)
+        stats["true_peak_dbtp"] = round(oversampled, 1)
+        peak, source_levels = sample, SourceLevels(stats, run.log.frames)
+    return PartAnalysis(str(path), round(duration, 3), lead, trail, peak, loudness), source_levels
 
 
 def measure_programme(
@@ -379,7 +438,9 @@ def gain_slope(points: Sequence[tuple[float, float]]) -> float:
     return round(min(1.0, max(0.25, (l1 - l0) / (g1 - g0))), 3)
 
 
-def measure_encoder_shift(sources: Sequence[Path], infos: Sequence[AudioInfo], settings: RenderSettings) -> float:
+def measure_encoder_shift(
+    sources: Sequence[Path], infos: Sequence[AudioInfo], settings: RenderSettings, *, background: bool = False
+) -> float:
     """How much the MP3 encoder changes loudness, measured on an excerpt of the programme (LU).
 
     LAME as ffmpeg drives it returns a slightly different level than it was given (about
@@ -421,10 +482,14 @@ def measure_encoder_shift(sources: Sequence[Path], infos: Sequence[AudioInfo], s
                 str(mp3_path),
             ],
             source=sources[longest],
+            background=background,
         )
         pcm = parse_ebur128_summary(stderr, peak=False)["integrated_lufs"]
         mp3 = parse_ebur128_summary(
-            run_ffmpeg(["-i", str(mp3_path), "-af", "ebur128=framelog=verbose", "-f", "null", "-"]), peak=False
+            run_ffmpeg(
+                ["-i", str(mp3_path), "-af", "ebur128=framelog=verbose", "-f", "null", "-"], background=background
+            ),
+            peak=False,
         )["integrated_lufs"]
     if pcm <= -60 or mp3 <= -60:
         return 0.0

@@ -45,6 +45,22 @@ def _gaps(values: Sequence[float], low: float) -> list[float]:
 _DRAWING = threading.Lock()  # builds run two at a time in threads; matplotlib's settings are global
 
 
+def _import_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.backends.backend_svg  # noqa: F401  (what savefig(format="svg") loads)
+    import matplotlib.figure  # noqa: F401
+
+
+def warm_up() -> threading.Thread:
+    """Import matplotlib (most of a second of CPU) on a background thread, so a picture drawn after a render
+    does not wait for it: the render's encoding leaves part of a core free."""
+    thread = threading.Thread(target=_import_matplotlib, name="matplotlib-import", daemon=True)
+    thread.start()
+    return thread
+
+
 def loudness_svg(
     series: Series,
     *,
@@ -68,9 +84,8 @@ def _draw(
     part_names: Sequence[str],
     image_format: str,
 ) -> str | bytes:
+    _import_matplotlib()
     import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
     matplotlib.rcParams["svg.hashsalt"] = "podcast-loudness"  # stable element ids

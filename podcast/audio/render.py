@@ -9,16 +9,19 @@ Loudness normalisation is measured, static and closed-loop (see README "Loudness
 1. **Scout** (a second or two of decoding): excerpts spread over the programme give a
    first guess of its loudness and peaks; when a limiter looks likely, the excerpts are
    calibrated through it too, which says near which gain the whole programme will land.
-2. **Analyse and calibrate, side by side** (one ffmpeg per core): per part the leading and
+2. **Analyse and calibrate, side by side** (one ffmpeg per core; what does not need the
+   scout starts beside it, at a slightly lower priority): per part the leading and
    trailing silence (``silencedetect``), the sample peak and decoding errors (corrupt or
-   truncated files); the encoder's loudness shift on a short excerpt; and, when the scout
+   truncated files); the encoder's loudness shift on a short excerpt; for a programme of one
+   part, its own loudness and true peak (the report's "before", ``analyse_source``, so the
+   render need not); and, when the scout
    expects the limiter, the whole programme through the limiter at two trial gains, each
    metered (``ebur128``), because a limiter lowers the loudness more the harder it works.
    When no limiter looks likely, the programme's loudness is metered instead.
 3. **Plan**: silence trims and one static gain, solved from the trials (or the plain gain
    to the target); a limiter only when the peaks need it.
-4. **Render and verify in one go**: three ffmpeg processes in a pipe. A feeder applies the
-   plan and measures the programme before it (the report's "before"); the encoder writes
+4. **Render and verify in one go**: three ffmpeg processes in a pipe. A feeder applies the plan (and
+   measures the programme before it, the report's "before", unless step 2 did); the encoder writes
    the MP3 through ffmpeg's ``tee`` muxer to the file *and* to a pipe; a meter decodes those
    same MP3 frames (``ebur128`` for loudness, a 4x-oversampled peak for the true peak) while
    the encoder is still running, so the check of the encoded file costs almost no extra wall
@@ -62,7 +65,9 @@ from podcast.audio.filters import (
 from podcast.audio.loudness import (
     SILENCE_LUFS,
     Reading,
+    SourceLevels,
     analyse_part,
+    analyse_source,
     calibrate_limiter,
     gain_slope,
     measure_encoder_shift,
@@ -166,6 +171,7 @@ def encode_and_verify(
     *,
     duration_s: float,
     on_progress: Progress | None = None,
+    before: SourceLevels | None = None,
 ) -> Metered:
     """Encode the CBR MP3 to ``output`` and meter the encoded frames at the same time.
 
@@ -189,12 +195,24 @@ def encode_and_verify(
     Both ``ebur128`` meters log their momentary and short-term loudness every 100 ms (read as
     numbers while they run: per-part loudness and the picture cost no extra decoding), and when
     a limiter works the feeder logs the peak of each 100 ms going into it (its gain reduction).
+
+    With ``before`` (the programme's own meters, taken ahead by :func:`analyse_source` on a
+    programme the plan keeps whole), the feeder leaves those two meters out: the same readings,
+    and the core they took goes to the encoder.
     """
     rate, source = settings.sample_rate_hz, sources[0] if len(sources) == 1 else None
     windows = plan.limiter is not None
-    graph = render_graph(len(sources), settings, plan, tap="src", limiter_tap="lt" if windows else None) + (
-        f";[src]asplit[sa][sb];[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(rate)}[peak]"
+    graph = render_graph(
+        len(sources),
+        settings,
+        plan,
+        tap=None if before else "src",
+        limiter_tap="lt" if windows else None,
     )
+    before_maps: list[str] = []
+    if before is None:
+        graph += f";[src]asplit[sa][sb];[sa]ebur128=framelog=info[loud];[sb]{oversampled_peak(rate)}[peak]"
+        before_maps = ["-map", "[loud]", "-f", "null", "-", "-map", "[peak]", "-f", "null", "-"]
     window_maps: list[str] = []
     if windows:
         graph += (
@@ -213,16 +231,7 @@ def encode_and_verify(
             "-f",
             "f32le",
             "pipe:1",
-            "-map",
-            "[loud]",
-            "-f",
-            "null",
-            "-",
-            "-map",
-            "[peak]",
-            "-f",
-            "null",
-            "-",
+            *before_maps,
             *window_maps,
         ],
         stdout=subprocess.PIPE,
@@ -292,6 +301,8 @@ def encode_and_verify(
         stats = measure_loudness(output)
     if on_progress:
         on_progress(1.0)
+    if before is not None:
+        return Metered(stats, before.stats.copy(), before.frames, meter.log.frames, feeder.log.peaks)
     programme = parse_ebur128_summary(feeder_log, peak=False)
     programme["true_peak_dbtp"] = round(parse_peak(feeder_log), 1)
     return Metered(stats, programme, feeder.log.frames, meter.log.frames, feeder.log.peaks)
@@ -583,29 +594,36 @@ def render_episode_audio(
             )
         part_gains = part_gains_for(targets, [part.loudness_lufs for part in early])
 
-    # 1. Scout: a few excerpts tell whether a limiter is likely, and near which gain.
+    # 1. Scout: a few excerpts tell whether a limiter is likely, and near which gain. What does not
+    #    depend on it starts at once beside it, on the other core: the parts' silences and peaks, the
+    #    encoder's loudness shift and (one part) the programme's own meters, the report's "before".
+    # 2. Analyse, side by side: those, and either the limiter's calibration (two trial gains, metered
+    #    through the limiter and leveler, exactly as the encoder will get them) or, when no limiter
+    #    looks likely, the programme's loudness for a plain gain.
     target, ceiling = settings.loudness_lufs, settings.true_peak_dbtp
     limiter = Limiter(ceiling - LIMIT_MARGIN_DB)
     whole = Reading.whole(sources, infos)
-    scouted = scout_trials(
-        Reading.excerpts(sources, infos), settings, limiter, aim=target - ENCODER_SHIFT_GUESS, part_gains=part_gains
-    )
-    trials, scout_slope = scouted if scouted is not None else (None, 1.0)
-
-    # 2. Analyse, side by side: the parts' silences and peaks, the encoder's loudness shift, and
-    #    either the limiter's calibration (two trial gains, metered through the limiter and
-    #    leveler, exactly as the encoder will get them) or, when no limiter looks likely, the
-    #    programme's loudness for a plain gain.
     points: list[tuple[float, float]] = []  # (gain, loudness of the limited PCM at that gain)
     trial_frames: dict[float, list[tuple[float, float, float]]] | None = {} if part_gains else None
     unity: float | None = None  # the programme's loudness at unity gain, when metered instead of calibrating
-    with ThreadPoolExecutor(max_workers=3 + len(sources)) as pool:
+    with ThreadPoolExecutor(max_workers=4 + len(sources)) as pool:
+        # One part: its analysis also takes the programme's own meters (the same decode), as long a job as
+        # the scout and calibration together, so it runs at their priority.
+        ahead = (
+            pool.submit(analyse_source, sources[0], settings, infos[0]) if early is None and len(sources) == 1 else None
+        )
         analyses = (
             []
-            if early is not None
-            else [pool.submit(analyse_part, path, settings, info) for path, info in zip(sources, infos)]
+            if early is not None or ahead is not None
+            else [
+                pool.submit(analyse_part, path, settings, info, background=True) for path, info in zip(sources, infos)
+            ]
         )
-        shift = pool.submit(measure_encoder_shift, sources, infos, settings)
+        shift = pool.submit(measure_encoder_shift, sources, infos, settings, background=True)
+        scouted = scout_trials(
+            Reading.excerpts(sources, infos), settings, limiter, aim=target - ENCODER_SHIFT_GUESS, part_gains=part_gains
+        )
+        trials, scout_slope = scouted if scouted is not None else (None, 1.0)
         calibration = loudness = None
         if trials is not None:  # the whole programme as it comes: the trims are not known yet
             calibration = pool.submit(
@@ -621,7 +639,13 @@ def render_episode_audio(
             loudness = pool.submit(
                 measure_programme, whole, settings, part_gains=part_gains, on_progress=step("measure")
             )
-        parts = early if early is not None else [future.result() for future in analyses]  # first: they name a file
+        # First: they name a file.
+        source_levels: SourceLevels | None = None
+        if ahead is not None:
+            part, source_levels = ahead.result()
+            parts = [part]
+        else:
+            parts = early if early is not None else [future.result() for future in analyses]
         encoder_shift = shift.result()
         if calibration is not None:
             points = calibration.result()
@@ -711,7 +735,10 @@ def render_episode_audio(
         if not peaks_pass(plan.gain_db):
             plan = replace(plan, limiter=None)  # the scout expected peaks that the gain leaves clear
 
-    # 4./5. Render, verify the encoded MP3, correct if needed.
+    # 4./5. Render, verify the encoded MP3, correct if needed. The programme's own meters, taken ahead,
+    #       are the render's "before" when the plan keeps the one part whole (no silence trimmed).
+    if any(start > 0 or end is not None for start, end in plan.trims):
+        source_levels = None
     tmp = output.with_name(f".{output.name}.tmp")
     after: LoudnessStats | None = None
     before: LoudnessStats | None = None
@@ -720,7 +747,15 @@ def render_episode_audio(
     slope = gain_slope(points) if len(points) >= 2 and not parts_moved else scout_slope
     try:
         for renders in range(1, MAX_RENDERS + 1):
-            metered = encode_and_verify(sources, tmp, settings, plan, duration_s=duration, on_progress=step("encode"))
+            metered = encode_and_verify(
+                sources,
+                tmp,
+                settings,
+                plan,
+                duration_s=duration,
+                on_progress=step("encode"),
+                before=source_levels,
+            )
             after, before = metered.after, metered.before
             history.append(
                 {

@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from podcast import __version__
 from podcast.artwork import embedded_cover, require_usable_artwork
 from podcast.audio.loudness import probe
+from podcast.audio.picture import warm_up
 from podcast.audio.render import pass_through, render_episode_audio
 from podcast.audio.tags import TagValues, read_duration, write_tags
 from podcast.audio.tracks import episode_sources, track_levels
@@ -249,6 +251,16 @@ def build_episode(
         loudness = cached["loudness"]
         log.info("%s: audio is up to date", episode.slug)
     else:
+        warming: list[object] = []
+
+        def progress(step: str, fraction: float) -> None:
+            # matplotlib, for the loudness picture, imported once encoding runs: the encoder has a core to itself
+            # and the other is not full (before it, the analysis and the calibration fill both).
+            if step == "encode" and not warming:
+                warming.append(warm_up())
+            if on_progress is not None:
+                on_progress(step, fraction)
+
         # An MP3 already at target (an imported episode, say) and with nothing to hide keeps its frames:
         # no second lossy encode.
         report = (None if applied else pass_through(sources, untagged, settings_audio)) or render_episode_audio(
@@ -258,42 +270,46 @@ def build_episode(
             music=music_flags(episode),
             censor=audio_censor(applied) if applied else None,
             names=[path.name for path in episode.audio_paths] if not episode.manifest.tracks else ["tracks (mixed)"],
-            on_progress=on_progress,
+            on_progress=progress,
         )
         loudness = report.to_dict()
         if episode.manifest.tracks:  # each speaker track, before the mix and (estimated) as published
             loudness["tracks"] = track_rows(track_levels(show, episode, rendered_key), loudness)
-        if report.series is not None:
-            write_loudness_picture(folder / PICTURE_FILE, report, settings_audio, episode, loudness)
-        _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
         audio_rebuilt = True
-        for stale in [*folder.glob("audio-*.mp3")]:
-            if stale != untagged:
-                stale.unlink(missing_ok=True)
-        warn_hard_limiting(episode.slug, loudness)
     audio = untagged
-    # Transcripts after the render, on the published file's timeline (it may have cut silence at the ends
-    # and joins); what the safeguarding pass heard was cached above, so nothing is transcribed twice.
-    build_transcripts(
-        show,
-        episode,
-        audio_key=rendered_key,
-        duration_s=source_s,
-        timeline=loudness.get("timeline"),
-        on_progress=on_progress,
-    )
-    values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now that they are built
-    write_bleeps(folder, applied, findings, signed, timeline=loudness.get("timeline"))
-    if findings.marks or findings.near:
-        log.info(
-            "%s: %d place(s) hidden, %d near miss(es) to listen to (podcast bleeps %s)",
-            episode.slug,
-            len(findings.marks),
-            len(findings.near),
-            episode.slug,
+    # Alternates (Opus, AAC) from the very audio the MP3 is tagged from: normalised, names hidden. Their
+    # ffmpegs start now and run beside the picture, the transcripts and the records, which are Python's work.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alternates") as pool:
+        encoding = pool.submit(build_alternates, show, audio, key, folder)
+        if audio_rebuilt:
+            if report.series is not None:
+                write_loudness_picture(folder / PICTURE_FILE, report, settings_audio, episode, loudness)
+            _write_json_atomic(audio_record, {"key": key, "loudness": loudness, "tool": __version__})
+            for stale in [*folder.glob("audio-*.mp3")]:
+                if stale != untagged:
+                    stale.unlink(missing_ok=True)
+            warn_hard_limiting(episode.slug, loudness)
+        # Transcripts after the render, on the published file's timeline (it may have cut silence at the
+        # ends and joins); what the safeguarding pass heard was cached above, so nothing is transcribed twice.
+        build_transcripts(
+            show,
+            episode,
+            audio_key=rendered_key,
+            duration_s=source_s,
+            timeline=loudness.get("timeline"),
+            on_progress=on_progress,
         )
-    # Alternates (Opus, AAC) from the very audio the MP3 is tagged from: normalised, names hidden.
-    alternates = build_alternates(show, audio, key, folder)
+        values = replace(values, transcript_text=transcript_text(show, episode, rendered_key))  # now built
+        write_bleeps(folder, applied, findings, signed, timeline=loudness.get("timeline"))
+        if findings.marks or findings.near:
+            log.info(
+                "%s: %d place(s) hidden, %d near miss(es) to listen to (podcast bleeps %s)",
+                episode.slug,
+                len(findings.marks),
+                len(findings.near),
+                episode.slug,
+            )
+        alternates = encoding.result()
 
     chapters = check_chapters(
         redact_chapters(load_chapters(episode), show.redactions), duration_s=read_duration(untagged)

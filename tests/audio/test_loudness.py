@@ -19,7 +19,7 @@ import corpus
 import pytest
 
 from podcast.audio.filters import Limiter, RenderPlan, RenderSettings
-from podcast.audio.loudness import measure_loudness, probe
+from podcast.audio.loudness import analyse_part, analyse_source, measure_loudness, probe
 from podcast.audio.render import encode_and_verify, render_episode_audio
 from podcast.audio.runner import ffmpeg_exe
 from podcast.errors import ExternalToolError
@@ -358,3 +358,19 @@ def test_bad_audio_setting_is_one_clear_error(demo_show, cli):
     result = cli("-C", demo_show, "build")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and "crossfade_ms" in result.stderr and "milliseconds" in result.stderr
+
+
+def test_the_before_meters_taken_ahead_are_the_feeders_own(clips, tmp_path):
+    """analyse_source (beside the scout) reads what the render's feeder reads: the same "before", the same 100 ms
+    series; its analysis is analyse_part's; and a render told them encodes the same MP3 and meters the same "after"."""
+    source = clips["interview"].path
+    plan = RenderPlan(trims=(), crossfade_s=0.0, gain_db=6.0, limiter=Limiter(-3.0))
+    fed = encode_and_verify([source], tmp_path / "fed.mp3", MONO, plan, duration_s=8.0)
+    part, ahead = analyse_source(source, MONO, probe(source))
+    assert part == analyse_part(source, MONO, probe(source))
+    told = encode_and_verify([source], tmp_path / "told.mp3", MONO, plan, duration_s=8.0, before=ahead)
+    assert ahead.stats == fed.before and ahead.frames == fed.before_frames and len(ahead.frames) > 50
+    assert ahead.stats["true_peak_dbtp"] >= part.peak_dbfs - 0.05  # the oversampled peak, not the sample peak
+    assert (told.before, told.before_frames) == (fed.before, fed.before_frames)
+    assert (told.after, told.after_frames, told.window_peaks) == (fed.after, fed.after_frames, fed.window_peaks)
+    assert (tmp_path / "told.mp3").read_bytes() == (tmp_path / "fed.mp3").read_bytes()
