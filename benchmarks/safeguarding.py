@@ -36,7 +36,7 @@ from names_measure import Measurement, measure_story, publish_and_measure  # noq
 from podcast.audio.decode import decode_samples  # noqa: E402
 from podcast.audio.filters import RenderSettings  # noqa: E402
 from podcast.build.censor import censor_audio, frame_levels_db  # noqa: E402
-from podcast.build.transcripts import combine_listenings  # noqa: E402
+from podcast.build.transcripts import combine_listenings, unsure_words  # noqa: E402
 from podcast.safeguarding.censor import (  # noqa: E402
     HEARD_PAD_S,
     CensorPlan,
@@ -46,6 +46,7 @@ from podcast.safeguarding.censor import (  # noqa: E402
     text_marks,
 )
 from podcast.show.redactions import parse_redactions  # noqa: E402
+from podcast.transcripts.model import Transcript  # noqa: E402
 from podcast.transcripts.whisper import SAMPLE_RATE, default_model_path, load_model, transcribe_samples  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "podcast-names-corpus"
@@ -71,8 +72,10 @@ def listen(model, samples, names, how: str, *, sound: bool = True) -> tuple[list
     if how == "hotwords":
         words = heard(hotwords=hot)
         return (*search(words), len(words))
-    plain = heard(beam_size=1, fallback=False)
-    marks, near = combine_listenings(plain, heard(hotwords=hot, beam_size=1, fallback=False), names)
+    cues = transcribe_samples(model, samples, language="en", beam_size=1, fallback=False)
+    plain = [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in cues for w in cue.words]
+    biased = heard(hotwords=hot, beam_size=1, fallback=False)
+    marks, near = combine_listenings(plain, biased, names, unsure=unsure_words(Transcript(tuple(cues))))
     return marks, near, len(plain)
 
 

@@ -221,6 +221,33 @@ def same_sound(first_ipa: str, second_ipa: str) -> bool:
     return Levenshtein.normalized_similarity(first, second) >= SAME_WORD
 
 
+def resemblance(words: Sequence[str], wanted: Sequence[str], *, phonemize: Phonemizer = espeak_phonemes) -> float:
+    """How much the best window of ``words`` (1 to :data:`MAX_WINDOW` in a row) sounds like any of the
+    ``wanted`` codes (one list line's :func:`candidates`), 0 to 1, by normalised Levenshtein similarity.
+
+    Weaker than :func:`scan`'s matching on purpose: it asks whether heard words *could* be the name,
+    not whether they are ("Wellbridge" for "Lowbridge" 0.57; "was quiet" for "Wojtek" 0.33).
+
+    >>> ipa = {"to": "tə", "Trend": "tɹˈɛnd", "was": "wʌz"}
+    >>> codes = [phonetic_code("tɹˈæn")]
+    >>> resemblance(["to", "Trend"], codes, phonemize=lambda ws: [ipa[w] for w in ws]) >= 0.52
+    True
+    >>> resemblance(["was"], codes, phonemize=lambda ws: [ipa[w] for w in ws]) < 0.52
+    True
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    codes = [phonetic_code(ipa) for ipa in phonemize(list(words))]
+    best = 0.0
+    for first in range(len(codes)):
+        window = ""
+        for last in range(first, min(first + MAX_WINDOW, len(codes))):
+            window = _join(window, codes[last])
+            if window:
+                best = max([best, *(Levenshtein.normalized_similarity(window, code) for code in wanted)])
+    return round(best, 3)
+
+
 def same_stem(first: str, second: str) -> bool:
     """Whether two written words are one word with a different ending ("live" and "Lives,"), which
     espeak-ng may read differently.

@@ -35,6 +35,8 @@ class Word:
     start_ms: int
     end_ms: int
     text: str
+    # How sure the model was (0-1), when it just heard it; never written out, so a read transcript has None.
+    probability: float | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,11 @@ def transcribe_samples(
     )
     cues = []
     for segment in segments:
-        words = tuple(Word(to_ms(w.start), to_ms(w.end), w.word.strip()) for w in segment.words or () if w.word.strip())
+        words = tuple(
+            Word(to_ms(w.start), to_ms(w.end), w.word.strip(), probability=round(w.probability, 3))
+            for w in segment.words or ()
+            if w.word.strip()
+        )
         text = " ".join(segment.text.split())
         if not text:
             continue
