@@ -135,7 +135,7 @@ def test_embargoed_episode_is_nowhere_in_the_target(show, tmp_path):
     root = tmp_path / "show"
     shutil.copytree(show, root)
     result = run("-C", root, "publish")
-    assert "release-2031: embargoed until 2031" in result.stdout
+    assert "release-2031: embargoed until Wed 1 Jan 2031 09:00 UTC" in result.stdout
     target = root / "feed"
     secret = (root / "episodes" / "release-2031" / "master.wav").read_bytes()
     for path in (p for p in target.rglob("*") if p.is_file()):
