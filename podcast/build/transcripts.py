@@ -381,9 +381,9 @@ def listen_for_names(
     """Where listed names are heard: (to hide, near misses), from two listenings.
 
     ``transcript`` (the plain listening, what listeners will read) is searched by spelling and
-    by sound. A second listening biased toward the listed names (hotwords) hears names the plain one turns into ordinary words ("Okonkwo" for "Akonghul");
-    its places come first, and the plain listening adds the names only it heard ("Siobhan" as
-    "Chivon"). The biased words are never published: biased, tiny.en drops words on long audio
+    by sound. A second listening biased toward the listed names (hotwords) hears names the plain
+    one turns into ordinary words ("Okonkwo" for "Akonghul"); :func:`combine_listenings` joins
+    the two, and the plain listening adds the names only it heard ("Siobhan" as "Chivon"). The biased words are never published: biased, tiny.en drops words on long audio
     and writes names where none were said (measured in BENCHMARKS.md).
     """
     names = show.redactions

@@ -25,8 +25,7 @@ from podcast.safeguarding.soundalike import (
     espeak_phonemes,
     name_parts,
     phonetic_code,
-    same_sound,
-    same_stem,
+    same_word,
 )
 from podcast.show.redactions import Entry, RedactionList, compile_entries, fold
 
@@ -67,11 +66,7 @@ def _same_words(supplied: Sequence[str], heard: Sequence[str], ipa: dict[str, st
     pairs, at = [], 0
     for index, word in enumerate(supplied):
         found = next(
-            (
-                j
-                for j in range(at, min(at + 2, len(heard)))
-                if same_stem(word, heard[j]) or same_sound(ipa.get(word, ""), ipa.get(heard[j], ""))
-            ),
+            (j for j in range(at, min(at + 2, len(heard))) if same_word(word, heard[j], ipa)),
             None,
         )
         if found is None:

@@ -187,7 +187,7 @@ def end_at_next_word(
                 if (
                     floor <= start < end
                     and abs(start - after[0]) <= SAME_WORD_NEAR_S
-                    and (soundalike.same_stem(text, after[2]) or soundalike.same_sound(ipa[text], ipa[after[2]]))
+                    and soundalike.same_word(text, after[2], ipa)
                 ):
                     end = start
         out.append(Mark(mark.start, round(end, 3), mark.line, mark.how, mark.score) if end != mark.end else mark)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from podcast.errors import ExternalToolError
@@ -257,6 +257,16 @@ def same_stem(first: str, second: str) -> bool:
     """
     a, b = sorted((_letters(first), _letters(second)), key=len)
     return len(a) >= 3 and b.startswith(a) and len(b) - len(a) <= 3
+
+
+def same_word(first: str, second: str, ipa: Mapping[str, str]) -> bool:
+    """Whether two written or heard words are one word: the same stem, or the same sound (``ipa`` holds
+    both words' espeak-ng IPA).
+
+    >>> same_word("live", "Lives,", {}), same_word("call.", "called", {}), same_word("and", "thank", {})
+    (True, True, False)
+    """
+    return same_stem(first, second) or same_sound(ipa.get(first, ""), ipa.get(second, ""))
 
 
 def scan(
