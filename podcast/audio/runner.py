@@ -161,21 +161,32 @@ _PRCTL = _find_prctl()  # looked up once here: the child after fork must do as l
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent_pid: int) -> None:
     """In the ffmpeg child (Linux): get SIGKILL when the thread that started it dies, so a killed
     `podcast` leaves no orphan ffmpeg still writing into build/ while the next run writes the same
     file. Every caller waits for its ffmpeg in the thread that started it."""
     if _PRCTL is not None:
         _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+        # A parent killed between the fork and the prctl sends no signal: the child has already
+        # been handed to init. Seen once in 30 random kills; the child must then not start ffmpeg.
+        if os.getppid() != parent_pid:
+            os._exit(1)
 
 
 BACKGROUND_NICE = 4  # a side job's ffmpeg yields about two thirds of a shared core to the one on the critical path
 
 
-def _background_child() -> None:
+def _background_child(parent_pid: int) -> None:
     """In a side job's ffmpeg child: a little lower priority, and die with the parent thread."""
     os.nice(BACKGROUND_NICE)
-    _die_with_parent()
+    _die_with_parent(parent_pid)
+
+
+def _child_setup(*, background: bool = False) -> Callable[[], None] | None:
+    """The ``preexec_fn`` for an ffmpeg child, bound to this process's pid (read before the fork)."""
+    if background:
+        return functools.partial(_background_child, os.getpid())
+    return functools.partial(_die_with_parent, os.getpid()) if _PRCTL is not None else None
 
 
 class FFmpeg:
@@ -206,7 +217,7 @@ class FFmpeg:
                 stdin=stdin if stdin is not None else subprocess.DEVNULL,
                 stdout=stdout if stdout is not None else (subprocess.PIPE if progress else subprocess.DEVNULL),
                 stderr=subprocess.PIPE,
-                preexec_fn=_background_child if background else _die_with_parent if _PRCTL is not None else None,
+                preexec_fn=_child_setup(background=background),
             )
         except OSError as exc:
             raise ExternalToolError(f"ffmpeg could not be started ({exc.strerror})", fix=INSTALL_HINT) from None
@@ -294,9 +305,7 @@ def capture_ffmpeg(args: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
     """
     argv = [ffmpeg_exe(), "-nostdin", "-hide_banner", *args]
     log.debug("running %s", shlex.join(argv))
-    return subprocess.run(
-        argv, capture_output=True, check=False, preexec_fn=_die_with_parent if _PRCTL is not None else None
-    )
+    return subprocess.run(argv, capture_output=True, check=False, preexec_fn=_child_setup())
 
 
 def wait_pipeline(stages: Sequence[tuple[FFmpeg, Path | None]]) -> list[str]:
