@@ -36,7 +36,7 @@ from names_measure import Measurement, measure_story, publish_and_measure  # noq
 from podcast.audio.decode import decode_samples  # noqa: E402
 from podcast.audio.filters import RenderSettings  # noqa: E402
 from podcast.build.censor import censor_audio, frame_levels_db  # noqa: E402
-from podcast.build.transcripts import combine_listenings, unsure_words  # noqa: E402
+from podcast.build.transcripts import hear_names  # noqa: E402
 from podcast.safeguarding.censor import (  # noqa: E402
     HEARD_PAD_S,
     CensorPlan,
@@ -45,6 +45,7 @@ from podcast.safeguarding.censor import (  # noqa: E402
     snap_regions,
     text_marks,
 )
+from podcast.safeguarding.spotting import pronunciations, spot_names  # noqa: E402
 from podcast.show.redactions import parse_redactions  # noqa: E402
 from podcast.transcripts.model import Transcript  # noqa: E402
 from podcast.transcripts.whisper import SAMPLE_RATE, default_model_path, load_model, transcribe_samples  # noqa: E402
@@ -56,7 +57,8 @@ CORES = os.cpu_count() or 1  # CPU seconds over cores: the wall time on a quiet 
 def listen(model, samples, names, how: str, *, sound: bool = True) -> tuple[list, list, int]:
     """(marks, near misses, heard words) by one method: "plain", "hotwords" (beam 5), or "two" (what the
     build does: a plain listening, whose words are published, plus one biased toward the names, both greedy
-    without temperature fallback; the biased one's places first, then the plain one's new ones)."""
+    without temperature fallback; the biased one's places first, then the plain one's new ones; then the
+    keyword spotter's places where neither heard a word clearly)."""
     hot = ", ".join(e.term for e in sorted(names.entries, key=lambda e: e.line))
 
     def heard(**options) -> list:
@@ -72,11 +74,12 @@ def listen(model, samples, names, how: str, *, sound: bool = True) -> tuple[list
     if how == "hotwords":
         words = heard(hotwords=hot)
         return (*search(words), len(words))
-    cues = transcribe_samples(model, samples, language="en", beam_size=1, fallback=False)
-    plain = [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in cues for w in cue.words]
-    biased = heard(hotwords=hot, beam_size=1, fallback=False)
-    marks, near = combine_listenings(plain, biased, names, unsure=unsure_words(Transcript(tuple(cues))))
-    return marks, near, len(plain)
+    plain = Transcript(tuple(transcribe_samples(model, samples, language="en", beam_size=1, fallback=False)))
+    biased = Transcript(
+        tuple(transcribe_samples(model, samples, language="en", hotwords=hot, beam_size=1, fallback=False))
+    )
+    marks, near = hear_names(plain, biased, names, spot_names(samples, pronunciations(names)))
+    return marks, near, sum(len(cue.words) for cue in plain.cues)
 
 
 def run_method(stories, work: Path, model_dir: str, *, how: str, sound: bool) -> tuple[Measurement, int, str]:
@@ -191,7 +194,7 @@ def main() -> None:
             ("text+sound", "plain", True),
             ("hotwords+text", "hotwords", False),
             ("hotwords+text+sound", "hotwords", True),
-            ("two listenings + sound (what the build does)", "two", True),
+            ("two listenings + sound + spotter (what the build does)", "two", True),
         ):
             with tempfile.TemporaryDirectory() as tmp:
                 m, near, rtf = run_method(stories, Path(tmp), path, how=how, sound=sound)

@@ -23,13 +23,15 @@ from podcast.audio.filters import programme_clock
 from podcast.build.keys import content_key, sha256_file
 from podcast.errors import EpisodeInvalid, TranscriberUnavailable, TranscriptInvalid
 from podcast.files import require_regular_file, write_atomic
-from podcast.safeguarding import soundalike
+from podcast.safeguarding import soundalike, spotting
 from podcast.safeguarding.align import place_names
 from podcast.safeguarding.censor import (
+    CLEAR,
     HEARD_PAD_S,
     PAD_S,
     Mark,
     TimedWord,
+    add_spotted,
     end_at_next_word,
     find_marks,
     words_from_json,
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HEARD_FORMAT = 5  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
+HEARD_FORMAT = 6  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
 # With a redaction list the audio is listened to twice (listen_for_names): both greedy, one temperature, so the
 # pair stays within an RTF of 0.15 (BENCHMARKS.md: beam 5 and temperature fallback cost 0.12 and 0.29 alone).
 QUICK_BEAM_SIZE = 1
@@ -396,7 +398,33 @@ def listen_for_names(
         step="listen for names",
         on_progress=on_progress,
     )
-    return combine_listenings(timed_words(transcript), timed_words(biased), names, unsure=unsure_words(transcript))
+    return hear_names(transcript, biased, names, spot_episode(show, episode))
+
+
+def hear_names(
+    plain: Transcript, biased: Transcript, names: RedactionList, spotted: Sequence[spotting.Spotted]
+) -> tuple[list[Mark], list[Mark]]:
+    """Where the three listeners place the listed names: (to hide, near misses).
+
+    The two Whisper listenings are joined first (:func:`combine_listenings`); then the keyword
+    spotter's places are added where neither listening heard a word clearly (:func:`add_spotted`).
+    """
+    marks, near = combine_listenings(timed_words(plain), timed_words(biased), names, unsure=unsure_words(plain))
+    clear = [(w.start_ms / 1000, w.end_ms / 1000) for t in (plain, biased) for w in heard_words(t, at_least=CLEAR)]
+    return add_spotted(marks, near, spotted, clear)
+
+
+def spot_episode(show: Show, episode: Episode) -> list[spotting.Spotted]:
+    """Where the keyword spotter hears a listed name in the episode's audio (each speaker track on its own).
+    English only: the spotter's acoustic model is US English."""
+    if not transcript_language(show).lower().startswith("en"):
+        return []
+    pronounced = spotting.pronunciations(show.redactions)
+    tracks = [[path] for path in episode.audio_paths] if episode.manifest.tracks else [episode.audio_paths]
+    found: set[spotting.Spotted] = set()
+    for paths in tracks:
+        found.update(spotting.spot_names(decode_samples(list(paths), sample_rate=SAMPLE_RATE), pronounced))
+    return sorted(found, key=lambda s: (s.start, s.line))
 
 
 def unsure_words(transcript: Transcript) -> list[tuple[float, float]]:
@@ -407,6 +435,11 @@ def unsure_words(transcript: Transcript) -> list[tuple[float, float]]:
         for w in cue.words
         if w.probability is not None and w.probability < UNSURE
     ]
+
+
+def heard_words(transcript: Transcript, *, at_least: float) -> list[Word]:
+    """The words the model heard with a probability of at least ``at_least`` (just transcribed)."""
+    return [w for cue in transcript.cues for w in cue.words if w.probability is not None and w.probability >= at_least]
 
 
 def combine_listenings(
@@ -459,7 +492,11 @@ def transcription_key(show: Show, episode: Episode, audio_key: str) -> str:
     holds the transcript with the names already replaced) and the sound-alike matcher's settings."""
     speakers = [track.speaker for track in episode.manifest.tracks]
     names = show.redactions
-    guard = [names.fingerprint(), soundalike.FORMAT, soundalike.THRESHOLD, soundalike.NEAR_MARGIN] if names else None
+    guard = (
+        [names.fingerprint(), soundalike.FORMAT, soundalike.THRESHOLD, soundalike.NEAR_MARGIN, spotting.FORMAT, CLEAR]
+        if names
+        else None
+    )
     return content_key(
         "auto", TRANSCRIBE_FORMAT, HEARD_FORMAT, audio_key, model_id(show), transcript_language(show), speakers, guard
     )
