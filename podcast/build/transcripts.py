@@ -398,7 +398,7 @@ def listen_for_names(
         step="listen for names",
         on_progress=on_progress,
     )
-    return hear_names(transcript, biased, names, spot_episode(show, episode))
+    return hear_names(transcript, biased, names, spot_episode(show, episode, on_progress=on_progress))
 
 
 def hear_names(
@@ -414,16 +414,22 @@ def hear_names(
     return add_spotted(marks, near, spotted, clear)
 
 
-def spot_episode(show: Show, episode: Episode) -> list[spotting.Spotted]:
+def spot_episode(show: Show, episode: Episode, *, on_progress: Progress | None = None) -> list[spotting.Spotted]:
     """Where the keyword spotter hears a listed name in the episode's audio (each speaker track on its own).
-    English only: the spotter's acoustic model is US English."""
+    English only: the spotter's acoustic model is US English. About a minute for an hour of audio; the
+    decoder takes the whole recording at once (its normalisation needs all of it), so progress moves per track.
+    """
     if not transcript_language(show).lower().startswith("en"):
         return []
     pronounced = spotting.pronunciations(show.redactions)
     tracks = [[path] for path in episode.audio_paths] if episode.manifest.tracks else [episode.audio_paths]
     found: set[spotting.Spotted] = set()
-    for paths in tracks:
+    for done, paths in enumerate(tracks):
+        if on_progress:
+            on_progress("spot names", done / len(tracks))
         found.update(spotting.spot_names(decode_samples(list(paths), sample_rate=SAMPLE_RATE), pronounced))
+    if on_progress:
+        on_progress("spot names", 1.0)
     return sorted(found, key=lambda s: (s.start, s.line))
 
 
