@@ -409,8 +409,9 @@ def hear_names(
     The two Whisper listenings are joined first (:func:`combine_listenings`); then the keyword
     spotter's places are added where neither listening heard a word clearly (:func:`add_spotted`).
     """
-    marks, near = combine_listenings(timed_words(plain), timed_words(biased), names, unsure=unsure_words(plain))
-    clear = [(w.start_ms / 1000, w.end_ms / 1000) for t in (plain, biased) for w in heard_words(t, at_least=CLEAR)]
+    unsure = word_times(plain, lambda p: p < UNSURE)
+    marks, near = combine_listenings(timed_words(plain), timed_words(biased), names, unsure=unsure)
+    clear = [*word_times(plain, lambda p: p >= CLEAR), *word_times(biased, lambda p: p >= CLEAR)]
     return add_spotted(marks, near, spotted, clear)
 
 
@@ -433,19 +434,14 @@ def spot_episode(show: Show, episode: Episode, *, on_progress: Progress | None =
     return sorted(found, key=lambda s: (s.start, s.line))
 
 
-def unsure_words(transcript: Transcript) -> list[tuple[float, float]]:
-    """The times of the words the model heard with a probability under :data:`UNSURE` (just transcribed)."""
+def word_times(transcript: Transcript, keep: Callable[[float], bool]) -> list[tuple[float, float]]:
+    """The times of the words whose probability ``keep`` accepts (only a fresh transcription has them)."""
     return [
         (w.start_ms / 1000, w.end_ms / 1000)
         for cue in transcript.cues
         for w in cue.words
-        if w.probability is not None and w.probability < UNSURE
+        if w.probability is not None and keep(w.probability)
     ]
-
-
-def heard_words(transcript: Transcript, *, at_least: float) -> list[Word]:
-    """The words the model heard with a probability of at least ``at_least`` (just transcribed)."""
-    return [w for cue in transcript.cues for w in cue.words if w.probability is not None and w.probability >= at_least]
 
 
 def combine_listenings(

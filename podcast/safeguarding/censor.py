@@ -49,10 +49,10 @@ PAD_S = 0.05  # a little before and after the word, so its first and last sounds
 # Around words placed by the offline model: tiny.en's word times are off by up to about 0.2 s at either end
 # (measured on the spoken-names corpus, tests/names_corpus.py), so a fixed pad either leaves syllables or
 # hides far too much; the plan is marked ``snap`` and the build moves each edge to the pause next to it.
-# A spotted name is hidden unless a word there was heard at least this surely (corpus: "I'm" 0.58 where an
-# espeak voice said "Ximena"; in an hour of speech without a name, 14 of 86 spotted places had no such word).
-CLEAR = 0.6
 HEARD_PAD_S = 0.03  # then each edge moves out to the pause around the words (snap_regions)
+# A spotted name is hidden unless a word there was heard at least this surely (corpus: "I'm" 0.58 where an
+# espeak voice said "Ximena"; in an hour of speech without a name, 17 of 86 spotted places had no such word).
+CLEAR = 0.6
 
 
 @dataclass(frozen=True)

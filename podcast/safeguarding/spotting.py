@@ -13,7 +13,7 @@ PyPI wheel) listens for each listed name's *phones* anywhere in the audio.
   (:func:`threshold`): short names sound like many ordinary words.
 * The spotter alone hears too much (86 places in an hour of speech without a name, measured in
   BENCHMARKS.md), so its places are weighed against the two Whisper listenings by the caller
-  (:func:`podcast.build.transcripts.add_spotted`): hidden only where neither listening heard
+  (:func:`podcast.safeguarding.censor.add_spotted`): hidden only where neither listening heard
   a word clearly.
 
 English only (the acoustic model is US English). Pure apart from the decoder run; pocketsphinx
