@@ -423,6 +423,15 @@ def spot_episode(show: Show, episode: Episode, *, on_progress: Progress | None =
     if not transcript_language(show).lower().startswith("en"):
         return []
     pronounced = spotting.pronunciations(show.redactions)
+    if len(pronounced) > spotting.MAX_PRONUNCIATIONS:
+        log.warning(
+            "%s: the redaction list has %d name pronunciations, more than the keyword spotter can listen for "
+            "(%d): names the speech model mishears may be missed — listen back to the whole episode",
+            episode.slug,
+            len(pronounced),
+            spotting.MAX_PRONUNCIATIONS,
+        )
+        return []
     tracks = [[path] for path in episode.audio_paths] if episode.manifest.tracks else [episode.audio_paths]
     found: set[spotting.Spotted] = set()
     for done, paths in enumerate(tracks):

@@ -87,3 +87,24 @@ def test_without_pocketsphinx_the_pass_reports_the_missing_extra(monkeypatch):
     with pytest.raises(TranscriberUnavailable, match="transcribe extra"):
         spot_names(np.zeros(SAMPLE_RATE, dtype="float32"), [spotting.Pronunciation(1, ("HH", "OW", "P"))])
     spotting._model_dictionary.cache_clear()
+
+
+def test_a_list_too_long_to_spot_is_said_and_the_spotter_skipped(stories, tmp_path, monkeypatch, caplog):
+    """Each pronunciation costs decoding time and false places; past the cap the build warns (listen back)."""
+    from names_measure import make_show, write_list
+
+    from podcast.build.transcripts import spot_episode
+    from podcast.safeguarding import spotting
+    from podcast.show.model import load_show
+
+    show_root = make_show(
+        tmp_path / "show", {"piper-train": stories["piper-train"]}, supplied=False, redactions=write_list(tmp_path)
+    )
+    show = load_show(show_root)
+    episode = show.episodes[0]
+    assert [s.line for s in spot_episode(show, episode)].count(LINE["hope"]) >= 1  # under the cap: spotted
+    monkeypatch.setattr(spotting, "MAX_PRONUNCIATIONS", 5)
+    with caplog.at_level("WARNING"):
+        assert spot_episode(show, episode) == []
+    assert "more than the keyword spotter can listen for" in caplog.text and "listen back" in caplog.text
+    assert not any(term in caplog.text for term in ("Hope", "Ximena", "Marigold"))
