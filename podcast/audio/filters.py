@@ -112,10 +112,11 @@ def oversampled_peak(rate: int) -> str:
     return f"aresample={rate * OVERSAMPLE}:filter_size=16,{PEAK_METER}"
 
 
-def meter_outputs(rate: int, *, framelog: str = "info") -> list[str]:
+def meter_outputs(rate: int, *, framelog: str = "info", skip_samples: int = 0) -> list[str]:
     """ffmpeg arguments that meter input 0 twice in one decode: EBU R128 loudness (``framelog`` level in the
-    log) and the 4x-oversampled true peak, both to the null muxer."""
-    graph = f"[0:a:0]asplit[a][b];[a]ebur128=framelog={framelog}[m];[b]{oversampled_peak(rate)}[p]"
+    log) and the 4x-oversampled true peak, both to the null muxer; ``skip_samples`` are left out first."""
+    skip = f"atrim=start_sample={skip_samples}," if skip_samples else ""
+    graph = f"[0:a:0]{skip}asplit[a][b];[a]ebur128=framelog={framelog}[m];[b]{oversampled_peak(rate)}[p]"
     return ["-filter_complex", graph, "-map", "[m]", "-f", "null", "-", "-map", "[p]", "-f", "null", "-"]
 
 

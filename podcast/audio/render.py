@@ -40,7 +40,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import subprocess
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -86,7 +85,7 @@ from podcast.audio.reports import (
     parse_ebur128_summary,
     parse_peak,
 )
-from podcast.audio.runner import FFmpeg, Progress, run_ffmpeg, wait_pipeline
+from podcast.audio.runner import FFmpeg, Progress, run_ffmpeg, tee_escape, wait_pipeline
 from podcast.errors import AudioInvalid
 
 log = logging.getLogger(__name__)
@@ -261,7 +260,7 @@ def encode_and_verify(
                 "-y",
                 "-f",
                 "tee",
-                f"[f=mp3:id3v2_version=0:write_id3v1=0]{_tee_escape(output)}|[f=mp3]pipe:1",
+                f"[f=mp3:id3v2_version=0:write_id3v1=0]{tee_escape(output)}|[f=mp3]pipe:1",
             ],
             stdin=feeder.process.stdout,
             stdout=subprocess.PIPE,
@@ -381,15 +380,6 @@ def pass_through(sources: Sequence[Path], output: Path, settings: RenderSettings
         duration_s=info.duration_s,
         passed_through=True,
     )
-
-
-def _tee_escape(path: Path) -> str:
-    r"""Escape a file name for the tee muxer's ``[options]name|name`` syntax.
-
-    >>> _tee_escape(Path("/tmp/a|b[1].mp3"))
-    '/tmp/a\\|b\\[1\\].mp3'
-    """
-    return re.sub(r"([|\[\]\\:'])", r"\\\1", str(path)) if os.name != "nt" else str(path)
 
 
 LIMITER_HARD_DB = 3.0  # gain reduction above this counts as the limiter working hard ...

@@ -14,6 +14,7 @@ import collections
 import functools
 import logging
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -326,3 +327,12 @@ def wait_pipeline(stages: Sequence[tuple[FFmpeg, Path | None]]) -> list[str]:
 
 def _broke_on_pipe(run: FFmpeg) -> bool:
     return run.process.returncode == -signal.SIGPIPE or "Broken pipe" in run.log.text
+
+
+def tee_escape(path: Path) -> str:
+    r"""Escape a file name for the tee muxer's ``[options]name|name`` syntax.
+
+    >>> tee_escape(Path("/tmp/a|b[1].mp3"))
+    '/tmp/a\\|b\\[1\\].mp3'
+    """
+    return re.sub(r"([|\[\]\\:'])", r"\\\1", str(path)) if os.name != "nt" else str(path)

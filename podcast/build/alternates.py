@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,7 @@ def build_alternates(show: Show, audio: Path, audio_key: str, folder: Path) -> t
         return ()
     target = show.manifest.audio
     keyed = [(fmt, alternate_key(audio_key, fmt, show)) for fmt in formats]
+    overlap = 2 * len(formats) <= (os.cpu_count() or 1)  # a core each for every encoder and its meter
 
     def one(fmt: AlternateFormat, key: str) -> BuiltAlternate:
         cached = cached_alternate(folder, key)
@@ -111,7 +113,12 @@ def build_alternates(show: Show, audio: Path, audio_key: str, folder: Path) -> t
             return cached
         output = folder / f"{PREFIX}{key[:16]}-{fmt.name}{fmt.suffix}"
         stats, encodes = encode_alternate(
-            audio, output, fmt, loudness_lufs=target.loudness_lufs, true_peak_dbtp=target.true_peak_dbtp
+            audio,
+            output,
+            fmt,
+            loudness_lufs=target.loudness_lufs,
+            true_peak_dbtp=target.true_peak_dbtp,
+            overlap=overlap,
         )
         loudness = {
             "integrated_lufs": stats["integrated_lufs"],
