@@ -26,12 +26,14 @@ LISTEN_BACK_TEXT = "listen-back.txt"
 
 @dataclass(frozen=True)
 class Mark:
-    """One place to listen to: where it starts, how long, which list line (and for a near miss, how close)."""
+    """One place to listen to: where it starts, how long, which list line (and for a near miss, how close,
+    or that the keyword spotter heard it: ``how`` "spotted", which has no score)."""
 
     start_s: float
     length_s: float
     line: int
     score: float | None = None
+    how: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ def _marks(items: Any, where: str, notes: list[str], *, with_score: bool = True)
                     start_s=round(float(item["start"]), 3),
                     length_s=round(float(item["length"]), 3),
                     line=int(item["line"]),
-                    score=round(float(score), 3) if isinstance(score, (int, float)) and with_score else None,
+                    score=round(float(score), 3)
+                    if isinstance(score, (int, float)) and with_score and item.get("how") != "spotted"
+                    else None,
+                    how=item.get("how") if isinstance(item.get("how"), str) else None,
                 )
             )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -106,10 +111,12 @@ def clock(seconds: float) -> str:
 def render_listen_back(listing: ListenBack) -> str:
     """The list as plain text, for the terminal and for a contributor's review copy (no name, ever).
 
-    >>> print(render_listen_back(ListenBack("ep", "bleep", (Mark(61.5, 0.62, 2),), (Mark(75.0, 0.4, 1, 0.71),))))
-    ep: 1 place(s) bleeped, 1 near miss(es) — listen at each time below
+    >>> near = (Mark(75.0, 0.4, 1, 0.71), Mark(80.0, 0.3, 2, how="spotted"))
+    >>> print(render_listen_back(ListenBack("ep", "bleep", (Mark(61.5, 0.62, 2),), near)))
+    ep: 1 place(s) bleeped, 2 near miss(es) — listen at each time below
       bleeped  00:01:01.500  0.62 s  redaction list line 2
       near miss  00:01:15.000  0.40 s  redaction list line 1 (score 0.71) — not hidden: check it by ear
+      near miss  00:01:20.000  0.30 s  redaction list line 2 (heard by the keyword spotter) — not hidden: check it by ear
     """
     verb = "bleeped" if listing.mode == "bleep" else "muted"
     lines = [
@@ -120,6 +127,7 @@ def render_listen_back(listing: ListenBack) -> str:
         lines.append(f"  {verb}  {clock(mark.start_s)}  {mark.length_s:.2f} s  redaction list line {mark.line}")
     for mark in listing.near_misses:
         score = f" (score {mark.score:.2f})" if mark.score is not None else ""
+        score = " (heard by the keyword spotter)" if mark.how == "spotted" else score
         lines.append(
             f"  near miss  {clock(mark.start_s)}  {mark.length_s:.2f} s  redaction list line {mark.line}"
             f"{score} — not hidden: check it by ear"

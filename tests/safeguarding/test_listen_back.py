@@ -88,7 +88,7 @@ def test_near_misses_from_the_sound_alike_pass_are_listed(show, cli):
     words = [{"start": s, "end": e, "word": w} for s, e, w in [*WORDS, (8.0, 8.6, "Loughbridge.")]]
     (show / "episodes" / "trailer" / "transcript.json").write_text(json.dumps({"words": words}), encoding="utf-8")
     data = json.loads(cli("-C", show, "--json", "bleeps", "trailer").stdout)
-    assert data["near_misses"] == [{"start_s": 8.0, "length_s": 0.6, "line": 3, "score": 0.714}]
+    assert data["near_misses"] == [{"start_s": 8.0, "length_s": 0.6, "line": 3, "score": 0.714, "how": "near"}]
     text = cli("-C", show, "bleeps", "trailer").stdout
     assert "near miss  00:00:08.000  0.60 s  redaction list line 3 (score 0.71) — not hidden: check it by ear" in text
     published = cli("-C", show, "publish")
