@@ -142,13 +142,15 @@ def new(
     Example: podcast new episode-3 --audio ~/Recordings/ep3.wav --title "Episode three" --published 2026-12-01T09:00:00Z
     """
     from podcast.show.model import find_show_root
+    from podcast.show.redactions import folder_redactions
     from podcast.show.scaffold import new_episode
 
     obj = command_context(ctx, json_flag)
     with reported_errors(obj), signals_interrupt():  # an interrupted copy is removed, never left half-written
         root = find_show_root(obj.show_dir)
         when = parse_when(published, root)
-        folder = new_episode(root, slug, audio, title=title, number=number, published=when)
+        redactions = folder_redactions(root)
+        folder = new_episode(root, slug, audio, title=title, number=number, published=when, redactions=redactions)
     emit(
         obj,
         {"slug": slug, "folder": str(folder)},
@@ -572,7 +574,8 @@ def import_(
     """
     from datetime import UTC, datetime
 
-    from podcast.importing.run import ImportOptions, import_feed, import_redactions, parse_since
+    from podcast.importing.run import ImportOptions, import_feed, parse_since
+    from podcast.show.redactions import folder_redactions
 
     obj = command_context(ctx, json_flag)
     root = directory or obj.show_dir
@@ -588,7 +591,7 @@ def import_(
         )
         # `now` only dates an item whose date cannot be read; not utc_now, whose module (pydantic) a no-op skips
         now = datetime.now(UTC)
-        report = import_feed(feed, root, import_redactions(root), options, now=now, on_progress=progress.update)
+        report = import_feed(feed, root, folder_redactions(root), options, now=now, on_progress=progress.update)
     emit(obj, report.to_dict(), import_text(report))
     for failure in report.failed:
         typer.echo(f"error: {failure['error']}", err=True)

@@ -71,7 +71,7 @@ from podcast.importing.source import (
     parse_feed,
     real_audio_url,
 )
-from podcast.show.redactions import RedactionList, load_redactions, redact_document
+from podcast.show.redactions import RedactionList, redact_document
 from podcast.timecode import parse_time
 
 if TYPE_CHECKING:
@@ -159,17 +159,6 @@ def parse_since(value: str | None) -> datetime | None:
     except ValueError:
         raise PodcastError(f"--since '{value}' is not a date", fix="write it like 2026-01-01") from None
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-def import_redactions(root: Path) -> RedactionList:
-    """The redaction list for an import: PODCAST_REDACTIONS, else the one an existing podcast.toml names."""
-    configured = None
-    try:
-        data = tomllib.loads((root / SHOW_FILE).read_text(encoding="utf-8"))
-        configured = (data.get("safeguarding") or {}).get("redactions")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        pass
-    return load_redactions(root, configured if isinstance(configured, str) else None)
 
 
 # --- reading and refusing ---------------------------------------------------------------------

@@ -40,6 +40,7 @@ import hmac
 import logging
 import os
 import secrets
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from podcast.errors import RedactionListInvalid
 from podcast.files import special_kind
+from podcast.show.manifest import SHOW_FILE
 from podcast.show.matching import MIN_TERM_LENGTH, Entry, Match, Matcher, canonical, fold
 
 if TYPE_CHECKING:
@@ -430,6 +432,19 @@ def load_redactions(show_root: Path, configured: str | None, *, required: bool =
         )
     log.debug("redaction list %s: %d entries", path, len(names.entries))
     return names
+
+
+def folder_redactions(root: Path) -> RedactionList:
+    """The list for a show folder, without loading the show: PODCAST_REDACTIONS, else the one its
+    podcast.toml names, else none. For the commands that run before a show is complete (`import`
+    into a new folder, `new`); a configured list that cannot be read is still an error."""
+    configured = None
+    try:
+        data = tomllib.loads((root / SHOW_FILE).read_text(encoding="utf-8"))
+        configured = (data.get("safeguarding") or {}).get("redactions")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        pass
+    return load_redactions(root, configured if isinstance(configured, str) else None)
 
 
 def configured_redactions(show_root: Path, manifest: ShowManifest) -> RedactionList:

@@ -20,6 +20,7 @@ from podcast.errors import EpisodeInvalid, SettingsInvalid, ShowInvalid
 from podcast.files import require_regular_file, write_atomic
 from podcast.show.manifest import EPISODE_FILE, SHOW_FILE, SLUG_PATTERN, URL_PATTERN, new_guid, show_guid
 from podcast.show.reading import load_episode_manifest, load_show_manifest
+from podcast.show.redactions import RedactionList
 from podcast.urls import URL_CREDENTIALS_FIX, has_credentials, redact_urls
 
 SHOW_TEMPLATE = """\
@@ -172,8 +173,13 @@ def new_episode(
     title: str | None,
     number: int | None,
     published: datetime | None,
+    redactions: RedactionList | None = None,
 ) -> Path:
     """Create ``episodes/<slug>/`` with a copy of ``audio`` and an episode.toml holding a fresh GUID.
+
+    A slug with a name from ``redactions`` (the list) is refused here, before the folder exists: the
+    slug becomes the episode's public addresses, which the publish check would refuse later. (A name
+    in the title is replaced with the list's replacement when published.)
 
     Several ``audio`` files (intro, master, outro) are copied and listed in order. The optional keys
     are written commented out, so the producer sees them without a trap.
@@ -189,6 +195,12 @@ def new_episode(
         raise EpisodeInvalid(
             f"'{slug}' is not a valid episode slug",
             fix="use lowercase letters, digits and dashes, e.g. 'episode-3'",
+        )
+    lines = sorted({match.entry.line for match in redactions.find(slug.replace("-", " "))}) if redactions else []
+    if lines:  # the list line, never the name: terminals are shared and logs are kept
+        raise EpisodeInvalid(
+            f"the slug contains a name from the redaction list (line {', '.join(map(str, lines))})",
+            fix=f"choose a slug without it, e.g. 'episode-{number if number is not None else _next_number(root)}'",
         )
     files = [audio] if isinstance(audio, Path) else list(audio)
     for path in files:
