@@ -2,8 +2,9 @@
 
 Each alternate is encoded from the episode's finished, normalised MP3 (names already bleeped
 or muted by the censor stage, so an alternate can never carry what the MP3 hides), then the
-encoded file itself is metered like the MP3 is (``ebur128`` loudness and a 4x-oversampled true
-peak, one decode of the encoded file). Codecs move loudness and peaks a little (Opus at 24 kb/s
+encoded audio itself is metered like the MP3 is (``ebur128`` loudness and a 4x-oversampled true
+peak): the file read back, or, with a core free for it, the same frames piped to the meter as
+they are written (:func:`encode_and_meter`). Codecs move loudness and peaks a little (Opus at 24 kb/s
 mono by a few tenths of a LU); when the file lands further than ``TOLERANCE_LU`` from the target or over the ceiling, it is
 encoded again with the error fed back as gain (and a limiter, when the peak was over), at most
 ``MAX_ENCODES`` times. The file is renamed into place only when it passes.
@@ -105,7 +106,7 @@ def encode_and_meter(
 
     With ``overlap`` the meter works while the encoder does: the encoder's tee muxer writes the file
     and pipes a copy of the same frames to a second ffmpeg that decodes and meters them. That is
-    faster when a core is free for the meter (one alternate: 37% added to a build instead of 55%)
+    faster when a core is free for the meter (one alternate: 36% added to a build instead of 55%)
     and slower when every core already encodes (BENCHMARKS.md).
     """
     chain = [f"volume={gain_db:.3f}dB"] if gain_db else []
