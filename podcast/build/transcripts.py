@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HEARD_FORMAT = 6  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
+HEARD_FORMAT = 7  # the safeguarding transcription cache (names replaced, marks kept): bump when it changes
 # With a redaction list the audio is listened to twice (listen_for_names): both greedy, one temperature, so the
 # pair stays within an RTF of 0.15 (BENCHMARKS.md: beam 5 and temperature fallback cost 0.12 and 0.29 alone).
 QUICK_BEAM_SIZE = 1
@@ -526,6 +526,18 @@ class Heard:
         return [(w.start_ms / 1000, w.end_ms / 1000, w.text) for cue in self.transcript.cues for w in cue.words]
 
 
+def _stands_for(word: Word, mark: Mark) -> bool:
+    """Whether a heard word is (part of) the name at ``mark``: it overlaps the mark, or starts just before
+    it (the listenings time words differently). A spotted place is judged as :func:`add_spotted` judges
+    it, by the word's middle: the spotter's edges are its own, not the words'."""
+    middle = (word.start_ms + word.end_ms) / 2000
+    if mark.how == "spotted":
+        return mark.start <= middle <= mark.end
+    return word.start_ms < round(mark.end * 1000) and (
+        word.end_ms > round(mark.start * 1000) or middle > mark.start - TEXT_LEAD_S
+    )
+
+
 def hide_soundalikes(transcript: Transcript, marks: Sequence[Mark], names: RedactionList) -> Transcript:
     """``transcript`` with the heard words under each mark replaced by that line's replacement, unless
     they spell the listed name.
@@ -555,21 +567,14 @@ def hide_soundalikes(transcript: Transcript, marks: Sequence[Mark], names: Redac
         words: list[Word] = []
         owners: list[Mark | None] = []  # the mark each kept word stands for
         for word in cue.words:
-            middle = (word.start_ms + word.end_ms) / 2000
-            mark = next(
-                (
-                    m
-                    for m in sound
-                    if word.start_ms < round(m.end * 1000)
-                    and (word.end_ms > round(m.start * 1000) or middle > m.start - TEXT_LEAD_S)
-                ),
-                None,
-            )
+            mark = next((m for m in sound if _stands_for(word, m)), None)
             if mark is None:
                 words.append(word)
                 owners.append(None)
                 continue
-            tail = word.text[len(word.text.rstrip(".,;:!?")) :]
+            bare = word.text.rstrip(".,;:!?")
+            possessive = bare[-2:] if bare[-2:].lower() in ("'s", "’s") else ""  # "Mary Gold's" -> "Jess's"
+            tail = possessive + word.text[len(bare) :]
             if owners and owners[-1] is mark:  # the next heard word of the same name: one replacement for all
                 words[-1] = Word(words[-1].start_ms, word.end_ms, replacement[mark.line] + tail)
             else:

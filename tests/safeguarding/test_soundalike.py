@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from podcast.build.transcripts import hide_soundalikes
 from podcast.safeguarding.align import place_names
-from podcast.safeguarding.censor import find_marks
+from podcast.safeguarding.censor import Mark, find_marks
 from podcast.safeguarding.soundalike import scan
 from podcast.show.redactions import parse_redactions
 from podcast.transcripts.model import Cue, Transcript, Word
@@ -73,3 +73,10 @@ def test_a_sound_alike_is_replaced_in_the_transcript_where_it_was_heard():
     out = hide_soundalikes(transcript, hidden, NAMES)
     assert out.cues[0].text == "I met Jess."
     assert [(w.start_ms, w.end_ms, w.text) for w in out.cues[0].words][-1] == (800, 1600, "Jess.")
+
+
+def test_a_sound_alike_keeps_its_possessive():
+    words = (Word(0, 400, "Mary"), Word(400, 800, "Gold's"), Word(800, 1200, "drawings."))
+    transcript = Transcript((Cue(0, 1200, "Mary Gold's drawings.", words=words),))
+    hidden = [Mark(0.0, 0.8, 1, "sound", 0.9)]  # where the biased listening heard "Marigold's"
+    assert hide_soundalikes(transcript, hidden, NAMES).cues[0].text == "Jess's drawings."
