@@ -34,6 +34,8 @@ from podcast.safeguarding.censor import (
     add_spotted,
     end_at_next_word,
     find_marks,
+    overlapping,
+    uncovered,
     words_from_json,
 )
 from podcast.show.edits import set_episode_field
@@ -481,7 +483,7 @@ def combine_listenings(
         under = [w for w in plain if w[0] < mark.end and w[1] > mark.start]
         if (
             under
-            and not any(p.start < mark.end and mark.start < p.end for p in plain_marks)
+            and not overlapping(mark.start, mark.end, plain_marks)
             and not any(a < mark.end and mark.start < b for a, b in unsure)
         ):
             if not wanted:
@@ -492,9 +494,8 @@ def combine_listenings(
                 near.append(dataclasses.replace(mark, how="near", score=score))
                 continue
         kept.append(mark)
-    marks = kept + [m for m in plain_marks if not any(b.start < m.end and m.start < b.end for b in kept)]
-    near = [n for n in near + plain_near if not any(h.start < n.end and n.start < h.end for h in marks)]
-    return sorted(marks, key=lambda m: m.start), sorted(near, key=lambda m: m.start)
+    marks = kept + uncovered(plain_marks, kept)
+    return sorted(marks, key=lambda m: m.start), sorted(uncovered(near + plain_near, marks), key=lambda m: m.start)
 
 
 def transcription_key(show: Show, episode: Episode, audio_key: str) -> str:

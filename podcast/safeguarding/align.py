@@ -19,7 +19,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from podcast.safeguarding.censor import Mark, TimedWord
+from podcast.safeguarding.censor import Mark, TimedWord, overlapping
 from podcast.safeguarding.soundalike import (
     Phonemizer,
     espeak_phonemes,
@@ -135,7 +135,7 @@ def place_names(
         trailing = _same_words(texts[inside[-1] + 1 : right][::-1], gap[::-1], ipa)
         if trailing:
             end = heard[last - trailing[-1][1]][0]
-        if any(m.line == match.entry.line and m.start < end and start < m.end for m in found):
+        if overlapping(start, end, (m for m in found if m.line == match.entry.line)):
             continue  # the heard words there were already found to be this name: hide just those
         if heard and end > start and end - start <= max_gap_s:
             marks.append(Mark(round(start, 3), round(end, 3), match.entry.line, "aligned"))

@@ -140,15 +140,24 @@ def sound_marks(words: Sequence[TimedWord], names: RedactionList) -> tuple[list[
     )
 
 
+def overlapping(start: float, end: float, marks: Iterable[Mark]) -> bool:
+    """Whether the span ``start``-``end`` overlaps any of ``marks``."""
+    return any(m.start < end and start < m.end for m in marks)
+
+
+def uncovered(marks: Iterable[Mark], by: Sequence[Mark]) -> list[Mark]:
+    """The ``marks`` that overlap none of ``by`` (a near miss where a name is hidden is no near miss)."""
+    return [m for m in marks if not overlapping(m.start, m.end, by)]
+
+
 def find_marks(words: Sequence[TimedWord], names: RedactionList) -> tuple[list[Mark], list[Mark]]:
     """Every place a listed name is heard in ``words`` by spelling or by sound: (to hide, near misses)."""
     if not names or not words:
         return [], []
     exact = text_marks(words, names)
     sound, near = sound_marks(words, names)
-    hidden = exact + [m for m in sound if not any(e.start < m.end and m.start < e.end for e in exact)]
-    near = [n for n in near if not any(h.start < n.end and n.start < h.end for h in hidden)]
-    return sorted(hidden, key=lambda m: m.start), near
+    hidden = exact + uncovered(sound, exact)
+    return sorted(hidden, key=lambda m: m.start), uncovered(near, hidden)
 
 
 def add_spotted(
@@ -167,16 +176,15 @@ def add_spotted(
     """
     hidden, missed = list(marks), list(near)
     for spot in spotted:
-        if any(m.start < spot.end and spot.start < m.end for m in hidden):
+        if overlapping(spot.start, spot.end, hidden):
             continue
         mark = Mark(spot.start, spot.end, spot.line, "spotted", 0.0)
         if any(spot.start <= (start + end) / 2 <= spot.end for start, end in clear):
-            if not any(n.start < spot.end and spot.start < n.end for n in missed):
+            if not overlapping(spot.start, spot.end, missed):
                 missed.append(mark)
         else:
             hidden.append(mark)
-    missed = [n for n in missed if not any(h.start < n.end and n.start < h.end for h in hidden)]
-    return sorted(hidden, key=lambda m: m.start), sorted(missed, key=lambda m: m.start)
+    return sorted(hidden, key=lambda m: m.start), sorted(uncovered(missed, hidden), key=lambda m: m.start)
 
 
 # The biased listening stretches a name's last word into the next one (measured up to 0.43 s on the

@@ -126,8 +126,10 @@ def render_listen_back(listing: ListenBack) -> str:
     for mark in listing.hidden:
         lines.append(f"  {verb}  {clock(mark.start_s)}  {mark.length_s:.2f} s  redaction list line {mark.line}")
     for mark in listing.near_misses:
-        score = f" (score {mark.score:.2f})" if mark.score is not None else ""
-        score = " (heard by the keyword spotter)" if mark.how == "spotted" else score
+        if mark.how == "spotted":
+            score = " (heard by the keyword spotter)"
+        else:
+            score = f" (score {mark.score:.2f})" if mark.score is not None else ""
         lines.append(
             f"  near miss  {clock(mark.start_s)}  {mark.length_s:.2f} s  redaction list line {mark.line}"
             f"{score} — not hidden: check it by ear"
