@@ -4,6 +4,7 @@
     PYTHONPATH=. .venv/bin/python benchmarks/alternates.py --minutes 30 --pairs 5
     PYTHONPATH=. .venv/bin/python benchmarks/alternates.py --formats opus   # what Opus alone adds
     PYTHONPATH=. .venv/bin/python benchmarks/alternates.py --before ../main   # also another checkout, same rounds
+    PYTHONPATH=. .venv/bin/python benchmarks/alternates.py --redactions      # a show with a redaction list
 
 Input: the demo trailer's master (espeak-ng speech, 17 s) looped to ``--minutes``, as FLAC. Two show
 folders identical but for ``[audio] alternates``: the reference builds the MP3 only, the other also
@@ -11,6 +12,12 @@ the two alternates. Each run is a fresh `podcast build` (build/ removed first) i
 Python start-up, the loudness render, tagging and the alternates, all of it. The two are run in turn
 (A B A B ..., after one warm-up pair) so both see the same machine load; the table gives the wall and
 CPU time (user + system of the process tree) of each run, their medians, and the ratio pair by pair.
+
+Without ``--redactions`` the builds do the audio alone: the cheapest build there is, so the worst case
+for this ratio. With it, both shows have a redaction list (two neutral names the speech never says), as
+every show `podcast init` scaffolds must (``require_redactions = true``): each build then also runs the
+safeguarding pass (two Whisper listenings and the keyword spotter), which is what a build of this show
+costs.
 """
 
 from __future__ import annotations
@@ -31,9 +38,20 @@ REPO = Path(__file__).resolve().parent.parent
 FORMATS = {"opus": '{ codec = "opus", bitrate_kbps = 24 }', "aac": '{ codec = "aac", bitrate_kbps = 64 }'}
 
 
-def make_show(root: Path, master: Path, alternates: bool, formats: tuple[str, ...] = ("opus", "aac")) -> None:
+REDACTIONS = "Marigold Featherstone => Jess\nPeregrine Ashdown => Sam\n"  # neutral, never spoken in the input
+
+
+def make_show(
+    root: Path,
+    master: Path,
+    alternates: bool,
+    formats: tuple[str, ...] = ("opus", "aac"),
+    redactions: Path | None = None,
+) -> None:
     root.mkdir(parents=True)
     text = (REPO / "podcast.toml").read_text()
+    if redactions is not None:
+        text += f'\n[safeguarding]\nrequire_redactions = true\nredactions = "{redactions}"\n'
     if alternates:
         table = f"alternates = [{', '.join(FORMATS[name] for name in formats)}]\n"
         text = text.replace("sample_rate_hz = 44100\n", "sample_rate_hz = 44100\n" + table)
@@ -75,6 +93,9 @@ def main() -> None:
     parser.add_argument(
         "--formats", default="opus,aac", help="the alternates to add, comma-separated (default: opus,aac)"
     )
+    parser.add_argument(
+        "--redactions", action="store_true", help="both shows have a redaction list: builds run the safeguarding pass"
+    )
     args = parser.parse_args()
     formats = tuple(args.formats.split(","))
     sys.path.insert(0, str(REPO))
@@ -90,9 +111,14 @@ def main() -> None:
             check=True,
         )  # fmt: skip
         plain, with_alternates = work / "plain", work / "alternates"
-        make_show(plain, master, alternates=False)
-        make_show(with_alternates, master, alternates=True, formats=formats)
-        print(f"input: {args.minutes:g} min of speech; load average {os.getloadavg()[0]:.1f} at the start")
+        listed = None
+        if args.redactions:
+            listed = work / "redactions.txt"
+            listed.write_text(REDACTIONS)
+        make_show(plain, master, alternates=False, redactions=listed)
+        make_show(with_alternates, master, alternates=True, formats=formats, redactions=listed)
+        shape = "with a redaction list (safeguarding pass)" if listed else "audio only"
+        print(f"input: {args.minutes:g} min of speech, {shape}; load average {os.getloadavg()[0]:.1f} at the start")
         checkouts = {"this checkout": REPO, **({"before": args.before.resolve()} if args.before else {})}
         for checkout in checkouts.values():
             timed_build(plain, checkout), timed_build(with_alternates, checkout)  # warm-up pair: caches, page cache

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast.audio.alternates import AlternateFormat, encode_alternate
+from podcast.audio.alternates import AlternateFormat, encode_alternate, encoder_args
 from podcast.build.keys import content_key, sha256_file
 from podcast.files import write_atomic
 from podcast.show.model import Show
@@ -65,9 +65,11 @@ def configured_formats(show: Show) -> list[AlternateFormat]:
 
 
 def alternate_key(audio_key: str, fmt: AlternateFormat, show: Show) -> str:
-    """The alternate's cache key: the published audio, the format and the loudness target."""
+    """The alternate's cache key: the published audio, the format, how it is encoded and the loudness target."""
     audio = show.manifest.audio
-    return content_key("alternate", audio_key, fmt.name, fmt.rate, audio.loudness_lufs, audio.true_peak_dbtp)
+    return content_key(
+        "alternate", audio_key, fmt.name, fmt.rate, encoder_args(fmt), audio.loudness_lufs, audio.true_peak_dbtp
+    )
 
 
 def _read_record(folder: Path) -> dict[str, Any]:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import make_audio
 
-from podcast.audio.alternates import ACCEPT_LU, AlternateFormat, encode_alternate, encode_and_meter
+from podcast.audio.alternates import (
+    ACCEPT_LU,
+    CODECS,
+    AlternateFormat,
+    encode_alternate,
+    encode_and_meter,
+)
+from podcast.build.alternates import alternate_key
 from podcast.audio.loudness import measure_loudness
 from podcast.build.keys import sha256_file
 from podcast.build.stages import is_up_to_date, read_build
@@ -78,6 +87,39 @@ def test_metering_while_encoding_reads_exactly_what_a_player_plays(tmp_path: Pat
         during = encode_and_meter(source, tmp_path / f"during{fmt.suffix}", fmt, 1.5, None, overlap=True)
         assert during == after, fmt.name
         assert (tmp_path / f"during{fmt.suffix}").read_bytes() == (tmp_path / f"after{fmt.suffix}").read_bytes()
+
+
+def test_opus_is_written_in_60_ms_packets(reach_template: dict[str, Any]) -> None:
+    """Long packets suit a low-bitrate file (fewer headers, less CPU to encode and to check); read by ffprobe."""
+    show = load_show(reach_template["root"])
+    built = read_build(show, show.episode("recovery"))
+    assert built is not None
+    opus = next(a for a in built.alternates if a.name == "opus-24k-mono")
+    exe = shutil.which("ffprobe")
+    assert exe, "ffprobe is missing: run scripts/setup.sh (Debian's ffmpeg package provides it)"
+    probe = [
+        exe,
+        "-v",
+        "error",
+        "-select_streams",
+        "a:0",
+        "-show_entries",
+        "packet=duration_time",
+        "-of",
+        "default=nw=1:nk=1",
+    ]
+    durations = subprocess.run([*probe, str(opus.path)], capture_output=True, text=True, check=True).stdout.split()
+    assert len(durations) > 10 and {float(d) for d in durations[:-1]} == {0.06}, durations[:5]
+
+
+def test_changed_encoder_settings_encode_again(reach_template: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An alternate's cache key holds the encoder's arguments: a build after a codec change (20 ms packets,
+    say) never reuses a file made the old way."""
+    show = load_show(reach_template["root"])
+    fmt = AlternateFormat("opus", 24, 1, 44100)
+    before = alternate_key("audiokey", fmt, show)
+    monkeypatch.setitem(CODECS, "opus", (*CODECS["opus"][:3], ("-c:a", "libopus"), *CODECS["opus"][4:]))
+    assert alternate_key("audiokey", fmt, show) != before
 
 
 def test_alternates_are_cached_and_follow_the_settings(reach_show: Path, cli) -> None:
