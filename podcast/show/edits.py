@@ -17,21 +17,34 @@ from podcast.show.manifest import SHOW_FILE, show_guid
 from podcast.show.model import Show
 
 
+def _parse(
+    path: Path, error: type[EpisodeInvalid] | type[ShowInvalid], *, doing: str, then: str, missing_fix: str
+) -> tomlkit.TOMLDocument:
+    """The manifest as a tomlkit document (comments and layout kept); ``error`` worded "cannot <doing>"."""
+    text = read_text(path, error, missing_fix=missing_fix)
+    try:
+        return tomlkit.parse(text)
+    except (OSError, RecursionError, tomlkit.exceptions.TOMLKitError) as exc:
+        raise error(
+            f"cannot {doing} ({exc.__class__.__name__})",
+            path=path,
+            fix=f"fix the file so it is valid TOML, then {then}",
+        ) from None
+
+
 def set_episode_field(manifest_path: Path, key: str, value: str | bool, *, doing: str, then: str) -> bool:
     """Set top-level ``key = value`` in ``manifest_path``; True if the file changed.
 
     ``doing`` and ``then`` word the error: "cannot <doing> ... fix the file so it is valid TOML, then <then>".
     tomlkit places a new top-level key before the ``[[chapters]]`` tables.
     """
-    text = read_text(manifest_path, EpisodeInvalid, missing_fix="restore the file, or create the episode again")
-    try:
-        document = tomlkit.parse(text)
-    except (OSError, RecursionError, tomlkit.exceptions.TOMLKitError) as exc:
-        raise EpisodeInvalid(
-            f"cannot {doing} ({exc.__class__.__name__})",
-            path=manifest_path,
-            fix=f"fix the file so it is valid TOML, then {then}",
-        ) from None
+    document = _parse(
+        manifest_path,
+        EpisodeInvalid,
+        doing=doing,
+        then=then,
+        missing_fix="restore the file, or create the episode again",
+    )
     if document.get(key) == value:
         return False
     document[key] = value
@@ -44,15 +57,9 @@ def set_show_guid(show_path: Path, guid: str, *, feed_url: str) -> bool:
 
     Never replaces a guid that is already there: podcast:guid is set once in a show's life.
     """
-    text = read_text(show_path, ShowInvalid, missing_fix="restore podcast.toml")
-    try:
-        document = tomlkit.parse(text)
-    except (OSError, RecursionError, tomlkit.exceptions.TOMLKitError) as exc:
-        raise ShowInvalid(
-            f"cannot write the show's guid ({exc.__class__.__name__})",
-            path=show_path,
-            fix="fix the file so it is valid TOML, then publish again",
-        ) from None
+    document = _parse(
+        show_path, ShowInvalid, doing="write the show's guid", then="publish again", missing_fix="restore podcast.toml"
+    )
     table = document.get("show")
     if not isinstance(table, dict):
         raise ShowInvalid("has no [show] table", path=show_path, fix="add the [show] table (see README.md)")
