@@ -117,9 +117,11 @@ def redactions_text(used: dict[str, Any]) -> str:
     """Which redaction list a command used: its path and count, never a name."""
     if not used.get("path") and not used.get("names"):
         return "redaction list: none configured"
-    line = f"redaction list: {used['path']} ({used['names']} names)"
+    from podcast.show.redactions import count_names
+
+    line = f"redaction list: {used['path']} ({count_names(used['names'])})"
     if used.get("changed"):
-        line += f" — changed since the last publish to this target ({used['previous_names']} names then)"
+        line += f" — changed since the last publish to this target ({count_names(used['previous_names'])} then)"
     return line
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from podcast.errors import RedactionListMismatch
 from podcast.publishing.state import RedactionRecord, StateRecord
-from podcast.show.redactions import RedactionList
+from podcast.show.redactions import RedactionList, count_names
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def check_list(
     before = recorded.get("names", 0)
     if not names:
         raise RedactionListMismatch(
-            f"{where} was published with a redaction list ({before} names), but no list is configured here, "
+            f"{where} was published with a redaction list ({count_names(before)}), but no list is configured here, "
             f"so this {action} would publish the names it hid",
             fix=f"{POINT_AT_LIST}; nothing was built or uploaded",
         )
@@ -89,7 +89,7 @@ def check_list(
         return ListUse(used.path, used.names, previous_names=before)
     if used.names < before and not accept_fewer:
         raise RedactionListMismatch(
-            f"the redaction list {used.path} has {used.names} names, fewer than the {before} {where} was last "
+            f"the redaction list {used.path} has {count_names(used.names)}, fewer than the {before} {where} was last "
             "published with (a truncated or old copy?)",
             fix="point PODCAST_REDACTIONS (or [safeguarding] redactions) at the full list; if you removed names "
             "on purpose, run again with --accept-fewer-names",

@@ -67,6 +67,15 @@ FINGERPRINT_FORMAT = 2  # bump when what a fingerprint covers changes
 WHOLE_MARK = "="  # a line starting with "=" matches the whole name only, never one of its words
 
 
+def count_names(count: int) -> str:
+    """How many names a list holds, in words ("1 name", "3 names"): messages give counts, never names.
+
+    >>> count_names(1), count_names(3)
+    ('1 name', '3 names')
+    """
+    return f"{count} name{'' if count == 1 else 's'}"
+
+
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """:func:`fold` plus, for each folded character, the index of the original character it came from.
 

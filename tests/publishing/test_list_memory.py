@@ -98,7 +98,7 @@ def test_a_list_with_fewer_names_is_refused_unless_accepted(show, tmp_path, monk
     write_redactions(tmp_path, monkeypatch, "Lowbridge => a town\n")  # a truncated copy
     refused = cli("-C", show, "publish")
     assert refused.exit_code == 1 and refused.stderr.count("error: ") == 1
-    assert "has 1 names, fewer than the 2" in refused.stderr and "--accept-fewer-names" in refused.stderr
+    assert "has 1 name, fewer than the 2" in refused.stderr and "--accept-fewer-names" in refused.stderr
     assert snapshot(show / "feed") == online
     accepted = cli("-C", show, "publish", "--accept-fewer-names")
     assert accepted.exit_code == 0, accepted.stderr
