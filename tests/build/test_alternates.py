@@ -18,8 +18,8 @@ from podcast.audio.alternates import (
     encode_alternate,
     encode_and_meter,
 )
-from podcast.build.alternates import alternate_key
 from podcast.audio.loudness import measure_loudness
+from podcast.build.alternates import alternate_key
 from podcast.build.keys import sha256_file
 from podcast.build.stages import is_up_to_date, read_build
 from podcast.publishing.feed import build_feed
